@@ -1,0 +1,446 @@
+//! Which service, shared list or platform list each member belongs to, from
+//! the globs of archfit.toml and `[package.metadata.archfit] service = "…"`.
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::Workspace;
+use crate::config::Config;
+use crate::error::{ConfigError, SourceFile};
+use crate::pattern::GlobPattern;
+
+/// What a member is, architecturally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Owned by the service at this index of [`Architecture::services`].
+    Service(usize),
+    /// A shared library: coupling through it is what shared-coupling checks.
+    Shared,
+    /// An operational (sidecar) crate: sharing it is allowed.
+    Platform,
+    /// Ignored entirely (`exclude`).
+    Excluded,
+    /// In no list: reported once as info.
+    Unclassified,
+}
+
+/// A deployable unit and the members it owns.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    /// Member indices, sorted.
+    pub crates: Vec<usize>,
+    /// Index into `Config::services`.
+    pub decl: usize,
+}
+
+/// The classification of every member.
+#[derive(Debug, Clone)]
+pub struct Architecture {
+    pub services: Vec<Service>,
+    /// Indexed like `Workspace::members`.
+    pub roles: Vec<Role>,
+}
+
+impl Architecture {
+    /// The service owning member `index`, if any.
+    pub fn service_of(&self, index: usize) -> Option<&Service> {
+        match self.roles.get(index) {
+            Some(Role::Service(s)) => self.services.get(*s),
+            _ => None,
+        }
+    }
+
+    /// Index of the service named `name`.
+    pub fn service_index(&self, name: &str) -> Option<usize> {
+        self.services.iter().position(|s| s.name == name)
+    }
+}
+
+/// Whether a member pattern names this member: a package name (glob), or a
+/// path glob matching the member's directory or a directory above it (a
+/// path names a folder: the member there and the members below it).
+fn names_member(pattern: &GlobPattern, name: &str, dir: &str) -> bool {
+    if pattern.is_match(name) {
+        return true;
+    }
+    let mut prefix = dir;
+    loop {
+        if !prefix.is_empty() && pattern.is_match(prefix) {
+            return true;
+        }
+        match prefix.rfind('/') {
+            Some(i) => prefix = &prefix[..i],
+            None => return false,
+        }
+    }
+}
+
+/// Classifies every member; collects every mistake (bad globs, globs that
+/// match nothing, members claimed twice, services with no crates).
+pub fn classify(workspace: &Workspace, config: &Config) -> Result<Architecture, Vec<ConfigError>> {
+    let file = &config.file;
+    let mut errors = Vec::new();
+    let members = &workspace.members;
+    let matched = |patterns: &[Spanned<String>],
+                   errors: &mut Vec<ConfigError>|
+     -> Vec<(usize, Range<usize>)> {
+        let mut out = Vec::new();
+        for pattern in patterns {
+            let compiled =
+                GlobPattern::new(pattern.get_ref().trim_end_matches('/'), pattern.span());
+            if let Some(problem) = compiled.error() {
+                errors.push(
+                    ConfigError::at(
+                        file,
+                        pattern.span(),
+                        format!("invalid glob `{}`", pattern.get_ref()),
+                    )
+                    .label(problem.to_string()),
+                );
+                continue;
+            }
+            let before = out.len();
+            for (index, member) in members.iter().enumerate() {
+                if names_member(&compiled, &member.name, &member.dir) {
+                    out.push((index, pattern.span()));
+                }
+            }
+            if out.len() == before {
+                errors.push(no_match(file, pattern, workspace));
+            }
+        }
+        out
+    };
+
+    let mut roles = vec![Role::Unclassified; members.len()];
+    for (index, _) in matched(&config.exclude, &mut errors) {
+        roles[index] = Role::Excluded;
+    }
+    for (index, _) in matched(&config.shared, &mut errors) {
+        if roles[index] == Role::Unclassified {
+            roles[index] = Role::Shared;
+        }
+    }
+    for (index, _) in matched(&config.platform, &mut errors) {
+        if roles[index] != Role::Excluded {
+            roles[index] = Role::Platform;
+        }
+    }
+
+    let mut services: Vec<Service> = Vec::new();
+    let mut claimed_by: Vec<Option<(usize, Range<usize>)>> = vec![None; members.len()];
+    for (decl_index, decl) in config.services.iter().enumerate() {
+        let name = decl.name.get_ref();
+        if let Some(first) = services.iter().find(|s| &s.name == name) {
+            let first_span = config.services[first.decl].name.span();
+            let (line, _) = crate::finding::line_column(&file.text, first_span.start);
+            errors.push(
+                ConfigError::at(
+                    file,
+                    decl.name.span(),
+                    format!("service `{name}` is declared twice"),
+                )
+                .label(format!("already declared on line {line}")),
+            );
+            continue;
+        }
+        let service_index = services.len();
+        services.push(Service {
+            name: name.clone(),
+            crates: Vec::new(),
+            decl: decl_index,
+        });
+        for (member, span) in matched(&decl.crates, &mut errors) {
+            claim(
+                file,
+                workspace,
+                &services,
+                &mut claimed_by,
+                &mut errors,
+                member,
+                service_index,
+                span,
+            );
+        }
+    }
+    // `[package.metadata.archfit] service = "…"` in member manifests.
+    for (index, member) in members.iter().enumerate() {
+        let Some((name, span)) = &member.declared_service else {
+            continue;
+        };
+        match services.iter().position(|s| &s.name == name) {
+            Some(service) => {
+                if claimed_by[index].as_ref().map(|(s, _)| *s) != Some(service) {
+                    let manifest =
+                        SourceFile::new(&member.manifest_path, member.manifest_text.clone());
+                    if let Some((other, _)) = &claimed_by[index] {
+                        errors.push(
+                            ConfigError::at(
+                                &manifest,
+                                span.clone(),
+                                format!(
+                                    "`{}` declares service `{name}` but {} assigns it to `{}`",
+                                    member.name, file.name, services[*other].name
+                                ),
+                            )
+                            .label("declared here")
+                            .help("keep one of the two assignments"),
+                        );
+                    } else {
+                        claimed_by[index] = Some((service, span.clone()));
+                    }
+                }
+            }
+            None => {
+                let manifest = SourceFile::new(&member.manifest_path, member.manifest_text.clone());
+                errors.push(
+                    ConfigError::at(&manifest, span.clone(), format!("unknown service `{name}`"))
+                        .label("no [[service]] has this name")
+                        .help(format!(
+                            "declare it in {} or use one of: {}",
+                            file.name,
+                            service_names(&services)
+                        )),
+                );
+            }
+        }
+    }
+    for (index, claim) in claimed_by.iter().enumerate() {
+        if let Some((service, _)) = claim {
+            match roles[index] {
+                Role::Excluded => {}
+                Role::Shared | Role::Platform => errors.push(
+                    ConfigError::general(format!(
+                        "`{}` is listed both as a crate of service `{}` and in [shared]",
+                        members[index].name, services[*service].name
+                    ))
+                    .help("a crate is owned by one service or shared, not both"),
+                ),
+                _ => {
+                    roles[index] = Role::Service(*service);
+                    services[*service].crates.push(index);
+                }
+            }
+        }
+    }
+    for service in &services {
+        if service.crates.is_empty() {
+            let decl = &config.services[service.decl];
+            if decl.crates.is_empty() {
+                errors.push(
+                    ConfigError::at(file, decl.name.span(), format!("service `{}` has no crates", service.name))
+                        .label("this service owns no workspace member")
+                        .help("add `crates = [\"path/to/crate\"]`, or `[package.metadata.archfit] service = \"…\"` in a member"),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Architecture { services, roles })
+    } else {
+        Err(errors)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn claim(
+    file: &SourceFile,
+    workspace: &Workspace,
+    services: &[Service],
+    claimed_by: &mut [Option<(usize, Range<usize>)>],
+    errors: &mut Vec<ConfigError>,
+    member: usize,
+    service: usize,
+    span: Range<usize>,
+) {
+    match &claimed_by[member] {
+        Some((other, _)) if *other == service => {}
+        Some((other, other_span)) => {
+            let (line, _) = crate::finding::line_column(&file.text, other_span.start);
+            errors.push(
+                ConfigError::at(
+                    file,
+                    span,
+                    format!(
+                        "`{}` belongs to two services: `{}` and `{}`",
+                        workspace.members[member].name,
+                        services[*other].name,
+                        services[service].name
+                    ),
+                )
+                .label(format!(
+                    "also claimed by `{}` on line {line}",
+                    services[*other].name
+                ))
+                .help("a crate is owned by exactly one service; narrow one of the patterns"),
+            );
+        }
+        None => claimed_by[member] = Some((service, span)),
+    }
+}
+
+fn no_match(file: &SourceFile, pattern: &Spanned<String>, workspace: &Workspace) -> ConfigError {
+    let mut known: Vec<String> = workspace
+        .members
+        .iter()
+        .map(|m| {
+            if m.dir.is_empty() {
+                m.name.clone()
+            } else {
+                m.dir.clone()
+            }
+        })
+        .collect();
+    known.sort();
+    let shown = known
+        .iter()
+        .take(12)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = if known.len() > 12 { ", …" } else { "" };
+    ConfigError::at(file, pattern.span(), format!("`{}` matches no workspace member", pattern.get_ref()))
+        .label("matches nothing")
+        .help(format!("patterns are member paths relative to the workspace root, or package names; members: {shown}{more}"))
+}
+
+fn service_names(services: &[Service]) -> String {
+    services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{parse_document, FILE_NAME};
+    use crate::workspace::Member;
+
+    fn workspace(members: &[(&str, &str)]) -> Workspace {
+        let members = members
+            .iter()
+            .map(|(name, dir)| Member {
+                name: name.to_string(),
+                dir: dir.to_string(),
+                manifest_path: format!("{dir}/Cargo.toml"),
+                manifest_text: format!("[package]\nname = \"{name}\"\n").into(),
+                name_span: None,
+                targets: Vec::new(),
+                dependencies: Vec::new(),
+                declared_service: None,
+            })
+            .collect();
+        Workspace {
+            root: "/ws".into(),
+            root_manifest: "".into(),
+            members,
+        }
+    }
+
+    fn classify_text(ws: &Workspace, text: &str) -> Result<Architecture, Vec<ConfigError>> {
+        let config = parse_document(&SourceFile::new(FILE_NAME, text)).expect("config parses");
+        classify(ws, &config)
+    }
+
+    const MEMBERS: &[(&str, &str)] = &[
+        ("orders", "services/orders"),
+        ("orders-client", "services/orders/client"),
+        ("payments", "services/payments"),
+        ("shop-domain", "libs/shop-domain"),
+        ("telemetry", "libs/telemetry"),
+        ("xtask", "xtask"),
+    ];
+
+    #[test]
+    fn folder_pattern_takes_members_below_it() {
+        let ws = workspace(MEMBERS);
+        let arch = classify_text(
+            &ws,
+            "exclude = [\"xtask\"]\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[shared]\ncrates = [\"libs/*\"]\nplatform = [\"telemetry\"]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            arch.roles,
+            vec![
+                Role::Service(0),
+                Role::Service(0),
+                Role::Service(1),
+                Role::Shared,
+                Role::Platform,
+                Role::Excluded
+            ]
+        );
+        assert_eq!(arch.services[0].crates, vec![0, 1]);
+    }
+
+    #[test]
+    fn member_in_no_list_is_unclassified() {
+        let ws = workspace(MEMBERS);
+        let arch = classify_text(
+            &ws,
+            "[[service]]\nname = \"orders\"\ncrates = [\"orders\"]\n",
+        )
+        .unwrap();
+        assert_eq!(arch.roles[0], Role::Service(0));
+        assert_eq!(arch.roles[1], Role::Unclassified);
+    }
+
+    #[test]
+    fn member_in_two_services_is_an_error_at_the_second_pattern() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"clients\"\ncrates = [\"*-client\"]\n";
+        let errors = classify_text(&ws, text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("belongs to two services"));
+        assert_eq!(&text[errors[0].span.clone().unwrap()], "\"*-client\"");
+    }
+
+    #[test]
+    fn pattern_matching_nothing_is_an_error() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/order\"]\n";
+        let errors = classify_text(&ws, text).unwrap_err();
+        assert!(errors[0].message.contains("matches no workspace member"));
+        assert_eq!(&text[errors[0].span.clone().unwrap()], "\"services/order\"");
+    }
+
+    #[test]
+    fn service_without_crates_is_an_error() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"orders\"\n";
+        let errors = classify_text(&ws, text).unwrap_err();
+        assert!(errors[0].message.contains("has no crates"));
+        assert_eq!(&text[errors[0].span.clone().unwrap()], "\"orders\"");
+    }
+
+    #[test]
+    fn manifest_metadata_assigns_a_service() {
+        let mut ws = workspace(MEMBERS);
+        ws.members[2].declared_service = Some(("payments".into(), 0..0));
+        let arch = classify_text(&ws, "[[service]]\nname = \"payments\"\n").unwrap();
+        assert_eq!(arch.roles[2], Role::Service(0));
+    }
+
+    #[test]
+    fn manifest_metadata_naming_an_unknown_service_is_an_error() {
+        let mut ws = workspace(MEMBERS);
+        ws.members[2].declared_service = Some(("billing".into(), 0..0));
+        let errors = classify_text(
+            &ws,
+            "[[service]]\nname = \"orders\"\ncrates = [\"orders\"]\n",
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("unknown service `billing`"));
+    }
+
+    #[test]
+    fn invalid_member_glob_is_an_error() {
+        let ws = workspace(MEMBERS);
+        let errors = classify_text(&ws, "[shared]\ncrates = [\"libs/[\"]\n").unwrap_err();
+        assert!(errors[0].message.contains("invalid glob"));
+    }
+}

@@ -1,0 +1,113 @@
+//! The workspace as cargo sees it: members, their targets and their
+//! dependency declarations, each with the span of its entry in `Cargo.toml`.
+//! Only `cargo metadata --no-deps --offline` is run; external crates are known
+//! by name from the manifests.
+
+mod classify;
+mod load;
+pub mod manifest;
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use classify::{classify, Architecture, Role, Service};
+pub use load::load;
+
+/// A loaded cargo workspace.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Absolute path of the workspace root directory.
+    pub root: PathBuf,
+    /// Text of the root `Cargo.toml`.
+    pub root_manifest: Arc<str>,
+    /// Members sorted by package name.
+    pub members: Vec<Member>,
+}
+
+impl Workspace {
+    /// Index of the member named `name`.
+    pub fn member_by_name(&self, name: &str) -> Option<usize> {
+        self.members.iter().position(|m| m.name == name)
+    }
+}
+
+/// A workspace member crate.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub name: String,
+    /// Directory relative to the workspace root, `/`-separated ("" for the root).
+    pub dir: String,
+    /// `Cargo.toml` path relative to the workspace root.
+    pub manifest_path: String,
+    pub manifest_text: Arc<str>,
+    /// Span of `name = "…"` in `[package]`, where member-level findings point.
+    pub name_span: Option<Range<usize>>,
+    pub targets: Vec<Target>,
+    pub dependencies: Vec<Dependency>,
+    /// `[package.metadata.archfit] service = "…"`, with its span.
+    pub declared_service: Option<(String, Range<usize>)>,
+}
+
+/// A compilation target of a member (lib, bin, example, test, bench, build script).
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub kind: String,
+    /// Root source file relative to the workspace root.
+    pub src_path: String,
+}
+
+/// The section a dependency is declared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DepKind {
+    Normal,
+    Build,
+    Dev,
+}
+
+impl DepKind {
+    /// Name used in configuration (`kinds = ["normal", "build", "dev"]`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepKind::Normal => "normal",
+            DepKind::Build => "build",
+            DepKind::Dev => "dev",
+        }
+    }
+
+    /// Manifest table holding dependencies of this kind.
+    pub fn table(self) -> &'static str {
+        match self {
+            DepKind::Normal => "dependencies",
+            DepKind::Build => "build-dependencies",
+            DepKind::Dev => "dev-dependencies",
+        }
+    }
+}
+
+impl fmt::Display for DepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One dependency entry of a member's manifest.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// Package name of the dependency (after `package = "…"` renames).
+    pub package: String,
+    /// Name the manifest uses for it (the key of the entry).
+    pub key: String,
+    pub kind: DepKind,
+    /// `cfg(…)` or target triple for `[target.….dependencies]` entries.
+    pub target: Option<String>,
+    /// Index of the workspace member it points at, for path dependencies.
+    pub member: Option<usize>,
+    /// Span of the whole entry (`key = …`) in the member's `Cargo.toml`.
+    pub span: Option<Range<usize>>,
+}
