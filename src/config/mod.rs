@@ -1,0 +1,550 @@
+//! `archfit.toml`: read with serde + toml keeping every span, then checked as
+//! a whole so that one run shows every mistake, each pointing into the file.
+//!
+//! The pipeline: find the file (explicit `--config`, `archfit.toml` at the
+//! root, or `[workspace.metadata.archfit]`) → parse to a spanned tree → split
+//! each `[[rule]]` into its common keys and its check's parameters → typed
+//! [`Config`]. Workspace-dependent validation (globs that match nothing, ADR
+//! files) happens where the workspace is known: `model` and `lib.rs`.
+
+mod packs;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::checks::{self, Params};
+use crate::error::{ConfigError, SourceFile};
+use crate::{Error, Severity};
+
+/// File name looked for at the workspace root.
+pub const FILE_NAME: &str = "archfit.toml";
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the configuration was read from (archfit.toml or Cargo.toml).
+    pub file: SourceFile,
+    pub adr_dir: String,
+    pub exclude: Vec<Spanned<String>>,
+    pub services: Vec<ServiceDecl>,
+    pub shared: Vec<Spanned<String>>,
+    pub platform: Vec<Spanned<String>>,
+    pub rules: Vec<Rule>,
+}
+
+/// A `[[service]]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDecl {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub crates: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub tables: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub migrations: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub topics: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub hosts: Vec<Spanned<String>>,
+}
+
+/// One `[[rule]]`, from the user's file or from a built-in pack.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub check: &'static str,
+    /// `None` when the rule is `off`.
+    pub severity: Option<Severity>,
+    pub adr: Option<Spanned<String>>,
+    pub message: Option<String>,
+    pub params: Params,
+    /// Where the rule is written (the user's file or the pack's text).
+    pub file: SourceFile,
+    /// Span of the rule's `id` value.
+    pub id_span: Range<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    version: Option<Spanned<i64>>,
+    #[serde(default)]
+    extends: Vec<Spanned<String>>,
+    adr_dir: Option<String>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default, rename = "service")]
+    services: Vec<ServiceDecl>,
+    #[serde(default)]
+    shared: RawShared,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawShared {
+    #[serde(default)]
+    crates: Vec<Spanned<String>>,
+    #[serde(default)]
+    platform: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRuleCommon {
+    id: Spanned<String>,
+    check: Spanned<String>,
+    severity: Option<Spanned<String>>,
+    adr: Option<Spanned<String>>,
+    message: Option<String>,
+}
+
+/// Keys every rule has; the rest of a rule table belongs to its check.
+const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"];
+
+/// Finds and reads the configuration of the workspace at `root`.
+pub fn load(root: &Path, root_manifest: &str, explicit: Option<&Path>) -> Result<Config, Error> {
+    if let Some(path) = explicit {
+        let text = read(path)?;
+        let file = SourceFile::new(display_name(root, path), text);
+        return parse_document(&file).map_err(Error::Config);
+    }
+    let path = root.join(FILE_NAME);
+    if path.exists() {
+        let file = SourceFile::new(FILE_NAME, read(&path)?);
+        return parse_document(&file).map_err(Error::Config);
+    }
+    let manifest = SourceFile::new("Cargo.toml", root_manifest);
+    match workspace_metadata(&manifest) {
+        Some(result) => result.map_err(Error::Config),
+        None => Err(Error::NoConfig {
+            root: root.display().to_string(),
+        }),
+    }
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: format!("cannot read configuration: {e}"),
+    })?;
+    String::from_utf8(bytes).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        message: format!(
+            "configuration is not UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+fn display_name(root: &Path, path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+    match absolute.strip_prefix(root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// `[workspace.metadata.archfit]` of the root manifest, when present.
+fn workspace_metadata(manifest: &SourceFile) -> Option<Result<Config, Vec<ConfigError>>> {
+    let root = DeTable::parse(&manifest.text).ok()?;
+    let mut root = root.into_inner();
+    let workspace = take(&mut root, "workspace")?;
+    let DeValue::Table(mut workspace) = workspace.into_inner() else {
+        return None;
+    };
+    let metadata = take(&mut workspace, "metadata")?;
+    let DeValue::Table(mut metadata) = metadata.into_inner() else {
+        return None;
+    };
+    let archfit = take(&mut metadata, "archfit")?;
+    Some(parse_value(manifest, archfit))
+}
+
+/// Parses a whole archfit.toml text.
+pub fn parse_document(file: &SourceFile) -> Result<Config, Vec<ConfigError>> {
+    let text = file.text.clone();
+    let root = DeTable::parse(&text).map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
+    let span = root.span();
+    let value = Spanned::new(span, DeValue::Table(root.into_inner()));
+    parse_value(file, value)
+}
+
+fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config, Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    let span = value.span();
+    let DeValue::Table(mut table) = value.into_inner() else {
+        return Err(vec![ConfigError::at(
+            file,
+            span,
+            "the archfit configuration must be a table",
+        )]);
+    };
+    let raw_rules = take(&mut table, "rule");
+    let raw: Option<RawConfig> = RawConfig::deserialize(ValueDeserializer::from(Spanned::new(
+        span.clone(),
+        DeValue::Table(table),
+    )))
+    .map_err(|e| errors.push(ConfigError::from_toml(file, &e)))
+    .ok();
+
+    let mut rules = Vec::new();
+    if let Some(raw_rules) = raw_rules {
+        let rules_span = raw_rules.span();
+        match raw_rules.into_inner() {
+            DeValue::Array(items) => {
+                for item in items {
+                    match parse_rule(file, item) {
+                        Ok(rule) => rules.push(rule),
+                        Err(mut e) => errors.append(&mut e),
+                    }
+                }
+            }
+            _ => errors.push(
+                ConfigError::at(file, rules_span, "`rule` must be an array of tables")
+                    .help("write each rule as a [[rule]] table"),
+            ),
+        }
+    }
+
+    let Some(raw) = raw else {
+        return Err(errors);
+    };
+    if let Some(version) = &raw.version {
+        if *version.get_ref() != 1 {
+            errors.push(
+                ConfigError::at(file, version.span(), "unsupported configuration version")
+                    .label("this version of cargo-archfit reads version 1")
+                    .help("set `version = 1`"),
+            );
+        }
+    }
+
+    // Packs first, so that a user rule with the same id replaces the pack's.
+    let mut all_rules: Vec<Rule> = Vec::new();
+    for pack in &raw.extends {
+        match packs::load(pack.get_ref()) {
+            Some(Ok(pack_rules)) => all_rules.extend(pack_rules),
+            Some(Err(mut e)) => errors.append(&mut e),
+            None => errors.push(
+                ConfigError::at(
+                    file,
+                    pack.span(),
+                    format!("unknown rule pack `{}`", pack.get_ref()),
+                )
+                .label("not a built-in pack")
+                .help(format!("built-in packs: {}", packs::names().join(", "))),
+            ),
+        }
+    }
+    check_duplicate_ids(file, &rules, &mut errors);
+    for rule in rules {
+        all_rules.retain(|r| r.id != rule.id);
+        all_rules.push(rule);
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        file: file.clone(),
+        adr_dir: raw.adr_dir.unwrap_or_else(|| "docs/adr".into()),
+        exclude: raw.exclude,
+        services: raw.services,
+        shared: raw.shared.crates,
+        platform: raw.shared.platform,
+        rules: all_rules,
+    })
+}
+
+fn check_duplicate_ids(file: &SourceFile, rules: &[Rule], errors: &mut Vec<ConfigError>) {
+    for (index, rule) in rules.iter().enumerate() {
+        if let Some(first) = rules[..index].iter().find(|r| r.id == rule.id) {
+            let (line, _) = crate::finding::line_column(&file.text, first.id_span.start);
+            errors.push(
+                ConfigError::at(
+                    file,
+                    rule.id_span.clone(),
+                    format!("duplicate rule id `{}`", rule.id),
+                )
+                .label(format!("already defined on line {line}"))
+                .help("give each [[rule]] its own id"),
+            );
+        }
+    }
+}
+
+/// Splits a `[[rule]]` table into its common keys and its check parameters.
+pub(crate) fn parse_rule(
+    file: &SourceFile,
+    item: Spanned<DeValue<'_>>,
+) -> Result<Rule, Vec<ConfigError>> {
+    let span = item.span();
+    let DeValue::Table(table) = item.into_inner() else {
+        return Err(vec![ConfigError::at(file, span, "a rule must be a table")]);
+    };
+    let (common, rest): (DeTable<'_>, DeTable<'_>) = table
+        .into_iter()
+        .partition(|(k, _)| COMMON_RULE_KEYS.contains(&k.get_ref().as_ref()));
+    let common = RawRuleCommon::deserialize(ValueDeserializer::from(Spanned::new(
+        span.clone(),
+        DeValue::Table(common),
+    )))
+    .map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
+
+    let mut errors = Vec::new();
+    let check = checks::by_name(common.check.get_ref());
+    let Some(check) = check else {
+        errors.push(
+            ConfigError::at(
+                file,
+                common.check.span(),
+                format!("unknown check `{}`", common.check.get_ref()),
+            )
+            .label("not a check of cargo-archfit")
+            .help(format!("known checks: {}", checks::names().join(", "))),
+        );
+        return Err(errors);
+    };
+    let severity = match common.severity.as_ref() {
+        None => Some(Severity::Error),
+        Some(s) => match s.get_ref().as_str() {
+            "error" => Some(Severity::Error),
+            "warn" | "warning" => Some(Severity::Warn),
+            "info" => Some(Severity::Info),
+            "off" => None,
+            other => {
+                errors.push(
+                    ConfigError::at(file, s.span(), format!("unknown severity `{other}`"))
+                        .label("expected error, warn, info or off"),
+                );
+                None
+            }
+        },
+    };
+    let rest_span = rest
+        .iter()
+        .map(|(k, v)| k.span().start..v.span().end)
+        .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+        .unwrap_or(span.clone());
+    let Some(parse) = check.parse else {
+        errors.push(
+            ConfigError::at(
+                file,
+                common.check.span(),
+                format!(
+                    "check `{}` is not available in cargo-archfit {} yet",
+                    check.name,
+                    crate::VERSION
+                ),
+            )
+            .label("planned, not implemented")
+            .help(format!(
+                "checks available now: {}",
+                checks::available().join(", ")
+            )),
+        );
+        return Err(errors);
+    };
+    let params = match parse(Spanned::new(rest_span, DeValue::Table(rest))) {
+        Ok(params) => Some(params),
+        Err(e) => {
+            let mut error = ConfigError::from_toml(file, &e);
+            if error.message.contains("unknown field") {
+                error = error.help(format!(
+                    "`{}` takes: {}; every rule takes: {}",
+                    check.name,
+                    check.parameters.join(", "),
+                    COMMON_RULE_KEYS.join(", ")
+                ));
+            }
+            errors.push(error);
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let params = params.ok_or_else(Vec::new)?;
+    for pattern in params.patterns() {
+        if let Some(problem) = pattern.error() {
+            errors.push(
+                ConfigError::at(
+                    file,
+                    pattern.span.clone(),
+                    format!("invalid glob `{}`", pattern.text),
+                )
+                .label(problem.to_string()),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        id: common.id.get_ref().clone(),
+        id_span: common.id.span(),
+        check: check.name,
+        severity,
+        adr: common.adr,
+        message: common.message,
+        params,
+        file: file.clone(),
+    })
+}
+
+/// Removes `key` from a spanned table.
+fn take<'i>(table: &mut DeTable<'i>, key: &str) -> Option<Spanned<DeValue<'i>>> {
+    let found = table.keys().find(|k| k.get_ref().as_ref() == key)?.clone();
+    table.remove(&found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
+        parse_document(&SourceFile::new(FILE_NAME, text))
+    }
+
+    /// The text under the span of the only error.
+    fn error_span(text: &'static str) -> (String, &'static str) {
+        let errors = parse(text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let span = errors[0].span.clone().expect("error has a span");
+        (errors[0].message.clone(), &text[span])
+    }
+
+    #[test]
+    fn unknown_service_key_points_at_the_key() {
+        let (message, at) =
+            error_span("version = 1\n[[service]]\nname = \"orders\"\ncrate = [\"x\"]\n");
+        assert!(message.contains("unknown field `crate`"), "{message}");
+        assert_eq!(at, "crate");
+    }
+
+    #[test]
+    fn unknown_check_points_at_its_name() {
+        let (message, at) = error_span("[[rule]]\nid = \"a\"\ncheck = \"service-dependencies\"\n");
+        assert!(
+            message.contains("unknown check `service-dependencies`"),
+            "{message}"
+        );
+        assert_eq!(at, "\"service-dependencies\"");
+    }
+
+    #[test]
+    fn bad_severity_points_at_the_value() {
+        let (message, at) =
+            error_span("[[rule]]\nid = \"a\"\ncheck = \"shared-coupling\"\nseverity = \"fatal\"\n");
+        assert!(message.contains("unknown severity `fatal`"), "{message}");
+        assert_eq!(at, "\"fatal\"");
+    }
+
+    #[test]
+    fn parameter_of_another_check_is_rejected() {
+        let (message, at) =
+            error_span("[[rule]]\nid = \"a\"\ncheck = \"service-dependency\"\nmax_services = 2\n");
+        assert!(
+            message.contains("unknown field `max_services`"),
+            "{message}"
+        );
+        assert_eq!(at, "max_services");
+    }
+
+    #[test]
+    fn invalid_glob_in_parameters_points_at_it() {
+        let (message, at) = error_span(
+            "[[rule]]\nid = \"a\"\ncheck = \"shared-coupling\"\nexternal = [\"acme-[\"]\n",
+        );
+        assert!(message.contains("invalid glob"), "{message}");
+        assert_eq!(at, "\"acme-[\"");
+    }
+
+    #[test]
+    fn bad_dependency_kind_is_rejected() {
+        let (message, at) = error_span("[[rule]]\nid = \"a\"\ncheck = \"service-dependency\"\nkinds = [\"normal\", \"test\"]\n");
+        assert!(message.contains("unknown variant `test`"), "{message}");
+        assert_eq!(at, "\"test\"");
+    }
+
+    #[test]
+    fn duplicate_rule_id_points_at_the_second() {
+        let text = "[[rule]]\nid = \"a\"\ncheck = \"shared-coupling\"\n[[rule]]\nid = \"a\"\ncheck = \"service-dependency\"\n";
+        let errors = parse(text).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("duplicate rule id `a`"));
+        assert_eq!(
+            errors[0].span.clone().unwrap().start,
+            text.rfind("\"a\"").unwrap()
+        );
+        assert_eq!(
+            errors[0].label.as_deref(),
+            Some("already defined on line 2")
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported_not_just_the_first() {
+        let text = "[[rule]]\nid = \"a\"\ncheck = \"nope\"\n[[rule]]\nid = \"b\"\ncheck = \"shared-coupling\"\nseverity = \"loud\"\n";
+        assert_eq!(parse(text).unwrap_err().len(), 2);
+    }
+
+    #[test]
+    fn toml_syntax_error_has_a_span() {
+        let errors = parse("[[rule]\nid = 1").unwrap_err();
+        assert!(errors[0].span.is_some());
+    }
+
+    #[test]
+    fn user_rule_replaces_pack_rule_with_the_same_id() {
+        let config = parse(
+            "extends = [\"builtin:microservices\"]\n[[rule]]\nid = \"services-share-no-domain-code\"\ncheck = \"shared-coupling\"\nmax_services = 3\n",
+        )
+        .unwrap();
+        let rules: Vec<_> = config
+            .rules
+            .iter()
+            .filter(|r| r.id == "services-share-no-domain-code")
+            .collect();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].file.name, FILE_NAME);
+        assert!(matches!(&rules[0].params, Params::SharedCoupling(p) if p.max_services == 3));
+        assert!(config
+            .rules
+            .iter()
+            .any(|r| r.id == "services-do-not-depend-on-services"));
+    }
+
+    #[test]
+    fn unknown_pack_is_an_error() {
+        let (message, at) = error_span("extends = [\"builtin:nope\"]\n");
+        assert!(message.contains("unknown rule pack"), "{message}");
+        assert_eq!(at, "\"builtin:nope\"");
+    }
+
+    #[test]
+    fn planned_check_is_reported_as_not_available() {
+        let (message, _) = error_span("[[rule]]\nid = \"a\"\ncheck = \"cycles\"\n");
+        assert!(message.contains("not available"), "{message}");
+    }
+
+    #[test]
+    fn unsupported_version() {
+        let (message, at) = error_span("version = 2\n");
+        assert!(message.contains("unsupported configuration version"));
+        assert_eq!(at, "2");
+    }
+
+    #[test]
+    fn off_rule_has_no_severity() {
+        let config =
+            parse("[[rule]]\nid = \"a\"\ncheck = \"shared-coupling\"\nseverity = \"off\"\n")
+                .unwrap();
+        assert_eq!(config.rules[0].severity, None);
+    }
+}
