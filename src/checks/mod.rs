@@ -1,0 +1,215 @@
+//! The registry of checks. A check is one module: its parameters (serde,
+//! `deny_unknown_fields`), its documentation (docs/checks/<name>.md, shown by
+//! `explain`) and a `run` function from facts to findings. Checks never read
+//! files, print or exit.
+
+pub mod service_dependency;
+pub mod shared_coupling;
+
+use serde::Deserialize;
+use toml::de::{DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::config::Rule;
+use crate::finding::{AdrRef, Finding, Fingerprint, Location, Related};
+use crate::graph::CrateGraph;
+use crate::pattern::GlobPattern;
+use crate::workspace::{Architecture, Workspace};
+
+/// What a check may look at.
+pub struct Context<'a> {
+    pub workspace: &'a Workspace,
+    pub architecture: &'a Architecture,
+    pub crates: &'a CrateGraph,
+}
+
+/// Parsed parameters of a rule, one variant per check.
+#[derive(Debug, Clone)]
+pub enum Params {
+    ServiceDependency(service_dependency::Params),
+    SharedCoupling(shared_coupling::Params),
+}
+
+impl Params {
+    /// Every glob of the parameters, so invalid ones can be reported.
+    pub fn patterns(&self) -> Vec<&GlobPattern> {
+        match self {
+            Params::ServiceDependency(p) => p
+                .allow
+                .iter()
+                .flat_map(|a| [&a.from, &a.to].into_iter().chain(&a.crates))
+                .collect(),
+            Params::SharedCoupling(p) => p.external.iter().collect(),
+        }
+    }
+}
+
+/// Deserialises a rule's check-specific keys (a spanned table).
+pub type ParseParams = fn(Spanned<DeValue<'_>>) -> Result<Params, toml::de::Error>;
+
+/// A check as the registry knows it.
+pub struct CheckDef {
+    pub name: &'static str,
+    /// One line for listings.
+    pub summary: &'static str,
+    /// Full user documentation (Markdown).
+    pub doc: &'static str,
+    /// Parameter names, for "unknown field" help.
+    pub parameters: &'static [&'static str],
+    /// `None` for checks of DESIGN.md this version does not run yet.
+    pub parse: Option<ParseParams>,
+}
+
+fn parse_with<'de, P: Deserialize<'de>>(
+    value: Spanned<DeValue<'de>>,
+    wrap: fn(P) -> Params,
+) -> Result<Params, toml::de::Error> {
+    P::deserialize(ValueDeserializer::from(value)).map(wrap)
+}
+
+/// Every check of the product, in documentation order.
+pub const CHECKS: &[CheckDef] = &[
+    CheckDef {
+        name: service_dependency::NAME,
+        summary: "a service's crate depends on a crate owned by another service",
+        doc: service_dependency::DOC,
+        parameters: service_dependency::PARAMETERS,
+        parse: Some(|v| parse_with(v, Params::ServiceDependency)),
+    },
+    CheckDef {
+        name: shared_coupling::NAME,
+        summary: "a non-platform shared crate is used by more than `max_services` services",
+        doc: shared_coupling::DOC,
+        parameters: shared_coupling::PARAMETERS,
+        parse: Some(|v| parse_with(v, Params::SharedCoupling)),
+    },
+    CheckDef {
+        name: "cross-service-db",
+        summary: "code of one service uses a table owned by another",
+        doc: "",
+        parameters: &[],
+        parse: None,
+    },
+    CheckDef {
+        name: "cycles",
+        summary: "cycles between modules, crates or services",
+        doc: "",
+        parameters: &[],
+        parse: None,
+    },
+    CheckDef {
+        name: "saga-compensation",
+        summary: "a compensable saga step has no working compensation",
+        doc: "",
+        parameters: &[],
+        parse: None,
+    },
+    CheckDef {
+        name: "layers",
+        summary: "a module depends on a layer above it or on a forbidden crate",
+        doc: "",
+        parameters: &[],
+        parse: None,
+    },
+];
+
+/// The check named `name`.
+pub fn by_name(name: &str) -> Option<&'static CheckDef> {
+    CHECKS.iter().find(|c| c.name == name)
+}
+
+/// Names of every check.
+pub fn names() -> Vec<&'static str> {
+    CHECKS.iter().map(|c| c.name).collect()
+}
+
+/// Names of the checks this version runs.
+pub fn available() -> Vec<&'static str> {
+    CHECKS
+        .iter()
+        .filter(|c| c.parse.is_some())
+        .map(|c| c.name)
+        .collect()
+}
+
+/// Runs one rule.
+pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> Vec<Finding> {
+    let reporter = Reporter { rule, adr };
+    match &rule.params {
+        Params::ServiceDependency(params) => service_dependency::run(params, context, &reporter),
+        Params::SharedCoupling(params) => shared_coupling::run(params, context, &reporter),
+    }
+}
+
+/// Turns what a check found into findings carrying the rule's id, severity,
+/// custom message and ADR.
+pub struct Reporter<'a> {
+    rule: &'a Rule,
+    adr: Option<&'a AdrRef>,
+}
+
+/// What a check says about one violation.
+pub struct Violation {
+    pub message: String,
+    pub label: String,
+    pub help: String,
+    pub location: Option<Location>,
+    pub related: Vec<Related>,
+    pub service: Option<String>,
+    pub krate: Option<String>,
+    /// What the finding is about, without positions: crate names, services.
+    pub identity: Vec<String>,
+}
+
+impl Reporter<'_> {
+    /// Builds the finding; the rule's `message` leads the help text.
+    pub fn finding(&self, violation: Violation) -> Finding {
+        let help = match &self.rule.message {
+            Some(custom) => format!("{custom}\n{}", violation.help),
+            None => violation.help,
+        };
+        let mut parts = vec![self.rule.id.clone(), self.rule.check.to_string()];
+        parts.extend(violation.identity);
+        Finding {
+            rule: self.rule.id.clone(),
+            check: self.rule.check.to_string(),
+            severity: self.rule.severity.unwrap_or(crate::Severity::Info),
+            message: violation.message,
+            help: Some(help),
+            label: Some(violation.label),
+            location: violation.location,
+            related: violation.related,
+            service: violation.service,
+            krate: violation.krate,
+            adr: self.adr.cloned(),
+            fingerprint: Fingerprint::new(parts),
+        }
+    }
+}
+
+/// Location of dependency `dependency` of member `member` in its Cargo.toml.
+pub fn dependency_location(
+    workspace: &Workspace,
+    member: usize,
+    dependency: usize,
+) -> Option<Location> {
+    let member = workspace.members.get(member)?;
+    let dep = member.dependencies.get(dependency)?;
+    let span = dep.span.clone()?;
+    Some(Location::from_span(
+        &member.manifest_path,
+        &member.manifest_text,
+        span,
+    ))
+}
+
+/// Location of a member's `[package] name`, for findings about a whole crate.
+pub fn member_location(workspace: &Workspace, member: usize) -> Option<Location> {
+    let member = workspace.members.get(member)?;
+    let span = member.name_span.clone().unwrap_or(0..0);
+    Some(Location::from_span(
+        &member.manifest_path,
+        &member.manifest_text,
+        span,
+    ))
+}

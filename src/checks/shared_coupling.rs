@@ -1,0 +1,207 @@
+#![doc = include_str!("../../docs/checks/shared-coupling.md")]
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{dependency_location, Context, Reporter, Violation};
+use crate::checks::service_dependency::default_kinds;
+use crate::finding::{Finding, Location, Related};
+use crate::graph::CrateEdge;
+use crate::metrics::Coupling;
+use crate::pattern::GlobPattern;
+use crate::workspace::{DepKind, Role};
+
+/// Name used in `check = "…"`.
+pub const NAME: &str = "shared-coupling";
+/// User documentation, printed by `explain`.
+pub const DOC: &str = include_str!("../../docs/checks/shared-coupling.md");
+/// Parameter names, for error messages.
+pub const PARAMETERS: &[&str] = &["max_services", "external", "kinds"];
+
+/// Parameters of a `shared-coupling` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default = "one")]
+    pub max_services: usize,
+    #[serde(default)]
+    pub external: Vec<GlobPattern>,
+    #[serde(default = "default_kinds")]
+    pub kinds: Vec<DepKind>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// How one service reaches a shared crate: the chain of workspace edges, and
+/// for registry crates the final manifest entry.
+struct Reach {
+    chain: Vec<CrateEdge>,
+    /// (member, dependency index) of the entry naming a registry crate.
+    external_entry: Option<(usize, usize)>,
+}
+
+/// Reports shared crates used by more services than allowed.
+pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    let Context {
+        workspace,
+        architecture,
+        crates,
+    } = context;
+    // shared crate (member name or registry crate) → service → how it is reached
+    let mut users: BTreeMap<(bool, String), BTreeMap<String, Reach>> = BTreeMap::new();
+    for service in &architecture.services {
+        let first = service
+            .crates
+            .iter()
+            .flat_map(|&c| crates.dependencies(c, &params.kinds));
+        let reached = crates.walk(first, &params.kinds, |m| {
+            matches!(
+                architecture.roles[m],
+                Role::Shared | Role::Platform | Role::Unclassified
+            )
+        });
+        for (member, chain) in &reached {
+            if architecture.roles[*member] == Role::Shared {
+                users
+                    .entry((false, workspace.members[*member].name.clone()))
+                    .or_default()
+                    .entry(service.name.clone())
+                    .or_insert(Reach {
+                        chain: chain.clone(),
+                        external_entry: None,
+                    });
+            }
+        }
+        if params.external.is_empty() {
+            continue;
+        }
+        // Registry crates named directly by the service's crates or by a
+        // non-service crate it reaches.
+        let direct = service.crates.iter().map(|&c| (c, Vec::new()));
+        let via = reached
+            .iter()
+            .filter(|(m, _)| !matches!(architecture.roles[*m], Role::Service(_) | Role::Excluded))
+            .map(|(m, chain)| (*m, chain.clone()));
+        for (member, chain) in direct.chain(via) {
+            let kinds: &[DepKind] = if chain.is_empty() {
+                &params.kinds
+            } else {
+                crate::graph::SHIPPED
+            };
+            for (index, dep) in workspace.members[member].dependencies.iter().enumerate() {
+                if dep.member.is_some() || !kinds.contains(&dep.kind) {
+                    continue;
+                }
+                if params.external.iter().any(|p| p.is_match(&dep.package)) {
+                    users
+                        .entry((true, dep.package.clone()))
+                        .or_default()
+                        .entry(service.name.clone())
+                        .or_insert(Reach {
+                            chain: chain.clone(),
+                            external_entry: Some((member, index)),
+                        });
+                }
+            }
+        }
+    }
+
+    let mut findings = Vec::new();
+    for ((external, name), by_service) in &users {
+        if by_service.len() <= params.max_services {
+            continue;
+        }
+        findings.push(reporter.finding(violation(context, params, *external, name, by_service)));
+    }
+    findings
+}
+
+fn violation(
+    context: &Context<'_>,
+    params: &Params,
+    external: bool,
+    name: &str,
+    by_service: &BTreeMap<String, Reach>,
+) -> Violation {
+    let workspace = context.workspace;
+    let services: Vec<&str> = by_service.keys().map(String::as_str).collect();
+    let describe = |service: &str, reach: &Reach| -> String {
+        let mut steps = vec![service.to_string()];
+        let first_member = reach
+            .chain
+            .first()
+            .map(|e| e.from)
+            .or(reach.external_entry.map(|(m, _)| m));
+        if let Some(m) = first_member {
+            steps = vec![format!("{service} ({})", workspace.members[m].name)];
+        }
+        steps.extend(
+            reach
+                .chain
+                .iter()
+                .map(|e| workspace.members[e.to].name.clone()),
+        );
+        if external {
+            steps.push(name.to_string());
+        }
+        steps.join(" → ")
+    };
+    let location_of = |reach: &Reach| -> Option<Location> {
+        match (reach.chain.first(), reach.external_entry) {
+            (Some(edge), _) => dependency_location(workspace, edge.from, edge.dependency),
+            (None, Some((member, dep))) => dependency_location(workspace, member, dep),
+            (None, None) => None,
+        }
+    };
+    let mut entries = by_service.iter();
+    let (first_service, first_reach) = entries.next().expect("more than max_services users");
+    let related = entries
+        .filter_map(|(service, reach)| {
+            Some(Related {
+                location: location_of(reach)?,
+                label: format!("used by service {service}: {}", describe(service, reach)),
+            })
+        })
+        .collect();
+    let paths: Vec<String> = by_service.iter().map(|(s, r)| describe(s, r)).collect();
+    let (what, coupling) = if external {
+        (format!("registry crate `{name}`"), String::new())
+    } else {
+        let member = workspace.member_by_name(name);
+        let coupling = member
+            .map(|m| Coupling::of_crate(context.crates, m))
+            .map(|c| {
+                format!(
+                    " It has Ca = {}, Ce = {}, I = {:.2}.",
+                    c.afferent,
+                    c.efferent,
+                    c.instability()
+                )
+            })
+            .unwrap_or_default();
+        (format!("shared crate `{name}`"), coupling)
+    };
+    Violation {
+        message: format!(
+            "{what} is used by {} services ({}); at most {} allowed",
+            services.len(),
+            services.join(", "),
+            params.max_services
+        ),
+        label: format!("service {first_service} uses `{name}` here"),
+        help: format!(
+            "paths: {}.{coupling} Give each service its own copy of what it needs (prefer duplication \
+             over coupling), or, if `{name}` is operational code (logging, config, metrics), list it \
+             under [shared] platform",
+            paths.join("; ")
+        ),
+        location: location_of(first_reach),
+        related,
+        service: None,
+        krate: Some(name.to_string()),
+        identity: vec![name.to_string(), if external { "external" } else { "workspace" }.to_string()],
+    }
+}

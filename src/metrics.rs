@@ -1,0 +1,155 @@
+//! Afferent coupling (Ca: who depends on me), efferent coupling (Ce: whom I
+//! depend on) and instability I = Ce / (Ca + Ce), per crate and per service.
+//! Counted over workspace members and the dependencies that ship (normal and
+//! build; dev-dependencies do not couple releases).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::graph::{CrateGraph, SHIPPED};
+use crate::workspace::{Architecture, Role, Workspace};
+
+/// Coupling figures of one crate or service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Coupling {
+    pub afferent: usize,
+    pub efferent: usize,
+}
+
+impl Coupling {
+    /// Ca and Ce of member `member` among workspace members.
+    pub fn of_crate(graph: &CrateGraph, member: usize) -> Coupling {
+        Coupling {
+            afferent: graph.dependents(member, SHIPPED).len(),
+            efferent: graph.dependees(member, SHIPPED).len(),
+        }
+    }
+
+    /// I = Ce / (Ca + Ce); 0 for an isolated crate.
+    pub fn instability(&self) -> f64 {
+        let total = self.afferent + self.efferent;
+        if total == 0 {
+            0.0
+        } else {
+            self.efferent as f64 / total as f64
+        }
+    }
+}
+
+/// One row of the metrics report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub name: String,
+    /// Service name, "shared", "platform" or "unclassified" for crates.
+    pub role: String,
+    pub ca: usize,
+    pub ce: usize,
+    pub instability: f64,
+}
+
+/// Metrics of a whole workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metrics {
+    pub crates: Vec<Row>,
+    /// For a service, Ca counts crates outside it that depend on its crates,
+    /// Ce crates outside it that its crates depend on.
+    pub services: Vec<Row>,
+}
+
+/// Computes every row, sorted by name.
+pub fn compute(workspace: &Workspace, architecture: &Architecture, graph: &CrateGraph) -> Metrics {
+    let row = |name: String, role: String, c: Coupling| Row {
+        name,
+        role,
+        ca: c.afferent,
+        ce: c.efferent,
+        instability: (c.instability() * 100.0).round() / 100.0,
+    };
+    let mut crates = Vec::new();
+    for (index, member) in workspace.members.iter().enumerate() {
+        let role = match architecture.roles[index] {
+            Role::Excluded => continue,
+            Role::Service(s) => architecture.services[s].name.clone(),
+            Role::Shared => "shared".into(),
+            Role::Platform => "platform".into(),
+            Role::Unclassified => "unclassified".into(),
+        };
+        crates.push(row(
+            member.name.clone(),
+            role,
+            Coupling::of_crate(graph, index),
+        ));
+    }
+    let mut services = Vec::new();
+    for service in &architecture.services {
+        let inside: BTreeSet<usize> = service.crates.iter().copied().collect();
+        let outside = |list: Vec<usize>| list.into_iter().filter(|m| !inside.contains(m));
+        let afferent: BTreeSet<usize> = service
+            .crates
+            .iter()
+            .flat_map(|&c| outside(graph.dependents(c, SHIPPED)))
+            .collect();
+        let efferent: BTreeSet<usize> = service
+            .crates
+            .iter()
+            .flat_map(|&c| outside(graph.dependees(c, SHIPPED)))
+            .collect();
+        let coupling = Coupling {
+            afferent: afferent.len(),
+            efferent: efferent.len(),
+        };
+        services.push(row(service.name.clone(), "service".into(), coupling));
+    }
+    crates.sort_by(|a, b| a.name.cmp(&b.name));
+    services.sort_by(|a, b| a.name.cmp(&b.name));
+    Metrics { crates, services }
+}
+
+/// Plain-text tables, aligned.
+pub fn render_table(metrics: &Metrics) -> String {
+    let mut out = String::new();
+    for (title, rows) in [("crate", &metrics.crates), ("service", &metrics.services)] {
+        let width = rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(title.len());
+        let role_width = rows.iter().map(|r| r.role.len()).max().unwrap_or(0).max(4);
+        let _ = writeln!(
+            out,
+            "{title:<width$}  {:<role_width$}  {:>4}  {:>4}  {:>5}",
+            "role", "Ca", "Ce", "I"
+        );
+        for r in rows {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:<role_width$}  {:>4}  {:>4}  {:>5.2}",
+                r.name, r.role, r.ca, r.ce, r.instability
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str("Ca: dependents, Ce: dependencies (workspace crates, normal and build), I = Ce / (Ca + Ce)\n");
+    out
+}
+
+/// JSON with the same schema number convention as the check report.
+pub fn render_json(metrics: &Metrics) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        schema: u32,
+        crates: &'a [Row],
+        services: &'a [Row],
+    }
+    let doc = Doc {
+        schema: 1,
+        crates: &metrics.crates,
+        services: &metrics.services,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
