@@ -1,0 +1,529 @@
+//! The JSON report, schema 1, documented field by field in
+//! `docs/json-report.md`. The shape is fixed by the structs below: keys come
+//! out in declaration order and optional values are `null`, never omitted,
+//! so consumers can rely on every key being present.
+
+use serde::Serialize;
+
+use super::{diagnostic_file, rule_rows, sorted_diagnostics, sorted_findings};
+use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Related, Severity};
+
+/// Bumped on every breaking change to the document (a key removed or
+/// renamed, a type or meaning changed). Adding a key is not breaking.
+const SCHEMA: u32 = 1;
+
+pub(super) fn render(outcome: &Outcome) -> String {
+    let document = Document::new(outcome);
+    let mut text = serde_json::to_string_pretty(&document)
+        .expect("the report has string keys only, so serialising it cannot fail");
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: u32,
+    tool: Tool,
+    summary: Summary,
+    rules: Vec<RuleEntry<'a>>,
+    findings: Vec<FindingEntry<'a>>,
+    diagnostics: Vec<DiagnosticEntry<'a>>,
+}
+
+impl<'a> Document<'a> {
+    fn new(outcome: &'a Outcome) -> Document<'a> {
+        let rules = rule_rows(outcome)
+            .into_iter()
+            .map(|row| RuleEntry {
+                id: row.id,
+                check: row.check,
+                severity: row.severity.map_or("off", Severity::as_str),
+                findings: row.total(),
+                adr: row.adr.map(AdrEntry::new),
+            })
+            .collect();
+        Document {
+            schema: SCHEMA,
+            tool: Tool {
+                name: "cargo-archfit",
+                version: crate::VERSION,
+            },
+            summary: Summary {
+                errors: outcome.count(Severity::Error),
+                warnings: outcome.count(Severity::Warn),
+                infos: outcome.count(Severity::Info),
+                // The outcome does not carry these counts yet; until it
+                // does, nothing has been filtered out.
+                baselined: 0,
+                suppressed: 0,
+            },
+            rules,
+            findings: sorted_findings(outcome)
+                .into_iter()
+                .map(FindingEntry::new)
+                .collect(),
+            diagnostics: sorted_diagnostics(outcome)
+                .into_iter()
+                .map(DiagnosticEntry::new)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    baselined: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct RuleEntry<'a> {
+    id: &'a str,
+    check: &'a str,
+    /// "error" | "warn" | "info" | "off".
+    severity: &'static str,
+    findings: usize,
+    adr: Option<AdrEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct AdrEntry<'a> {
+    id: Option<&'a str>,
+    title: &'a str,
+    status: Option<&'a str>,
+    link: &'a str,
+}
+
+impl<'a> AdrEntry<'a> {
+    fn new(adr: &'a AdrRef) -> AdrEntry<'a> {
+        AdrEntry {
+            id: adr.id.as_deref(),
+            title: &adr.title,
+            status: adr.status.as_deref(),
+            link: &adr.link,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct FindingEntry<'a> {
+    rule: &'a str,
+    check: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    help: Option<&'a str>,
+    location: Option<LocationEntry<'a>>,
+    related: Vec<RelatedEntry<'a>>,
+    service: Option<&'a str>,
+    #[serde(rename = "crate")]
+    krate: Option<&'a str>,
+    adr: Option<AdrEntry<'a>>,
+    fingerprint: &'a str,
+}
+
+impl<'a> FindingEntry<'a> {
+    fn new(finding: &'a Finding) -> FindingEntry<'a> {
+        FindingEntry {
+            rule: &finding.rule,
+            check: &finding.check,
+            severity: finding.severity.as_str(),
+            message: &finding.message,
+            help: finding.help.as_deref(),
+            location: finding.location.as_ref().map(LocationEntry::new),
+            related: finding.related.iter().map(RelatedEntry::new).collect(),
+            service: finding.service.as_deref(),
+            krate: finding.krate.as_deref(),
+            adr: finding.adr.as_ref().map(AdrEntry::new),
+            fingerprint: &finding.fingerprint.0,
+        }
+    }
+}
+
+/// A location without its byte span: offsets are an implementation detail
+/// of snippet drawing, lines and columns are what tools consume.
+#[derive(Serialize)]
+struct LocationEntry<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+impl<'a> LocationEntry<'a> {
+    fn new(location: &'a Location) -> LocationEntry<'a> {
+        LocationEntry {
+            file: &location.file,
+            line: location.line,
+            column: location.column,
+            end_line: location.end_line,
+            end_column: location.end_column,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RelatedEntry<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    label: &'a str,
+}
+
+impl<'a> RelatedEntry<'a> {
+    fn new(related: &'a Related) -> RelatedEntry<'a> {
+        let location = &related.location;
+        RelatedEntry {
+            file: &location.file,
+            line: location.line,
+            column: location.column,
+            end_line: location.end_line,
+            end_column: location.end_column,
+            label: &related.label,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DiagnosticEntry<'a> {
+    severity: &'static str,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+impl<'a> DiagnosticEntry<'a> {
+    fn new(diagnostic: &'a Diagnostic) -> DiagnosticEntry<'a> {
+        DiagnosticEntry {
+            severity: diagnostic.severity.as_str(),
+            message: &diagnostic.message,
+            file: diagnostic_file(diagnostic),
+            line: diagnostic.location.as_ref().map(|l| l.line),
+            column: diagnostic.location.as_ref().map(|l| l.column),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::super::fixture;
+    use crate::report::{render, Format, RenderOptions};
+    use crate::Outcome;
+
+    fn json(outcome: &Outcome) -> String {
+        render(outcome, Format::Json, &RenderOptions::default())
+    }
+
+    fn parsed(outcome: &Outcome) -> Value {
+        serde_json::from_str(&json(outcome)).expect("the report is valid JSON")
+    }
+
+    /// Keys of the pretty-printed object lines indented by `indent` spaces,
+    /// in the order they appear.
+    fn keys_at_indent(text: &str, indent: usize) -> Vec<&str> {
+        text.lines()
+            .filter_map(|line| {
+                let rest = line.strip_prefix(&" ".repeat(indent))?;
+                let key = rest.strip_prefix('"')?;
+                Some(&key[..key.find("\":")?])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn document_parses_back_with_the_fixture_values() {
+        let report = parsed(&fixture::outcome());
+        assert_eq!(report["schema"], 1);
+        assert_eq!(report["tool"]["name"], "cargo-archfit");
+        assert_eq!(report["tool"]["version"], crate::VERSION);
+        assert_eq!(report["summary"]["errors"], 1);
+        assert_eq!(report["summary"]["warnings"], 0);
+        assert_eq!(report["summary"]["infos"], 1);
+        let finding = &report["findings"][0];
+        assert_eq!(finding["rule"], "services-own-their-dependencies");
+        assert_eq!(finding["severity"], "error");
+        assert_eq!(finding["location"]["file"], "services/orders/Cargo.toml");
+        assert_eq!(finding["location"]["line"], 6);
+        assert_eq!(
+            finding["related"][1]["file"],
+            "libs/payments-core/Cargo.toml"
+        );
+        assert_eq!(
+            finding["related"][1]["label"],
+            "owned by service `payments`"
+        );
+        assert_eq!(finding["crate"], "orders");
+        assert_eq!(finding["adr"]["id"], "0003");
+        assert_eq!(finding["adr"]["status"], "Accepted");
+        assert_eq!(
+            finding["fingerprint"],
+            fixture::outcome().findings[0].fingerprint.0.as_str()
+        );
+        assert_eq!(report["findings"][1]["severity"], "info");
+        assert_eq!(report["diagnostics"][0]["severity"], "warn");
+        assert_eq!(report["diagnostics"][0]["line"], 3);
+    }
+
+    #[test]
+    fn absent_values_are_null_not_omitted() {
+        let report = parsed(&fixture::outcome());
+        let info = &report["findings"][1];
+        assert!(info.as_object().unwrap().contains_key("service"));
+        assert!(info["service"].is_null());
+        assert!(info["adr"].is_null());
+        let diagnostic = &report["diagnostics"][1];
+        assert!(diagnostic.as_object().unwrap().contains_key("line"));
+        assert!(diagnostic["line"].is_null());
+        assert!(diagnostic["column"].is_null());
+
+        let mut outcome = fixture::outcome();
+        outcome.findings[0].location = None;
+        outcome.findings[0].help = None;
+        let report = parsed(&outcome);
+        let finding = &report["findings"][0];
+        assert!(finding["location"].is_null());
+        assert!(finding["help"].is_null());
+    }
+
+    #[test]
+    fn keys_come_in_the_documented_order() {
+        let text = json(&fixture::outcome());
+        assert_eq!(
+            keys_at_indent(&text, 2),
+            [
+                "schema",
+                "tool",
+                "summary",
+                "rules",
+                "findings",
+                "diagnostics"
+            ]
+        );
+        assert_eq!(
+            keys_at_indent(&text, 4)[2..],
+            ["errors", "warnings", "infos", "baselined", "suppressed"]
+        );
+        let findings =
+            &text[text.find("\"findings\": [").unwrap()..text.find("\"diagnostics\"").unwrap()];
+        let first = &findings[..findings.find("\n    }").unwrap()];
+        assert_eq!(
+            keys_at_indent(first, 6),
+            [
+                "rule",
+                "check",
+                "severity",
+                "message",
+                "help",
+                "location",
+                "related",
+                "service",
+                "crate",
+                "adr",
+                "fingerprint"
+            ]
+        );
+        assert_eq!(
+            keys_at_indent(first, 8)[..5],
+            ["file", "line", "column", "end_line", "end_column"]
+        );
+        assert_eq!(
+            keys_at_indent(first, 10)[..6],
+            ["file", "line", "column", "end_line", "end_column", "label"]
+        );
+    }
+
+    #[test]
+    fn rendering_twice_gives_identical_bytes() {
+        let outcome = fixture::outcome();
+        assert_eq!(json(&outcome).as_bytes(), json(&outcome).as_bytes());
+    }
+
+    #[test]
+    fn document_is_pretty_printed_with_a_trailing_newline() {
+        let text = json(&fixture::outcome());
+        assert!(text.starts_with("{\n  \"schema\": 1,\n"));
+        assert!(text.ends_with("}\n"));
+        assert!(
+            !text.contains("/home/dev/shop"),
+            "no absolute root in the report"
+        );
+    }
+
+    #[test]
+    fn rule_counts_add_up_to_the_summary() {
+        let report = parsed(&fixture::outcome());
+        let total: u64 = report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|rule| rule["findings"].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, 2);
+        assert_eq!(report["rules"][0]["severity"], "off");
+    }
+
+    #[test]
+    fn example_in_the_documentation_is_the_real_output() {
+        let doc = include_str!("../../docs/json-report.md");
+        let example = doc.split("```json\n").nth(1).expect("a json example");
+        let example = &example[..example.find("```").expect("closing fence")];
+        let actual = json(&fixture::outcome()).replace(crate::VERSION, "0.1.0");
+        assert_eq!(example, actual);
+    }
+
+    #[test]
+    fn document_has_the_documented_shape() {
+        insta::assert_snapshot!(json(&fixture::outcome()).replace(crate::VERSION, "<version>"), @r#"
+        {
+          "schema": 1,
+          "tool": {
+            "name": "cargo-archfit",
+            "version": "<version>"
+          },
+          "summary": {
+            "errors": 1,
+            "warnings": 0,
+            "infos": 1,
+            "baselined": 0,
+            "suppressed": 0
+          },
+          "rules": [
+            {
+              "id": "layers-in-accounts",
+              "check": "layers",
+              "severity": "off",
+              "findings": 0,
+              "adr": null
+            },
+            {
+              "id": "no-service-cycles",
+              "check": "cycles",
+              "severity": "error",
+              "findings": 0,
+              "adr": null
+            },
+            {
+              "id": "services-own-their-dependencies",
+              "check": "service-dependency",
+              "severity": "error",
+              "findings": 1,
+              "adr": {
+                "id": "0003",
+                "title": "Prefer duplication over coupling",
+                "status": "Accepted",
+                "link": "docs/adr/0003-prefer-duplication-over-coupling.md"
+              }
+            },
+            {
+              "id": "unclassified-members",
+              "check": "workspace",
+              "severity": "info",
+              "findings": 1,
+              "adr": null
+            }
+          ],
+          "findings": [
+            {
+              "rule": "services-own-their-dependencies",
+              "check": "service-dependency",
+              "severity": "error",
+              "message": "crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`",
+              "help": "call the payments API instead, or move the shared code into a platform crate",
+              "location": {
+                "file": "services/orders/Cargo.toml",
+                "line": 6,
+                "column": 1,
+                "end_line": 6,
+                "end_column": 54
+              },
+              "related": [
+                {
+                  "file": "services/orders/Cargo.toml",
+                  "line": 2,
+                  "column": 1,
+                  "end_line": 2,
+                  "end_column": 16,
+                  "label": "this crate belongs to service `orders`"
+                },
+                {
+                  "file": "libs/payments-core/Cargo.toml",
+                  "line": 2,
+                  "column": 1,
+                  "end_line": 2,
+                  "end_column": 23,
+                  "label": "owned by service `payments`"
+                }
+              ],
+              "service": "orders",
+              "crate": "orders",
+              "adr": {
+                "id": "0003",
+                "title": "Prefer duplication over coupling",
+                "status": "Accepted",
+                "link": "docs/adr/0003-prefer-duplication-over-coupling.md"
+              },
+              "fingerprint": "87d2c8da81dc120e"
+            },
+            {
+              "rule": "unclassified-members",
+              "check": "workspace",
+              "severity": "info",
+              "message": "crate `telemetry` belongs to no service and is not listed as shared",
+              "help": "add it to `[shared] platform` or to a service's `crates`",
+              "location": {
+                "file": "services/orders/Cargo.toml",
+                "line": 7,
+                "column": 1,
+                "end_line": 7,
+                "end_column": 46
+              },
+              "related": [
+                {
+                  "file": "libs/telemetry/Cargo.toml",
+                  "line": 2,
+                  "column": 1,
+                  "end_line": 2,
+                  "end_column": 19,
+                  "label": "declared here"
+                }
+              ],
+              "service": null,
+              "crate": "telemetry",
+              "adr": null,
+              "fingerprint": "18f15eea5e934e44"
+            }
+          ],
+          "diagnostics": [
+            {
+              "severity": "warn",
+              "message": "could not parse: expected `;`",
+              "file": "services/orders/src/broken.rs",
+              "line": 3,
+              "column": 9
+            },
+            {
+              "severity": "info",
+              "message": "skipped generated file",
+              "file": "services/orders/src/generated.rs",
+              "line": null,
+              "column": null
+            }
+          ]
+        }
+        "#);
+    }
+}

@@ -1,0 +1,439 @@
+//! Reports: the only code that knows how findings look on a terminal or in a
+//! file. Every format is a pure function of an [`Outcome`]: the same outcome
+//! gives byte-identical output (fixed width, no terminal probing, no
+//! timestamps, no absolute paths).
+
+mod fatal;
+mod human;
+mod json;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{AdrRef, Diagnostic, Finding, Outcome, Severity};
+
+pub use fatal::render_error;
+
+/// An output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Graphical diagnostics with source snippets, then a summary.
+    Human,
+    /// The versioned JSON document described in `docs/json-report.md`.
+    Json,
+}
+
+impl Format {
+    /// Every format, in the order `--help` and error messages list them.
+    pub const ALL: &'static [Format] = &[Format::Human, Format::Json];
+
+    /// The name used on the command line (`--format <name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(name: &str) -> Result<Format, UnknownFormat> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|format| format.name() == name)
+            .ok_or_else(|| UnknownFormat(name.to_owned()))
+    }
+}
+
+/// A `--format` value that names no format; its message lists the valid ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFormat(pub String);
+
+impl fmt::Display for UnknownFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown report format `{}`; expected one of: ", self.0)?;
+        for (i, format) in Format::ALL.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(format.name())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnknownFormat {}
+
+/// How the human report is drawn. Machine formats ignore these options so
+/// that their shape never depends on the terminal or the verbosity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// ANSI colours in the human report (decided by the caller from `--color`).
+    pub color: bool,
+    /// Only error and warning findings, warning diagnostics and the total line.
+    pub quiet: bool,
+    /// Also info diagnostics and rules without findings in the summary.
+    pub verbose: bool,
+}
+
+/// Renders `outcome` in `format`. The text ends with a newline.
+pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> String {
+    match format {
+        Format::Human => human::render(outcome, options),
+        Format::Json => json::render(outcome),
+    }
+}
+
+/// Findings in report order. The engine sorts them already; sorting again
+/// keeps every format deterministic even if it did not. The fingerprint
+/// breaks ties that the sort key leaves.
+fn sorted_findings(outcome: &Outcome) -> Vec<&Finding> {
+    let mut findings: Vec<&Finding> = outcome.findings.iter().collect();
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.severity.cmp(&b.severity))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+    findings
+}
+
+/// Tool diagnostics in report order: by file and position, then severity
+/// and message.
+fn sorted_diagnostics(outcome: &Outcome) -> Vec<&Diagnostic> {
+    let mut diagnostics: Vec<&Diagnostic> = outcome.diagnostics.iter().collect();
+    diagnostics.sort_by(|a, b| diagnostic_key(a).cmp(&diagnostic_key(b)));
+    diagnostics
+}
+
+fn diagnostic_key(d: &Diagnostic) -> impl Ord + '_ {
+    let position = d.location.as_ref().map(|l| (l.line, l.column));
+    (diagnostic_file(d), position, d.severity, d.message.as_str())
+}
+
+/// The file a diagnostic is about: its own, else its location's.
+fn diagnostic_file(diagnostic: &Diagnostic) -> Option<&str> {
+    diagnostic
+        .file
+        .as_deref()
+        .or(diagnostic.location.as_ref().map(|l| l.file.as_str()))
+}
+
+/// One rule as reports list it, with its findings counted from the findings
+/// being reported (so the counts always add up to the summary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RuleRow<'a> {
+    id: &'a str,
+    check: &'a str,
+    /// `None` when the rule is `off`.
+    severity: Option<Severity>,
+    adr: Option<&'a AdrRef>,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+impl RuleRow<'_> {
+    fn total(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+}
+
+/// The configured rules plus any rule that only appears in findings (the
+/// engine's own rules, such as unclassified members), sorted by id so the
+/// order does not depend on the configuration file's layout.
+fn rule_rows(outcome: &Outcome) -> Vec<RuleRow<'_>> {
+    let mut rows: Vec<RuleRow<'_>> = Vec::new();
+    let known = |rows: &[RuleRow<'_>], id: &str| rows.iter().position(|r| r.id == id);
+    for rule in &outcome.rules {
+        if known(&rows, &rule.id).is_none() {
+            rows.push(RuleRow {
+                id: &rule.id,
+                check: &rule.check,
+                severity: rule.severity,
+                adr: rule.adr.as_ref(),
+                errors: 0,
+                warnings: 0,
+                infos: 0,
+            });
+        }
+    }
+    for finding in sorted_findings(outcome) {
+        let index = match known(&rows, &finding.rule) {
+            Some(index) => index,
+            None => {
+                rows.push(RuleRow {
+                    id: &finding.rule,
+                    check: &finding.check,
+                    severity: Some(finding.severity),
+                    adr: finding.adr.as_ref(),
+                    errors: 0,
+                    warnings: 0,
+                    infos: 0,
+                });
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[index];
+        match finding.severity {
+            Severity::Error => row.errors += 1,
+            Severity::Warn => row.warnings += 1,
+            Severity::Info => row.infos += 1,
+        }
+    }
+    rows.sort_by(|a, b| a.id.cmp(b.id));
+    rows
+}
+
+/// "1 error", "2 errors".
+fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("{n} {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
+/// A small outcome shared by the tests of every format: a service manifest
+/// with an error finding (ADR, related locations in the same and in another
+/// file) and an info finding (no ADR, related location in a file without
+/// source), two tool diagnostics and four rules, one of them off.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use std::sync::Arc;
+
+    use crate::{
+        AdrRef, Diagnostic, Finding, Fingerprint, Location, Outcome, Related, RuleSummary,
+        Severity, Sources,
+    };
+
+    pub(crate) const ORDERS_MANIFEST: &str = "\
+[package]
+name = \"orders\"
+version = \"0.1.0\"
+
+[dependencies]
+payments-core = { path = \"../../libs/payments-core\" }
+telemetry = { path = \"../../libs/telemetry\" }
+";
+
+    pub(crate) const PAYMENTS_MANIFEST: &str = "\
+[package]
+name = \"payments-core\"
+version = \"0.1.0\"
+";
+
+    fn at(file: &str, text: &str, needle: &str) -> Location {
+        let start = text.find(needle).expect("needle in fixture text");
+        Location::from_span(file, text, start..start + needle.len())
+    }
+
+    pub(crate) fn adr() -> AdrRef {
+        AdrRef {
+            id: Some("0003".into()),
+            title: "Prefer duplication over coupling".into(),
+            status: Some("Accepted".into()),
+            link: "docs/adr/0003-prefer-duplication-over-coupling.md".into(),
+        }
+    }
+
+    pub(crate) fn outcome() -> Outcome {
+        let manifest = "services/orders/Cargo.toml";
+        let payments = "libs/payments-core/Cargo.toml";
+        let dependency = Finding {
+            rule: "services-own-their-dependencies".into(),
+            check: "service-dependency".into(),
+            severity: Severity::Error,
+            message: "crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`".into(),
+            help: Some("call the payments API instead, or move the shared code into a platform crate".into()),
+            label: Some("dependency on another service's crate".into()),
+            location: Some(at(
+                manifest,
+                ORDERS_MANIFEST,
+                "payments-core = { path = \"../../libs/payments-core\" }",
+            )),
+            related: vec![
+                Related {
+                    location: at(manifest, ORDERS_MANIFEST, "name = \"orders\""),
+                    label: "this crate belongs to service `orders`".into(),
+                },
+                Related {
+                    location: at(payments, PAYMENTS_MANIFEST, "name = \"payments-core\""),
+                    label: "owned by service `payments`".into(),
+                },
+            ],
+            service: Some("orders".into()),
+            krate: Some("orders".into()),
+            adr: Some(adr()),
+            fingerprint: Fingerprint::new(["services-own-their-dependencies", "orders", "payments-core"]),
+        };
+        let unclassified = Finding {
+            rule: "unclassified-members".into(),
+            check: "workspace".into(),
+            severity: Severity::Info,
+            message: "crate `telemetry` belongs to no service and is not listed as shared".into(),
+            help: Some("add it to `[shared] platform` or to a service's `crates`".into()),
+            label: None,
+            location: Some(at(
+                manifest,
+                ORDERS_MANIFEST,
+                "telemetry = { path = \"../../libs/telemetry\" }",
+            )),
+            related: vec![Related {
+                location: Location {
+                    file: "libs/telemetry/Cargo.toml".into(),
+                    line: 2,
+                    column: 1,
+                    end_line: 2,
+                    end_column: 19,
+                    span: 10..28,
+                },
+                label: "declared here".into(),
+            }],
+            service: None,
+            krate: Some("telemetry".into()),
+            adr: None,
+            fingerprint: Fingerprint::new(["unclassified-members", "telemetry"]),
+        };
+        let mut sources = Sources::new();
+        sources.insert(manifest.into(), Arc::from(ORDERS_MANIFEST));
+        sources.insert(payments.into(), Arc::from(PAYMENTS_MANIFEST));
+        let rule = |id: &str, check: &str, severity, adr, findings| RuleSummary {
+            id: id.into(),
+            check: check.into(),
+            severity,
+            adr,
+            message: None,
+            findings,
+        };
+        Outcome {
+            root: "/home/dev/shop".into(),
+            findings: vec![dependency, unclassified],
+            diagnostics: vec![
+                Diagnostic {
+                    severity: Severity::Info,
+                    message: "skipped generated file".into(),
+                    file: Some("services/orders/src/generated.rs".into()),
+                    location: None,
+                },
+                Diagnostic {
+                    severity: Severity::Warn,
+                    message: "could not parse: expected `;`".into(),
+                    file: Some("services/orders/src/broken.rs".into()),
+                    location: Some(Location {
+                        file: "services/orders/src/broken.rs".into(),
+                        line: 3,
+                        column: 9,
+                        end_line: 3,
+                        end_column: 10,
+                        span: 30..31,
+                    }),
+                },
+            ],
+            rules: vec![
+                rule(
+                    "services-own-their-dependencies",
+                    "service-dependency",
+                    Some(Severity::Error),
+                    Some(adr()),
+                    1,
+                ),
+                rule(
+                    "unclassified-members",
+                    "workspace",
+                    Some(Severity::Info),
+                    None,
+                    1,
+                ),
+                rule(
+                    "no-service-cycles",
+                    "cycles",
+                    Some(Severity::Error),
+                    None,
+                    0,
+                ),
+                rule("layers-in-accounts", "layers", None, None, 0),
+            ],
+            sources,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_parses_every_listed_name() {
+        for format in Format::ALL {
+            assert_eq!(format.name().parse::<Format>(), Ok(*format));
+        }
+    }
+
+    #[test]
+    fn unknown_format_error_lists_valid_names() {
+        let err = "xml".parse::<Format>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown report format `xml`; expected one of: human, json"
+        );
+    }
+
+    #[test]
+    fn findings_are_sorted_whatever_the_engine_order() {
+        let mut outcome = fixture::outcome();
+        let expected: Vec<String> = sorted_findings(&outcome)
+            .iter()
+            .map(|f| f.fingerprint.0.clone())
+            .collect();
+        outcome.findings.reverse();
+        let reversed: Vec<String> = sorted_findings(&outcome)
+            .iter()
+            .map(|f| f.fingerprint.0.clone())
+            .collect();
+        assert_eq!(expected, reversed);
+        assert_eq!(
+            render(&outcome, Format::Json, &RenderOptions::default()),
+            render(&fixture::outcome(), Format::Json, &RenderOptions::default())
+        );
+    }
+
+    #[test]
+    fn rule_rows_count_findings_and_include_rules_only_seen_in_findings() {
+        let mut outcome = fixture::outcome();
+        outcome.rules.retain(|r| r.id != "unclassified-members");
+        let rows = rule_rows(&outcome);
+        let ids: Vec<&str> = rows.iter().map(|r| r.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "layers-in-accounts",
+                "no-service-cycles",
+                "services-own-their-dependencies",
+                "unclassified-members"
+            ]
+        );
+        let unclassified = &rows[3];
+        assert_eq!(unclassified.check, "workspace");
+        assert_eq!(unclassified.severity, Some(Severity::Info));
+        assert_eq!((unclassified.errors, unclassified.infos), (0, 1));
+        assert_eq!(rows[2].errors, 1);
+        assert_eq!(rows[0].severity, None);
+    }
+
+    #[test]
+    fn counts_use_singular_for_one() {
+        assert_eq!(count(1, "error", "errors"), "1 error");
+        assert_eq!(count(0, "error", "errors"), "0 errors");
+        assert_eq!(count(3, "info", "infos"), "3 infos");
+    }
+}
