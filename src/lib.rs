@@ -1,0 +1,398 @@
+//! cargo-archfit: architecture fitness functions for multi-service Rust
+//! workspaces. The pipeline runs one way: load the workspace, read the
+//! configuration, build graphs, run checks, then hand an [`Outcome`] to a
+//! report. `main.rs` only parses arguments, calls [`check`] and renders.
+
+pub mod adr;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod finding;
+pub mod graph;
+pub mod metrics;
+pub mod pattern;
+pub mod report;
+pub mod workspace;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use error::Error;
+pub use finding::{AdrRef, Diagnostic, Finding, Fingerprint, Location, Related, Severity};
+
+/// Version written into every machine-readable report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the caller asks `check` (and `metrics`) to work on.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Path to the workspace's root `Cargo.toml` (or any member's).
+    pub manifest_path: Option<PathBuf>,
+    /// Explicit configuration file instead of `archfit.toml` at the root.
+    pub config: Option<PathBuf>,
+    /// Run only these rule ids (empty: every enabled rule).
+    pub rules: Vec<String>,
+}
+
+/// Texts of the files findings point into, keyed by their workspace-relative
+/// path, so reports can draw snippets without reading files again.
+pub type Sources = BTreeMap<String, Arc<str>>;
+
+/// A rule as it ran, for summaries and rule descriptors in reports.
+#[derive(Debug, Clone)]
+pub struct RuleSummary {
+    pub id: String,
+    pub check: String,
+    /// `None` when the rule is configured `off`.
+    pub severity: Option<Severity>,
+    pub adr: Option<AdrRef>,
+    pub message: Option<String>,
+    /// Number of findings this rule produced.
+    pub findings: usize,
+}
+
+/// Everything a report needs: sorted findings, tool diagnostics, rules.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub root: PathBuf,
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub rules: Vec<RuleSummary>,
+    pub sources: Sources,
+}
+
+impl Outcome {
+    /// Number of findings at `severity`.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+use crate::config::{Config, Rule};
+use crate::error::ConfigError;
+use crate::graph::CrateGraph;
+use crate::workspace::{Architecture, Role, Workspace};
+
+/// A workspace with its configuration, classification and crate graph: what
+/// every command starts from.
+pub struct Loaded {
+    pub workspace: Workspace,
+    pub config: Config,
+    pub architecture: Architecture,
+    pub crates: CrateGraph,
+}
+
+/// Loads workspace and configuration; every configuration mistake is
+/// collected into one [`Error::Config`].
+pub fn load(options: &Options) -> Result<Loaded, Error> {
+    let workspace = workspace::load(options.manifest_path.as_deref())?;
+    let config = config::load(
+        &workspace.root,
+        &workspace.root_manifest,
+        options.config.as_deref(),
+    )?;
+    let architecture = workspace::classify(&workspace, &config).map_err(Error::Config)?;
+    let crates = CrateGraph::build(&workspace, &architecture);
+    Ok(Loaded {
+        workspace,
+        config,
+        architecture,
+        crates,
+    })
+}
+
+/// Runs every enabled rule (or those in `options.rules`) and returns the
+/// sorted findings.
+pub fn check(options: &Options) -> Result<Outcome, Error> {
+    let loaded = load(options)?;
+    run(&loaded, &options.rules)
+}
+
+/// Runs the rules of an already loaded workspace.
+pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
+    let Loaded {
+        workspace,
+        config,
+        architecture,
+        crates,
+    } = loaded;
+    let selected = select_rules(config, only)?;
+    let mut diagnostics = Vec::new();
+    let adrs =
+        resolve_adrs(workspace, config, &selected, &mut diagnostics).map_err(Error::Config)?;
+
+    let context = checks::Context {
+        workspace,
+        architecture,
+        crates,
+    };
+    let mut findings = Vec::new();
+    let mut rules = Vec::new();
+    for (rule, adr) in selected.iter().zip(&adrs) {
+        let produced = match rule.severity {
+            Some(_) => checks::run(rule, adr.as_ref(), &context),
+            None => Vec::new(),
+        };
+        if let (Some(adr), Some(_), Some(adr_key)) = (adr, rule.severity, &rule.adr) {
+            if matches!(adr.status.as_deref(), Some("Superseded" | "Deprecated")) {
+                findings.push(retired_adr_finding(rule, adr, adr_key));
+            }
+        }
+        rules.push(RuleSummary {
+            id: rule.id.clone(),
+            check: rule.check.to_string(),
+            severity: rule.severity,
+            adr: adr.clone(),
+            message: rule.message.clone(),
+            findings: produced.len(),
+        });
+        findings.extend(produced);
+    }
+    if only.is_empty() {
+        findings.extend(unclassified_findings(workspace, architecture));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.sort();
+    let sources = collect_sources(workspace, config, &findings);
+    Ok(Outcome {
+        root: workspace.root.clone(),
+        findings,
+        diagnostics,
+        rules,
+        sources,
+    })
+}
+
+fn select_rules<'a>(config: &'a Config, only: &[String]) -> Result<Vec<&'a Rule>, Error> {
+    let mut errors = Vec::new();
+    for id in only {
+        if !config.rules.iter().any(|r| &r.id == id) {
+            let known: Vec<&str> = config.rules.iter().map(|r| r.id.as_str()).collect();
+            errors.push(
+                ConfigError::general(format!("--rule {id}: no rule has this id")).help(format!(
+                    "rules in {}: {}",
+                    config.file.name,
+                    known.join(", ")
+                )),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Config(errors));
+    }
+    Ok(config
+        .rules
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.id))
+        .collect())
+}
+
+/// Reads the ADR of each rule. A missing file is a configuration error; an
+/// ADR without a heading still works, with a diagnostic.
+fn resolve_adrs(
+    workspace: &Workspace,
+    config: &Config,
+    rules: &[&Rule],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<Option<AdrRef>>, Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for rule in rules {
+        let Some(adr) = &rule.adr else {
+            out.push(None);
+            continue;
+        };
+        let value = adr.get_ref();
+        let name = value.rsplit('/').next().unwrap_or(value);
+        if value.contains("://") {
+            out.push(Some(AdrRef {
+                id: adr::id_from_file_name(name),
+                title: value.clone(),
+                status: None,
+                link: value.clone(),
+            }));
+            continue;
+        }
+        let link = format!("{}/{}", config.adr_dir.trim_end_matches('/'), value);
+        let path = workspace.root.join(&link);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                errors.push(missing_adr(workspace, config, rule, &link, &e));
+                out.push(None);
+                continue;
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let info = if bytes.contains(&0) {
+            None
+        } else {
+            adr::parse(&text)
+        };
+        let title = match &info {
+            Some(info) => info.title.clone(),
+            None => {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Warn,
+                    message: format!("ADR {link} has no Markdown heading to take a title from"),
+                    file: Some(link.clone()),
+                    location: None,
+                });
+                name.trim_end_matches(".md").to_string()
+            }
+        };
+        out.push(Some(AdrRef {
+            id: adr::id_from_file_name(name),
+            title,
+            status: info.and_then(|i| i.status),
+            link,
+        }));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn missing_adr(
+    workspace: &Workspace,
+    config: &Config,
+    rule: &Rule,
+    link: &str,
+    e: &std::io::Error,
+) -> ConfigError {
+    let span = rule
+        .adr
+        .as_ref()
+        .map(|a| a.span())
+        .unwrap_or(rule.id_span.clone());
+    let dir = workspace.root.join(&config.adr_dir);
+    let mut existing: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    existing.sort();
+    let help = if existing.is_empty() {
+        format!(
+            "no ADR files in {}; set `adr_dir` or write the ADR",
+            config.adr_dir
+        )
+    } else {
+        format!("ADRs in {}: {}", config.adr_dir, existing.join(", "))
+    };
+    let what = if e.kind() == std::io::ErrorKind::NotFound {
+        "does not exist".to_string()
+    } else {
+        format!("cannot be read: {e}")
+    };
+    ConfigError::at(&rule.file, span, format!("ADR file {link} {what}"))
+        .label("this ADR")
+        .help(help)
+}
+
+fn retired_adr_finding(rule: &Rule, adr: &AdrRef, adr_key: &toml::Spanned<String>) -> Finding {
+    let status = adr.status.as_deref().unwrap_or("retired");
+    Finding {
+        rule: rule.id.clone(),
+        check: "adr-status".into(),
+        severity: Severity::Warn,
+        message: format!(
+            "rule `{}` enforces {}, which is {}",
+            rule.id,
+            adr.display(),
+            status.to_lowercase()
+        ),
+        help: Some("point the rule at the decision that replaced it, or turn the rule off".into()),
+        label: Some(format!("{status} decision")),
+        location: Some(Location::from_span(
+            &rule.file.name,
+            &rule.file.text,
+            adr_key.span(),
+        )),
+        related: Vec::new(),
+        service: None,
+        krate: None,
+        adr: Some(adr.clone()),
+        fingerprint: Fingerprint::new([rule.id.as_str(), "adr-status", adr.link.as_str()]),
+    }
+}
+
+/// Members in no service and no shared list, reported once each.
+fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (index, member) in workspace.members.iter().enumerate() {
+        if architecture.roles[index] != Role::Unclassified {
+            continue;
+        }
+        out.push(Finding {
+            rule: "unclassified-member".into(),
+            check: "classification".into(),
+            severity: Severity::Info,
+            message: format!("`{}` belongs to no service and is not listed under [shared]", member.name),
+            help: Some(
+                "add it to a [[service]]'s `crates`, to [shared] `crates` or `platform`, or to `exclude`, so the checks know what it is"
+                    .into(),
+            ),
+            label: Some("unclassified crate".into()),
+            location: checks::member_location(workspace, index),
+            related: Vec::new(),
+            service: None,
+            krate: Some(member.name.clone()),
+            adr: None,
+            fingerprint: Fingerprint::new(["unclassified-member", member.name.as_str()]),
+        });
+    }
+    out
+}
+
+/// Texts of the files the findings point into.
+fn collect_sources(workspace: &Workspace, config: &Config, findings: &[Finding]) -> Sources {
+    let mut sources = Sources::new();
+    let files = findings
+        .iter()
+        .flat_map(|f| {
+            f.location
+                .iter()
+                .chain(f.related.iter().map(|r| &r.location))
+        })
+        .map(|l| l.file.as_str());
+    for file in files {
+        if sources.contains_key(file) {
+            continue;
+        }
+        let text = if file == config.file.name {
+            Some(config.file.text.clone())
+        } else {
+            workspace
+                .members
+                .iter()
+                .find(|m| m.manifest_path == file)
+                .map(|m| m.manifest_text.clone())
+        };
+        if let Some(text) = text {
+            sources.insert(file.to_string(), text);
+        }
+    }
+    sources
+}
+
+/// Coupling metrics of the workspace.
+pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
+    let loaded = load(options)?;
+    Ok(metrics::compute(
+        &loaded.workspace,
+        &loaded.architecture,
+        &loaded.crates,
+    ))
+}

@@ -1,0 +1,90 @@
+//! `cargo-archfit`: parse arguments → `archfit` library → render → exit code.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use archfit::cli::{Cli, ColorArg, Command, FormatArg};
+use archfit::report::{self, Format, RenderOptions};
+use archfit::{Error, Options, Severity};
+
+fn main() -> ExitCode {
+    let cli = Cli::from_env();
+    let color = match cli.common.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    match run(&cli, color) {
+        Ok(code) => code,
+        Err(error) => {
+            let stderr_color = match cli.common.color {
+                ColorArg::Auto => {
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+                _ => color,
+            };
+            eprint!("{}", report::render_error(&error, stderr_color));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
+    let common = &cli.common;
+    let options = Options {
+        manifest_path: common.manifest_path.clone(),
+        config: common.config.clone(),
+        rules: common.rules.clone(),
+    };
+    let format = match common.format {
+        FormatArg::Human => Format::Human,
+        FormatArg::Json => Format::Json,
+    };
+    match cli.command {
+        Some(Command::Metrics) => {
+            let metrics = archfit::metrics(&options)?;
+            let text = match format {
+                Format::Json => archfit::metrics::render_json(&metrics),
+                _ => archfit::metrics::render_table(&metrics),
+            };
+            emit(common.output.as_deref(), &text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None | Some(Command::Check) => {
+            let outcome = archfit::check(&options)?;
+            let render_options = RenderOptions {
+                color: color && common.output.is_none(),
+                quiet: common.quiet,
+                verbose: common.verbose,
+            };
+            emit(
+                common.output.as_deref(),
+                &report::render(&outcome, format, &render_options),
+            )?;
+            let failed = outcome.count(Severity::Error) > 0
+                || (common.deny_warnings && outcome.count(Severity::Warn) > 0);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+/// Writes the report to `--output` or standard output.
+fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), Error> {
+    match output {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: format!("cannot write the report: {e}"),
+        }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error of the analysis.
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+            Ok(())
+        }
+    }
+}
