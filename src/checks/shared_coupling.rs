@@ -128,26 +128,27 @@ fn violation(
 ) -> Violation {
     let workspace = context.workspace;
     let services: Vec<&str> = by_service.keys().map(String::as_str).collect();
+    // "orders: orders-api → shop-events → shop-domain"
     let describe = |service: &str, reach: &Reach| -> String {
-        let mut steps = vec![service.to_string()];
         let first_member = reach
             .chain
             .first()
             .map(|e| e.from)
             .or(reach.external_entry.map(|(m, _)| m));
-        if let Some(m) = first_member {
-            steps = vec![format!("{service} ({})", workspace.members[m].name)];
-        }
+        let mut steps: Vec<&str> = first_member
+            .map(|m| workspace.members[m].name.as_str())
+            .into_iter()
+            .collect();
         steps.extend(
             reach
                 .chain
                 .iter()
-                .map(|e| workspace.members[e.to].name.clone()),
+                .map(|e| workspace.members[e.to].name.as_str()),
         );
         if external {
-            steps.push(name.to_string());
+            steps.push(name);
         }
-        steps.join(" → ")
+        format!("{service}: {}", steps.join(" → "))
     };
     let location_of = |reach: &Reach| -> Option<Location> {
         match (reach.chain.first(), reach.external_entry) {
@@ -162,7 +163,7 @@ fn violation(
         .filter_map(|(service, reach)| {
             Some(Related {
                 location: location_of(reach)?,
-                label: format!("used by service {service}: {}", describe(service, reach)),
+                label: format!("also used by service {}", describe(service, reach)),
             })
         })
         .collect();
@@ -193,7 +194,7 @@ fn violation(
         ),
         label: format!("service {first_service} uses `{name}` here"),
         help: format!(
-            "paths: {}.{coupling} Give each service its own copy of what it needs (prefer duplication \
+            "reached by {}.{coupling} Give each service its own copy of what it needs (prefer duplication \
              over coupling), or, if `{name}` is operational code (logging, config, metrics), list it \
              under [shared] platform",
             paths.join("; ")
