@@ -1,0 +1,166 @@
+//! Command-line behaviour: both invocation forms, options, exit codes.
+
+use std::path::Path;
+
+use crate::{archfit, archfit_in, fixture, stderr, stdout};
+
+#[test]
+fn works_as_cargo_subcommand_and_directly() {
+    let dir = fixture("shop");
+    let direct = archfit_in(&dir, &["check", "--format", "json"]);
+    let as_cargo = archfit_in(&dir, &["archfit", "check", "--format", "json"]);
+    assert_eq!(direct.status.code(), Some(1), "{}", stderr(&direct));
+    assert_eq!(direct.stdout, as_cargo.stdout);
+}
+
+#[test]
+fn check_is_the_default_command() {
+    let explicit = archfit("shop", &["check", "--format", "json"]);
+    let default = archfit("shop", &["--format", "json"]);
+    assert_eq!(explicit.stdout, default.stdout);
+}
+
+#[test]
+fn rule_option_runs_only_that_rule() {
+    let output = archfit(
+        "shop",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--rule",
+            "services-share-no-domain-code",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let rules: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].clone())
+        .collect();
+    assert!(!rules.is_empty());
+    assert!(
+        rules.iter().all(|r| r == "services-share-no-domain-code"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn unknown_rule_id_is_a_usage_error() {
+    let output = archfit("shop", &["check", "--rule", "no-such-rule"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no rule has this id"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unknown_format_is_a_usage_error() {
+    let output = archfit("shop", &["check", "--format", "yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("yaml"), "{}", stderr(&output));
+}
+
+#[test]
+fn output_option_writes_the_report_to_a_file() {
+    let dir = std::env::temp_dir().join(format!("archfit-output-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("report.json");
+    let output = archfit(
+        "shop",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--output",
+            file.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty());
+    let written = std::fs::read_to_string(&file).expect("report written");
+    assert!(written.contains("\"schema\": 1"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn deny_warnings_fails_on_warnings() {
+    // The superseded ADR case has only a warning.
+    let plain = archfit("config/superseded-adr", &["check"]);
+    let denied = archfit("config/superseded-adr", &["check", "--deny-warnings"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert_eq!(denied.status.code(), Some(1));
+}
+
+#[test]
+fn missing_manifest_path_is_a_clear_error() {
+    let output = archfit_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["check", "--manifest-path", "/nonexistent/Cargo.toml"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn quiet_keeps_errors_and_total_only() {
+    let full = stdout(&archfit("shop", &["check", "--color", "never"]));
+    let quiet = stdout(&archfit("shop", &["check", "-q", "--color", "never"]));
+    let summary_line = |text: &str| {
+        text.lines().any(|l| {
+            l.trim_start()
+                .starts_with("services-share-no-domain-code  ")
+        })
+    };
+    assert!(summary_line(&full), "{full}");
+    assert!(!summary_line(&quiet), "{quiet}");
+    assert!(quiet.contains("× shared crate `shop-domain`"), "{quiet}");
+    assert!(quiet.trim_end().ends_with("in 2 rules"), "{quiet}");
+}
+
+#[test]
+fn analysis_never_writes_into_the_workspace() {
+    let dir = fixture("shop");
+    let before = listing(&dir);
+    archfit("shop", &["check"]);
+    archfit("shop", &["metrics"]);
+    assert_eq!(before, listing(&dir));
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable fixture").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            out.push(path.display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn workspace_pinned_to_a_missing_toolchain_still_loads() {
+    // Started directly (not through cargo), from inside the workspace, the
+    // rustup proxy would pick the pinned toolchain that is not installed.
+    let dir = fixture("pinned-toolchain");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
+        .args(["check", "--format", "json"])
+        .current_dir(&dir)
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}

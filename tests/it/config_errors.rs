@@ -1,0 +1,135 @@
+//! Every configuration mistake stops the tool with exit code 2 and a message
+//! that names the file and shows the span. Each `fixtures/config/<case>`
+//! holds `expected.txt`: a text the error must contain, or `ok`.
+
+use crate::{archfit, fixture, stderr, stdout};
+
+fn expectation(case: &str) -> String {
+    let path = fixture(&format!("config/{case}")).join("expected.txt");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Runs `check` on the case; returns (exit code, stderr).
+fn run(case: &str) -> (Option<i32>, String) {
+    let output = archfit(&format!("config/{case}"), &["check", "--color", "never"]);
+    let err = stderr(&output);
+    assert!(
+        !err.contains("panicked"),
+        "{case}: the tool panicked:\n{err}"
+    );
+    (output.status.code(), err)
+}
+
+/// The case must fail with exit 2, its expected text, and a snippet of
+/// `file` (miette draws `╭─[file:line:column]`).
+fn assert_error_with_span(case: &str, file: &str) {
+    let (code, err) = run(case);
+    let want = expectation(case);
+    assert_eq!(code, Some(2), "{case}: exit code\n{err}");
+    assert!(err.contains(&want), "{case}: stderr lacks `{want}`:\n{err}");
+    assert!(
+        err.contains(&format!("[{file}:")),
+        "{case}: no span into {file}:\n{err}"
+    );
+}
+
+#[test]
+fn unknown_key() {
+    assert_error_with_span("unknown-key", "archfit.toml");
+}
+
+#[test]
+fn unknown_check() {
+    assert_error_with_span("unknown-check", "archfit.toml");
+}
+
+#[test]
+fn bad_severity() {
+    assert_error_with_span("bad-severity", "archfit.toml");
+}
+
+#[test]
+fn glob_that_matches_nothing() {
+    assert_error_with_span("glob-matches-nothing", "archfit.toml");
+}
+
+#[test]
+fn duplicate_rule_id() {
+    assert_error_with_span("duplicate-rule-id", "archfit.toml");
+}
+
+#[test]
+fn missing_adr_file() {
+    assert_error_with_span("missing-adr", "archfit.toml");
+}
+
+#[test]
+fn service_without_crates() {
+    assert_error_with_span("service-without-crates", "archfit.toml");
+}
+
+#[test]
+fn member_in_two_services() {
+    assert_error_with_span("member-in-two-services", "archfit.toml");
+}
+
+#[test]
+fn parameter_of_another_check() {
+    assert_error_with_span("unknown-parameter", "archfit.toml");
+}
+
+#[test]
+fn toml_syntax_error() {
+    assert_error_with_span("toml-syntax-error", "archfit.toml");
+}
+
+#[test]
+fn no_config_says_how_to_start_one() {
+    let (code, err) = run("no-config");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no archfit configuration found"), "{err}");
+    assert!(err.contains("create archfit.toml"), "{err}");
+}
+
+#[test]
+fn broken_member_manifest_is_a_clear_error() {
+    let (code, err) = run("broken-member-manifest");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cargo could not load the workspace"), "{err}");
+    assert!(
+        err.contains(&expectation("broken-member-manifest")),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_in_workspace_metadata_is_used() {
+    let output = archfit("config/workspace-metadata", &["check", "--format", "json"]);
+    assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON report");
+    assert!(
+        !json["rules"].as_array().expect("rules").is_empty(),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn superseded_adr_gives_a_warning() {
+    let output = archfit("config/superseded-adr", &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON report");
+    let warnings: Vec<_> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "adr-status")
+        .collect();
+    assert_eq!(warnings.len(), 1, "{json:#}");
+    assert_eq!(warnings[0]["severity"], "warn");
+    assert_eq!(warnings[0]["location"]["file"], "archfit.toml");
+}

@@ -1,0 +1,155 @@
+//! Each fixture workspace lists the findings it must produce in
+//! `expected.txt` (`<check> <rule> <file>:<line>`); the report must contain
+//! exactly those for the checks this version runs, and nothing else.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::{archfit, fixture, stdout};
+
+/// Checks whose expectations are enforced; lines of later checks are kept
+/// in the fixtures as the plan for them.
+const CHECKED: &[&str] = &["service-dependency", "shared-coupling", "adr-status"];
+
+fn expected(name: &str) -> BTreeSet<String> {
+    let path = fixture(name).join("expected.txt");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| {
+            CHECKED
+                .iter()
+                .any(|c| l.split_whitespace().next() == Some(c))
+        })
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+fn reported(name: &str) -> (BTreeSet<String>, Value, i32) {
+    let output = archfit(name, &["check", "--format", "json"]);
+    let code = output.status.code().unwrap_or(-1);
+    let json: Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| {
+        panic!(
+            "{name}: JSON report does not parse: {e}\nstderr: {}",
+            crate::stderr(&output)
+        )
+    });
+    let found = json["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| {
+            format!(
+                "{} {} {}:{}",
+                f["check"].as_str().unwrap_or_default(),
+                f["rule"].as_str().unwrap_or_default(),
+                f["location"]["file"].as_str().unwrap_or_default(),
+                f["location"]["line"]
+            )
+        })
+        .collect();
+    (found, json, code)
+}
+
+fn assert_fixture(name: &str) {
+    let (found, json, code) = reported(name);
+    let want = expected(name);
+    assert_eq!(
+        found, want,
+        "{name}: findings differ from expected.txt\n{json:#}"
+    );
+    let errors = json["summary"]["errors"].as_u64().unwrap_or_default();
+    assert_eq!(code, if errors > 0 { 1 } else { 0 }, "{name}: exit code");
+}
+
+macro_rules! fixture_tests {
+    ($($test:ident => $path:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                assert_fixture($path);
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    shop_reports_every_planted_dependency_violation => "shop",
+    clean_workspace_has_no_findings => "clean",
+    service_dependency_fail_direct => "service-dependency/fail-direct",
+    service_dependency_fail_build_dependency => "service-dependency/fail-build-dependency",
+    service_dependency_fail_transitive => "service-dependency/fail-transitive",
+    service_dependency_fail_dev_when_enabled => "service-dependency/fail-dev-when-enabled",
+    service_dependency_pass_allowed => "service-dependency/pass-allowed",
+    service_dependency_pass_dev_only => "service-dependency/pass-dev-only",
+    service_dependency_pass_transitive_disabled => "service-dependency/pass-transitive-disabled",
+    shared_coupling_fail_domain_shared => "shared-coupling/fail-domain-shared",
+    shared_coupling_fail_external => "shared-coupling/fail-external",
+    shared_coupling_fail_through_shared => "shared-coupling/fail-through-shared",
+    shared_coupling_pass_platform => "shared-coupling/pass-platform",
+    shared_coupling_pass_max_services => "shared-coupling/pass-max-services",
+}
+
+#[test]
+fn clean_workspace_exits_zero_with_no_finding_at_all() {
+    let (_, json, code) = reported("clean");
+    assert_eq!(code, 0);
+    assert_eq!(
+        json["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn shop_human_report_snapshot() {
+    let output = archfit("shop", &["check", "--color", "never"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!("shop_human", stdout(&output));
+}
+
+#[test]
+fn shop_json_report_snapshot() {
+    let output = archfit("shop", &["check", "--format", "json"]);
+    insta::assert_snapshot!("shop_json", stdout(&output));
+}
+
+#[test]
+fn json_report_is_byte_identical_across_runs() {
+    let first = archfit("shop", &["check", "--format", "json"]);
+    let second = archfit("shop", &["check", "--format", "json"]);
+    assert_eq!(first.stdout, second.stdout);
+    let human_first = archfit("shop", &["check", "--color", "always"]);
+    let human_second = archfit("shop", &["check", "--color", "always"]);
+    assert_eq!(human_first.stdout, human_second.stdout);
+}
+
+#[test]
+fn shop_findings_point_at_manifest_entries_and_name_their_adr() {
+    let (_, json, _) = reported("shop");
+    for finding in json["findings"].as_array().expect("findings") {
+        if finding["check"] == "service-dependency" || finding["check"] == "shared-coupling" {
+            let file = finding["location"]["file"].as_str().unwrap_or_default();
+            assert!(file.ends_with("Cargo.toml"), "{finding:#}");
+            assert!(finding["adr"]["title"].is_string(), "{finding:#}");
+            assert_eq!(finding["fingerprint"].as_str().map(str::len), Some(16));
+        }
+    }
+}
+
+#[test]
+fn metrics_table_and_json() {
+    let table = archfit("shop", &["metrics"]);
+    assert_eq!(table.status.code(), Some(0));
+    insta::assert_snapshot!("shop_metrics", stdout(&table));
+    let json = archfit("shop", &["metrics", "--format", "json"]);
+    let value: Value = serde_json::from_str(&stdout(&json)).expect("metrics JSON parses");
+    let domain = value["crates"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == "shop-domain"))
+        .expect("shop-domain row");
+    assert!(domain["ca"].as_u64().unwrap_or_default() >= 3, "{domain:#}");
+}

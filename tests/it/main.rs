@@ -1,0 +1,49 @@
+//! The one integration-test binary: runs `cargo-archfit` on the fixture
+//! workspaces and compares what it reports with what each fixture plants.
+
+mod cli;
+mod config_errors;
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Absolute path of a fixture workspace.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Runs the installed-style binary with `args` in `dir`.
+pub fn archfit_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cargo-archfit runs")
+}
+
+/// Runs `cargo-archfit <args> --manifest-path <fixture>/Cargo.toml`.
+pub fn archfit(fixture_name: &str, args: &[&str]) -> Output {
+    let manifest = fixture(fixture_name).join("Cargo.toml");
+    let mut all: Vec<&str> = args.to_vec();
+    let manifest = manifest
+        .to_str()
+        .expect("fixture paths are UTF-8")
+        .to_string();
+    all.extend(["--manifest-path", &manifest]);
+    archfit_in(Path::new(env!("CARGO_MANIFEST_DIR")), &all)
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
