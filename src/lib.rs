@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod facts;
 pub mod finding;
 pub mod graph;
 pub mod metrics;

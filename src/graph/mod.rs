@@ -1,5 +1,7 @@
 //! Graphs the checks share, built once per run.
 
+pub mod modules;
+
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use classify::{classify, Architecture, Role, Service};
-pub use load::load;
+pub use load::{load, relative};
 
 /// A loaded cargo workspace.
 #[derive(Debug, Clone)]

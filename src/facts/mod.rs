@@ -1,0 +1,182 @@
+//! Source facts: every Rust file of every member, read once and parsed once
+//! with syn (in parallel), boiled down to plain data the checks read. Syn
+//! trees never leave the worker that parsed them: they are 30–70× the size of
+//! the source and not `Send`.
+//!
+//! A fact knows the module it appears in (an index into
+//! [`FileFacts::modules`], since one file can hold inline modules) and the
+//! byte span it covers in its file.
+
+mod tree;
+mod visit;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+pub use tree::{extract, Limits};
+
+/// Byte range in a file. `u32` keeps facts small; larger files are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    /// Offsets as a `usize` range, for slicing the file's text.
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// The text under the span ("" if it does not fall on the text).
+    pub fn text(self, text: &str) -> &str {
+        text.get(self.range()).unwrap_or_default()
+    }
+}
+
+/// Facts of the whole workspace, indexed like `Workspace::members`.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub crates: Vec<CrateFacts>,
+    /// Files that could not be read or parsed, modules whose file is missing.
+    pub diagnostics: Vec<crate::Diagnostic>,
+    /// How many files were parsed: once each, whatever the number of checks.
+    pub parsed_files: usize,
+    /// Total bytes read.
+    pub bytes: usize,
+}
+
+impl Facts {
+    /// The file at workspace-relative `path`, if it was parsed.
+    pub fn file(&self, path: &str) -> Option<&FileFacts> {
+        self.crates
+            .iter()
+            .flat_map(|c| &c.files)
+            .find(|f| f.path == path)
+    }
+}
+
+/// The files of one member, in module-tree order, per target.
+#[derive(Debug, Default)]
+pub struct CrateFacts {
+    pub files: Vec<FileFacts>,
+}
+
+/// What one source file says.
+#[derive(Debug)]
+pub struct FileFacts {
+    /// Workspace-relative, `/`-separated.
+    pub path: String,
+    /// Index into the member's `targets` whose module tree holds this file.
+    pub target: usize,
+    /// The file's text, for snippets in reports.
+    pub text: Arc<str>,
+    /// Module 0 is the file's own module; inline `mod x { … }` add more.
+    pub modules: Vec<ModuleFact>,
+    pub mods: Vec<ModDecl>,
+    pub uses: Vec<UseFact>,
+    pub paths: Vec<PathFact>,
+    pub strings: Vec<StringFact>,
+    pub calls: Vec<CallFact>,
+    pub macros: Vec<MacroFact>,
+}
+
+/// A module: its path from the crate root (`[]` is the root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleFact {
+    pub path: Vec<String>,
+    /// `cfg(…)` predicate this module sits behind, if any (`cfg(test)`).
+    pub cfg: Option<String>,
+}
+
+/// `mod name;` or `mod name { … }`.
+#[derive(Debug, Clone)]
+pub struct ModDecl {
+    /// Module the declaration is in.
+    pub module: usize,
+    pub name: String,
+    /// For inline modules, the index of the module it opens.
+    pub inline: Option<usize>,
+    /// `#[path = "…"]`.
+    pub path_attr: Option<String>,
+    pub cfg: Option<String>,
+    pub span: Span,
+}
+
+/// One leaf of a `use` tree, flattened: `use a::{b, c::*}` gives `a::b` and `a::c` (glob).
+#[derive(Debug, Clone)]
+pub struct UseFact {
+    pub module: usize,
+    /// Segments as written, starting with `crate`, `self`, `super` or a
+    /// name; a leading `::` is kept as an empty first segment.
+    pub segments: Vec<String>,
+    /// `as name` (`_` included), when renamed.
+    pub alias: Option<String>,
+    pub glob: bool,
+    /// Visible outside its module (`pub`, `pub(crate)`, …): a re-export.
+    pub public: bool,
+    pub span: Span,
+}
+
+impl UseFact {
+    /// The name this `use` brings into scope (`None` for globs and `_`).
+    pub fn binding(&self) -> Option<&str> {
+        if self.glob {
+            return None;
+        }
+        match self.alias.as_deref() {
+            Some("_") => None,
+            Some(alias) => Some(alias),
+            None => self
+                .segments
+                .last()
+                .map(String::as_str)
+                .filter(|s| *s != "self"),
+        }
+    }
+}
+
+/// A path of two or more segments in an expression, type, pattern, impl
+/// header, attribute or macro name: `crate::billing::charge`, `sqlx::query`.
+#[derive(Debug, Clone)]
+pub struct PathFact {
+    pub module: usize,
+    pub segments: Vec<String>,
+    pub span: Span,
+}
+
+/// A string literal (normal or raw) anywhere in code.
+#[derive(Debug, Clone)]
+pub struct StringFact {
+    pub module: usize,
+    pub value: String,
+    pub span: Span,
+    /// Innermost macro the literal is written in (`format`, `warn`, `query`).
+    pub in_macro: Option<String>,
+}
+
+/// A call: `recv.method(args)` or `path::to::function(args)`.
+#[derive(Debug, Clone)]
+pub struct CallFact {
+    pub module: usize,
+    /// Method name for method calls; the path's segments for path calls.
+    pub callee: Vec<String>,
+    pub method: bool,
+    /// String literal arguments by position (`None` where not a literal);
+    /// `&["a", "b"]` slices of literals count as their first literal.
+    pub args: Vec<Option<(String, Span)>>,
+    pub span: Span,
+}
+
+/// A macro invocation `path!(…)`.
+#[derive(Debug, Clone)]
+pub struct MacroFact {
+    pub module: usize,
+    pub path: Vec<String>,
+    pub span: Span,
+}
+
+/// Converts a fact span into a report location.
+pub fn location(file: &FileFacts, span: Span) -> crate::Location {
+    crate::Location::from_span(&file.path, &file.text, span.range())
+}

@@ -1,0 +1,283 @@
+//! Finds each member's source files by following its module tree from every
+//! target root, and parses each file once, level by level, in parallel.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::visit::{self, SyntaxError};
+use super::{CrateFacts, Facts, FileFacts};
+use crate::workspace::{Architecture, Role, Workspace};
+use crate::{Diagnostic, Location, Severity};
+
+/// Bounds on what is read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Files larger than this are skipped with a diagnostic (generated code).
+    pub max_file_bytes: u64,
+    /// Also follow example, test and bench targets.
+    pub all_targets: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: 8 * 1024 * 1024,
+            all_targets: false,
+        }
+    }
+}
+
+/// Target kinds whose module trees are analysed by default.
+const SHIPPED_TARGETS: &[&str] = &[
+    "lib",
+    "rlib",
+    "dylib",
+    "cdylib",
+    "staticlib",
+    "proc-macro",
+    "bin",
+];
+const OTHER_TARGETS: &[&str] = &["example", "test", "bench"];
+
+/// A file to read: where it is and which module it is.
+struct Job {
+    member: usize,
+    target: usize,
+    path: PathBuf,
+    rel: String,
+    module: Vec<String>,
+    cfg: Option<String>,
+    /// Crate roots and `mod.rs` files own the directory they are in.
+    owns_dir: bool,
+}
+
+enum Read {
+    Parsed(FileFacts, usize),
+    Failed(Diagnostic),
+}
+
+/// Reads and parses every source file of every non-excluded member.
+pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limits) -> Facts {
+    let mut facts = Facts {
+        crates: (0..workspace.members.len())
+            .map(|_| CrateFacts::default())
+            .collect(),
+        ..Facts::default()
+    };
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut jobs = Vec::new();
+    for (member_index, member) in workspace.members.iter().enumerate() {
+        if architecture.roles.get(member_index) == Some(&Role::Excluded) {
+            continue;
+        }
+        for (target_index, target) in member.targets.iter().enumerate() {
+            let wanted = SHIPPED_TARGETS.contains(&target.kind.as_str())
+                || (limits.all_targets && OTHER_TARGETS.contains(&target.kind.as_str()));
+            if !wanted {
+                continue;
+            }
+            let path = workspace.root.join(&target.src_path);
+            if seen.insert(path.clone()) {
+                jobs.push(Job {
+                    member: member_index,
+                    target: target_index,
+                    rel: target.src_path.clone(),
+                    path,
+                    module: Vec::new(),
+                    cfg: None,
+                    owns_dir: true,
+                });
+            }
+        }
+    }
+
+    // Deep expressions recurse deeply in syn: give workers room.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 * 1024 * 1024)
+        .build()
+        .ok();
+    while !jobs.is_empty() {
+        let read_all = || {
+            jobs.par_iter()
+                .map(|job| read(job, limits))
+                .collect::<Vec<_>>()
+        };
+        let results = match &pool {
+            Some(pool) => pool.install(read_all),
+            None => read_all(),
+        };
+        let mut next = Vec::new();
+        for (job, result) in jobs.iter().zip(results) {
+            match result {
+                Read::Parsed(file, bytes) => {
+                    facts.parsed_files += 1;
+                    facts.bytes += bytes;
+                    children(
+                        workspace,
+                        job,
+                        &file,
+                        &mut seen,
+                        &mut next,
+                        &mut facts.diagnostics,
+                    );
+                    facts.crates[job.member].files.push(file);
+                }
+                Read::Failed(diagnostic) => facts.diagnostics.push(diagnostic),
+            }
+        }
+        jobs = next;
+    }
+    for krate in &mut facts.crates {
+        krate
+            .files
+            .sort_by(|a, b| (a.target, &a.path).cmp(&(b.target, &b.path)));
+    }
+    facts.diagnostics.sort();
+    facts
+}
+
+fn read(job: &Job, limits: Limits) -> Read {
+    let failed = |message: String| {
+        Read::Failed(Diagnostic {
+            severity: Severity::Warn,
+            message,
+            file: Some(job.rel.clone()),
+            location: None,
+        })
+    };
+    match std::fs::metadata(&job.path) {
+        Ok(meta) if meta.len() > limits.max_file_bytes => {
+            return failed(format!(
+                "{} is {} bytes, over the {} byte limit; skipped (generated code?)",
+                job.rel,
+                meta.len(),
+                limits.max_file_bytes
+            ))
+        }
+        Ok(meta) if meta.len() > u64::from(u32::MAX) => {
+            return failed(format!("{} is too large to analyse", job.rel))
+        }
+        Ok(_) => {}
+        Err(e) => return failed(format!("cannot read {}: {e}", job.rel)),
+    }
+    let bytes = match std::fs::read(&job.path) {
+        Ok(bytes) => bytes,
+        Err(e) => return failed(format!("cannot read {}: {e}", job.rel)),
+    };
+    let size = bytes.len();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return failed(format!(
+                "{} is not UTF-8 (invalid byte at offset {}); skipped",
+                job.rel,
+                e.utf8_error().valid_up_to()
+            ))
+        }
+    };
+    match visit::extract(&text, job.module.clone(), job.cfg.clone()) {
+        Ok(extracted) => Read::Parsed(
+            FileFacts {
+                path: job.rel.clone(),
+                target: job.target,
+                text: Arc::from(text),
+                modules: extracted.modules,
+                mods: extracted.mods,
+                uses: extracted.uses,
+                paths: extracted.paths,
+                strings: extracted.strings,
+                calls: extracted.calls,
+                macros: extracted.macros,
+            },
+            size,
+        ),
+        Err(SyntaxError { message, span }) => Read::Failed(Diagnostic {
+            severity: Severity::Warn,
+            message: format!(
+                "{} does not parse: {message}; its facts are missing",
+                job.rel
+            ),
+            file: Some(job.rel.clone()),
+            location: Some(Location::from_span(&job.rel, &text, span.range())),
+        }),
+    }
+}
+
+/// Queues the files of the `mod x;` declarations of `file`.
+fn children(
+    workspace: &Workspace,
+    job: &Job,
+    file: &FileFacts,
+    seen: &mut HashSet<PathBuf>,
+    next: &mut Vec<Job>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let file_dir = job.path.parent().unwrap_or(Path::new(""));
+    let own_dir = if job.owns_dir {
+        file_dir.to_path_buf()
+    } else {
+        let stem = job
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file_dir.join(stem)
+    };
+    for decl in &file.mods {
+        if decl.inline.is_some() {
+            continue;
+        }
+        let parent = &file.modules[decl.module];
+        // Inline modules between the file's module and the declaration.
+        let inline_dirs = &parent.path[job.module.len().min(parent.path.len())..];
+        let base = inline_dirs
+            .iter()
+            .fold(own_dir.clone(), |dir, m| dir.join(m));
+        let candidates: Vec<(PathBuf, bool)> = match &decl.path_attr {
+            Some(attr) if decl.module == 0 => vec![(file_dir.join(attr), attr.ends_with("mod.rs"))],
+            Some(attr) => vec![(base.join(attr), attr.ends_with("mod.rs"))],
+            None => vec![
+                (base.join(format!("{}.rs", decl.name)), false),
+                (base.join(&decl.name).join("mod.rs"), true),
+            ],
+        };
+        let mut module = parent.path.clone();
+        module.push(decl.name.clone());
+        match candidates.iter().find(|(path, _)| path.is_file()) {
+            Some((path, owns_dir)) => {
+                let key = path.canonicalize().unwrap_or_else(|_| path.clone());
+                if seen.insert(key) {
+                    next.push(Job {
+                        member: job.member,
+                        target: job.target,
+                        rel: crate::workspace::relative(&workspace.root, path),
+                        path: path.clone(),
+                        module,
+                        cfg: decl.cfg.clone(),
+                        owns_dir: *owns_dir,
+                    });
+                }
+            }
+            None => {
+                let looked: Vec<String> = candidates
+                    .iter()
+                    .map(|(p, _)| crate::workspace::relative(&workspace.root, p))
+                    .collect();
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Warn,
+                    message: format!(
+                        "module `{}` is declared in {} but has no file (looked for {})",
+                        module.join("::"),
+                        file.path,
+                        looked.join(" and ")
+                    ),
+                    file: Some(file.path.clone()),
+                    location: Some(super::location(file, decl.span)),
+                });
+            }
+        }
+    }
+}
