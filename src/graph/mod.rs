@@ -1,6 +1,7 @@
 //! Graphs the checks share, built once per run.
 
 pub mod modules;
+pub mod services;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -139,5 +140,119 @@ impl CrateGraph {
             reached.push((member, path));
         }
         reached
+    }
+}
+
+/// For every strongly connected set of `edges` over `names.len()` nodes, the
+/// shortest cycle through its alphabetically-first node, as indices into
+/// `edges`. Each set is reported once; between two nodes the earliest edge
+/// in `edges` is used, so callers order edges by preference.
+pub fn shortest_cycles(names: &[String], edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    let mut graph: DiGraph<usize, usize> = DiGraph::with_capacity(names.len(), edges.len());
+    for index in 0..names.len() {
+        graph.add_node(index);
+    }
+    for (index, &(from, to)) in edges.iter().enumerate() {
+        graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), index);
+    }
+    let mut out = Vec::new();
+    for component in petgraph::algo::tarjan_scc(&graph) {
+        if component.len() < 2 {
+            continue;
+        }
+        let members: std::collections::BTreeSet<usize> =
+            component.iter().map(|n| n.index()).collect();
+        let Some(&start) = members.iter().min_by(|a, b| names[**a].cmp(&names[**b])) else {
+            continue;
+        };
+        if let Some(cycle) = shortest_cycle_from(start, &members, edges) {
+            out.push(cycle);
+        }
+    }
+    out.sort_by(|a, b| {
+        let key = |c: &Vec<usize>| names[edges[c[0]].0].clone();
+        key(a).cmp(&key(b))
+    });
+    out
+}
+
+/// Breadth-first search from `start` back to `start` inside `members`.
+fn shortest_cycle_from(
+    start: usize,
+    members: &std::collections::BTreeSet<usize>,
+    edges: &[(usize, usize)],
+) -> Option<Vec<usize>> {
+    let mut outgoing: std::collections::BTreeMap<usize, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (index, &(from, to)) in edges.iter().enumerate() {
+        if members.contains(&from) && members.contains(&to) {
+            outgoing.entry(from).or_default().push(index);
+        }
+    }
+    // predecessor edge of each reached node
+    let mut via: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for &edge in outgoing.get(&node).map(Vec::as_slice).unwrap_or_default() {
+            let next = edges[edge].1;
+            if next == start {
+                let mut cycle = vec![edge];
+                let mut at = node;
+                while at != start {
+                    let back = via[&at];
+                    cycle.push(back);
+                    at = edges[back].0;
+                }
+                cycle.reverse();
+                return Some(cycle);
+            }
+            if let std::collections::btree_map::Entry::Vacant(slot) = via.entry(next) {
+                slot.insert(edge);
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn each_strongly_connected_set_gives_one_shortest_cycle_from_its_first_name() {
+        // b → c → a → b and a long way round a → d → b; e alone.
+        let n = names(&["b", "c", "a", "d", "e"]);
+        let edges = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 0), (4, 0)];
+        let cycles = shortest_cycles(&n, &edges);
+        assert_eq!(cycles.len(), 1);
+        // starts at "a" (index 2): a → b → c → a
+        assert_eq!(cycles[0], vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn acyclic_graph_has_no_cycle() {
+        let n = names(&["a", "b", "c"]);
+        assert!(shortest_cycles(&n, &[(0, 1), (1, 2), (0, 2)]).is_empty());
+    }
+
+    #[test]
+    fn two_separate_cycles_are_both_reported() {
+        let n = names(&["a", "b", "c", "d"]);
+        let cycles = shortest_cycles(&n, &[(0, 1), (1, 0), (2, 3), (3, 2)]);
+        assert_eq!(cycles, vec![vec![0, 1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn the_earliest_parallel_edge_is_used() {
+        let n = names(&["a", "b"]);
+        assert_eq!(
+            shortest_cycles(&n, &[(0, 1), (0, 1), (1, 0)]),
+            vec![vec![0, 2]]
+        );
     }
 }

@@ -1,0 +1,388 @@
+//! The service graph: which service depends on which, and how — a crate
+//! dependency, an HTTP call to another service's host, a gRPC client of
+//! another service's crate, or a message published to or consumed from a
+//! topic another service owns.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use super::{CrateGraph, SHIPPED};
+use crate::checks::dependency_location;
+use crate::config::Config;
+use crate::facts::{self, Facts};
+use crate::pattern::GlobPattern;
+use crate::workspace::{Architecture, Role, Workspace};
+use crate::Location;
+
+/// How one service depends on another.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// Ordered by how well each shows the coupling when several link the same
+/// pair: a call in code first, the crate dependency (often a client crate
+/// that exists for those calls) last.
+pub enum EdgeKind {
+    Http,
+    Grpc,
+    /// Publishing to, or subscribing from, a topic the target owns.
+    Event {
+        topic: String,
+        subscribe: bool,
+    },
+    Crate,
+}
+
+impl EdgeKind {
+    /// Name used in `edges = [...]`.
+    pub fn family(&self) -> &'static str {
+        match self {
+            EdgeKind::Crate => "crate",
+            EdgeKind::Http => "http",
+            EdgeKind::Grpc => "grpc",
+            EdgeKind::Event { .. } => "event",
+        }
+    }
+}
+
+impl fmt::Display for EdgeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EdgeKind::Event { topic, .. } => write!(f, "event: {topic}"),
+            other => f.write_str(other.family()),
+        }
+    }
+}
+
+/// One piece of evidence that service `from` depends on service `to`.
+#[derive(Debug, Clone)]
+pub struct ServiceEdge {
+    pub from: usize,
+    pub to: usize,
+    pub kind: EdgeKind,
+    pub location: Option<Location>,
+    /// What makes the edge: the crate, the URL, the client type, the call.
+    pub detail: String,
+}
+
+/// Method names (or `Type::function` paths) that publish or subscribe.
+#[derive(Debug, Clone)]
+pub struct MessagingMethods {
+    pub publish: Vec<String>,
+    pub subscribe: Vec<String>,
+}
+
+impl Default for MessagingMethods {
+    /// Fits rdkafka, lapin, async-nats, redis streams and similar clients.
+    fn default() -> MessagingMethods {
+        let list = |names: &[&str]| names.iter().map(|s| s.to_string()).collect();
+        MessagingMethods {
+            publish: list(&[
+                "publish",
+                "publish_with_headers",
+                "send",
+                "send_to",
+                "produce",
+                "basic_publish",
+                "FutureRecord::to",
+                "BaseRecord::to",
+                "xadd",
+            ]),
+            subscribe: list(&[
+                "subscribe",
+                "queue_subscribe",
+                "basic_consume",
+                "consume",
+                "xread",
+                "xreadgroup",
+            ]),
+        }
+    }
+}
+
+impl MessagingMethods {
+    /// Whether `callee` (method name or path segments) is one of `names`:
+    /// a plain name matches a method or a path's last segment; a
+    /// `Type::fn` name matches the end of a path.
+    fn matches(names: &[String], callee: &[String], method: bool) -> bool {
+        names.iter().any(|name| {
+            let wanted: Vec<&str> = name.split("::").collect();
+            if method {
+                wanted.len() == 1 && callee.last().map(String::as_str) == Some(wanted[0])
+            } else {
+                callee.len() >= wanted.len()
+                    && callee[callee.len() - wanted.len()..]
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(a, b)| a == b)
+            }
+        })
+    }
+}
+
+/// Every edge between distinct services, sorted by (from, to, kind, place).
+pub fn build(
+    workspace: &Workspace,
+    architecture: &Architecture,
+    config: &Config,
+    crates: &CrateGraph,
+    facts: Option<&Facts>,
+    methods: &MessagingMethods,
+) -> Vec<ServiceEdge> {
+    let mut edges = Vec::new();
+    // (a) crate dependencies that ship.
+    for (s, service) in architecture.services.iter().enumerate() {
+        for &member in &service.crates {
+            for edge in crates.dependencies(member, SHIPPED) {
+                let Role::Service(to) = architecture.roles[edge.to] else {
+                    continue;
+                };
+                if to != s {
+                    edges.push(ServiceEdge {
+                        from: s,
+                        to,
+                        kind: EdgeKind::Crate,
+                        location: dependency_location(workspace, member, edge.dependency),
+                        detail: format!(
+                            "{} depends on {}",
+                            workspace.members[member].name, workspace.members[edge.to].name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(facts) = facts {
+        let hosts: Vec<Vec<String>> = architecture
+            .services
+            .iter()
+            .map(|s| {
+                config.services[s.decl]
+                    .hosts
+                    .iter()
+                    .map(|h| h.get_ref().to_lowercase())
+                    .collect()
+            })
+            .collect();
+        let topics: Vec<Vec<GlobPattern>> = architecture
+            .services
+            .iter()
+            .map(|s| {
+                config.services[s.decl]
+                    .topics
+                    .iter()
+                    .map(|t| GlobPattern::new(t.get_ref(), t.span()))
+                    .collect()
+            })
+            .collect();
+        let owner_of_topic = |topic: &str| {
+            topics
+                .iter()
+                .position(|patterns| patterns.iter().any(|p| p.is_match(topic)))
+        };
+        for (s, service) in architecture.services.iter().enumerate() {
+            for &member in &service.crates {
+                // Dependency code names of this member that belong to other services.
+                let foreign: HashMap<String, usize> = workspace.members[member]
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| match architecture.roles[d.member?] {
+                        Role::Service(owner) => Some((d.key.replace('-', "_"), owner)),
+                        _ => None,
+                    })
+                    .collect();
+                for file in &facts.crates[member].files {
+                    // (b) HTTP calls.
+                    for string in &file.strings {
+                        let Some(host) = url_host(&string.value) else {
+                            continue;
+                        };
+                        if let Some(to) = hosts
+                            .iter()
+                            .position(|list| list.iter().any(|h| host_matches(&host, h)))
+                        {
+                            if to != s {
+                                edges.push(ServiceEdge {
+                                    from: s,
+                                    to,
+                                    kind: EdgeKind::Http,
+                                    location: Some(facts::location(file, string.span)),
+                                    detail: string.value.clone(),
+                                });
+                            }
+                        }
+                    }
+                    // (c) gRPC clients from another service's crate.
+                    let uses = file.uses.iter().map(|u| (&u.segments, u.span));
+                    let paths = file.paths.iter().map(|p| (&p.segments, p.span));
+                    for (segments, span) in uses.chain(paths) {
+                        let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
+                            continue;
+                        };
+                        if !last.ends_with("Client") {
+                            continue;
+                        }
+                        if let Some(&to) = foreign.get(first) {
+                            if to != s {
+                                edges.push(ServiceEdge {
+                                    from: s,
+                                    to,
+                                    kind: EdgeKind::Grpc,
+                                    location: Some(facts::location(file, span)),
+                                    detail: segments.join("::"),
+                                });
+                            }
+                        }
+                    }
+                    // (d) messaging.
+                    for call in &file.calls {
+                        let publish =
+                            MessagingMethods::matches(&methods.publish, &call.callee, call.method);
+                        let subscribe = !publish
+                            && MessagingMethods::matches(
+                                &methods.subscribe,
+                                &call.callee,
+                                call.method,
+                            );
+                        if !publish && !subscribe {
+                            continue;
+                        }
+                        let topic =
+                            call.args.iter().flatten().find_map(|(value, span)| {
+                                Some((value, *span, owner_of_topic(value)?))
+                            });
+                        if let Some((value, span, to)) = topic {
+                            if to != s {
+                                edges.push(ServiceEdge {
+                                    from: s,
+                                    to,
+                                    kind: EdgeKind::Event {
+                                        topic: value.clone(),
+                                        subscribe,
+                                    },
+                                    location: Some(facts::location(file, span)),
+                                    detail: format!("{}(\"{value}\")", call.callee.join("::")),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    edges.sort_by(|a, b| {
+        (a.from, a.to, &a.kind, &a.location).cmp(&(b.from, b.to, &b.kind, &b.location))
+    });
+    edges
+}
+
+/// The host of a URL-looking literal: `http://payments:8080/x` and
+/// `payments:8080/x` give `payments`; plain words give nothing.
+pub fn url_host(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (rest, had_scheme) = match text.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+') =>
+        {
+            (rest, true)
+        }
+        Some(_) => return None,
+        None => (text, false),
+    };
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let end = rest.find([':', '/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..end];
+    let valid = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !valid {
+        return None;
+    }
+    if !had_scheme {
+        // Without a scheme only `host:port` counts as an address.
+        let after = &rest[end..];
+        let port: String = after
+            .strip_prefix(':')?
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if port.is_empty() {
+            return None;
+        }
+    }
+    Some(host.to_lowercase())
+}
+
+/// `payments` matches host `payments` and `payments.prod.svc.cluster.local`.
+pub fn host_matches(host: &str, service_host: &str) -> bool {
+    host == service_host || host.split('.').next() == Some(service_host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts_with_and_without_scheme_and_port() {
+        assert_eq!(
+            url_host("http://payments:8080/v1/refunds").as_deref(),
+            Some("payments")
+        );
+        assert_eq!(
+            url_host("https://Payments.internal/x").as_deref(),
+            Some("payments.internal")
+        );
+        assert_eq!(
+            url_host("payments-svc:8080/v1").as_deref(),
+            Some("payments-svc")
+        );
+        assert_eq!(
+            url_host("grpc://user:pw@ledger:50051").as_deref(),
+            Some("ledger")
+        );
+    }
+
+    #[test]
+    fn words_and_templates_are_not_urls() {
+        assert_eq!(url_host("payments"), None);
+        assert_eq!(url_host("select a seat from the list"), None);
+        assert_eq!(url_host("http://{}/v1/orders"), None);
+        assert_eq!(url_host("ratio: 3"), None);
+        assert_eq!(url_host("orders.created"), None);
+    }
+
+    #[test]
+    fn host_matches_exactly_or_by_first_label() {
+        assert!(host_matches("payments", "payments"));
+        assert!(host_matches("payments.prod.svc.cluster.local", "payments"));
+        assert!(!host_matches("partner-payments.example.com", "payments"));
+        assert!(!host_matches("api.stripe.com", "payments"));
+    }
+
+    #[test]
+    fn messaging_methods_match_methods_and_path_suffixes() {
+        let m = MessagingMethods::default();
+        assert!(MessagingMethods::matches(
+            &m.publish,
+            &["send".into()],
+            true
+        ));
+        assert!(MessagingMethods::matches(
+            &m.publish,
+            &[
+                "rdkafka".into(),
+                "producer".into(),
+                "FutureRecord".into(),
+                "to".into()
+            ],
+            false
+        ));
+        assert!(!MessagingMethods::matches(&m.publish, &["to".into()], true));
+        assert!(MessagingMethods::matches(
+            &m.subscribe,
+            &["subscribe".into()],
+            true
+        ));
+    }
+}
