@@ -213,12 +213,9 @@ mod tests {
 
     #[test]
     fn fingerprint_is_stable_across_releases() {
-        // Baselines written by earlier versions must keep matching.
-        assert_eq!(
-            Fingerprint::new(["rule", "orders"]).0,
-            Fingerprint::new(["rule", "orders"]).0
-        );
-        assert_eq!(Fingerprint::new(["x"]).0.len(), 16);
+        // Baselines written by earlier versions must keep matching: this
+        // value may never change.
+        assert_eq!(Fingerprint::new(["rule", "orders"]).0, "f7cac5f6bb7a24e6");
     }
 
     #[test]

@@ -127,10 +127,26 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     let adrs =
         resolve_adrs(workspace, config, &selected, &mut diagnostics).map_err(Error::Config)?;
 
+    let enabled = || selected.iter().filter(|r| r.severity.is_some());
+    let facts = enabled()
+        .any(|r| r.params.needs_sources())
+        .then(|| facts::extract(workspace, architecture, facts::Limits::default()));
+    let modules = match &facts {
+        Some(facts) if enabled().any(|r| r.params.needs_modules()) => {
+            module_graphs(workspace, facts)
+        }
+        _ => Vec::new(),
+    };
+    if let Some(facts) = &facts {
+        diagnostics.extend(facts.diagnostics.iter().cloned());
+    }
     let context = checks::Context {
         workspace,
         architecture,
+        config,
         crates,
+        facts: facts.as_ref(),
+        modules: &modules,
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
@@ -159,7 +175,7 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.sort();
-    let sources = collect_sources(workspace, config, &findings);
+    let sources = collect_sources(workspace, config, facts.as_ref(), &findings);
     Ok(Outcome {
         root: workspace.root.clone(),
         findings,
@@ -357,8 +373,24 @@ fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> 
     out
 }
 
+/// Module graphs of every member target, built in parallel.
+fn module_graphs(workspace: &Workspace, facts: &facts::Facts) -> Vec<graph::modules::ModuleGraph> {
+    use rayon::prelude::*;
+    workspace
+        .members
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(index, member)| graph::modules::build(index, member, &facts.crates[index]))
+        .collect()
+}
+
 /// Texts of the files the findings point into.
-fn collect_sources(workspace: &Workspace, config: &Config, findings: &[Finding]) -> Sources {
+fn collect_sources(
+    workspace: &Workspace,
+    config: &Config,
+    facts: Option<&facts::Facts>,
+    findings: &[Finding],
+) -> Sources {
     let mut sources = Sources::new();
     let files = findings
         .iter()
@@ -380,6 +412,7 @@ fn collect_sources(workspace: &Workspace, config: &Config, findings: &[Finding])
                 .iter()
                 .find(|m| m.manifest_path == file)
                 .map(|m| m.manifest_text.clone())
+                .or_else(|| facts.and_then(|f| f.file(file)).map(|f| f.text.clone()))
         };
         if let Some(text) = text {
             sources.insert(file.to_string(), text);

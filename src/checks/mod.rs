@@ -3,6 +3,8 @@
 //! `explain`) and a `run` function from facts to findings. Checks never read
 //! files, print or exit.
 
+pub mod cycles;
+pub mod layers;
 pub mod service_dependency;
 pub mod shared_coupling;
 
@@ -10,8 +12,10 @@ use serde::Deserialize;
 use toml::de::{DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use crate::config::Rule;
+use crate::config::{Config, Rule};
+use crate::facts::Facts;
 use crate::finding::{AdrRef, Finding, Fingerprint, Location, Related};
+use crate::graph::modules::ModuleGraph;
 use crate::graph::CrateGraph;
 use crate::pattern::GlobPattern;
 use crate::workspace::{Architecture, Workspace};
@@ -20,7 +24,12 @@ use crate::workspace::{Architecture, Workspace};
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub architecture: &'a Architecture,
+    pub config: &'a Config,
     pub crates: &'a CrateGraph,
+    /// Source facts; `None` when no enabled rule needs sources.
+    pub facts: Option<&'a Facts>,
+    /// Module graph of every target of every analysed member.
+    pub modules: &'a [ModuleGraph],
 }
 
 /// Parsed parameters of a rule, one variant per check.
@@ -28,6 +37,8 @@ pub struct Context<'a> {
 pub enum Params {
     ServiceDependency(service_dependency::Params),
     SharedCoupling(shared_coupling::Params),
+    Cycles(cycles::Params),
+    Layers(layers::Params),
 }
 
 impl Params {
@@ -40,6 +51,30 @@ impl Params {
                 .flat_map(|a| [&a.from, &a.to].into_iter().chain(&a.crates))
                 .collect(),
             Params::SharedCoupling(p) => p.external.iter().collect(),
+            Params::Cycles(p) => p.crates.iter().collect(),
+            Params::Layers(p) => p
+                .services
+                .iter()
+                .chain(p.layers.iter().flat_map(|l| &l.modules))
+                .collect(),
+        }
+    }
+
+    /// Whether the rule reads source files (so facts must be extracted).
+    pub fn needs_sources(&self) -> bool {
+        match self {
+            Params::ServiceDependency(_) | Params::SharedCoupling(_) => false,
+            Params::Cycles(p) => p.needs_sources(),
+            Params::Layers(_) => true,
+        }
+    }
+
+    /// Whether the rule reads module graphs.
+    pub fn needs_modules(&self) -> bool {
+        match self {
+            Params::Cycles(p) => p.level == cycles::Level::Module,
+            Params::Layers(_) => true,
+            _ => false,
         }
     }
 }
@@ -91,11 +126,11 @@ pub const CHECKS: &[CheckDef] = &[
         parse: None,
     },
     CheckDef {
-        name: "cycles",
+        name: cycles::NAME,
         summary: "cycles between modules, crates or services",
-        doc: "",
-        parameters: &[],
-        parse: None,
+        doc: cycles::DOC,
+        parameters: cycles::PARAMETERS,
+        parse: Some(|v| parse_with(v, Params::Cycles)),
     },
     CheckDef {
         name: "saga-compensation",
@@ -105,11 +140,11 @@ pub const CHECKS: &[CheckDef] = &[
         parse: None,
     },
     CheckDef {
-        name: "layers",
+        name: layers::NAME,
         summary: "a module depends on a layer above it or on a forbidden crate",
-        doc: "",
-        parameters: &[],
-        parse: None,
+        doc: layers::DOC,
+        parameters: layers::PARAMETERS,
+        parse: Some(|v| parse_with(v, Params::Layers)),
     },
 ];
 
@@ -138,6 +173,8 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> Vec<Find
     match &rule.params {
         Params::ServiceDependency(params) => service_dependency::run(params, context, &reporter),
         Params::SharedCoupling(params) => shared_coupling::run(params, context, &reporter),
+        Params::Cycles(params) => cycles::run(params, context, &reporter),
+        Params::Layers(params) => layers::run(params, context, &reporter),
     }
 }
 

@@ -57,6 +57,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         workspace,
         architecture,
         crates,
+        ..
     } = context;
     let mut findings = Vec::new();
     for service in &architecture.services {

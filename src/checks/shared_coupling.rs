@@ -49,6 +49,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         workspace,
         architecture,
         crates,
+        ..
     } = context;
     // shared crate (member name or registry crate) → service → how it is reached
     let mut users: BTreeMap<(bool, String), BTreeMap<String, Reach>> = BTreeMap::new();

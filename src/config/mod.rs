@@ -529,7 +529,7 @@ mod tests {
 
     #[test]
     fn planned_check_is_reported_as_not_available() {
-        let (message, _) = error_span("[[rule]]\nid = \"a\"\ncheck = \"cycles\"\n");
+        let (message, _) = error_span("[[rule]]\nid = \"a\"\ncheck = \"saga-compensation\"\n");
         assert!(message.contains("not available"), "{message}");
     }
 

@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 pub use tree::{extract, Limits};
+pub use visit::parse_count;
 
 /// Byte range in a file. `u32` keeps facts small; larger files are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -1,5 +1,7 @@
 //! The one syn visitor: walks a parsed file once and records every fact.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use proc_macro2::{TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
@@ -17,6 +19,14 @@ pub(super) struct Extracted {
     pub strings: Vec<StringFact>,
     pub calls: Vec<CallFact>,
     pub macros: Vec<MacroFact>,
+}
+
+/// Files parsed by this process, so tests can prove each file is parsed once.
+static PARSES: AtomicUsize = AtomicUsize::new(0);
+
+/// How many files this process has parsed so far.
+pub fn parse_count() -> usize {
+    PARSES.load(Ordering::Relaxed)
 }
 
 /// A syntax error with its place.
@@ -39,6 +49,7 @@ pub(super) fn extract(
         Some(rest) => (3u32, rest),
         None => (0, text),
     };
+    PARSES.fetch_add(1, Ordering::Relaxed);
     let result = syn::parse_file(body);
     let outcome = match result {
         Ok(file) => {

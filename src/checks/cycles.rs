@@ -1,0 +1,308 @@
+#![doc = include_str!("../../docs/checks/cycles.md")]
+
+use serde::Deserialize;
+
+use super::{dependency_location, Context, Reporter, Violation};
+use crate::facts::location;
+use crate::finding::{Finding, Location, Related};
+use crate::graph::modules::{display, ModPath, ModuleGraph};
+use crate::graph::services::{self, MessagingMethods, ServiceEdge};
+use crate::graph::shortest_cycles;
+use crate::pattern::{any_or_all, GlobPattern};
+use crate::workspace::{DepKind, Role};
+
+/// Name used in `check = "…"`.
+pub const NAME: &str = "cycles";
+/// User documentation, printed by `explain`.
+pub const DOC: &str = include_str!("../../docs/checks/cycles.md");
+/// Parameter names, for error messages.
+pub const PARAMETERS: &[&str] = &[
+    "level",
+    "crates",
+    "kinds",
+    "edges",
+    "publish_methods",
+    "subscribe_methods",
+];
+
+/// Parameters of a `cycles` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub level: Level,
+    #[serde(default)]
+    pub crates: Vec<GlobPattern>,
+    #[serde(default = "all_kinds")]
+    pub kinds: Vec<DepKind>,
+    #[serde(default)]
+    pub edges: Option<Vec<EdgeFamily>>,
+    #[serde(default)]
+    pub publish_methods: Option<Vec<String>>,
+    #[serde(default)]
+    pub subscribe_methods: Option<Vec<String>>,
+}
+
+/// Which graph a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Module,
+    Crate,
+    Service,
+}
+
+/// Kinds of service edges, as named in `edges = [...]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeFamily {
+    Crate,
+    Http,
+    Grpc,
+    Event,
+}
+
+fn all_kinds() -> Vec<DepKind> {
+    vec![DepKind::Normal, DepKind::Build, DepKind::Dev]
+}
+
+impl Params {
+    /// Whether the rule needs source facts (module and service levels).
+    pub fn needs_sources(&self) -> bool {
+        self.level != Level::Crate
+    }
+
+    /// Publish/subscribe method names, defaults overridden by the rule.
+    pub fn messaging(&self) -> MessagingMethods {
+        let defaults = MessagingMethods::default();
+        MessagingMethods {
+            publish: self.publish_methods.clone().unwrap_or(defaults.publish),
+            subscribe: self.subscribe_methods.clone().unwrap_or(defaults.subscribe),
+        }
+    }
+}
+
+/// Reports one finding per strongly connected set at the rule's level.
+pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    match params.level {
+        Level::Module => module_cycles(params, context, reporter),
+        Level::Crate => crate_cycles(params, context, reporter),
+        Level::Service => service_cycles(params, context, reporter),
+    }
+}
+
+const HELP: &str = "break the cycle: move what both sides need into a part both may use, or invert one \
+                    dependency (an interface owned by the lower part, implemented by the upper one)";
+
+fn module_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for graph in context.modules {
+        let member = &context.workspace.members[graph.member];
+        if !any_or_all(&params.crates, &member.name) {
+            continue;
+        }
+        findings.extend(module_graph_cycles(graph, context, reporter));
+    }
+    findings
+}
+
+fn module_graph_cycles(
+    graph: &ModuleGraph,
+    context: &Context<'_>,
+    reporter: &Reporter<'_>,
+) -> Vec<Finding> {
+    let Some(facts) = context.facts else {
+        return Vec::new();
+    };
+    let member = &context.workspace.members[graph.member];
+    let files = &facts.crates[graph.member].files;
+    let nodes: Vec<ModPath> = graph.modules.iter().cloned().collect();
+    let names: Vec<String> = nodes.iter().map(|m| display(m)).collect();
+    let index = |m: &ModPath| nodes.binary_search(m).ok();
+    // Edges already sorted by (from, to, evidence): the first per pair is
+    // the earliest use in the earliest file.
+    let pairs: Vec<(usize, usize)> = graph
+        .edges
+        .iter()
+        .filter_map(|e| Some((index(&e.from)?, index(&e.to)?)))
+        .collect();
+    let target = &member.targets[graph.target];
+    let where_ = if member
+        .targets
+        .iter()
+        .filter(|t| t.kind != "custom-build")
+        .count()
+        > 1
+    {
+        format!("`{}` ({} `{}`)", member.name, target.kind, target.name)
+    } else {
+        format!("`{}`", member.name)
+    };
+    let mut findings = Vec::new();
+    for cycle in shortest_cycles(&names, &pairs) {
+        let edges: Vec<_> = cycle.iter().map(|&i| &graph.edges[i]).collect();
+        let mut path: Vec<&str> = edges
+            .iter()
+            .map(|e| names[pairs_index(&nodes, &e.from)].as_str())
+            .collect();
+        path.push(path[0]);
+        let located = |i: usize| {
+            let edge = edges[i];
+            let file = &files[edge.evidence.file];
+            (location(file, edge.evidence.span), edge)
+        };
+        let (primary, first) = located(0);
+        let related = (1..edges.len())
+            .map(|i| {
+                let (loc, edge) = located(i);
+                Related {
+                    location: loc,
+                    label: format!("{} uses {} here", display(&edge.from), display(&edge.to)),
+                }
+            })
+            .collect();
+        let mut identity: Vec<String> = vec![member.name.clone(), target.name.clone()];
+        let mut sorted = path[..path.len() - 1].to_vec();
+        sorted.sort_unstable();
+        identity.extend(sorted.iter().map(|s| s.to_string()));
+        findings.push(
+            reporter.finding(Violation {
+                message: format!("module cycle in {where_}: {}", path.join(" → ")),
+                label: format!("{} uses {} here", display(&first.from), display(&first.to)),
+                help: HELP.to_string(),
+                location: Some(primary),
+                related,
+                service: context
+                    .architecture
+                    .service_of(graph.member)
+                    .map(|s| s.name.clone()),
+                krate: Some(member.name.clone()),
+                identity,
+            }),
+        );
+    }
+    findings
+}
+
+fn pairs_index(nodes: &[ModPath], module: &ModPath) -> usize {
+    nodes.binary_search(module).unwrap_or(0)
+}
+
+fn crate_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    let workspace = context.workspace;
+    let names: Vec<String> = workspace.members.iter().map(|m| m.name.clone()).collect();
+    let mut edges = Vec::new();
+    for (from, _) in workspace.members.iter().enumerate() {
+        if context.architecture.roles[from] == Role::Excluded {
+            continue;
+        }
+        edges.extend(context.crates.dependencies(from, &params.kinds));
+    }
+    let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
+    let mut findings = Vec::new();
+    for cycle in shortest_cycles(&names, &pairs) {
+        let chain: Vec<_> = cycle.iter().map(|&i| edges[i]).collect();
+        let mut text = names[chain[0].from].clone();
+        for edge in &chain {
+            let kind = match edge.kind {
+                DepKind::Normal => String::new(),
+                other => format!(" ({other}-dependency)"),
+            };
+            text.push_str(&format!(" → {}{kind}", names[edge.to]));
+        }
+        let label = |e: &crate::graph::CrateEdge| {
+            format!("`{}` depends on `{}`", names[e.from], names[e.to])
+        };
+        let related = chain[1..]
+            .iter()
+            .filter_map(|e| {
+                Some(Related {
+                    location: dependency_location(workspace, e.from, e.dependency)?,
+                    label: label(e),
+                })
+            })
+            .collect();
+        let mut identity: Vec<String> = chain.iter().map(|e| names[e.from].clone()).collect();
+        identity.sort_unstable();
+        findings.push(reporter.finding(Violation {
+            message: format!("crate cycle: {text}"),
+            label: label(&chain[0]),
+            help: format!(
+                "{HELP}; a dev-dependency cycle makes cargo build the crate twice in tests, so types from the two copies do not match"
+            ),
+            location: dependency_location(workspace, chain[0].from, chain[0].dependency),
+            related,
+            service: context.architecture.service_of(chain[0].from).map(|s| s.name.clone()),
+            krate: Some(names[chain[0].from].clone()),
+            identity,
+        }));
+    }
+    findings
+}
+
+fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    let architecture = context.architecture;
+    let all = services::build(
+        context.workspace,
+        architecture,
+        context.config,
+        context.crates,
+        context.facts,
+        &params.messaging(),
+    );
+    let wanted = |edge: &ServiceEdge| match &params.edges {
+        None => true,
+        Some(families) => families.iter().any(|f| match f {
+            EdgeFamily::Crate => edge.kind.family() == "crate",
+            EdgeFamily::Http => edge.kind.family() == "http",
+            EdgeFamily::Grpc => edge.kind.family() == "grpc",
+            EdgeFamily::Event => edge.kind.family() == "event",
+        }),
+    };
+    let edges: Vec<&ServiceEdge> = all.iter().filter(|e| wanted(e)).collect();
+    let names: Vec<String> = architecture
+        .services
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
+    let mut findings = Vec::new();
+    for cycle in shortest_cycles(&names, &pairs) {
+        let chain: Vec<&ServiceEdge> = cycle.iter().map(|&i| edges[i]).collect();
+        let mut text = names[chain[0].from].clone();
+        for edge in &chain {
+            text.push_str(&format!(" -[{}]-> {}", edge.kind, names[edge.to]));
+        }
+        let label = |e: &ServiceEdge| {
+            format!(
+                "{} → {} ({}): {}",
+                names[e.from], names[e.to], e.kind, e.detail
+            )
+        };
+        let related = chain[1..]
+            .iter()
+            .filter_map(|e| {
+                Some(Related {
+                    location: e.location.clone()?,
+                    label: label(e),
+                })
+            })
+            .collect();
+        let mut identity: Vec<String> = chain.iter().map(|e| names[e.from].clone()).collect();
+        identity.sort_unstable();
+        let primary: Option<Location> = chain[0].location.clone();
+        findings.push(reporter.finding(Violation {
+            message: format!("service cycle: {text}"),
+            label: label(chain[0]),
+            help: format!(
+                "{HELP}; between services, replace one direction by an event the other side subscribes to, \
+                 or move the shared step into one service"
+            ),
+            location: primary,
+            related,
+            service: Some(names[chain[0].from].clone()),
+            krate: None,
+            identity,
+        }));
+    }
+    findings
+}

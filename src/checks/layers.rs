@@ -1,0 +1,136 @@
+#![doc = include_str!("../../docs/checks/layers.md")]
+
+use std::collections::BTreeSet;
+
+use serde::Deserialize;
+
+use super::{Context, Reporter, Violation};
+use crate::facts::location;
+use crate::finding::Finding;
+use crate::graph::modules::{display, ModuleGraph};
+use crate::pattern::{any_or_all, GlobPattern};
+
+/// Name used in `check = "…"`.
+pub const NAME: &str = "layers";
+/// User documentation, printed by `explain`.
+pub const DOC: &str = include_str!("../../docs/checks/layers.md");
+/// Parameter names, for error messages.
+pub const PARAMETERS: &[&str] = &["services", "layers"];
+
+/// Parameters of a `layers` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub services: Vec<GlobPattern>,
+    pub layers: Vec<Layer>,
+}
+
+/// One layer: the modules in it and the crates it must not use.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub name: String,
+    pub modules: Vec<GlobPattern>,
+    #[serde(default)]
+    pub forbidden_crates: Vec<String>,
+}
+
+impl Params {
+    /// Index of the layer holding `module` (`a::b`), if any.
+    fn layer_of(&self, module: &str) -> Option<usize> {
+        self.layers
+            .iter()
+            .position(|l| l.modules.iter().any(|p| p.is_match(module)))
+    }
+}
+
+/// Reports uses of outer layers and of forbidden crates.
+pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for graph in context.modules {
+        let Some(service) = context.architecture.service_of(graph.member) else {
+            continue;
+        };
+        if !any_or_all(&params.services, &service.name) {
+            continue;
+        }
+        findings.extend(check_graph(params, graph, &service.name, context, reporter));
+    }
+    findings
+}
+
+fn check_graph(
+    params: &Params,
+    graph: &ModuleGraph,
+    service: &str,
+    context: &Context<'_>,
+    reporter: &Reporter<'_>,
+) -> Vec<Finding> {
+    let Some(facts) = context.facts else {
+        return Vec::new();
+    };
+    let member = &context.workspace.members[graph.member];
+    let files = &facts.crates[graph.member].files;
+    let mut seen = BTreeSet::new();
+    let mut findings = Vec::new();
+    // Edges are sorted by (module pair, evidence): the first seen per pair is
+    // the first use.
+    let mut edges: Vec<_> = graph.edges.iter().collect();
+    edges.sort_by(|a, b| (&a.user, &a.used, &a.evidence).cmp(&(&b.user, &b.used, &b.evidence)));
+    for edge in edges {
+        let (user, used) = (display(&edge.user), display(&edge.used));
+        let (Some(from), Some(to)) = (params.layer_of(&user), params.layer_of(&used)) else {
+            continue;
+        };
+        if to >= from || !seen.insert((user.clone(), used.clone())) {
+            continue;
+        }
+        let (inner, outer) = (&params.layers[from].name, &params.layers[to].name);
+        findings.push(reporter.finding(Violation {
+            message: format!(
+                "`{user}` (layer {inner}) uses `{used}` (layer {outer}): a layer may only use the layers below it"
+            ),
+            label: format!("{inner} uses {outer} here: {}", edge.evidence.text),
+            help: format!(
+                "invert the dependency: let {inner} own an interface (a trait) that {outer} implements, or move \
+                 the code into the layer that needs it"
+            ),
+            location: Some(location(&files[edge.evidence.file], edge.evidence.span)),
+            related: Vec::new(),
+            service: Some(service.to_string()),
+            krate: Some(member.name.clone()),
+            identity: vec![member.name.clone(), user, used],
+        }));
+    }
+    for external in &graph.external {
+        let module = display(&external.module);
+        let Some(layer) = params.layer_of(&module).map(|i| &params.layers[i]) else {
+            continue;
+        };
+        let forbidden = layer
+            .forbidden_crates
+            .iter()
+            .any(|c| c.replace('-', "_") == external.krate);
+        if !forbidden || !seen.insert((module.clone(), format!("crate {}", external.krate))) {
+            continue;
+        }
+        findings.push(reporter.finding(Violation {
+            message: format!(
+                "`{module}` (layer {}) uses crate `{}`, which layer {} may not use",
+                layer.name, external.krate, layer.name
+            ),
+            label: format!("uses {} here", external.krate),
+            help: format!(
+                "keep {} in an outer layer (an adapter) and give layer {} a plain type or a trait to depend on",
+                external.krate, layer.name
+            ),
+            location: Some(location(&files[external.evidence.file], external.evidence.span)),
+            related: Vec::new(),
+            service: Some(service.to_string()),
+            krate: Some(member.name.clone()),
+            identity: vec![member.name.clone(), module, external.krate.clone()],
+        }));
+    }
+    findings
+}
