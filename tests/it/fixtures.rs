@@ -10,7 +10,13 @@ use crate::{archfit, fixture, stdout};
 
 /// Checks whose expectations are enforced; lines of later checks are kept
 /// in the fixtures as the plan for them.
-const CHECKED: &[&str] = &["service-dependency", "shared-coupling", "adr-status"];
+const CHECKED: &[&str] = &[
+    "service-dependency",
+    "shared-coupling",
+    "adr-status",
+    "cycles",
+    "layers",
+];
 
 fn expected(name: &str) -> BTreeSet<String> {
     let path = fixture(name).join("expected.txt");
