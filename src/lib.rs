@@ -62,6 +62,15 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     pub rules: Vec<RuleSummary>,
     pub sources: Sources,
+    pub stats: Stats,
+}
+
+/// What the run read, for `-v` and the benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Source files parsed (each once, whatever the number of rules).
+    pub files_parsed: usize,
+    pub bytes_read: usize,
 }
 
 impl Outcome {
@@ -176,12 +185,17 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.sort();
     let sources = collect_sources(workspace, config, facts.as_ref(), &findings);
+    let stats = Stats {
+        files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
+        bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
+    };
     Ok(Outcome {
         root: workspace.root.clone(),
         findings,
         diagnostics,
         rules,
         sources,
+        stats,
     })
 }
 

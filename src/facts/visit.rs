@@ -21,6 +21,27 @@ pub(super) struct Extracted {
     pub macros: Vec<MacroFact>,
 }
 
+/// Tokenises then parses, so that an unbalanced delimiter is reported where
+/// it is (syn's own `parse_file` only says "cannot parse string"). A shebang
+/// line is blanked rather than cut so spans stay aligned.
+fn parse(text: &str) -> Result<syn::File, (String, std::ops::Range<usize>)> {
+    let blanked;
+    let text = if text.starts_with("#!") && !text.starts_with("#![") {
+        let end = text.find('\n').unwrap_or(text.len());
+        blanked = format!("{}{}", " ".repeat(end), &text[end..]);
+        blanked.as_str()
+    } else {
+        text
+    };
+    let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| {
+        (
+            "unbalanced delimiter or invalid token".to_string(),
+            e.span().byte_range(),
+        )
+    })?;
+    syn::parse2(tokens).map_err(|e| (e.to_string(), e.span().byte_range()))
+}
+
 /// Files parsed by this process, so tests can prove each file is parsed once.
 static PARSES: AtomicUsize = AtomicUsize::new(0);
 
@@ -50,30 +71,24 @@ pub(super) fn extract(
         None => (0, text),
     };
     PARSES.fetch_add(1, Ordering::Relaxed);
-    let result = syn::parse_file(body);
-    let outcome = match result {
-        Ok(file) => {
-            let mut visitor = Visitor {
-                out: Extracted::default(),
-                module: 0,
-                macros: Vec::new(),
-                offset,
-            };
-            visitor.out.modules.push(ModuleFact { path: module, cfg });
-            visitor.visit_file(&file);
-            Ok(visitor.out)
-        }
-        Err(error) => {
-            let range = error.span().byte_range();
-            Err(SyntaxError {
-                message: error.to_string(),
-                span: Span {
-                    start: range.start as u32 + offset,
-                    end: range.end as u32 + offset,
-                },
-            })
-        }
-    };
+    let outcome = parse(body).map(|file| {
+        let mut visitor = Visitor {
+            out: Extracted::default(),
+            module: 0,
+            macros: Vec::new(),
+            offset,
+        };
+        visitor.out.modules.push(ModuleFact { path: module, cfg });
+        visitor.visit_file(&file);
+        visitor.out
+    });
+    let outcome = outcome.map_err(|(message, range)| SyntaxError {
+        message,
+        span: Span {
+            start: range.start as u32 + offset,
+            end: range.end as u32 + offset,
+        },
+    });
     // Spans of this file are no longer needed: free the thread's source map.
     proc_macro2::extra::invalidate_current_thread_spans();
     outcome

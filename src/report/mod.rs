@@ -317,6 +317,7 @@ version = \"0.1.0\"
         };
         Outcome {
             root: "/home/dev/shop".into(),
+            stats: crate::Stats::default(),
             findings: vec![dependency, unclassified],
             diagnostics: vec![
                 Diagnostic {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config_errors;
+mod facts;
 mod fixtures;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,148 @@
+//! The source-facts layer: each file parsed once, bad files reported as
+//! diagnostics while everything else is still checked.
+
+use std::path::{Path, PathBuf};
+
+use archfit::{Options, Severity};
+
+use crate::{fixture, stdout};
+
+fn options(manifest: PathBuf, rules: &[&str]) -> Options {
+    Options {
+        manifest_path: Some(manifest),
+        config: None,
+        rules: rules.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
+fn rust_files(dir: &Path) -> usize {
+    let mut count = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if !path.ends_with("xtask") {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+/// Tests that run the library in-process take this lock, so the
+/// process-wide parse counter is not shared with another run.
+static IN_PROCESS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn each_source_file_is_parsed_once_whatever_the_number_of_rules() {
+    let _alone = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+    let manifest = fixture("shop").join("Cargo.toml");
+    let before = archfit::facts::parse_count();
+    let all = archfit::check(&options(manifest.clone(), &[])).expect("shop checks");
+    let with_all_rules = archfit::facts::parse_count() - before;
+
+    let before = archfit::facts::parse_count();
+    let one = archfit::check(&options(manifest, &["no-module-cycles"])).expect("shop checks");
+    let with_one_rule = archfit::facts::parse_count() - before;
+
+    let on_disk = rust_files(&fixture("shop"));
+    assert_eq!(
+        with_all_rules, on_disk,
+        "every .rs file of the members, once"
+    );
+    assert_eq!(with_one_rule, on_disk);
+    assert_eq!(all.stats.files_parsed, on_disk);
+    assert_eq!(one.stats.files_parsed, on_disk);
+    assert!(
+        all.diagnostics.iter().all(|d| d.severity != Severity::Warn),
+        "{:?}",
+        all.diagnostics
+    );
+}
+
+/// Copies a fixture into a fresh temporary directory so a test can break it.
+fn scratch_copy(name: &str, tag: &str) -> PathBuf {
+    let target = std::env::temp_dir().join(format!("archfit-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&target);
+    copy_dir(&fixture(name), &target);
+    target
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        let dest = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).expect("copy file");
+        }
+    }
+}
+
+#[test]
+fn bad_source_files_become_diagnostics_and_the_other_checks_still_run() {
+    let _alone = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = scratch_copy("shop", "bad-sources");
+    let orders = dir.join("services/orders/src");
+    // A syntax error, a file that is not UTF-8, and a module without a file.
+    std::fs::write(orders.join("checkout.rs"), "pub fn broken( {\n").expect("write");
+    std::fs::write(
+        orders.join("events.rs"),
+        b"pub const A: &str = \"\xff\xfe\";\n",
+    )
+    .expect("write");
+    let main = std::fs::read_to_string(orders.join("main.rs")).expect("main.rs");
+    std::fs::write(orders.join("main.rs"), format!("{main}\nmod ghost;\n")).expect("write");
+
+    let manifest = dir.join("Cargo.toml");
+    let output = archfit::check(&options(manifest, &[])).expect("still checks");
+    let messages: Vec<String> = output
+        .diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
+    let has = |needle: &str| messages.iter().any(|m| m.contains(needle));
+    assert!(
+        has("services/orders/src/checkout.rs does not parse"),
+        "{messages:#?}"
+    );
+    assert!(
+        has("services/orders/src/events.rs is not UTF-8"),
+        "{messages:#?}"
+    );
+    assert!(
+        has("module `ghost` is declared in services/orders/src/main.rs but has no file"),
+        "{messages:#?}"
+    );
+    // The module cycle and the layer violation elsewhere are still found.
+    let rules: Vec<&str> = output.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"no-module-cycles"), "{rules:?}");
+    assert!(rules.contains(&"hexagonal-layers"), "{rules:?}");
+    assert!(
+        rules.contains(&"services-do-not-depend-on-services"),
+        "{rules:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn diagnostics_appear_in_the_json_report() {
+    let dir = scratch_copy("shop", "diag-json");
+    std::fs::write(dir.join("services/payments/src/refunds.rs"), "fn (\n").expect("write");
+    let output = crate::archfit_in(&dir, &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["file"] == "services/payments/src/refunds.rs" && d["line"] == 1),
+        "{diagnostics:#?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
