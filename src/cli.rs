@@ -23,6 +23,28 @@ pub enum Command {
     Check,
     /// Afferent/efferent coupling and instability per crate and per service.
     Metrics,
+    /// The graph the checks see (`--format dot|mermaid|json`), cycles and
+    /// findings highlighted.
+    Graph(GraphArgs),
+}
+
+/// Options of `graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Which graph.
+    #[arg(long, value_enum, default_value_t = LevelArg::Service)]
+    pub level: LevelArg,
+    /// With `--level module`: only this crate's modules.
+    #[arg(long = "crate", value_name = "NAME")]
+    pub krate: Option<String>,
+}
+
+/// `graph --level` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Service,
+    Crate,
+    Module,
 }
 
 /// Options every command takes.
@@ -35,7 +57,7 @@ pub struct Common {
     /// [workspace.metadata.archfit] in Cargo.toml].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Report format.
+    /// Report format (`graph`: dot, mermaid or json; human means dot).
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
     /// Write the report to this file instead of standard output.
@@ -63,6 +85,8 @@ pub struct Common {
 pub enum FormatArg {
     Human,
     Json,
+    Dot,
+    Mermaid,
 }
 
 /// `--color` values.

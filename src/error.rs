@@ -154,6 +154,8 @@ pub enum Error {
     Workspace { message: String, help: String },
     /// A file the user named could not be read or written.
     Io { path: String, message: String },
+    /// Options that do not go together.
+    Usage(String),
 }
 
 impl fmt::Display for Error {
@@ -164,6 +166,7 @@ impl fmt::Display for Error {
             Error::NoConfig { root } => write!(f, "no archfit configuration found in {root}"),
             Error::Workspace { message, .. } => f.write_str(message),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
+            Error::Usage(message) => f.write_str(message),
         }
     }
 }
@@ -176,6 +179,7 @@ impl Diagnostic for Error {
             Error::Config(_) | Error::NoConfig { .. } => "archfit::config",
             Error::Workspace { .. } => "archfit::workspace",
             Error::Io { .. } => "archfit::io",
+            Error::Usage(_) => "archfit::usage",
         };
         Some(Box::new(code))
     }

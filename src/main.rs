@@ -3,7 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use archfit::cli::{Cli, ColorArg, Command, FormatArg};
+use archfit::cli::{Cli, ColorArg, Command, FormatArg, LevelArg};
+use archfit::graph;
+use archfit::report::graph::GraphFormat;
 use archfit::report::{self, Format, RenderOptions};
 use archfit::{Error, Options, Severity};
 
@@ -39,8 +41,41 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
     let format = match common.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Dot | FormatArg::Mermaid => match &cli.command {
+            Some(Command::Graph(_)) => Format::Human,
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--format {} is for `cargo archfit graph`; reports take human or json",
+                    if common.format == FormatArg::Dot {
+                        "dot"
+                    } else {
+                        "mermaid"
+                    }
+                )))
+            }
+        },
     };
-    match cli.command {
+    match &cli.command {
+        Some(Command::Graph(args)) => {
+            let loaded = archfit::load(&options)?;
+            let outcome = archfit::run(&loaded, &options.rules)?;
+            let level = match args.level {
+                LevelArg::Service => graph::view::Level::Service,
+                LevelArg::Crate => graph::view::Level::Crate,
+                LevelArg::Module => graph::view::Level::Module,
+            };
+            let view = graph::view::build(&loaded, level, args.krate.as_deref(), Some(&outcome))?;
+            let graph_format = match common.format {
+                FormatArg::Json => GraphFormat::Json,
+                FormatArg::Mermaid => GraphFormat::Mermaid,
+                _ => GraphFormat::Dot,
+            };
+            emit(
+                common.output.as_deref(),
+                &report::graph::render(&view, graph_format),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Metrics) => {
             let metrics = archfit::metrics(&options)?;
             let text = match format {

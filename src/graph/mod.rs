@@ -2,6 +2,7 @@
 
 pub mod modules;
 pub mod services;
+pub mod view;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;

@@ -4,6 +4,7 @@
 //! timestamps, no absolute paths).
 
 mod fatal;
+pub mod graph;
 mod human;
 mod json;
 

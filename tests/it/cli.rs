@@ -168,3 +168,115 @@ fn workspace_pinned_to_a_missing_toolchain_still_loads() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
+
+fn graph_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["graph", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = archfit("shop", &all);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).expect("graph JSON parses")
+}
+
+fn highlighted(graph: &serde_json::Value) -> Vec<(String, String, String)> {
+    graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter(|e| e["highlighted"] == true)
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (s("from"), s("to"), s("kind"))
+        })
+        .collect()
+}
+
+#[test]
+fn service_graph_labels_edges_by_kind_and_highlights_the_cycle() {
+    let graph = graph_json(&["--level", "service"]);
+    assert_eq!(graph["level"], "service");
+    let marked = highlighted(&graph);
+    assert!(
+        marked.contains(&("orders".into(), "payments".into(), "http".into())),
+        "{marked:?}"
+    );
+    assert!(
+        marked.contains(&("payments".into(), "orders".into(), "event".into())),
+        "{marked:?}"
+    );
+    let labels: Vec<&str> = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"event: orders.refund-requested"),
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn crate_graph_marks_dev_dependencies_and_their_cycle() {
+    let graph = graph_json(&["--level", "crate"]);
+    let marked = highlighted(&graph);
+    assert!(
+        marked.contains(&(
+            "orders-events".into(),
+            "orders-testkit".into(),
+            "dev".into()
+        )),
+        "{marked:?}"
+    );
+    assert!(
+        marked.contains(&(
+            "orders-testkit".into(),
+            "orders-events".into(),
+            "normal".into()
+        )),
+        "{marked:?}"
+    );
+}
+
+#[test]
+fn module_graph_of_one_crate_in_dot_and_mermaid() {
+    let dot = stdout(&archfit(
+        "shop",
+        &[
+            "graph", "--level", "module", "--crate", "orders", "--format", "dot",
+        ],
+    ));
+    assert!(dot.starts_with("digraph archfit_module {"), "{dot}");
+    assert!(
+        dot.contains("\"orders::billing\" -> \"orders::pricing\" [color=red, penwidth=2];"),
+        "{dot}"
+    );
+    assert!(!dot.contains("payments::"), "only the orders crate: {dot}");
+    let mermaid = stdout(&archfit(
+        "shop",
+        &[
+            "graph", "--level", "module", "--crate", "orders", "--format", "mermaid",
+        ],
+    ));
+    assert!(mermaid.starts_with("flowchart LR"), "{mermaid}");
+    assert!(mermaid.contains("linkStyle"), "{mermaid}");
+}
+
+#[test]
+fn graph_error_paths() {
+    let unknown = archfit("shop", &["graph", "--level", "module", "--crate", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("--crate nope"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad_level = archfit("shop", &["graph", "--level", "galaxy"]);
+    assert_eq!(bad_level.status.code(), Some(2));
+    let dot_report = archfit("shop", &["check", "--format", "dot"]);
+    assert_eq!(dot_report.status.code(), Some(2));
+    assert!(
+        stderr(&dot_report).contains("is for `cargo archfit graph`"),
+        "{}",
+        stderr(&dot_report)
+    );
+}
