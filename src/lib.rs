@@ -14,6 +14,7 @@ pub mod graph;
 pub mod metrics;
 pub mod pattern;
 pub mod report;
+pub mod sql;
 pub mod workspace;
 
 use std::collections::BTreeMap;

@@ -80,6 +80,9 @@ pub struct FileFacts {
     pub strings: Vec<StringFact>,
     pub calls: Vec<CallFact>,
     pub macros: Vec<MacroFact>,
+    pub bindings: Vec<BindingFact>,
+    pub attributes: Vec<AttributeFact>,
+    pub tables: Vec<TableMacroFact>,
 }
 
 /// A module: its path from the crate root (`[]` is the root).
@@ -163,9 +166,59 @@ pub struct CallFact {
     /// Method name for method calls; the path's segments for path calls.
     pub callee: Vec<String>,
     pub method: bool,
-    /// String literal arguments by position (`None` where not a literal);
-    /// `&["a", "b"]` slices of literals count as their first literal.
-    pub args: Vec<Option<(String, Span)>>,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// An argument of a call, as far as the checks care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// A string literal; `&["a", "b"]` slices count as their first literal.
+    Str(String, Span),
+    /// A name: a local binding, a constant or a path's last segment (`FIND`, `queries::FIND`).
+    Name(String),
+    Other,
+}
+
+impl Arg {
+    /// The literal's text and span, for `Arg::Str`.
+    pub fn literal(&self) -> Option<(&str, Span)> {
+        match self {
+            Arg::Str(value, span) => Some((value, *span)),
+            _ => None,
+        }
+    }
+}
+
+/// `let name = "…";`, `const NAME: &str = "…";` or `static NAME: &str = "…";`.
+#[derive(Debug, Clone)]
+pub struct BindingFact {
+    pub module: usize,
+    pub name: String,
+    pub value: String,
+    /// Span of the literal.
+    pub span: Span,
+    /// `const`/`static` (visible crate-wide by name) rather than `let`.
+    pub constant: bool,
+}
+
+/// `key = "value"` inside an attribute: `#[sea_orm(table_name = "orders")]`.
+#[derive(Debug, Clone)]
+pub struct AttributeFact {
+    pub module: usize,
+    /// Last segment of the attribute path (`sea_orm`).
+    pub attribute: String,
+    pub key: String,
+    pub value: String,
+    pub span: Span,
+}
+
+/// A table declared by diesel's `table! { orders (id) { … } }`.
+#[derive(Debug, Clone)]
+pub struct TableMacroFact {
+    pub module: usize,
+    pub name: String,
+    pub schema: Option<String>,
     pub span: Span,
 }
 

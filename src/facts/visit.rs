@@ -7,7 +7,10 @@ use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
-use super::{CallFact, MacroFact, ModDecl, ModuleFact, PathFact, Span, StringFact, UseFact};
+use super::{
+    Arg, AttributeFact, BindingFact, CallFact, MacroFact, ModDecl, ModuleFact, PathFact, Span,
+    StringFact, TableMacroFact, UseFact,
+};
 
 /// Facts of one file, before the file-level bookkeeping is added.
 #[derive(Debug, Default)]
@@ -19,6 +22,9 @@ pub(super) struct Extracted {
     pub strings: Vec<StringFact>,
     pub calls: Vec<CallFact>,
     pub macros: Vec<MacroFact>,
+    pub bindings: Vec<BindingFact>,
+    pub attributes: Vec<AttributeFact>,
+    pub tables: Vec<TableMacroFact>,
 }
 
 /// Tokenises then parses, so that an unbalanced delimiter is reported where
@@ -203,17 +209,81 @@ impl Visitor {
         }
     }
 
-    fn literal_arg(&self, expr: &Expr) -> Option<(String, Span)> {
+    fn literal(&self, expr: &Expr) -> Option<(String, Span)> {
         match expr {
             Expr::Lit(lit) => match &lit.lit {
                 Lit::Str(s) => Some((s.value(), self.span(s.span()))),
                 _ => None,
             },
-            Expr::Reference(r) => self.literal_arg(&r.expr),
-            Expr::Array(array) => array.elems.first().and_then(|e| self.literal_arg(e)),
-            Expr::Paren(p) => self.literal_arg(&p.expr),
-            Expr::Group(g) => self.literal_arg(&g.expr),
+            Expr::Reference(r) => self.literal(&r.expr),
+            Expr::Array(array) => array.elems.first().and_then(|e| self.literal(e)),
+            Expr::Paren(p) => self.literal(&p.expr),
+            Expr::Group(g) => self.literal(&g.expr),
             _ => None,
+        }
+    }
+
+    fn arg(&self, expr: &Expr) -> Arg {
+        if let Some((value, span)) = self.literal(expr) {
+            return Arg::Str(value, span);
+        }
+        match expr {
+            Expr::Path(path) => path
+                .path
+                .segments
+                .last()
+                .map_or(Arg::Other, |s| Arg::Name(s.ident.to_string())),
+            Expr::Reference(r) => self.arg(&r.expr),
+            Expr::Paren(p) => self.arg(&p.expr),
+            Expr::MethodCall(call) if call.args.is_empty() => self.arg(&call.receiver),
+            _ => Arg::Other,
+        }
+    }
+
+    fn binding(&mut self, name: String, expr: &Expr, constant: bool) {
+        if let Some((value, span)) = self.literal(expr) {
+            self.out.bindings.push(BindingFact {
+                module: self.module,
+                name,
+                value,
+                span,
+                constant,
+            });
+        }
+    }
+
+    /// Tables of diesel's `table! { schema.name (key) { … } … }`.
+    fn diesel_tables(&mut self, tokens: TokenStream) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut i = 0;
+        while i < tokens.len() {
+            // name ( … ) { … }  or  schema . name ( … ) { … }
+            let (schema, name, next) = match (&tokens[i], tokens.get(i + 1), tokens.get(i + 2)) {
+                (
+                    TokenTree::Ident(schema),
+                    Some(TokenTree::Punct(dot)),
+                    Some(TokenTree::Ident(name)),
+                ) if dot.as_char() == '.' => (Some(schema.to_string()), name.clone(), i + 3),
+                (TokenTree::Ident(name), _, _) => (None, name.clone(), i + 1),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            let is_table = matches!(tokens.get(next), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+                && matches!(tokens.get(next + 1), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace);
+            if is_table {
+                let span = self.span(name.span());
+                self.out.tables.push(TableMacroFact {
+                    module: self.module,
+                    name: name.to_string().trim_start_matches("r#").to_string(),
+                    schema,
+                    span,
+                });
+                i = next + 2;
+            } else {
+                i += 1;
+            }
         }
     }
 }
@@ -306,9 +376,9 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
-        // Paths inside `#[derive(sqlx::FromRow)]` are uses of that crate.
         if let Meta::List(list) = &attr.meta {
             if list.path.is_ident("derive") {
+                // Paths inside `#[derive(sqlx::FromRow)]` are uses of that crate.
                 if let Ok(paths) =
                     list.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
                 {
@@ -316,9 +386,59 @@ impl<'ast> Visit<'ast> for Visitor {
                         self.visit_path(path);
                     }
                 }
+            } else if let Ok(pairs) =
+                list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)
+            {
+                // `#[sea_orm(table_name = "orders")]`; `#[error("…")]` is
+                // not a name-value list and is never recorded.
+                let attribute = list
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                for pair in &pairs {
+                    if let (Some(key), Some((value, span))) =
+                        (pair.path.get_ident(), self.literal(&pair.value))
+                    {
+                        self.out.attributes.push(AttributeFact {
+                            module: self.module,
+                            attribute: attribute.clone(),
+                            key: key.to_string(),
+                            value,
+                            span,
+                        });
+                    }
+                }
             }
         }
         visit::visit_attribute(self, attr);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let pattern = match &local.pat {
+            syn::Pat::Type(typed) => &*typed.pat,
+            other => other,
+        };
+        if let (syn::Pat::Ident(pat), Some(init)) = (pattern, &local.init) {
+            self.binding(pat.ident.to_string(), &init.expr, false);
+        }
+        visit::visit_local(self, local);
+    }
+
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        self.binding(item.ident.to_string(), &item.expr, true);
+        visit::visit_item_const(self, item);
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.binding(item.ident.to_string(), &item.expr, true);
+        visit::visit_item_static(self, item);
+    }
+
+    fn visit_impl_item_const(&mut self, item: &'ast syn::ImplItemConst) {
+        self.binding(item.ident.to_string(), &item.expr, true);
+        visit::visit_impl_item_const(self, item);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -339,7 +459,7 @@ impl<'ast> Visit<'ast> for Visitor {
             span,
         });
         self.visit_path(&mac.path);
-        self.macros.push(name);
+        self.macros.push(name.clone());
         // Most function-like macros take expressions (`format!`, `vec!`,
         // `sqlx::query!`, `tracing::info!`): walk them as code. Others
         // (`table! { … }`) only give up their string literals.
@@ -349,7 +469,12 @@ impl<'ast> Visit<'ast> for Visitor {
                     self.visit_expr(expr);
                 }
             }
-            Err(_) => self.record_strings_in_tokens(mac.tokens.clone()),
+            Err(_) => {
+                if name == "table" {
+                    self.diesel_tables(mac.tokens.clone());
+                }
+                self.record_strings_in_tokens(mac.tokens.clone());
+            }
         }
         self.macros.pop();
     }
@@ -365,7 +490,7 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        let args = call.args.iter().map(|a| self.literal_arg(a)).collect();
+        let args = call.args.iter().map(|a| self.arg(a)).collect();
         let span = self.join(call.method.span(), call.paren_token.span.close());
         self.out.calls.push(CallFact {
             module: self.module,
@@ -385,7 +510,7 @@ impl<'ast> Visit<'ast> for Visitor {
                 .iter()
                 .map(|s| s.ident.to_string())
                 .collect();
-            let args = call.args.iter().map(|a| self.literal_arg(a)).collect();
+            let args = call.args.iter().map(|a| self.arg(a)).collect();
             let start = path.path.segments.first().map(|s| s.ident.span());
             let span = match start {
                 Some(start) => self.join(start, call.paren_token.span.close()),
@@ -484,7 +609,7 @@ mod tests {
         let f = facts("fn f() { consumer.subscribe(&[\"orders.created\"]); producer.send(FutureRecord::to(\"payments.settled\"), t); }");
         let subscribe = f.calls.iter().find(|c| c.callee == ["subscribe"]).unwrap();
         assert_eq!(
-            subscribe.args[0].as_ref().map(|a| a.0.as_str()),
+            subscribe.args[0].literal().map(|a| a.0),
             Some("orders.created")
         );
         let to = f
@@ -493,10 +618,7 @@ mod tests {
             .find(|c| c.callee == ["FutureRecord", "to"])
             .unwrap();
         assert!(!to.method);
-        assert_eq!(
-            to.args[0].as_ref().map(|a| a.0.as_str()),
-            Some("payments.settled")
-        );
+        assert_eq!(to.args[0].literal().map(|a| a.0), Some("payments.settled"));
     }
 
     #[test]
@@ -521,5 +643,50 @@ mod tests {
             .strings
             .iter()
             .any(|s| s.value == "v" && s.in_macro.as_deref() == Some("json")));
+    }
+}
+
+#[cfg(test)]
+mod sql_fact_tests {
+    use super::*;
+
+    fn facts(text: &str) -> Extracted {
+        extract(text, Vec::new(), None).expect("parses")
+    }
+
+    #[test]
+    fn let_and_const_bindings_of_literals() {
+        let f = facts("const FIND: &str = \"SELECT 1\";\nfn f() { let sql = r#\"DELETE FROM x\"#; client.query(FIND, &[]); sqlx::query(sql); }");
+        let names: Vec<(&str, bool)> = f
+            .bindings
+            .iter()
+            .map(|b| (b.name.as_str(), b.constant))
+            .collect();
+        assert_eq!(names, [("FIND", true), ("sql", false)]);
+        let query = f.calls.iter().find(|c| c.callee == ["query"]).unwrap();
+        assert_eq!(query.args[0], Arg::Name("FIND".into()));
+    }
+
+    #[test]
+    fn attribute_name_values_but_not_error_messages() {
+        let f = facts("#[sea_orm(table_name = \"orders\", schema_name = \"sales\")]\nstruct Model;\n#[derive(thiserror::Error)]\nenum E { #[error(\"update orders failed\")] X }");
+        let pairs: Vec<(&str, &str)> = f
+            .attributes
+            .iter()
+            .map(|a| (a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(pairs, [("table_name", "orders"), ("schema_name", "sales")]);
+        assert!(f.strings.iter().all(|s| !s.value.contains("update orders")));
+    }
+
+    #[test]
+    fn diesel_table_macro_names_its_tables() {
+        let f = facts("diesel::table! {\n    sales.orders (id) {\n        id -> Int4,\n    }\n}\ntable! { order_items (id) { id -> Int4, } }");
+        let tables: Vec<(Option<&str>, &str)> = f
+            .tables
+            .iter()
+            .map(|t| (t.schema.as_deref(), t.name.as_str()))
+            .collect();
+        assert_eq!(tables, [(Some("sales"), "orders"), (None, "order_items")]);
     }
 }

@@ -245,16 +245,16 @@ pub fn build(
                             continue;
                         }
                         let topic =
-                            call.args.iter().flatten().find_map(|(value, span)| {
-                                Some((value, *span, owner_of_topic(value)?))
-                            });
+                            call.args.iter().filter_map(|a| a.literal()).find_map(
+                                |(value, span)| Some((value, span, owner_of_topic(value)?)),
+                            );
                         if let Some((value, span, to)) = topic {
                             if to != s {
                                 edges.push(ServiceEdge {
                                     from: s,
                                     to,
                                     kind: EdgeKind::Event {
-                                        topic: value.clone(),
+                                        topic: value.to_string(),
                                         subscribe,
                                     },
                                     location: Some(facts::location(file, span)),

@@ -71,34 +71,38 @@ pub fn build(
             Role::Excluded => None,
         }
     };
-    let mut view = match level {
-        Level::Crate => crate_view(loaded, &group),
-        Level::Service => {
-            let facts = facts::extract(workspace, architecture, facts::Limits::default());
-            service_view(loaded, &facts)
-        }
-        Level::Module => {
-            let member = match only {
-                Some(name) => Some(workspace.member_by_name(name).ok_or_else(|| {
-                    Error::Workspace {
-                        message: format!("--crate {name}: no workspace member has this name"),
-                        help: format!(
-                            "members: {}",
-                            workspace
-                                .members
-                                .iter()
-                                .map(|m| m.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    }
-                })?),
-                None => None,
-            };
-            let facts = facts::extract(workspace, architecture, facts::Limits::default());
-            module_view(loaded, &facts, member, &group)
-        }
-    };
+    let mut view =
+        match level {
+            Level::Crate => crate_view(loaded, &group),
+            Level::Service => {
+                let facts = facts::extract(workspace, architecture, facts::Limits::default());
+                service_view(loaded, &facts)
+            }
+            Level::Module => {
+                let member =
+                    match only {
+                        Some(name) => Some(workspace.member_by_name(name).ok_or_else(|| {
+                            Error::Workspace {
+                                message: format!(
+                                    "--crate {name}: no workspace member has this name"
+                                ),
+                                help: format!(
+                                    "members: {}",
+                                    workspace
+                                        .members
+                                        .iter()
+                                        .map(|m| m.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            }
+                        })?),
+                        None => None,
+                    };
+                let facts = facts::extract(workspace, architecture, facts::Limits::default());
+                module_view(loaded, &facts, member, &group)
+            }
+        };
     highlight_cycles(&mut view);
     if let Some(outcome) = outcome {
         let places: BTreeSet<(&str, usize)> = outcome
