@@ -150,6 +150,14 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     if let Some(facts) = &facts {
         diagnostics.extend(facts.diagnostics.iter().cloned());
     }
+    let migrations = if enabled().any(|r| r.params.needs_migrations()) {
+        let dirs = migration_dirs(workspace, config, architecture).map_err(Error::Config)?;
+        let (files, problems) = facts::read_migrations(workspace, &dirs, facts::Limits::default());
+        diagnostics.extend(problems);
+        files
+    } else {
+        Vec::new()
+    };
     let context = checks::Context {
         workspace,
         architecture,
@@ -157,12 +165,17 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         crates,
         facts: facts.as_ref(),
         modules: &modules,
+        migrations: &migrations,
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
     for (rule, adr) in selected.iter().zip(&adrs) {
         let produced = match rule.severity {
-            Some(_) => checks::run(rule, adr.as_ref(), &context),
+            Some(_) => {
+                let (produced, problems) = checks::run(rule, adr.as_ref(), &context);
+                diagnostics.extend(problems);
+                produced
+            }
             None => Vec::new(),
         };
         if let (Some(adr), Some(_), Some(adr_key)) = (adr, rule.severity, &rule.adr) {
@@ -185,7 +198,8 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.sort();
-    let sources = collect_sources(workspace, config, facts.as_ref(), &findings);
+    diagnostics.dedup();
+    let sources = collect_sources(workspace, config, facts.as_ref(), &migrations, &findings);
     let stats = Stats {
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
         bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
@@ -388,6 +402,55 @@ fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> 
     out
 }
 
+/// Migration folders per service: those configured (each must exist), else
+/// `migrations` beside each of the service's crates, where there is one.
+fn migration_dirs(
+    workspace: &Workspace,
+    config: &Config,
+    architecture: &Architecture,
+) -> Result<Vec<(usize, String)>, Vec<ConfigError>> {
+    let mut dirs = Vec::new();
+    let mut errors = Vec::new();
+    for (index, service) in architecture.services.iter().enumerate() {
+        let declared = &config.services[service.decl].migrations;
+        if declared.is_empty() {
+            for &member in &service.crates {
+                let dir = &workspace.members[member].dir;
+                let path = if dir.is_empty() {
+                    "migrations".to_string()
+                } else {
+                    format!("{dir}/migrations")
+                };
+                if workspace.root.join(&path).is_dir() {
+                    dirs.push((index, path));
+                }
+            }
+            continue;
+        }
+        for dir in declared {
+            let path = dir.get_ref().trim_end_matches('/').to_string();
+            if workspace.root.join(&path).is_dir() {
+                dirs.push((index, path));
+            } else {
+                errors.push(
+                    ConfigError::at(
+                        &config.file,
+                        dir.span(),
+                        format!("migrations folder `{path}` does not exist"),
+                    )
+                    .label("no such folder")
+                    .help("paths are relative to the workspace root"),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(dirs)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Module graphs of every member target, built in parallel.
 fn module_graphs(workspace: &Workspace, facts: &facts::Facts) -> Vec<graph::modules::ModuleGraph> {
     use rayon::prelude::*;
@@ -404,6 +467,7 @@ fn collect_sources(
     workspace: &Workspace,
     config: &Config,
     facts: Option<&facts::Facts>,
+    migrations: &[facts::MigrationFile],
     findings: &[Finding],
 ) -> Sources {
     let mut sources = Sources::new();
@@ -428,6 +492,13 @@ fn collect_sources(
                 .find(|m| m.manifest_path == file)
                 .map(|m| m.manifest_text.clone())
                 .or_else(|| facts.and_then(|f| f.file(file)).map(|f| f.text.clone()))
+                .or_else(|| {
+                    migrations
+                        .iter()
+                        .find(|m| m.path == file)
+                        .map(|m| m.text.clone())
+                })
+                .or_else(|| facts.and_then(|f| f.sql_files.get(file)).cloned())
         };
         if let Some(text) = text {
             sources.insert(file.to_string(), text);

@@ -3,10 +3,13 @@
 //! `explain`) and a `run` function from facts to findings. Checks never read
 //! files, print or exit.
 
+pub mod cross_service_db;
 pub mod cycles;
 pub mod layers;
 pub mod service_dependency;
 pub mod shared_coupling;
+
+use std::cell::RefCell;
 
 use serde::Deserialize;
 use toml::de::{DeValue, ValueDeserializer};
@@ -14,7 +17,7 @@ use toml::Spanned;
 
 use crate::config::{Config, Rule};
 use crate::facts::Facts;
-use crate::finding::{AdrRef, Finding, Fingerprint, Location, Related};
+use crate::finding::{AdrRef, Diagnostic, Finding, Fingerprint, Location, Related};
 use crate::graph::modules::ModuleGraph;
 use crate::graph::CrateGraph;
 use crate::pattern::GlobPattern;
@@ -30,6 +33,8 @@ pub struct Context<'a> {
     pub facts: Option<&'a Facts>,
     /// Module graph of every target of every analysed member.
     pub modules: &'a [ModuleGraph],
+    /// Migration files of every service (read when a rule needs them).
+    pub migrations: &'a [crate::facts::MigrationFile],
 }
 
 /// Parsed parameters of a rule, one variant per check.
@@ -39,6 +44,7 @@ pub enum Params {
     SharedCoupling(shared_coupling::Params),
     Cycles(cycles::Params),
     Layers(layers::Params),
+    CrossServiceDb(cross_service_db::Params),
 }
 
 impl Params {
@@ -52,6 +58,7 @@ impl Params {
                 .collect(),
             Params::SharedCoupling(p) => p.external.iter().collect(),
             Params::Cycles(p) => p.crates.iter().collect(),
+            Params::CrossServiceDb(p) => p.allow_tables.iter().collect(),
             Params::Layers(p) => p
                 .services
                 .iter()
@@ -65,8 +72,13 @@ impl Params {
         match self {
             Params::ServiceDependency(_) | Params::SharedCoupling(_) => false,
             Params::Cycles(p) => p.needs_sources(),
-            Params::Layers(_) => true,
+            Params::Layers(_) | Params::CrossServiceDb(_) => true,
         }
+    }
+
+    /// Whether the rule reads migration files.
+    pub fn needs_migrations(&self) -> bool {
+        matches!(self, Params::CrossServiceDb(_))
     }
 
     /// Whether the rule reads module graphs.
@@ -119,11 +131,11 @@ pub const CHECKS: &[CheckDef] = &[
         parse: Some(|v| parse_with(v, Params::SharedCoupling)),
     },
     CheckDef {
-        name: "cross-service-db",
+        name: cross_service_db::NAME,
         summary: "code of one service uses a table owned by another",
-        doc: "",
-        parameters: &[],
-        parse: None,
+        doc: cross_service_db::DOC,
+        parameters: cross_service_db::PARAMETERS,
+        parse: Some(|v| parse_with(v, Params::CrossServiceDb)),
     },
     CheckDef {
         name: cycles::NAME,
@@ -167,15 +179,25 @@ pub fn available() -> Vec<&'static str> {
         .collect()
 }
 
-/// Runs one rule.
-pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> Vec<Finding> {
-    let reporter = Reporter { rule, adr };
-    match &rule.params {
+/// Runs one rule: its findings, and diagnostics about what it could not read.
+pub fn run(
+    rule: &Rule,
+    adr: Option<&AdrRef>,
+    context: &Context<'_>,
+) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let reporter = Reporter {
+        rule,
+        adr,
+        diagnostics: RefCell::new(Vec::new()),
+    };
+    let findings = match &rule.params {
         Params::ServiceDependency(params) => service_dependency::run(params, context, &reporter),
         Params::SharedCoupling(params) => shared_coupling::run(params, context, &reporter),
         Params::Cycles(params) => cycles::run(params, context, &reporter),
         Params::Layers(params) => layers::run(params, context, &reporter),
-    }
+        Params::CrossServiceDb(params) => cross_service_db::run(params, context, &reporter),
+    };
+    (findings, reporter.diagnostics.into_inner())
 }
 
 /// Turns what a check found into findings carrying the rule's id, severity,
@@ -183,6 +205,7 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> Vec<Find
 pub struct Reporter<'a> {
     rule: &'a Rule,
     adr: Option<&'a AdrRef>,
+    diagnostics: RefCell<Vec<Diagnostic>>,
 }
 
 /// What a check says about one violation.
@@ -199,6 +222,11 @@ pub struct Violation {
 }
 
 impl Reporter<'_> {
+    /// Records something the check could not analyse (a file, a statement).
+    pub fn diagnostic(&self, diagnostic: Diagnostic) {
+        self.diagnostics.borrow_mut().push(diagnostic);
+    }
+
     /// Builds the finding; the rule's `message` leads the help text.
     pub fn finding(&self, violation: Violation) -> Finding {
         let help = match &self.rule.message {

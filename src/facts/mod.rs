@@ -7,12 +7,14 @@
 //! [`FileFacts::modules`], since one file can hold inline modules) and the
 //! byte span it covers in its file.
 
+mod sqlfiles;
 mod tree;
 mod visit;
 
 use std::ops::Range;
 use std::sync::Arc;
 
+pub use sqlfiles::{read_migrations, MigrationFile};
 pub use tree::{extract, Limits};
 pub use visit::parse_count;
 
@@ -45,6 +47,8 @@ pub struct Facts {
     pub parsed_files: usize,
     /// Total bytes read.
     pub bytes: usize,
+    /// Files named by `query_file!` macros, by workspace-relative path.
+    pub sql_files: std::collections::BTreeMap<String, Arc<str>>,
 }
 
 impl Facts {

@@ -130,6 +130,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         }
         jobs = next;
     }
+    super::sqlfiles::read_query_files(workspace, &mut facts, limits);
     for krate in &mut facts.crates {
         krate
             .files

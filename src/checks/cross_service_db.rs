@@ -1,0 +1,861 @@
+#![doc = include_str!("../../docs/checks/cross-service-db.md")]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Deserialize;
+
+use super::{Context, Reporter, Violation};
+use crate::facts::{self, Arg, FileFacts, Span};
+use crate::finding::{Diagnostic, Finding, Location, Related};
+use crate::pattern::GlobPattern;
+use crate::sql::{self, TableRef};
+use crate::workspace::Role;
+use crate::Severity;
+
+/// Name used in `check = "…"`.
+pub const NAME: &str = "cross-service-db";
+/// User documentation, printed by `explain`.
+pub const DOC: &str = include_str!("../../docs/checks/cross-service-db.md");
+/// Parameter names, for error messages.
+pub const PARAMETERS: &[&str] = &["allow_tables", "sources", "db_methods"];
+
+/// Parameters of a `cross-service-db` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub allow_tables: Vec<GlobPattern>,
+    #[serde(default)]
+    pub sources: Option<Vec<Source>>,
+    #[serde(default)]
+    pub db_methods: Option<Vec<String>>,
+}
+
+/// Where table references come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    Sql,
+    Sqlx,
+    Diesel,
+    SeaOrm,
+    Env,
+}
+
+impl Params {
+    fn enabled(&self, source: Source) -> bool {
+        self.sources.as_ref().is_none_or(|s| s.contains(&source))
+    }
+
+    fn allowed(&self, table: &str) -> bool {
+        self.allow_tables.iter().any(|p| p.is_match(table))
+    }
+
+    fn is_db_call(&self, callee: &[String], method: bool) -> bool {
+        let defaults: Vec<String>;
+        let names = match &self.db_methods {
+            Some(names) => names,
+            None => {
+                defaults = DB_METHODS.iter().map(|s| s.to_string()).collect();
+                &defaults
+            }
+        };
+        names.iter().any(|name| {
+            let wanted: Vec<&str> = name.split("::").collect();
+            if method {
+                wanted.len() == 1 && callee.last().map(String::as_str) == Some(wanted[0])
+            } else {
+                callee.len() >= wanted.len()
+                    && callee[callee.len() - wanted.len()..]
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(a, b)| a == b)
+            }
+        })
+    }
+}
+
+/// Calls whose string arguments are SQL (sqlx, tokio-postgres, diesel, sea-orm).
+const DB_METHODS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_with",
+    "query_as_with",
+    "query_scalar_with",
+    "raw_sql",
+    "execute",
+    "execute_many",
+    "fetch",
+    "fetch_one",
+    "fetch_all",
+    "fetch_optional",
+    "prepare",
+    "prepare_cached",
+    "prepare_typed",
+    "batch_execute",
+    "simple_query",
+    "query_one",
+    "query_opt",
+    "query_raw",
+    "query_typed",
+    "sql_query",
+    "execute_unprepared",
+    "from_string",
+    "from_sql_and_values",
+];
+
+/// sqlx macros whose string literal is a query.
+const SQLX_MACROS: &[&str] = &[
+    "query",
+    "query_as",
+    "query_scalar",
+    "query_unchecked",
+    "query_as_unchecked",
+    "query_scalar_unchecked",
+];
+
+/// A service's claim on a table.
+struct Owner {
+    service: usize,
+    schema: Option<String>,
+    location: Option<Location>,
+}
+
+/// One place where a service touches a table.
+struct Access {
+    table: String,
+    schema: Option<String>,
+    /// `Some(true)` write, `Some(false)` read, `None` unknown (ORM use).
+    write: Option<bool>,
+    location: Location,
+    how: &'static str,
+    /// Set when the access names its owner directly (a database URL).
+    owner: Option<usize>,
+}
+
+impl Access {
+    /// "table `orders`", or "the database of orders" for a URL variable.
+    fn what(&self) -> String {
+        match self.owner {
+            Some(_) => format!("the {}", self.table),
+            None => format!("table `{}`", self.table),
+        }
+    }
+}
+
+/// Reports cross-service table use, shared persistence and double owners.
+pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+    let owners = ownership(context, reporter);
+    let names: Vec<&str> = context
+        .architecture
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut findings = double_owners(params, &owners, &names, reporter);
+    let Some(facts) = context.facts else {
+        return findings;
+    };
+    // table → service → first access, for tables nobody owns.
+    let mut unowned: BTreeMap<String, BTreeMap<usize, Access>> = BTreeMap::new();
+    for (service, declared) in context.architecture.services.iter().enumerate() {
+        for &member in &declared.crates {
+            for access in accesses(params, context, facts, member, service, reporter) {
+                if params.allowed(&access.table) {
+                    continue;
+                }
+                if let Some(owner) = access.owner {
+                    findings.push(reporter.finding(foreign_access(
+                        &access, service, owner, &owners, &names, member, context,
+                    )));
+                    continue;
+                }
+                let owning: BTreeSet<usize> = owners
+                    .get(&access.table)
+                    .into_iter()
+                    .flatten()
+                    .filter(|o| schemas_agree(&o.schema, &access.schema))
+                    .map(|o| o.service)
+                    .collect();
+                if owning.is_empty() {
+                    unowned
+                        .entry(access.table.clone())
+                        .or_default()
+                        .entry(service)
+                        .or_insert(access);
+                    continue;
+                }
+                if owning.contains(&service) {
+                    continue;
+                }
+                let owner = *owning.iter().next().unwrap_or(&service);
+                findings.push(reporter.finding(foreign_access(
+                    &access, service, owner, &owners, &names, member, context,
+                )));
+            }
+        }
+    }
+    for (table, by_service) in unowned {
+        if by_service.len() < 2 {
+            continue;
+        }
+        findings.push(reporter.finding(shared_table(&table, &by_service, &names)));
+    }
+    findings
+}
+
+fn schemas_agree(owner: &Option<String>, used: &Option<String>) -> bool {
+    match (owner, used) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+fn verb(write: Option<bool>) -> &'static str {
+    match write {
+        Some(true) => "writes",
+        Some(false) => "reads",
+        None => "uses",
+    }
+}
+
+fn foreign_access(
+    access: &Access,
+    service: usize,
+    owner: usize,
+    owners: &BTreeMap<String, Vec<Owner>>,
+    names: &[&str],
+    member: usize,
+    context: &Context<'_>,
+) -> Violation {
+    let (user, owner_name) = (names[service], names[owner]);
+    let related = owners
+        .get(&access.table)
+        .into_iter()
+        .flatten()
+        .filter(|o| o.service == owner)
+        .filter_map(|o| o.location.clone())
+        .take(1)
+        .map(|location| Related {
+            location,
+            label: format!("table `{}` is owned by {owner_name} here", access.table),
+        })
+        .collect();
+    Violation {
+        message: format!(
+            "service {user} {} {}, owned by service {owner_name}",
+            verb(access.write),
+            access.what()
+        ),
+        label: format!("{} {} of service {owner_name} ({})", verb(access.write), access.what(), access.how),
+        help: format!(
+            "get the data from {owner_name} through its API or the events it publishes, or keep a copy \
+             {user} owns; if the table really is shared, record that decision and list it in `allow_tables`"
+        ),
+        location: Some(access.location.clone()),
+        related,
+        service: Some(user.to_string()),
+        krate: Some(context.workspace.members[member].name.clone()),
+        identity: vec![
+            user.to_string(),
+            access.table.clone(),
+            access.location.file.clone(),
+            verb(access.write).to_string(),
+        ],
+    }
+}
+
+fn shared_table(table: &str, by_service: &BTreeMap<usize, Access>, names: &[&str]) -> Violation {
+    let mut entries = by_service.iter();
+    let (first_service, first) = entries.next().expect("two or more services");
+    let users: Vec<&str> = by_service.keys().map(|&s| names[s]).collect();
+    let related = entries
+        .map(|(service, access)| Related {
+            location: access.location.clone(),
+            label: format!(
+                "service {} {} `{table}` here",
+                names[*service],
+                verb(access.write)
+            ),
+        })
+        .collect();
+    Violation {
+        message: format!(
+            "table `{table}` is owned by no service but used by {} ({})",
+            users.len(),
+            users.join(", ")
+        ),
+        label: format!("service {} {} `{table}` here", names[*first_service], verb(first.write)),
+        help: format!(
+            "shared persistence couples deployments: give `{table}` to one service (create it in that \
+             service's migrations) and let the others go through it"
+        ),
+        location: Some(first.location.clone()),
+        related,
+        service: None,
+        krate: None,
+        identity: vec!["shared".into(), table.to_string()],
+    }
+}
+
+fn double_owners(
+    params: &Params,
+    owners: &BTreeMap<String, Vec<Owner>>,
+    names: &[&str],
+    reporter: &Reporter<'_>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (table, claims) in owners {
+        if params.allowed(table) {
+            continue;
+        }
+        // First claim of each service, services by name.
+        let mut by_service: BTreeMap<&str, &Owner> = BTreeMap::new();
+        for claim in claims {
+            by_service.entry(names[claim.service]).or_insert(claim);
+        }
+        let claims: Vec<(&str, &Owner)> = by_service.into_iter().collect();
+        let Some(((first_name, first), (second_name, second))) = claims.first().zip(claims.get(1))
+        else {
+            continue;
+        };
+        if !schemas_agree(&first.schema, &second.schema) {
+            continue;
+        }
+        let Some(location) = second.location.clone() else {
+            continue;
+        };
+        let all: Vec<&str> = claims.iter().map(|(n, _)| *n).collect();
+        findings.push(reporter.finding(Violation {
+            message: format!("table `{table}` is created by services {}", all.join(" and ")),
+            label: format!("{second_name} creates `{table}` here"),
+            help: format!(
+                "a table has one owner: keep `{table}` in {first_name} or {second_name}, and let the other \
+                 use that service's API"
+            ),
+            location: Some(location),
+            related: first
+                .location
+                .clone()
+                .map(|location| Related {
+                    location,
+                    label: format!("{first_name} creates `{table}` here"),
+                })
+                .into_iter()
+                .collect(),
+            service: Some(second_name.to_string()),
+            krate: None,
+            identity: vec!["owners".into(), table.clone()],
+        }));
+    }
+    findings
+}
+
+/// Every table claim: migrations, `tables` in archfit.toml, diesel
+/// `table!`, sea-orm entities.
+fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String, Vec<Owner>> {
+    let mut owners: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
+    let mut claim = |name: String, owner: Owner| owners.entry(name).or_default().push(owner);
+    for migration in context.migrations {
+        for (statements, base_line) in parse_script(&migration.text, &migration.path, reporter) {
+            for table in sql::defined_tables(&statements) {
+                let location = line_column_location(
+                    &migration.path,
+                    &migration.text,
+                    base_line + table.line - 1,
+                    table.column,
+                    &table.name,
+                );
+                claim(
+                    table.name.clone(),
+                    Owner {
+                        service: migration.service,
+                        schema: table.schema.clone(),
+                        location: Some(location),
+                    },
+                );
+            }
+        }
+    }
+    for (service, declared) in context.architecture.services.iter().enumerate() {
+        for table in &context.config.services[declared.decl].tables {
+            let (schema, name) = split_schema(table.get_ref());
+            claim(
+                name,
+                Owner {
+                    service,
+                    schema,
+                    location: Some(Location::from_span(
+                        &context.config.file.name,
+                        &context.config.file.text,
+                        table.span(),
+                    )),
+                },
+            );
+        }
+        let Some(facts) = context.facts else { continue };
+        for &member in &declared.crates {
+            for file in &facts.crates[member].files {
+                for table in &file.tables {
+                    claim(
+                        table.name.to_lowercase(),
+                        Owner {
+                            service,
+                            schema: table.schema.as_ref().map(|s| s.to_lowercase()),
+                            location: Some(facts::location(file, table.span)),
+                        },
+                    );
+                }
+                for attribute in sea_orm_tables(file) {
+                    let (schema, name) = split_schema(&attribute.value);
+                    claim(
+                        name,
+                        Owner {
+                            service,
+                            schema,
+                            location: Some(facts::location(file, attribute.span)),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    owners
+}
+
+fn sea_orm_tables(file: &FileFacts) -> impl Iterator<Item = &facts::AttributeFact> {
+    file.attributes
+        .iter()
+        .filter(|a| a.attribute == "sea_orm" && a.key == "table_name")
+}
+
+fn split_schema(name: &str) -> (Option<String>, String) {
+    let name = name.trim().trim_matches('"').to_lowercase();
+    match name.rsplit_once('.') {
+        Some((schema, table)) => (
+            Some(schema.trim_matches('"').to_string()),
+            table.trim_matches('"').to_string(),
+        ),
+        None => (None, name),
+    }
+}
+
+/// Parses a migration script; when the whole file does not parse, each
+/// `;`-separated statement is tried alone so one bad statement does not hide
+/// the others, and the bad one becomes a diagnostic with its line.
+fn parse_script(
+    text: &str,
+    path: &str,
+    reporter: &Reporter<'_>,
+) -> Vec<(Vec<sqlparser::ast::Statement>, usize)> {
+    if let Ok(statements) = sql::parse(text) {
+        return vec![(statements, 1)];
+    }
+    let mut out = Vec::new();
+    let mut line = 1;
+    for chunk in text.split_inclusive(';') {
+        let chunk_line = line;
+        line += chunk.matches('\n').count();
+        if chunk.trim().trim_end_matches(';').trim().is_empty() || only_comments(chunk) {
+            continue;
+        }
+        match sql::parse(chunk) {
+            Ok(statements) => out.push((statements, chunk_line)),
+            Err(error) => {
+                let leading = chunk.len() - chunk.trim_start().len();
+                let first_line = chunk_line + chunk[..leading].matches('\n').count();
+                let at = chunk_line + error.line.unwrap_or(1).max(1) - 1;
+                reporter.diagnostic(Diagnostic {
+                    severity: Severity::Warn,
+                    message: format!(
+                        "{path}:{}: migration statement does not parse ({}); its tables are not counted",
+                        at.max(first_line),
+                        error.message.trim_start_matches("sql parser error: ")
+                    ),
+                    file: Some(path.to_string()),
+                    location: Some(line_column_location(path, text, at.max(first_line), 1, "")),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn only_comments(chunk: &str) -> bool {
+    chunk
+        .lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with("--") || l == ";")
+}
+
+/// Location of `name` at 1-based `line`/`column` (characters) of `text`.
+fn line_column_location(
+    file: &str,
+    text: &str,
+    line: usize,
+    column: usize,
+    name: &str,
+) -> Location {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line_text = text[line_start.min(text.len())..]
+        .lines()
+        .next()
+        .unwrap_or_default();
+    let offset = line_start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(0, |(i, _)| i);
+    let end = (offset + name.len()).min(text.len());
+    Location::from_span(file, text, offset.min(text.len())..end)
+}
+
+/// A piece of SQL in a file and where its text sits.
+struct Candidate {
+    file: usize,
+    /// Span of the string literal in the `.rs` file.
+    span: Span,
+    /// The SQL; for `query_file!` the file's text.
+    text: std::sync::Arc<str>,
+    /// Whether `text` is the literal's own value (so positions can be narrowed).
+    inline: bool,
+    how: &'static str,
+    /// Only report tables some service owns (a `const` nobody passes to a call).
+    owned_only: bool,
+}
+
+fn accesses(
+    params: &Params,
+    context: &Context<'_>,
+    facts: &facts::Facts,
+    member: usize,
+    service: usize,
+    reporter: &Reporter<'_>,
+) -> Vec<Access> {
+    let files = &facts.crates[member].files;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let constants: HashMap<&str, (usize, &facts::BindingFact)> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| {
+            f.bindings
+                .iter()
+                .filter(|b| b.constant)
+                .map(move |b| (b.name.as_str(), (i, b)))
+        })
+        .collect();
+    for (index, file) in files.iter().enumerate() {
+        let inline = |span: Span, value: &str, how, owned_only| Candidate {
+            file: index,
+            span,
+            text: value.into(),
+            inline: true,
+            how,
+            owned_only,
+        };
+        if params.enabled(Source::Sqlx) {
+            for string in &file.strings {
+                match string.in_macro.as_deref() {
+                    Some(m) if SQLX_MACROS.contains(&m) => {
+                        candidates.push(inline(string.span, &string.value, "sqlx macro", false))
+                    }
+                    Some(m) if m.starts_with("query_file") => {
+                        let root = &context.workspace.root;
+                        let dir = root.join(&context.workspace.members[member].dir);
+                        let path = crate::workspace::relative(root, &dir.join(&string.value));
+                        if let Some(text) = facts.sql_files.get(&path) {
+                            candidates.push(Candidate {
+                                file: index,
+                                span: string.span,
+                                text: text.clone(),
+                                inline: false,
+                                how: "query_file!",
+                                owned_only: false,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if params.enabled(Source::Sql) {
+            for call in &file.calls {
+                if !params.is_db_call(&call.callee, call.method) {
+                    continue;
+                }
+                for arg in &call.args {
+                    match arg {
+                        Arg::Str(value, span) => {
+                            candidates.push(inline(*span, value, "SQL string", false))
+                        }
+                        Arg::Name(name) => {
+                            let local = file
+                                .bindings
+                                .iter()
+                                .rev()
+                                .find(|b| !b.constant && &b.name == name);
+                            if let Some(binding) = local {
+                                candidates.push(inline(
+                                    binding.span,
+                                    &binding.value,
+                                    "SQL in a `let`",
+                                    false,
+                                ));
+                            } else if let Some((at, binding)) = constants.get(name.as_str()) {
+                                candidates.push(Candidate {
+                                    file: *at,
+                                    ..inline(
+                                        binding.span,
+                                        &binding.value,
+                                        "SQL in a `const`",
+                                        false,
+                                    )
+                                });
+                            }
+                        }
+                        Arg::Other => {}
+                    }
+                }
+            }
+            for binding in file.bindings.iter().filter(|b| b.constant) {
+                candidates.push(inline(
+                    binding.span,
+                    &binding.value,
+                    "SQL in a `const`",
+                    true,
+                ));
+            }
+        }
+    }
+    // One candidate per literal: the most specific reason wins.
+    candidates.sort_by_key(|c| (c.file, c.span, c.owned_only));
+    candidates.dedup_by_key(|c| (c.file, c.span));
+
+    let mut parsed = Vec::new();
+    let mut temporary = BTreeSet::new();
+    for candidate in &candidates {
+        match sql::parse(&candidate.text) {
+            Ok(statements) => {
+                temporary.extend(sql::temporary_tables(&statements));
+                parsed.push((candidate, sql::tables(&statements)));
+            }
+            Err(error) if !candidate.owned_only && sql::looks_like_sql(&candidate.text) => {
+                let file = &files[candidate.file];
+                reporter.diagnostic(Diagnostic {
+                    severity: Severity::Info,
+                    message: format!(
+                        "{}: SQL could not be parsed, so its tables are not checked ({})",
+                        file.path,
+                        error.message.trim_start_matches("sql parser error: ")
+                    ),
+                    file: Some(file.path.clone()),
+                    location: Some(facts::location(file, candidate.span)),
+                });
+            }
+            Err(_) => {}
+        }
+    }
+    let owned = owned_names(context);
+    let mut out = Vec::new();
+    for (candidate, tables) in parsed {
+        let file = &files[candidate.file];
+        for table in tables {
+            if temporary.contains(&table.name)
+                || (candidate.owned_only && !owned.contains(&table.name))
+            {
+                continue;
+            }
+            out.push(Access {
+                location: narrow(file, candidate, &table),
+                table: table.name,
+                schema: table.schema,
+                write: Some(table.write),
+                how: candidate.how,
+                owner: None,
+            });
+        }
+    }
+    if params.enabled(Source::Env) {
+        out.extend(env_accesses(context, files, service));
+    }
+    if params.enabled(Source::Diesel) || params.enabled(Source::SeaOrm) {
+        out.extend(orm_accesses(params, context, facts, member, service));
+    }
+    out
+}
+
+fn owned_names(context: &Context<'_>) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for migration in context.migrations {
+        if let Ok(statements) = sql::parse(&migration.text) {
+            names.extend(sql::defined_tables(&statements).into_iter().map(|t| t.name));
+        }
+    }
+    for declared in &context.architecture.services {
+        for table in &context.config.services[declared.decl].tables {
+            names.insert(split_schema(table.get_ref()).1);
+        }
+    }
+    names
+}
+
+/// The table name inside the literal when the literal's source text is its
+/// value (no escapes), else the whole literal.
+fn narrow(file: &FileFacts, candidate: &Candidate, table: &TableRef) -> Location {
+    if candidate.inline {
+        let source = candidate.span.text(&file.text);
+        let value: &str = &candidate.text;
+        if let Some(prefix) = source.find(value).filter(|_| !value.is_empty()) {
+            let line_start: usize = value
+                .split_inclusive('\n')
+                .take(table.line.saturating_sub(1))
+                .map(str::len)
+                .sum();
+            let line_text = value[line_start.min(value.len())..]
+                .lines()
+                .next()
+                .unwrap_or_default();
+            let column = line_text
+                .char_indices()
+                .nth(table.column.saturating_sub(1))
+                .map_or(0, |(i, _)| i);
+            let start = candidate.span.start as usize + prefix + line_start + column;
+            let name_len = file.text[start..]
+                .char_indices()
+                .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '"' || *c == '`'))
+                .map_or(0, |(i, _)| i);
+            if name_len > 0 {
+                return Location::from_span(&file.path, &file.text, start..start + name_len);
+            }
+        }
+    }
+    facts::location(file, candidate.span)
+}
+
+/// Literals naming another service's database URL variable.
+fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> Vec<Access> {
+    let mut variables: HashMap<String, usize> = HashMap::new();
+    for (other, declared) in context.architecture.services.iter().enumerate() {
+        let stem = declared.name.to_uppercase().replace('-', "_");
+        for suffix in ["DATABASE_URL", "DB_URL", "DATABASE_DSN", "DB_DSN"] {
+            variables.insert(format!("{stem}_{suffix}"), other);
+        }
+    }
+    let mut out = Vec::new();
+    for file in files {
+        for string in &file.strings {
+            let Some(&owner) = variables.get(string.value.trim()) else {
+                continue;
+            };
+            if owner == service {
+                continue;
+            }
+            out.push(Access {
+                table: format!("database URL `{}`", string.value.trim()),
+                schema: None,
+                write: None,
+                location: facts::location(file, string.span),
+                how: "database URL",
+                owner: Some(owner),
+            });
+        }
+    }
+    out
+}
+
+/// A table declared in another service's crate: the module path that names
+/// it there (`orders` for a diesel table, `order` for a sea-orm entity).
+struct ForeignTable {
+    path: Vec<String>,
+    table: String,
+    how: &'static str,
+}
+
+/// Uses of another service's diesel tables or sea-orm entities through a
+/// dependency on the crate that declares them.
+fn orm_accesses(
+    params: &Params,
+    context: &Context<'_>,
+    facts: &facts::Facts,
+    member: usize,
+    service: usize,
+) -> Vec<Access> {
+    let workspace = context.workspace;
+    // code name of a dependency owned by another service → its tables
+    // (module path prefix → table name).
+    let mut foreign: HashMap<String, Vec<ForeignTable>> = HashMap::new();
+    for dep in &workspace.members[member].dependencies {
+        let Some(target) = dep.member else { continue };
+        let Role::Service(owner) = context.architecture.roles[target] else {
+            continue;
+        };
+        if owner == service {
+            continue;
+        }
+        let mut tables = Vec::new();
+        for file in &facts.crates[target].files {
+            if params.enabled(Source::Diesel) {
+                for table in &file.tables {
+                    let mut path = file.modules[table.module].path.clone();
+                    path.push(table.name.clone());
+                    tables.push(ForeignTable {
+                        path,
+                        table: table.name.to_lowercase(),
+                        how: "diesel table",
+                    });
+                }
+            }
+            if params.enabled(Source::SeaOrm) {
+                for attribute in sea_orm_tables(file) {
+                    let path = file.modules[attribute.module].path.clone();
+                    tables.push(ForeignTable {
+                        path,
+                        table: split_schema(&attribute.value).1,
+                        how: "sea-orm entity",
+                    });
+                }
+            }
+        }
+        if !tables.is_empty() {
+            foreign.insert(dep.key.replace('-', "_"), tables);
+        }
+    }
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for file in &facts.crates[member].files {
+        let uses = file.uses.iter().map(|u| (&u.segments, u.span));
+        let paths = file.paths.iter().map(|p| (&p.segments, p.span));
+        for (segments, span) in uses.chain(paths) {
+            let Some((first, rest)) = segments.split_first() else {
+                continue;
+            };
+            let Some(tables) = foreign.get(first) else {
+                continue;
+            };
+            let Some(ForeignTable { table, how, .. }) = tables.iter().find(|t| {
+                !t.path.is_empty()
+                    && rest.len() >= t.path.len()
+                    && rest[..t.path.len()] == t.path[..]
+            }) else {
+                continue;
+            };
+            if !seen.insert((file.path.clone(), table.clone())) {
+                continue;
+            }
+            out.push(Access {
+                table: table.clone(),
+                schema: None,
+                write: None,
+                location: facts::location(file, span),
+                how,
+                owner: None,
+            });
+        }
+    }
+    out
+}
