@@ -16,6 +16,7 @@ const CHECKED: &[&str] = &[
     "adr-status",
     "cycles",
     "layers",
+    "cross-service-db",
 ];
 
 fn expected(name: &str) -> BTreeSet<String> {
