@@ -844,14 +844,17 @@ fn orm_accesses(
             }) else {
                 continue;
             };
-            if !seen.insert((file.path.clone(), table.clone())) {
+            // One access per line and table: `orders::table` and
+            // `orders::dsl::id` in one expression are one use.
+            let location = facts::location(file, span);
+            if !seen.insert((file.path.clone(), location.line, table.clone())) {
                 continue;
             }
             out.push(Access {
                 table: table.clone(),
                 schema: None,
                 write: None,
-                location: facts::location(file, span),
+                location,
                 how,
                 owner: None,
             });

@@ -119,6 +119,21 @@ fixture_tests! {
     layers_pass_unlayered_module => "layers/pass-unlayered-module",
     layers_pass_other_service => "layers/pass-other-service",
     layers_pass_domain_uses_std_and_serde => "layers/pass-domain-uses-std-and-serde",
+    cross_service_db_fail_const_binding => "cross-service-db/fail-const-binding",
+    cross_service_db_fail_diesel_dsl => "cross-service-db/fail-diesel-dsl",
+    cross_service_db_fail_env_var => "cross-service-db/fail-env-var",
+    cross_service_db_fail_query_file => "cross-service-db/fail-query-file",
+    cross_service_db_fail_raw_string => "cross-service-db/fail-raw-string",
+    cross_service_db_fail_sea_orm => "cross-service-db/fail-sea-orm",
+    cross_service_db_fail_shared_table => "cross-service-db/fail-shared-table",
+    cross_service_db_fail_sqlx_macro => "cross-service-db/fail-sqlx-macro",
+    cross_service_db_fail_two_owners => "cross-service-db/fail-two-owners",
+    cross_service_db_pass_cte_and_aliases => "cross-service-db/pass-cte-and-aliases",
+    cross_service_db_pass_log_messages => "cross-service-db/pass-log-messages",
+    cross_service_db_pass_names_not_strings => "cross-service-db/pass-names-not-strings",
+    cross_service_db_pass_own_tables => "cross-service-db/pass-own-tables",
+    cross_service_db_pass_schema_qualified_own => "cross-service-db/pass-schema-qualified-own",
+    cross_service_db_pass_test_temp_table => "cross-service-db/pass-test-temp-table",
 }
 
 #[test]

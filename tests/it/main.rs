@@ -3,6 +3,7 @@
 
 mod cli;
 mod config_errors;
+mod cross_service_db;
 mod facts;
 mod fixtures;
 
