@@ -87,6 +87,9 @@ pub struct FileFacts {
     pub bindings: Vec<BindingFact>,
     pub attributes: Vec<AttributeFact>,
     pub tables: Vec<TableMacroFact>,
+    pub functions: Vec<FnFact>,
+    pub impls: Vec<ImplFact>,
+    pub chains: Vec<ChainFact>,
 }
 
 /// A module: its path from the crate root (`[]` is the root).
@@ -237,4 +240,97 @@ pub struct MacroFact {
 /// Converts a fact span into a report location.
 pub fn location(file: &FileFacts, span: Span) -> crate::Location {
     crate::Location::from_span(&file.path, &file.text, span.range())
+}
+
+/// What a function or closure body does, as far as "does it do anything?" goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// `todo!()`, `unimplemented!()`, `panic!()`, an empty body, or a body
+    /// that only returns `Ok(())` / `()`; the text says which.
+    Stub(String),
+    /// A body that only calls this function (path as written), so whether
+    /// it does anything depends on that function.
+    Delegates(Vec<String>),
+    Real,
+}
+
+/// A function or method with a body.
+#[derive(Debug, Clone)]
+pub struct FnFact {
+    pub module: usize,
+    pub name: String,
+    /// Self type of the enclosing impl block (`ReserveCredit`).
+    pub owner: Option<String>,
+    /// Trait the enclosing impl implements (`SagaStep`).
+    pub trait_name: Option<String>,
+    pub body: Body,
+    /// Whether the body awaits anything (a synchronous call to another party).
+    pub awaits: bool,
+    /// Method names and function-path last segments called in the body.
+    pub calls: Vec<String>,
+    /// Span of the function's name.
+    pub span: Span,
+}
+
+/// An `impl [Trait for] Type` block.
+#[derive(Debug, Clone)]
+pub struct ImplFact {
+    pub module: usize,
+    /// Last segment of the trait path.
+    pub trait_name: Option<String>,
+    /// Last segment of the self type's path.
+    pub self_type: String,
+    /// Names of the methods it defines.
+    pub methods: Vec<String>,
+    /// Span from `impl` to the self type.
+    pub span: Span,
+}
+
+/// A method-call chain `root.a(…).b(…)`, recorded whole (the inner calls of
+/// a chain are not recorded again as chains).
+#[derive(Debug, Clone)]
+pub struct ChainFact {
+    pub module: usize,
+    /// Name of the enclosing function, to join chains split over `let`s.
+    pub function: Option<String>,
+    pub root: ChainRoot,
+    pub links: Vec<Link>,
+    /// `let name = <chain>` binds the result to `name`.
+    pub bound_to: Option<String>,
+}
+
+/// What a chain starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainRoot {
+    /// `Type::constructor(args)`: the path and its span.
+    Call(Vec<String>, Span),
+    /// A local variable.
+    Var(String),
+    Other,
+}
+
+/// One `.method(args)` of a chain.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub method: String,
+    pub args: Vec<StepArg>,
+    /// Span of the method name.
+    pub span: Span,
+}
+
+/// An argument of a chain link.
+#[derive(Debug, Clone)]
+pub enum StepArg {
+    /// A function or method path (`reserve_credit`, `Self::reserve`).
+    Path(Vec<String>, Span),
+    /// A closure, with what its body does.
+    Closure {
+        body: Body,
+        awaits: bool,
+        span: Span,
+    },
+    /// A string literal.
+    Literal(String),
+    /// Anything else (a variable holding a closure is a `Path` of one segment).
+    Other(Span),
 }

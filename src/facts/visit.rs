@@ -8,8 +8,8 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
 use super::{
-    Arg, AttributeFact, BindingFact, CallFact, MacroFact, ModDecl, ModuleFact, PathFact, Span,
-    StringFact, TableMacroFact, UseFact,
+    Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact, ImplFact, Link,
+    MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact, TableMacroFact, UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -25,6 +25,9 @@ pub(super) struct Extracted {
     pub bindings: Vec<BindingFact>,
     pub attributes: Vec<AttributeFact>,
     pub tables: Vec<TableMacroFact>,
+    pub functions: Vec<FnFact>,
+    pub impls: Vec<ImplFact>,
+    pub chains: Vec<ChainFact>,
 }
 
 /// Tokenises then parses, so that an unbalanced delimiter is reported where
@@ -83,6 +86,8 @@ pub(super) fn extract(
             module: 0,
             macros: Vec::new(),
             offset,
+            scope: FnScope::default(),
+            impl_context: None,
         };
         visitor.out.modules.push(ModuleFact { path: module, cfg });
         visitor.visit_file(&file);
@@ -107,6 +112,24 @@ struct Visitor {
     /// Names of the macros being walked, innermost last.
     macros: Vec<String>,
     offset: u32,
+    scope: FnScope,
+    /// (self type, trait) of the impl block being walked.
+    impl_context: Option<(String, Option<String>)>,
+}
+
+/// What the visitor tracks inside one function body.
+#[derive(Default)]
+struct FnScope {
+    /// Enclosing function name.
+    name: Option<String>,
+    /// Index into `out.functions` of the function being walked.
+    function: Option<usize>,
+    /// Method calls that are the receiver of a chain already recorded.
+    chained: std::collections::HashSet<usize>,
+    /// Expression (by address) whose value a `let` binds, and the name.
+    binding: Option<(usize, String)>,
+    /// Variables bound to a recorded chain: chains rooted at them are kept.
+    chain_vars: std::collections::HashSet<String>,
 }
 
 impl Visitor {
@@ -252,6 +275,148 @@ impl Visitor {
         }
     }
 
+    /// Records a function with a body and walks it in its own scope.
+    fn function(&mut self, name: &syn::Ident, block: &syn::Block, walk: impl FnOnce(&mut Self)) {
+        let span = self.span(name.span());
+        let (owner, trait_name) = self
+            .impl_context
+            .clone()
+            .map_or((None, None), |(o, t)| (Some(o), t));
+        self.out.functions.push(FnFact {
+            module: self.module,
+            name: name.to_string(),
+            owner,
+            trait_name,
+            body: classify_block(block),
+            awaits: false,
+            calls: Vec::new(),
+            span,
+        });
+        let scope = FnScope {
+            name: Some(name.to_string()),
+            function: Some(self.out.functions.len() - 1),
+            ..FnScope::default()
+        };
+        let outer = std::mem::replace(&mut self.scope, scope);
+        walk(self);
+        self.scope = outer;
+    }
+
+    fn note_call(&mut self, name: &str) {
+        if let Some(index) = self.scope.function {
+            let calls = &mut self.out.functions[index].calls;
+            if calls.len() < 64 && !calls.iter().any(|c| c == name) {
+                calls.push(name.to_string());
+            }
+        }
+    }
+
+    fn step_arg(&self, expr: &Expr) -> StepArg {
+        match expr {
+            Expr::Path(path) => StepArg::Path(
+                path.path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect(),
+                self.span_of_path(&path.path),
+            ),
+            Expr::Reference(r) => self.step_arg(&r.expr),
+            Expr::Paren(p) => self.step_arg(&p.expr),
+            Expr::Closure(closure) => StepArg::Closure {
+                body: classify_expr(&closure.body),
+                awaits: awaits(&closure.body),
+                span: self.span(closure.or1_token.span),
+            },
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => StepArg::Literal(s.value()),
+            other => StepArg::Other(self.expr_span(other)),
+        }
+    }
+
+    fn span_of_path(&self, path: &syn::Path) -> Span {
+        match (path.segments.first(), path.segments.last()) {
+            (Some(first), Some(last)) => self.join(first.ident.span(), last.ident.span()),
+            _ => Span::default(),
+        }
+    }
+
+    fn expr_span(&self, expr: &Expr) -> Span {
+        use syn::spanned::Spanned;
+        self.span(expr.span())
+    }
+
+    /// Records the chain ending in `call` unless it is part of a longer one.
+    fn chain(&mut self, call: &syn::ExprMethodCall) {
+        let address = call as *const syn::ExprMethodCall as usize;
+        if self.scope.chained.remove(&address) {
+            return;
+        }
+        let bound_to = match &self.scope.binding {
+            Some((expr, name)) if *expr == address => Some(name.clone()),
+            _ => None,
+        };
+        let mut links = Vec::new();
+        let mut current = call;
+        let root = loop {
+            links.push(Link {
+                method: current.method.to_string(),
+                args: current.args.iter().map(|a| self.step_arg(a)).collect(),
+                span: self.span(current.method.span()),
+            });
+            match &*current.receiver {
+                Expr::MethodCall(inner) => {
+                    self.scope
+                        .chained
+                        .insert(inner as *const syn::ExprMethodCall as usize);
+                    current = inner;
+                }
+                other => break self.chain_root(other),
+            }
+        };
+        links.reverse();
+        let keep = match &root {
+            ChainRoot::Call(path, _) => path.len() >= 2,
+            ChainRoot::Var(name) => self.scope.chain_vars.contains(name),
+            ChainRoot::Other => false,
+        };
+        if !keep {
+            return;
+        }
+        if let Some(name) = &bound_to {
+            self.scope.chain_vars.insert(name.clone());
+        }
+        self.out.chains.push(ChainFact {
+            module: self.module,
+            function: self.scope.name.clone(),
+            root,
+            links,
+            bound_to,
+        });
+    }
+
+    fn chain_root(&self, expr: &Expr) -> ChainRoot {
+        match expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(path) => ChainRoot::Call(
+                    path.path
+                        .segments
+                        .iter()
+                        .map(|s| s.ident.to_string())
+                        .collect(),
+                    self.span_of_path(&path.path),
+                ),
+                _ => ChainRoot::Other,
+            },
+            Expr::Path(path) if path.path.segments.len() == 1 => {
+                ChainRoot::Var(path.path.segments[0].ident.to_string())
+            }
+            Expr::Paren(p) => self.chain_root(&p.expr),
+            _ => ChainRoot::Other,
+        }
+    }
+
     /// Tables of diesel's `table! { schema.name (key) { … } … }`.
     fn diesel_tables(&mut self, tokens: TokenStream) {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
@@ -286,6 +451,80 @@ impl Visitor {
             }
         }
     }
+}
+
+const STUB_MACROS: &[&str] = &["todo", "unimplemented", "panic", "unreachable"];
+
+/// What a block does: nothing (a stub), only call another function, or more.
+fn classify_block(block: &syn::Block) -> Body {
+    match block.stmts.as_slice() {
+        [] => Body::Stub("an empty body".into()),
+        [syn::Stmt::Expr(expr, _)] => classify_expr(expr),
+        [syn::Stmt::Macro(mac)] => classify_macro(&mac.mac).unwrap_or(Body::Real),
+        _ => Body::Real,
+    }
+}
+
+fn classify_macro(mac: &syn::Macro) -> Option<Body> {
+    let name = mac.path.segments.last()?.ident.to_string();
+    STUB_MACROS
+        .contains(&name.as_str())
+        .then(|| Body::Stub(format!("`{name}!()`")))
+}
+
+fn is_unit(expr: &Expr) -> bool {
+    matches!(expr, Expr::Tuple(t) if t.elems.is_empty())
+}
+
+/// What an expression used as a whole body does.
+fn classify_expr(expr: &Expr) -> Body {
+    match expr {
+        Expr::Macro(m) => classify_macro(&m.mac).unwrap_or(Body::Real),
+        Expr::Tuple(_) if is_unit(expr) => Body::Stub("a body that only returns `()`".into()),
+        Expr::Block(b) => classify_block(&b.block),
+        Expr::Async(a) => classify_block(&a.block),
+        Expr::Return(r) => r
+            .expr
+            .as_deref()
+            .map_or(Body::Stub("an empty body".into()), classify_expr),
+        Expr::Await(a) => classify_expr(&a.base),
+        Expr::Try(t) => classify_expr(&t.expr),
+        Expr::Paren(p) => classify_expr(&p.expr),
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(path) if path.path.is_ident("Ok") => match call.args.first() {
+                Some(arg) if call.args.len() == 1 && is_unit(arg) => {
+                    Body::Stub("a body that only returns `Ok(())`".into())
+                }
+                Some(arg) if call.args.len() == 1 => match classify_expr(arg) {
+                    Body::Delegates(path) => Body::Delegates(path),
+                    _ => Body::Real,
+                },
+                _ => Body::Real,
+            },
+            Expr::Path(path) => Body::Delegates(
+                path.path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect(),
+            ),
+            _ => Body::Real,
+        },
+        _ => Body::Real,
+    }
+}
+
+/// Whether an expression awaits anything.
+fn awaits(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_expr(expr);
+    finder.0
 }
 
 /// `#[cfg(…)]` of an item, as text.
@@ -421,9 +660,84 @@ impl<'ast> Visit<'ast> for Visitor {
             other => other,
         };
         if let (syn::Pat::Ident(pat), Some(init)) = (pattern, &local.init) {
-            self.binding(pat.ident.to_string(), &init.expr, false);
+            let name = pat.ident.to_string();
+            self.binding(name.clone(), &init.expr, false);
+            match &*init.expr {
+                Expr::MethodCall(call) => {
+                    self.scope.binding = Some((call as *const syn::ExprMethodCall as usize, name));
+                }
+                // `let saga = Saga::builder("x");` starts a chain with no links yet.
+                Expr::Call(_) => {
+                    if let ChainRoot::Call(path, span) = self.chain_root(&init.expr) {
+                        if path.len() >= 2 {
+                            self.scope.chain_vars.insert(name.clone());
+                            self.out.chains.push(ChainFact {
+                                module: self.module,
+                                function: self.scope.name.clone(),
+                                root: ChainRoot::Call(path, span),
+                                links: Vec::new(),
+                                bound_to: Some(name),
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
         visit::visit_local(self, local);
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        let outer_impl = self.impl_context.take();
+        self.function(&item.sig.ident, &item.block, |v| {
+            visit::visit_item_fn(v, item)
+        });
+        self.impl_context = outer_impl;
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        self.function(&item.sig.ident, &item.block, |v| {
+            visit::visit_impl_item_fn(v, item)
+        });
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        let last = |path: &syn::Path| path.segments.last().map(|s| s.ident.to_string());
+        let trait_name = item.trait_.as_ref().and_then(|(_, path, _)| last(path));
+        let self_path = match &*item.self_ty {
+            syn::Type::Path(path) => Some(&path.path),
+            _ => None,
+        };
+        let self_type = self_path.and_then(last).unwrap_or_default();
+        let methods = item
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        let end = self_path
+            .and_then(|p| p.segments.last())
+            .map_or(item.impl_token.span, |s| s.ident.span());
+        let span = self.join(item.impl_token.span, end);
+        self.out.impls.push(ImplFact {
+            module: self.module,
+            trait_name: trait_name.clone(),
+            self_type: self_type.clone(),
+            methods,
+            span,
+        });
+        let outer = self.impl_context.replace((self_type, trait_name));
+        visit::visit_item_impl(self, item);
+        self.impl_context = outer;
+    }
+
+    fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        if let Some(index) = self.scope.function {
+            self.out.functions[index].awaits = true;
+        }
+        visit::visit_expr_await(self, expr);
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
@@ -490,6 +804,8 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.note_call(&call.method.to_string());
+        self.chain(call);
         let args = call.args.iter().map(|a| self.arg(a)).collect();
         let span = self.join(call.method.span(), call.paren_token.span.close());
         self.out.calls.push(CallFact {
@@ -504,6 +820,9 @@ impl<'ast> Visit<'ast> for Visitor {
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let Expr::Path(path) = &*call.func {
+            if let Some(last) = path.path.segments.last() {
+                self.note_call(&last.ident.to_string());
+            }
             let callee: Vec<String> = path
                 .path
                 .segments
@@ -688,5 +1007,69 @@ mod sql_fact_tests {
             .map(|t| (t.schema.as_deref(), t.name.as_str()))
             .collect();
         assert_eq!(tables, [(Some("sales"), "orders"), (None, "order_items")]);
+    }
+}
+
+#[cfg(test)]
+mod saga_fact_tests {
+    use super::*;
+
+    fn facts(text: &str) -> Extracted {
+        extract(text, Vec::new(), None).expect("parses")
+    }
+
+    #[test]
+    fn builder_chain_is_recorded_once_with_its_links() {
+        let f = facts("fn saga() -> Saga { Saga::builder(\"create-order\").step(reserve).compensate(release).step(confirm).pivot().build() }");
+        assert_eq!(f.chains.len(), 1);
+        let chain = &f.chains[0];
+        assert!(matches!(&chain.root, ChainRoot::Call(p, _) if p == &["Saga", "builder"]));
+        let methods: Vec<&str> = chain.links.iter().map(|l| l.method.as_str()).collect();
+        assert_eq!(methods, ["step", "compensate", "step", "pivot", "build"]);
+        assert!(matches!(&chain.links[0].args[0], StepArg::Path(p, _) if p == &["reserve"]));
+    }
+
+    #[test]
+    fn chains_split_over_lets_are_joined_by_variable() {
+        let f = facts("fn saga() { let s = Saga::builder(\"x\"); let s = s.step(a).compensate(b); s.step(c).pivot(); }");
+        assert_eq!(f.chains.len(), 3, "{:?}", f.chains);
+        assert_eq!(f.chains[1].root, ChainRoot::Var("s".into()));
+        assert_eq!(f.chains[1].bound_to.as_deref(), Some("s"));
+        assert_eq!(f.chains[2].root, ChainRoot::Var("s".into()));
+        assert!(f
+            .chains
+            .iter()
+            .all(|c| c.function.as_deref() == Some("saga")));
+    }
+
+    #[test]
+    fn chains_on_unrelated_locals_are_not_kept() {
+        let f = facts(
+            "fn f(v: Vec<u8>) { let n = v.iter().map(|x| x + 1).count(); (0..10).step_by(2); }",
+        );
+        assert!(f.chains.is_empty(), "{:?}", f.chains);
+    }
+
+    #[test]
+    fn stub_bodies_are_recognised() {
+        let f = facts("fn a() { todo!() }\nfn b() -> Result<(), E> { Ok(()) }\nfn c() {}\nasync fn d(x: u8) -> Result<(), E> { real_release(x).await }\nfn e() -> R { let x = 1; Ok(x) }\nfn g() { panic!(\"no\") }");
+        let bodies: Vec<&Body> = f.functions.iter().map(|f| &f.body).collect();
+        assert!(matches!(bodies[0], Body::Stub(s) if s.contains("todo")));
+        assert!(matches!(bodies[1], Body::Stub(s) if s.contains("Ok(())")));
+        assert!(matches!(bodies[2], Body::Stub(s) if s.contains("empty")));
+        assert_eq!(bodies[3], &Body::Delegates(vec!["real_release".into()]));
+        assert_eq!(bodies[4], &Body::Real);
+        assert!(matches!(bodies[5], Body::Stub(s) if s.contains("panic")));
+        assert!(f.functions[3].awaits);
+    }
+
+    #[test]
+    fn impl_blocks_list_their_methods_and_methods_know_their_impl() {
+        let f = facts("impl SagaStep for ReserveCredit { async fn execute(&self) -> R { self.credit.reserve().await } }");
+        assert_eq!(f.impls[0].trait_name.as_deref(), Some("SagaStep"));
+        assert_eq!(f.impls[0].self_type, "ReserveCredit");
+        assert_eq!(f.impls[0].methods, ["execute"]);
+        assert_eq!(f.functions[0].owner.as_deref(), Some("ReserveCredit"));
+        assert_eq!(f.functions[0].trait_name.as_deref(), Some("SagaStep"));
     }
 }
