@@ -55,7 +55,7 @@ struct Job {
 }
 
 enum Read {
-    Parsed(FileFacts, usize),
+    Parsed(Box<FileFacts>, usize),
     Failed(Diagnostic),
 }
 
@@ -123,7 +123,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
                         &mut next,
                         &mut facts.diagnostics,
                     );
-                    facts.crates[job.member].files.push(file);
+                    facts.crates[job.member].files.push(*file);
                 }
                 Read::Failed(diagnostic) => facts.diagnostics.push(diagnostic),
             }
@@ -181,7 +181,7 @@ fn read(job: &Job, limits: Limits) -> Read {
     };
     match visit::extract(&text, job.module.clone(), job.cfg.clone()) {
         Ok(extracted) => Read::Parsed(
-            FileFacts {
+            Box::new(FileFacts {
                 path: job.rel.clone(),
                 target: job.target,
                 text: Arc::from(text),
@@ -198,7 +198,7 @@ fn read(job: &Job, limits: Limits) -> Read {
                 functions: extracted.functions,
                 impls: extracted.impls,
                 chains: extracted.chains,
-            },
+            }),
             size,
         ),
         Err(SyntaxError { message, span }) => Read::Failed(Diagnostic {
