@@ -34,6 +34,30 @@ pub struct Config {
     pub shared: Vec<Spanned<String>>,
     pub platform: Vec<Spanned<String>>,
     pub rules: Vec<Rule>,
+    /// Sagas declared in TOML (`[[saga]]`).
+    pub sagas: Vec<SagaDecl>,
+}
+
+/// A `[[saga]]` table: a saga whose steps are named by service and function.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaDecl {
+    pub name: Spanned<String>,
+    pub steps: Vec<SagaStepDecl>,
+}
+
+/// One step of a `[[saga]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SagaStepDecl {
+    pub service: Spanned<String>,
+    pub action: Spanned<String>,
+    #[serde(default)]
+    pub compensation: Option<Spanned<String>>,
+    #[serde(default)]
+    pub pivot: bool,
+    #[serde(default)]
+    pub retriable: bool,
 }
 
 /// A `[[service]]` table.
@@ -82,6 +106,8 @@ struct RawConfig {
     services: Vec<ServiceDecl>,
     #[serde(default)]
     shared: RawShared,
+    #[serde(default, rename = "saga")]
+    sagas: Vec<SagaDecl>,
 }
 
 #[derive(Deserialize, Default)]
@@ -258,6 +284,7 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config,
         shared: raw.shared.crates,
         platform: raw.shared.platform,
         rules: all_rules,
+        sagas: raw.sagas,
     })
 }
 
@@ -331,25 +358,7 @@ pub(crate) fn parse_rule(
         .map(|(k, v)| k.span().start..v.span().end)
         .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
         .unwrap_or(span.clone());
-    let Some(parse) = check.parse else {
-        errors.push(
-            ConfigError::at(
-                file,
-                common.check.span(),
-                format!(
-                    "check `{}` is not available in cargo-archfit {} yet",
-                    check.name,
-                    crate::VERSION
-                ),
-            )
-            .label("planned, not implemented")
-            .help(format!(
-                "checks available now: {}",
-                checks::available().join(", ")
-            )),
-        );
-        return Err(errors);
-    };
+    let parse = check.parse;
     let params = match parse(Spanned::new(rest_span, DeValue::Table(rest))) {
         Ok(params) => Some(params),
         Err(e) => {
@@ -525,12 +534,6 @@ mod tests {
         let (message, at) = error_span("extends = [\"builtin:nope\"]\n");
         assert!(message.contains("unknown rule pack"), "{message}");
         assert_eq!(at, "\"builtin:nope\"");
-    }
-
-    #[test]
-    fn planned_check_is_reported_as_not_available() {
-        let (message, _) = error_span("[[rule]]\nid = \"a\"\ncheck = \"saga-compensation\"\n");
-        assert!(message.contains("not available"), "{message}");
     }
 
     #[test]

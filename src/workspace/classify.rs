@@ -225,6 +225,25 @@ pub fn classify(workspace: &Workspace, config: &Config) -> Result<Architecture, 
             }
         }
     }
+    for saga in &config.sagas {
+        for step in &saga.steps {
+            if !services.iter().any(|s| &s.name == step.service.get_ref()) {
+                errors.push(
+                    ConfigError::at(
+                        file,
+                        step.service.span(),
+                        format!(
+                            "saga `{}` names unknown service `{}`",
+                            saga.name.get_ref(),
+                            step.service.get_ref()
+                        ),
+                    )
+                    .label("no [[service]] has this name")
+                    .help(format!("services: {}", service_names(&services))),
+                );
+            }
+        }
+    }
     for service in &services {
         if service.crates.is_empty() {
             let decl = &config.services[service.decl];
