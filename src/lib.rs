@@ -64,6 +64,8 @@ pub struct Outcome {
     pub rules: Vec<RuleSummary>,
     pub sources: Sources,
     pub stats: Stats,
+    /// Sagas found by saga-compensation rules, with their class.
+    pub sagas: Vec<checks::saga_compensation::SagaSummary>,
 }
 
 /// What the run read, for `-v` and the benchmark.
@@ -169,12 +171,14 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
+    let mut sagas = Vec::new();
     for (rule, adr) in selected.iter().zip(&adrs) {
         let produced = match rule.severity {
             Some(_) => {
-                let (produced, problems) = checks::run(rule, adr.as_ref(), &context);
-                diagnostics.extend(problems);
-                produced
+                let output = checks::run(rule, adr.as_ref(), &context);
+                diagnostics.extend(output.diagnostics);
+                sagas.extend(output.sagas);
+                output.findings
             }
             None => Vec::new(),
         };
@@ -199,6 +203,8 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.sort();
     diagnostics.dedup();
+    sagas.sort_by(|a, b| (&a.name, &a.service).cmp(&(&b.name, &b.service)));
+    sagas.dedup();
     let sources = collect_sources(workspace, config, facts.as_ref(), &migrations, &findings);
     let stats = Stats {
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
@@ -211,6 +217,7 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         rules,
         sources,
         stats,
+        sagas,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod cross_service_db;
 pub mod cycles;
 pub mod layers;
+pub mod saga_compensation;
 pub mod service_dependency;
 pub mod shared_coupling;
 
@@ -45,6 +46,7 @@ pub enum Params {
     Cycles(cycles::Params),
     Layers(layers::Params),
     CrossServiceDb(cross_service_db::Params),
+    SagaCompensation(saga_compensation::Params),
 }
 
 impl Params {
@@ -59,6 +61,7 @@ impl Params {
             Params::SharedCoupling(p) => p.external.iter().collect(),
             Params::Cycles(p) => p.crates.iter().collect(),
             Params::CrossServiceDb(p) => p.allow_tables.iter().collect(),
+            Params::SagaCompensation(p) => p.non_compensable.iter().collect(),
             Params::Layers(p) => p
                 .services
                 .iter()
@@ -72,7 +75,7 @@ impl Params {
         match self {
             Params::ServiceDependency(_) | Params::SharedCoupling(_) => false,
             Params::Cycles(p) => p.needs_sources(),
-            Params::Layers(_) | Params::CrossServiceDb(_) => true,
+            Params::Layers(_) | Params::CrossServiceDb(_) | Params::SagaCompensation(_) => true,
         }
     }
 
@@ -103,8 +106,8 @@ pub struct CheckDef {
     pub doc: &'static str,
     /// Parameter names, for "unknown field" help.
     pub parameters: &'static [&'static str],
-    /// `None` for checks of DESIGN.md this version does not run yet.
-    pub parse: Option<ParseParams>,
+    /// Deserialises the rule's check-specific keys.
+    pub parse: ParseParams,
 }
 
 fn parse_with<'de, P: Deserialize<'de>>(
@@ -121,42 +124,42 @@ pub const CHECKS: &[CheckDef] = &[
         summary: "a service's crate depends on a crate owned by another service",
         doc: service_dependency::DOC,
         parameters: service_dependency::PARAMETERS,
-        parse: Some(|v| parse_with(v, Params::ServiceDependency)),
+        parse: |v| parse_with(v, Params::ServiceDependency),
     },
     CheckDef {
         name: shared_coupling::NAME,
         summary: "a non-platform shared crate is used by more than `max_services` services",
         doc: shared_coupling::DOC,
         parameters: shared_coupling::PARAMETERS,
-        parse: Some(|v| parse_with(v, Params::SharedCoupling)),
+        parse: |v| parse_with(v, Params::SharedCoupling),
     },
     CheckDef {
         name: cross_service_db::NAME,
         summary: "code of one service uses a table owned by another",
         doc: cross_service_db::DOC,
         parameters: cross_service_db::PARAMETERS,
-        parse: Some(|v| parse_with(v, Params::CrossServiceDb)),
+        parse: |v| parse_with(v, Params::CrossServiceDb),
     },
     CheckDef {
         name: cycles::NAME,
         summary: "cycles between modules, crates or services",
         doc: cycles::DOC,
         parameters: cycles::PARAMETERS,
-        parse: Some(|v| parse_with(v, Params::Cycles)),
+        parse: |v| parse_with(v, Params::Cycles),
     },
     CheckDef {
-        name: "saga-compensation",
+        name: saga_compensation::NAME,
         summary: "a compensable saga step has no working compensation",
-        doc: "",
-        parameters: &[],
-        parse: None,
+        doc: saga_compensation::DOC,
+        parameters: saga_compensation::PARAMETERS,
+        parse: |v| parse_with(v, Params::SagaCompensation),
     },
     CheckDef {
         name: layers::NAME,
         summary: "a module depends on a layer above it or on a forbidden crate",
         doc: layers::DOC,
         parameters: layers::PARAMETERS,
-        parse: Some(|v| parse_with(v, Params::Layers)),
+        parse: |v| parse_with(v, Params::Layers),
     },
 ];
 
@@ -170,25 +173,22 @@ pub fn names() -> Vec<&'static str> {
     CHECKS.iter().map(|c| c.name).collect()
 }
 
-/// Names of the checks this version runs.
-pub fn available() -> Vec<&'static str> {
-    CHECKS
-        .iter()
-        .filter(|c| c.parse.is_some())
-        .map(|c| c.name)
-        .collect()
+/// What running one rule gives.
+pub struct RuleOutput {
+    pub findings: Vec<Finding>,
+    /// What the rule could not analyse.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sagas found and classified (saga-compensation only).
+    pub sagas: Vec<saga_compensation::SagaSummary>,
 }
 
-/// Runs one rule: its findings, and diagnostics about what it could not read.
-pub fn run(
-    rule: &Rule,
-    adr: Option<&AdrRef>,
-    context: &Context<'_>,
-) -> (Vec<Finding>, Vec<Diagnostic>) {
+/// Runs one rule.
+pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutput {
     let reporter = Reporter {
         rule,
         adr,
         diagnostics: RefCell::new(Vec::new()),
+        sagas: RefCell::new(Vec::new()),
     };
     let findings = match &rule.params {
         Params::ServiceDependency(params) => service_dependency::run(params, context, &reporter),
@@ -196,8 +196,13 @@ pub fn run(
         Params::Cycles(params) => cycles::run(params, context, &reporter),
         Params::Layers(params) => layers::run(params, context, &reporter),
         Params::CrossServiceDb(params) => cross_service_db::run(params, context, &reporter),
+        Params::SagaCompensation(params) => saga_compensation::run(params, context, &reporter),
     };
-    (findings, reporter.diagnostics.into_inner())
+    RuleOutput {
+        findings,
+        diagnostics: reporter.diagnostics.into_inner(),
+        sagas: reporter.sagas.into_inner(),
+    }
 }
 
 /// Turns what a check found into findings carrying the rule's id, severity,
@@ -206,6 +211,7 @@ pub struct Reporter<'a> {
     rule: &'a Rule,
     adr: Option<&'a AdrRef>,
     diagnostics: RefCell<Vec<Diagnostic>>,
+    sagas: RefCell<Vec<saga_compensation::SagaSummary>>,
 }
 
 /// What a check says about one violation.
@@ -222,6 +228,11 @@ pub struct Violation {
 }
 
 impl Reporter<'_> {
+    /// Records a saga found and classified.
+    pub fn saga(&self, saga: saga_compensation::SagaSummary) {
+        self.sagas.borrow_mut().push(saga);
+    }
+
     /// Records something the check could not analyse (a file, a statement).
     pub fn diagnostic(&self, diagnostic: Diagnostic) {
         self.diagnostics.borrow_mut().push(diagnostic);

@@ -63,6 +63,7 @@ pub(super) fn render(outcome: &Outcome, options: &RenderOptions) -> String {
 
     if !options.quiet {
         out.push_str(&rule_table(outcome, options.verbose));
+        out.push_str(&saga_lines(outcome));
     }
     out.push_str(&total_line(outcome, paint));
     out.push('\n');
@@ -389,6 +390,37 @@ fn rule_table(outcome: &Outcome, verbose: bool) -> String {
 
 /// `archfit: 2 errors, 1 warning, 3 infos in 5 rules`, counting every
 /// finding (also the infos that `quiet` does not draw).
+/// One line per saga: its class by name and along the three axes.
+fn saga_lines(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    for saga in &outcome.sagas {
+        let service = saga
+            .service
+            .as_deref()
+            .map(|s| format!(" in {s}"))
+            .unwrap_or_default();
+        let place = saga
+            .location
+            .as_ref()
+            .map(|l| format!(" ({}:{})", l.file, l.line))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  saga `{}`{service}: {} — {}, {}, {}; {} steps, {} dialect{place}\n",
+            saga.name,
+            saga.class,
+            saga.communication,
+            saga.consistency,
+            saga.coordination,
+            saga.steps,
+            saga.dialect
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 fn total_line(outcome: &Outcome, paint: Paint) -> String {
     let errors = outcome.count(Severity::Error);
     let warnings = outcome.count(Severity::Warn);
@@ -608,6 +640,7 @@ mod tests {
         let mut outcome = fixture::outcome();
         outcome.findings.clear();
         outcome.diagnostics.clear();
+        outcome.sagas.clear();
         assert_eq!(plain(&outcome), "archfit: no findings from 3 rules\n");
     }
 
@@ -697,6 +730,8 @@ mod tests {
 
           services-own-their-dependencies  service-dependency  1 error  ADR-0003 Prefer duplication over coupling (Accepted)
           unclassified-members             workspace           1 info
+
+          saga `create-order` in orders: Fairy Tale Saga — sync, eventual, orchestration; 5 steps, builder dialect (services/orders/src/checkout.rs:2)
 
         archfit: 1 error, 0 warnings, 1 info in 2 rules
         "#);

@@ -28,6 +28,15 @@ struct Document<'a> {
     rules: Vec<RuleEntry<'a>>,
     findings: Vec<FindingEntry<'a>>,
     diagnostics: Vec<DiagnosticEntry<'a>>,
+    sagas: Vec<SagaEntry<'a>>,
+}
+
+/// A saga and its class (saga-compensation rules only).
+#[derive(Serialize)]
+struct SagaEntry<'a> {
+    #[serde(flatten)]
+    saga: &'a crate::checks::saga_compensation::SagaSummary,
+    location: Option<LocationEntry<'a>>,
 }
 
 impl<'a> Document<'a> {
@@ -65,6 +74,14 @@ impl<'a> Document<'a> {
             diagnostics: sorted_diagnostics(outcome)
                 .into_iter()
                 .map(DiagnosticEntry::new)
+                .collect(),
+            sagas: outcome
+                .sagas
+                .iter()
+                .map(|saga| SagaEntry {
+                    saga,
+                    location: saga.location.as_ref().map(LocationEntry::new),
+                })
                 .collect(),
         }
     }
@@ -310,7 +327,8 @@ mod tests {
                 "summary",
                 "rules",
                 "findings",
-                "diagnostics"
+                "diagnostics",
+                "sagas"
             ]
         );
         assert_eq!(
@@ -521,6 +539,25 @@ mod tests {
               "file": "services/orders/src/generated.rs",
               "line": null,
               "column": null
+            }
+          ],
+          "sagas": [
+            {
+              "name": "create-order",
+              "dialect": "builder",
+              "service": "orders",
+              "steps": 5,
+              "communication": "sync",
+              "consistency": "eventual",
+              "coordination": "orchestration",
+              "class": "Fairy Tale Saga",
+              "location": {
+                "file": "services/orders/src/checkout.rs",
+                "line": 2,
+                "column": 5,
+                "end_line": 2,
+                "end_column": 18
+              }
             }
           ]
         }

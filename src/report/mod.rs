@@ -319,6 +319,21 @@ version = \"0.1.0\"
         Outcome {
             root: "/home/dev/shop".into(),
             stats: crate::Stats::default(),
+            sagas: vec![crate::checks::saga_compensation::SagaSummary {
+                name: "create-order".into(),
+                dialect: "builder",
+                service: Some("orders".into()),
+                location: Some(Location::from_span(
+                    "services/orders/src/checkout.rs",
+                    "fn saga() {\n    Saga::builder(\"create-order\")\n}\n",
+                    16..29,
+                )),
+                steps: 5,
+                communication: "sync",
+                consistency: "eventual",
+                coordination: "orchestration",
+                class: "Fairy Tale Saga",
+            }],
             findings: vec![dependency, unclassified],
             diagnostics: vec![
                 Diagnostic {
