@@ -17,6 +17,7 @@ const CHECKED: &[&str] = &[
     "cycles",
     "layers",
     "cross-service-db",
+    "saga-compensation",
 ];
 
 fn expected(name: &str) -> BTreeSet<String> {
