@@ -66,6 +66,10 @@ pub struct Outcome {
     pub stats: Stats,
     /// Sagas found by saga-compensation rules, with their class.
     pub sagas: Vec<checks::saga_compensation::SagaSummary>,
+    /// Findings left out because the baseline holds them.
+    pub baselined: usize,
+    /// Findings left out by `// archfit: allow(rule) reason` comments.
+    pub suppressed: usize,
 }
 
 /// What the run read, for `-v` and the benchmark.
@@ -218,6 +222,8 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         sources,
         stats,
         sagas,
+        baselined: 0,
+        suppressed: 0,
     })
 }
 

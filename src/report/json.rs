@@ -61,10 +61,8 @@ impl<'a> Document<'a> {
                 errors: outcome.count(Severity::Error),
                 warnings: outcome.count(Severity::Warn),
                 infos: outcome.count(Severity::Info),
-                // The outcome does not carry these counts yet; until it
-                // does, nothing has been filtered out.
-                baselined: 0,
-                suppressed: 0,
+                baselined: outcome.baselined,
+                suppressed: outcome.suppressed,
             },
             rules,
             findings: sorted_findings(outcome)

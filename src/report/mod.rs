@@ -334,6 +334,8 @@ version = \"0.1.0\"
                 coordination: "orchestration",
                 class: "Fairy Tale Saga",
             }],
+            baselined: 0,
+            suppressed: 0,
             findings: vec![dependency, unclassified],
             diagnostics: vec![
                 Diagnostic {
