@@ -809,13 +809,15 @@ fn check(
 
 /// The saga's class along the three axes of the literature.
 fn classify(context: &Context<'_>, saga: &Saga<'_>) -> SagaSummary {
-    let publish = MessagingMethods::default().publish;
+    // `send` also sends HTTP requests and channel messages: only names that
+    // can only mean publishing a message count.
+    let publish: Vec<String> = MessagingMethods::default()
+        .publish
+        .into_iter()
+        .filter(|p| p != "send" && p != "send_to")
+        .collect();
     let publishes = |target: &Target<'_>| match target {
-        Target::Function(_, func) => func.calls.iter().any(|c| {
-            publish
-                .iter()
-                .any(|p| p.rsplit("::").next() == Some(c.as_str()))
-        }),
+        Target::Function(_, func) => func.calls.iter().any(|c| publish.contains(c)),
         _ => false,
     };
     let asynchronous = saga.steps.iter().any(|s| publishes(&s.target));

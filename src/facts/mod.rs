@@ -266,7 +266,7 @@ pub struct FnFact {
     pub body: Body,
     /// Whether the body awaits anything (a synchronous call to another party).
     pub awaits: bool,
-    /// Method names and function-path last segments called in the body.
+    /// Method names and function paths (last two segments, `FutureRecord::to`) called in the body.
     pub calls: Vec<String>,
     /// Span of the function's name.
     pub span: Span,

@@ -820,9 +820,14 @@ impl<'ast> Visit<'ast> for Visitor {
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let Expr::Path(path) = &*call.func {
-            if let Some(last) = path.path.segments.last() {
-                self.note_call(&last.ident.to_string());
-            }
+            // `FutureRecord::to`, not just `to`: the type says what is called.
+            let segments = &path.path.segments;
+            let name = match segments.len() {
+                0 => String::new(),
+                1 => segments[0].ident.to_string(),
+                n => format!("{}::{}", segments[n - 2].ident, segments[n - 1].ident),
+            };
+            self.note_call(&name);
             let callee: Vec<String> = path
                 .path
                 .segments
