@@ -135,6 +135,19 @@ fixture_tests! {
     cross_service_db_pass_own_tables => "cross-service-db/pass-own-tables",
     cross_service_db_pass_schema_qualified_own => "cross-service-db/pass-schema-qualified-own",
     cross_service_db_pass_test_temp_table => "cross-service-db/pass-test-temp-table",
+    saga_compensation_fail_builder_missing_compensation => "saga-compensation/fail-builder-missing-compensation",
+    saga_compensation_fail_builder_missing_retriable => "saga-compensation/fail-builder-missing-retriable",
+    saga_compensation_fail_builder_non_compensable_before_pivot => "saga-compensation/fail-builder-non-compensable-before-pivot",
+    saga_compensation_fail_builder_split_over_lets => "saga-compensation/fail-builder-split-over-lets",
+    saga_compensation_fail_builder_stub_compensation => "saga-compensation/fail-builder-stub-compensation",
+    saga_compensation_fail_no_pivot_non_compensable => "saga-compensation/fail-no-pivot-non-compensable",
+    saga_compensation_fail_toml_missing_function => "saga-compensation/fail-toml-missing-function",
+    saga_compensation_fail_trait_missing_compensation => "saga-compensation/fail-trait-missing-compensation",
+    saga_compensation_pass_compensation_in_other_module => "saga-compensation/pass-compensation-in-other-module",
+    saga_compensation_pass_correct_saga => "saga-compensation/pass-correct-saga",
+    saga_compensation_pass_delegating_compensation => "saga-compensation/pass-delegating-compensation",
+    saga_compensation_pass_opaque_step => "saga-compensation/pass-opaque-step",
+    saga_compensation_pass_step_by_and_other_builders => "saga-compensation/pass-step-by-and-other-builders",
 }
 
 #[test]
@@ -196,4 +209,34 @@ fn metrics_table_and_json() {
         .and_then(|rows| rows.iter().find(|r| r["name"] == "shop-domain"))
         .expect("shop-domain row");
     assert!(domain["ca"].as_u64().unwrap_or_default() >= 3, "{domain:#}");
+}
+
+#[test]
+fn an_unresolvable_saga_step_is_an_info_diagnostic_not_a_pass_or_an_error() {
+    let (_, json, code) = reported("saga-compensation/pass-opaque-step");
+    assert_eq!(code, 0);
+    let unresolved: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cannot resolve"))
+        })
+        .collect();
+    assert_eq!(unresolved.len(), 2, "{json:#}");
+    assert!(unresolved
+        .iter()
+        .all(|d| d["severity"] == "info" && d["line"].is_u64()));
+}
+
+#[test]
+fn shop_saga_is_classified_in_the_json_report() {
+    let (_, json, _) = reported("shop");
+    let sagas = json["sagas"].as_array().expect("sagas");
+    assert_eq!(sagas.len(), 1, "{json:#}");
+    assert_eq!(sagas[0]["name"], "create-order");
+    assert_eq!(sagas[0]["class"], "Fairy Tale Saga");
+    assert_eq!(sagas[0]["consistency"], "eventual");
 }
