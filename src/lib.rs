@@ -4,6 +4,7 @@
 //! report. `main.rs` only parses arguments, calls [`check`] and renders.
 
 pub mod adr;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod pattern;
 pub mod report;
 pub mod sql;
+pub mod suppress;
 pub mod workspace;
 
 use std::collections::BTreeMap;
@@ -204,6 +206,21 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     if only.is_empty() {
         findings.extend(unclassified_findings(workspace, architecture));
     }
+    // Every text this run read, for suppression comments.
+    let texts = workspace
+        .members
+        .iter()
+        .map(|m| (m.manifest_path.as_str(), &*m.manifest_text))
+        .chain(
+            facts
+                .iter()
+                .flat_map(|f| f.crates.iter().flat_map(|c| &c.files))
+                .map(|f| (f.path.as_str(), &*f.text)),
+        )
+        .chain(migrations.iter().map(|m| (m.path.as_str(), &*m.text)));
+    let ran = |rule: &str| only.is_empty() || only.iter().any(|o| o == rule);
+    let (suppressed, problems) = suppress::apply(&mut findings, texts, &ran);
+    findings.extend(problems);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.sort();
     diagnostics.dedup();
@@ -223,7 +240,7 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         stats,
         sagas,
         baselined: 0,
-        suppressed: 0,
+        suppressed,
     })
 }
 
