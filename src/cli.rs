@@ -26,6 +26,16 @@ pub enum Command {
     /// The graph the checks see (`--format dot|mermaid|json`), cycles and
     /// findings highlighted.
     Graph(GraphArgs),
+    /// Write the current findings to the baseline file (`--output`, else
+    /// `baseline` in archfit.toml, else archfit-baseline.json).
+    Baseline,
+    /// What a rule or check enforces: parameters, decision, documentation.
+    Explain {
+        /// A rule id of archfit.toml or a check name.
+        target: String,
+    },
+    /// Rules ↔ decisions: ADRs with no rule, rules with no ADR, retired ADRs still enforced.
+    Adr,
 }
 
 /// Options of `graph`.
@@ -63,6 +73,9 @@ pub struct Common {
     /// Write the report to this file instead of standard output.
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Fail only on findings not in this baseline file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Run only this rule (repeatable).
     #[arg(long = "rule", global = true, value_name = "ID")]
     pub rules: Vec<String>,

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod explain;
 pub mod facts;
 pub mod finding;
 pub mod graph;
@@ -38,6 +39,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// Run only these rule ids (empty: every enabled rule).
     pub rules: Vec<String>,
+    /// Baseline file (else `baseline` in archfit.toml, else none).
+    pub baseline: Option<PathBuf>,
 }
 
 /// Texts of the files findings point into, keyed by their workspace-relative
@@ -129,7 +132,28 @@ pub fn load(options: &Options) -> Result<Loaded, Error> {
 /// sorted findings.
 pub fn check(options: &Options) -> Result<Outcome, Error> {
     let loaded = load(options)?;
-    run(&loaded, &options.rules)
+    let mut outcome = run(&loaded, &options.rules)?;
+    let configured = loaded
+        .config
+        .baseline
+        .as_ref()
+        .map(|b| loaded.workspace.root.join(b));
+    if let Some(path) = options.baseline.clone().or(configured) {
+        let baseline = baseline::Baseline::read(&path)?;
+        let shown = workspace::relative(&loaded.workspace.root, &path);
+        baseline.apply(&mut outcome, &shown);
+    }
+    Ok(outcome)
+}
+
+/// Where `cargo archfit baseline` writes: `--output`, else `baseline` in
+/// archfit.toml, else `archfit-baseline.json` at the workspace root.
+pub fn baseline_path(loaded: &Loaded, output: Option<&std::path::Path>) -> PathBuf {
+    match (output, &loaded.config.baseline) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(configured)) => loaded.workspace.root.join(configured),
+        (None, None) => loaded.workspace.root.join(baseline::FILE_NAME),
+    }
 }
 
 /// Runs the rules of an already loaded workspace.
@@ -270,7 +294,7 @@ fn select_rules<'a>(config: &'a Config, only: &[String]) -> Result<Vec<&'a Rule>
 
 /// Reads the ADR of each rule. A missing file is a configuration error; an
 /// ADR without a heading still works, with a diagnostic.
-fn resolve_adrs(
+pub(crate) fn resolve_adrs(
     workspace: &Workspace,
     config: &Config,
     rules: &[&Rule],

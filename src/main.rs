@@ -37,6 +37,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
         manifest_path: common.manifest_path.clone(),
         config: common.config.clone(),
         rules: common.rules.clone(),
+        baseline: common.baseline.clone(),
     };
     let format = match common.format {
         FormatArg::Human => Format::Human,
@@ -74,6 +75,41 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                 common.output.as_deref(),
                 &report::graph::render(&view, graph_format),
             )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Baseline) => {
+            let loaded = archfit::load(&options)?;
+            let outcome = archfit::run(&loaded, &options.rules)?;
+            let path = archfit::baseline_path(&loaded, common.output.as_deref());
+            let baseline = archfit::baseline::Baseline::of(&outcome);
+            std::fs::write(&path, baseline.to_json()).map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                message: format!("cannot write the baseline: {e}"),
+            })?;
+            if !common.quiet {
+                eprintln!(
+                    "archfit: wrote {} entries ({} findings) to {}",
+                    baseline.entries.len(),
+                    outcome.findings.len(),
+                    path.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Explain { target }) => {
+            emit(
+                common.output.as_deref(),
+                &archfit::explain::explain(&options, target)?,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Adr) => {
+            let matrix = archfit::explain::adr_matrix(&options)?;
+            let text = match format {
+                Format::Json => archfit::explain::render_matrix_json(&matrix),
+                _ => archfit::explain::render_matrix(&matrix),
+            };
+            emit(common.output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Metrics) => {

@@ -36,6 +36,8 @@ pub struct Config {
     pub rules: Vec<Rule>,
     /// Sagas declared in TOML (`[[saga]]`).
     pub sagas: Vec<SagaDecl>,
+    /// `baseline = "…"`: baseline file, relative to the workspace root.
+    pub baseline: Option<String>,
 }
 
 /// A `[[saga]]` table: a saga whose steps are named by service and function.
@@ -91,6 +93,8 @@ pub struct Rule {
     pub file: SourceFile,
     /// Span of the rule's `id` value.
     pub id_span: Range<usize>,
+    /// Span of the whole `[[rule]]` table, for `explain`.
+    pub span: Range<usize>,
 }
 
 #[derive(Deserialize)]
@@ -108,6 +112,7 @@ struct RawConfig {
     shared: RawShared,
     #[serde(default, rename = "saga")]
     sagas: Vec<SagaDecl>,
+    baseline: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -285,6 +290,7 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config,
         platform: raw.shared.platform,
         rules: all_rules,
         sagas: raw.sagas,
+        baseline: raw.baseline,
     })
 }
 
@@ -397,6 +403,7 @@ pub(crate) fn parse_rule(
     Ok(Rule {
         id: common.id.get_ref().clone(),
         id_span: common.id.span(),
+        span: span.clone(),
         check: check.name,
         severity,
         adr: common.adr,

@@ -1,6 +1,7 @@
 //! The one integration-test binary: runs `cargo-archfit` on the fixture
 //! workspaces and compares what it reports with what each fixture plants.
 
+mod baseline;
 mod cli;
 mod config_errors;
 mod cross_service_db;

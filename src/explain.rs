@@ -1,0 +1,228 @@
+//! `explain` and `adr`: what a rule or check enforces, and which decisions
+//! are enforced by which rules.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::Rule;
+use crate::{adr, checks, load, AdrRef, Error, Options};
+
+/// The text `cargo archfit explain <target>` prints: a check's
+/// documentation, or a rule with its parameters, ADR and check.
+pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
+    if let Some(check) = checks::by_name(target) {
+        return Ok(with_newline(check.doc));
+    }
+    let loaded = load(options)?;
+    let Some(rule) = loaded.config.rules.iter().find(|r| r.id == target) else {
+        let rules: Vec<&str> = loaded.config.rules.iter().map(|r| r.id.as_str()).collect();
+        return Err(Error::Usage(format!(
+            "no check or rule named `{target}`; checks: {}; rules: {}",
+            checks::names().join(", "),
+            rules.join(", ")
+        )));
+    };
+    let mut diagnostics = Vec::new();
+    let adrs = crate::resolve_adrs(&loaded.workspace, &loaded.config, &[rule], &mut diagnostics)
+        .map_err(Error::Config)?;
+    let mut out = String::new();
+    let severity = rule.severity.map_or("off", |s| s.as_str());
+    out.push_str(&format!(
+        "rule `{}`: check `{}`, severity {severity}\n",
+        rule.id, rule.check
+    ));
+    if let Some(Some(adr)) = adrs.first() {
+        out.push_str(&format!("decision: {} — {}\n", adr.display(), adr.link));
+    } else {
+        out.push_str("decision: none recorded (add `adr = \"…\"` to the rule)\n");
+    }
+    if let Some(message) = &rule.message {
+        out.push_str(&format!("message: {message}\n"));
+    }
+    out.push_str(&format!("\ndefined in {}:\n", rule.file.name));
+    // A `[[rule]]` table's span covers its header; its keys run to the next header.
+    let rest = rule.file.text.get(rule.span.start..).unwrap_or_default();
+    let end = rest
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .find(|&i| rest[i..].trim_start().starts_with('['))
+        .unwrap_or(rest.len());
+    let text = &rest[..end.max(rule.span.end - rule.span.start).min(rest.len())];
+    for line in text.trim_end().lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(&with_newline(
+        checks::by_name(rule.check).map_or("", |c| c.doc),
+    ));
+    Ok(out)
+}
+
+fn with_newline(text: &str) -> String {
+    let mut text = text.trim_end().to_string();
+    text.push('\n');
+    text
+}
+
+/// Rules ↔ decisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdrMatrix {
+    pub decisions: Vec<Decision>,
+    /// Enabled rules with no `adr`.
+    pub rules_without_decision: Vec<String>,
+}
+
+/// One ADR file and the rules that enforce it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Decision {
+    #[serde(flatten)]
+    pub adr: AdrRef,
+    pub rules: Vec<String>,
+    /// Superseded or Deprecated while a rule still enforces it.
+    pub retired_but_enforced: bool,
+}
+
+/// Reads every ADR in `adr_dir` and every rule's `adr`.
+pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
+    let loaded = load(options)?;
+    let config = &loaded.config;
+    let enabled: Vec<&Rule> = config
+        .rules
+        .iter()
+        .filter(|r| r.severity.is_some())
+        .collect();
+    let mut diagnostics = Vec::new();
+    let refs = crate::resolve_adrs(&loaded.workspace, config, &enabled, &mut diagnostics)
+        .map_err(Error::Config)?;
+    let mut by_link: BTreeMap<String, Decision> = BTreeMap::new();
+    let dir = loaded.workspace.root.join(&config.adr_dir);
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".md") && !n.eq_ignore_ascii_case("README.md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    for name in files {
+        let link = format!("{}/{name}", config.adr_dir.trim_end_matches('/'));
+        let text = std::fs::read(loaded.workspace.root.join(&link))
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        let info = adr::parse(&text);
+        by_link.insert(
+            link.clone(),
+            Decision {
+                adr: AdrRef {
+                    id: adr::id_from_file_name(&name),
+                    title: info.as_ref().map_or_else(
+                        || name.trim_end_matches(".md").to_string(),
+                        |i| i.title.clone(),
+                    ),
+                    status: info.and_then(|i| i.status),
+                    link,
+                },
+                rules: Vec::new(),
+                retired_but_enforced: false,
+            },
+        );
+    }
+    let mut rules_without_decision = Vec::new();
+    for (rule, adr) in enabled.iter().zip(refs) {
+        match adr {
+            Some(adr) => {
+                let decision = by_link.entry(adr.link.clone()).or_insert_with(|| Decision {
+                    adr: adr.clone(),
+                    rules: Vec::new(),
+                    retired_but_enforced: false,
+                });
+                decision.rules.push(rule.id.clone());
+            }
+            None => rules_without_decision.push(rule.id.clone()),
+        }
+    }
+    for decision in by_link.values_mut() {
+        decision.rules.sort();
+        decision.retired_but_enforced = !decision.rules.is_empty()
+            && matches!(
+                decision.adr.status.as_deref(),
+                Some("Superseded" | "Deprecated")
+            );
+    }
+    rules_without_decision.sort();
+    Ok(AdrMatrix {
+        decisions: by_link.into_values().collect(),
+        rules_without_decision,
+    })
+}
+
+/// The matrix as text: the table, then what is missing or retired.
+pub fn render_matrix(matrix: &AdrMatrix) -> String {
+    let mut out = String::from("Decisions and the rules that enforce them:\n");
+    for decision in &matrix.decisions {
+        let rules = if decision.rules.is_empty() {
+            "(no rule)".to_string()
+        } else {
+            decision.rules.join(", ")
+        };
+        out.push_str(&format!(
+            "  {}\n      {} — {rules}\n",
+            decision.adr.display(),
+            decision.adr.link
+        ));
+    }
+    let unenforced: Vec<&Decision> = matrix
+        .decisions
+        .iter()
+        .filter(|d| {
+            d.rules.is_empty()
+                && !matches!(
+                    d.adr.status.as_deref(),
+                    Some("Superseded" | "Deprecated" | "Rejected")
+                )
+        })
+        .collect();
+    out.push_str("\nDecisions with no enforcing rule:\n");
+    if unenforced.is_empty() {
+        out.push_str("  none\n");
+    }
+    for decision in unenforced {
+        out.push_str(&format!("  {}\n", decision.adr.display()));
+    }
+    out.push_str("\nRules with no decision:\n");
+    if matrix.rules_without_decision.is_empty() {
+        out.push_str("  none\n");
+    }
+    for rule in &matrix.rules_without_decision {
+        out.push_str(&format!("  {rule}\n"));
+    }
+    out.push_str("\nSuperseded or deprecated decisions still enforced:\n");
+    let retired: Vec<&Decision> = matrix
+        .decisions
+        .iter()
+        .filter(|d| d.retired_but_enforced)
+        .collect();
+    if retired.is_empty() {
+        out.push_str("  none\n");
+    }
+    for decision in retired {
+        out.push_str(&format!(
+            "  {} by {}\n",
+            decision.adr.display(),
+            decision.rules.join(", ")
+        ));
+    }
+    out
+}
+
+/// The matrix as JSON.
+pub fn render_matrix_json(matrix: &AdrMatrix) -> String {
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "schema": 1, "decisions": matrix.decisions, "rules_without_decision": matrix.rules_without_decision })).unwrap_or_default();
+    text.push('\n');
+    text
+}
