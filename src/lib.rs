@@ -13,6 +13,7 @@ pub mod explain;
 pub mod facts;
 pub mod finding;
 pub mod graph;
+pub mod init;
 pub mod metrics;
 pub mod pattern;
 pub mod report;
@@ -205,7 +206,13 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
     for (rule, adr) in selected.iter().zip(&adrs) {
         let produced = match rule.severity {
             Some(_) => {
-                let output = checks::run(rule, adr.as_ref(), &context);
+                let output = match run_guarded(rule, adr.as_ref(), &context) {
+                    Ok(output) => output,
+                    Err(diagnostic) => {
+                        diagnostics.push(diagnostic);
+                        continue;
+                    }
+                };
                 diagnostics.extend(output.diagnostics);
                 sagas.extend(output.sagas);
                 output.findings
@@ -265,6 +272,40 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         sagas,
         baselined: 0,
         suppressed,
+    })
+}
+
+/// Runs one rule, turning a panic into an error diagnostic (exit code 2) so
+/// that a bug in a check can never look like a clean pass.
+fn run_guarded(
+    rule: &Rule,
+    adr: Option<&AdrRef>,
+    context: &checks::Context<'_>,
+) -> Result<checks::RuleOutput, Diagnostic> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // Fault injection for the test of this very guard (debug builds only).
+        if cfg!(debug_assertions)
+            && std::env::var("ARCHFIT_INJECT_PANIC").is_ok_and(|id| id == rule.id)
+        {
+            panic!("injected panic in rule {}", rule.id);
+        }
+        checks::run(rule, adr, context)
+    }));
+    outcome.map_err(|payload| {
+        let reason = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Diagnostic {
+            severity: Severity::Error,
+            message: format!(
+                "internal error: rule `{}` ({}) crashed and was not checked: {reason}; please report this bug",
+                rule.id, rule.check
+            ),
+            file: None,
+            location: None,
+        }
     })
 }
 

@@ -132,6 +132,14 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                 common.output.as_deref(),
                 &report::render(&outcome, format, &render_options),
             )?;
+            // A check that could not run is never a pass.
+            if outcome
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
+            {
+                return Ok(ExitCode::from(2));
+            }
             let failed = outcome.count(Severity::Error) > 0
                 || (common.deny_warnings && outcome.count(Severity::Warn) > 0);
             Ok(if failed {

@@ -280,3 +280,36 @@ fn graph_error_paths() {
         stderr(&dot_report)
     );
 }
+
+#[test]
+fn a_panic_in_a_check_is_an_internal_error_with_exit_2() {
+    let manifest = fixture("shop").join("Cargo.toml");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--manifest-path",
+            manifest.to_str().expect("utf-8"),
+        ])
+        .env("ARCHFIT_INJECT_PANIC", "no-module-cycles")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("report still written");
+    let internal = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .expect("internal error diagnostic");
+    assert!(internal["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("rule `no-module-cycles`")));
+    // The other rules still ran.
+    assert!(json["findings"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|x| x["rule"] == "no-crate-cycles")));
+}
