@@ -6,6 +6,7 @@ mod cli;
 mod config_errors;
 mod cross_service_db;
 mod facts;
+mod robustness;
 mod fixtures;
 
 use std::path::{Path, PathBuf};
