@@ -36,6 +36,12 @@ pub enum Command {
     },
     /// Rules ↔ decisions: ADRs with no rule, rules with no ADR, retired ADRs still enforced.
     Adr,
+    /// Inspect the workspace and write a starter archfit.toml and ADR templates.
+    Init {
+        /// Overwrite an existing archfit.toml.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Options of `graph`.

@@ -209,7 +209,7 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
                 let output = match run_guarded(rule, adr.as_ref(), &context) {
                     Ok(output) => output,
                     Err(diagnostic) => {
-                        diagnostics.push(diagnostic);
+                        diagnostics.push(*diagnostic);
                         continue;
                     }
                 };
@@ -281,7 +281,7 @@ fn run_guarded(
     rule: &Rule,
     adr: Option<&AdrRef>,
     context: &checks::Context<'_>,
-) -> Result<checks::RuleOutput, Diagnostic> {
+) -> Result<checks::RuleOutput, Box<Diagnostic>> {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // Fault injection for the test of this very guard (debug builds only).
         if cfg!(debug_assertions)
@@ -297,7 +297,7 @@ fn run_guarded(
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        Diagnostic {
+        Box::new(Diagnostic {
             severity: Severity::Error,
             message: format!(
                 "internal error: rule `{}` ({}) crashed and was not checked: {reason}; please report this bug",
@@ -305,7 +305,7 @@ fn run_guarded(
             ),
             file: None,
             location: None,
-        }
+        })
     })
 }
 

@@ -103,6 +103,29 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Init { force }) => {
+            if common.config.is_some() {
+                return Err(Error::Usage(
+                    "init writes archfit.toml at the workspace root; --config does not apply"
+                        .into(),
+                ));
+            }
+            let workspace = archfit::workspace::load(options.manifest_path.as_deref())?;
+            let plan = archfit::init::plan(&workspace);
+            let written = archfit::init::write(&workspace.root, &plan, *force)?;
+            if !common.quiet {
+                for file in &plan.files {
+                    let note = if written.contains(&file.path) {
+                        "wrote"
+                    } else {
+                        "kept existing"
+                    };
+                    eprintln!("archfit: {note} {}", file.path);
+                }
+                eprintln!("archfit: review archfit.toml and the ADRs in docs/adr/, then run `cargo archfit`");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Adr) => {
             let matrix = archfit::explain::adr_matrix(&options)?;
             let text = match format {

@@ -6,6 +6,7 @@ mod cli;
 mod config_errors;
 mod cross_service_db;
 mod facts;
+mod init;
 mod robustness;
 mod fixtures;
 

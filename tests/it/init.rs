@@ -1,0 +1,295 @@
+//! `init` on copies of the fixture workspaces, without their archfit.toml and
+//! ADRs: the configuration it writes loads on every one of them, and on the
+//! clean workspace the check it sets up passes.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use archfit::{init, Error, Options, Outcome, Severity};
+
+use crate::fixture;
+
+/// A copy of a fixture in a fresh temporary directory, removed on drop.
+struct Scratch {
+    root: PathBuf,
+}
+
+impl Scratch {
+    /// Copies `fixtures/<name>`, leaving out `target/`.
+    fn of(name: &str) -> Scratch {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "archfit-it-init-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        copy_dir(&fixture(name), &root);
+        Scratch { root }
+    }
+
+    /// The same copy without archfit.toml and docs/adr, as before `init`.
+    fn bare(name: &str) -> Scratch {
+        let scratch = Scratch::of(name);
+        let _ = std::fs::remove_file(scratch.root.join("archfit.toml"));
+        let _ = std::fs::remove_dir_all(scratch.root.join("docs/adr"));
+        scratch
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.root.join("Cargo.toml")
+    }
+
+    fn plan(&self) -> init::Plan {
+        let workspace = archfit::workspace::load(Some(&self.manifest()))
+            .unwrap_or_else(|e| panic!("{}: workspace does not load: {e}", self.root.display()));
+        init::plan(&workspace)
+    }
+
+    /// `cargo archfit init [--force]`.
+    fn init(&self, force: bool) -> Result<Vec<String>, Error> {
+        init::write(&self.root, &self.plan(), force)
+    }
+
+    fn check(&self) -> Result<Outcome, Error> {
+        archfit::check(&Options {
+            manifest_path: Some(self.manifest()),
+            ..Options::default()
+        })
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("directory entry");
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&path, &target);
+            }
+        } else {
+            std::fs::copy(&path, &target).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+}
+
+/// shop, clean and every `<check>/pass-*` and `<check>/fail-*` workspace;
+/// `config/*` holds broken configurations and is left out.
+fn fixture_workspaces() -> Vec<String> {
+    let root = fixture("");
+    let mut names = vec!["clean".to_string(), "shop".to_string()];
+    let mut checks: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir() && e.file_name() != "config")
+        .collect();
+    checks.sort_by_key(|e| e.file_name());
+    for check in checks {
+        let mut cases: Vec<String> = std::fs::read_dir(check.path())
+            .expect("check folder")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("pass-") || n.starts_with("fail-"))
+            .filter(|n| check.path().join(n).join("Cargo.toml").is_file())
+            .collect();
+        cases.sort();
+        let check = check.file_name().to_string_lossy().into_owned();
+        names.extend(cases.into_iter().map(|case| format!("{check}/{case}")));
+    }
+    names
+}
+
+/// Whether a list of the configuration holds `pattern` with the comment `note`.
+fn has_entry(config: &str, pattern: &str, note: &str) -> bool {
+    config.lines().any(|line| {
+        line.trim_start().starts_with(&format!("\"{pattern}\","))
+            && line.ends_with(&format!("# {note}"))
+    })
+}
+
+fn describe(error: &Error) -> String {
+    match error {
+        Error::Config(errors) => errors
+            .iter()
+            .map(|e| format!("  {e}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => format!("  {other}"),
+    }
+}
+
+#[test]
+fn written_configuration_loads_on_every_fixture() {
+    let names = fixture_workspaces();
+    assert!(names.len() > 20, "fixtures found: {names:?}");
+    let mut failures = Vec::new();
+    for name in &names {
+        let scratch = Scratch::bare(name);
+        let written = scratch
+            .init(false)
+            .unwrap_or_else(|e| panic!("{name}: init failed: {e}"));
+        assert_eq!(written.first().map(String::as_str), Some("archfit.toml"));
+        if let Err(error) = scratch.check() {
+            failures.push(format!(
+                "{name}:\n{}\n--- archfit.toml ---\n{}",
+                describe(&error),
+                scratch.read("archfit.toml")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn init_on_the_clean_workspace_gives_a_check_that_passes() {
+    let scratch = Scratch::bare("clean");
+    scratch.init(false).expect("init writes");
+    let outcome = scratch.check().expect("the written configuration loads");
+    let errors: Vec<String> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("{}: {}", f.rule, f.message))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}\n--- archfit.toml ---\n{}",
+        errors.join("\n"),
+        scratch.read("archfit.toml")
+    );
+    let config = scratch.read("archfit.toml");
+    for service in ["accounts", "ledger", "notifications"] {
+        assert!(
+            config.contains(&format!("name = \"{service}\"")),
+            "{config}"
+        );
+    }
+    assert!(config.contains("migrations = [\"services/ledger/migrations\"]"));
+}
+
+#[test]
+fn init_writes_the_configuration_and_an_adr_for_every_rule() {
+    let scratch = Scratch::bare("shop");
+    let written = scratch.init(false).expect("init writes");
+    assert_eq!(
+        written,
+        [
+            "archfit.toml",
+            "docs/adr/0001-services-do-not-depend-on-each-others-crates.md",
+            "docs/adr/0002-prefer-duplication-over-coupling.md",
+            "docs/adr/0003-each-service-owns-its-tables.md",
+            "docs/adr/0004-no-cycles-between-services.md",
+            "docs/adr/0005-every-saga-step-can-be-undone.md",
+            "docs/adr/0006-layers-inside-services.md",
+        ]
+    );
+    let outcome = scratch.check().expect("the written configuration loads");
+    assert_eq!(outcome.rules.len(), 7);
+    for rule in &outcome.rules {
+        let adr = rule.adr.as_ref().expect("every rule has an ADR");
+        assert_eq!(adr.status.as_deref(), Some("Proposed"), "{}", rule.id);
+    }
+    let config = scratch.read("archfit.toml");
+    assert!(has_entry(&config, "xtask", "developer tooling"), "{config}");
+    assert!(
+        has_entry(
+            &config,
+            "libs/shop-domain",
+            "used by inventory, orders, payments"
+        ),
+        "{config}"
+    );
+}
+
+#[test]
+fn second_init_keeps_the_adrs_and_plans_the_same_configuration() {
+    let scratch = Scratch::bare("clean");
+    scratch.init(false).expect("init writes");
+    let first = scratch.read("archfit.toml");
+    let again = scratch.plan();
+    let paths: Vec<&str> = again.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["archfit.toml"]);
+    assert_eq!(again.files[0].contents, first);
+}
+
+#[test]
+fn init_keeps_an_existing_configuration_without_force() {
+    let scratch = Scratch::of("clean");
+    let _ = std::fs::remove_dir_all(scratch.root.join("docs/adr"));
+    let before = scratch.read("archfit.toml");
+    let refused = scratch.init(false);
+    match refused {
+        Err(Error::Usage(message)) => assert_eq!(
+            message,
+            "archfit.toml already exists; pass --force to overwrite it"
+        ),
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+    assert_eq!(scratch.read("archfit.toml"), before);
+    assert!(
+        !scratch.root.join("docs/adr").exists(),
+        "nothing at all is written"
+    );
+}
+
+#[test]
+fn init_with_force_overwrites_the_configuration() {
+    let scratch = Scratch::of("clean");
+    let _ = std::fs::remove_dir_all(scratch.root.join("docs/adr"));
+    let plan = scratch.plan();
+    let written = init::write(&scratch.root, &plan, true).expect("forced init writes");
+    assert_eq!(written.len(), plan.files.len());
+    assert_eq!(scratch.read("archfit.toml"), plan.files[0].contents);
+    scratch.check().expect("the written configuration loads");
+}
+
+#[test]
+fn init_never_overwrites_an_existing_adr() {
+    let scratch = Scratch::bare("clean");
+    let adr = "docs/adr/0003-each-service-owns-its-tables.md";
+    std::fs::create_dir_all(scratch.root.join("docs/adr")).unwrap();
+    std::fs::write(
+        scratch.root.join(adr),
+        "# 3. Each service owns its tables\n\n## Status\n\nAccepted\n",
+    )
+    .unwrap();
+    let written = scratch.init(false).expect("init writes");
+    assert!(!written.iter().any(|p| p == adr), "{written:?}");
+    assert!(scratch.read(adr).contains("Accepted"));
+    assert!(scratch
+        .read("archfit.toml")
+        .contains("adr = \"0003-each-service-owns-its-tables.md\""));
+    scratch.check().expect("the written configuration loads");
+}
+
+#[test]
+fn init_command_then_check_passes_and_a_second_init_refuses() {
+    let scratch = Scratch::bare("clean");
+    let first = crate::archfit_in(&scratch.root, &["init"]);
+    assert_eq!(first.status.code(), Some(0), "{}", crate::stderr(&first));
+    assert!(crate::stderr(&first).contains("wrote archfit.toml"));
+    let check = crate::archfit_in(&scratch.root, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", crate::stdout(&check));
+    let again = crate::archfit_in(&scratch.root, &["init"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        crate::stderr(&again).contains("already exists"),
+        "{}",
+        crate::stderr(&again)
+    );
+    let forced = crate::archfit_in(&scratch.root, &["init", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", crate::stderr(&forced));
+}
