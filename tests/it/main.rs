@@ -6,9 +6,9 @@ mod cli;
 mod config_errors;
 mod cross_service_db;
 mod facts;
+mod fixtures;
 mod init;
 mod robustness;
-mod fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
