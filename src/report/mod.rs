@@ -4,14 +4,18 @@
 //! timestamps, no absolute paths).
 
 mod fatal;
+mod github;
 pub mod graph;
 mod human;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{AdrRef, Diagnostic, Finding, Outcome, Severity};
+use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
 
 pub use fatal::render_error;
 
@@ -22,17 +26,36 @@ pub enum Format {
     Human,
     /// The versioned JSON document described in `docs/json-report.md`.
     Json,
+    /// SARIF 2.1.0 for code scanning (GitHub, GitLab, IDE viewers).
+    Sarif,
+    /// JUnit XML for test dashboards: a test case per rule.
+    Junit,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
+    /// Markdown grouped by decision, for PR comments and the docs site.
+    Markdown,
 }
 
 impl Format {
     /// Every format, in the order `--help` and error messages list them.
-    pub const ALL: &'static [Format] = &[Format::Human, Format::Json];
+    pub const ALL: &'static [Format] = &[
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Github,
+        Format::Markdown,
+    ];
 
     /// The name used on the command line (`--format <name>`).
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
         }
     }
 }
@@ -91,6 +114,10 @@ pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> Str
     match format {
         Format::Human => human::render(outcome, options),
         Format::Json => json::render(outcome),
+        Format::Sarif => sarif::render(outcome),
+        Format::Junit => junit::render(outcome),
+        Format::Github => github::render(outcome),
+        Format::Markdown => markdown::render(outcome),
     }
 }
 
@@ -202,6 +229,82 @@ fn count(n: usize, singular: &str, plural: &str) -> String {
     } else {
         format!("{n} {plural}")
     }
+}
+
+/// `archfit: 2 errors, 1 warning, 3 infos in 5 rules`, or `archfit: no
+/// findings from 4 rules`: the closing line of the text formats.
+fn summary_line(outcome: &Outcome) -> String {
+    let errors = outcome.count(Severity::Error);
+    let warnings = outcome.count(Severity::Warn);
+    let infos = outcome.count(Severity::Info);
+    let rows = rule_rows(outcome);
+    if errors + warnings + infos == 0 {
+        let enabled = rows.iter().filter(|r| r.severity.is_some()).count();
+        return format!(
+            "archfit: no findings from {}",
+            count(enabled, "rule", "rules")
+        );
+    }
+    let with_findings = rows.iter().filter(|r| r.total() > 0).count();
+    format!(
+        "archfit: {}, {}, {} in {}",
+        count(errors, "error", "errors"),
+        count(warnings, "warning", "warnings"),
+        count(infos, "info", "infos"),
+        count(with_findings, "rule", "rules"),
+    )
+}
+
+/// "decision: ADR-0003 Prefer duplication over coupling (Accepted) —
+/// docs/adr/0003-prefer-duplication-over-coupling.md", as the human report
+/// words it.
+fn decision(adr: &AdrRef) -> String {
+    format!("decision: {} — {}", adr.display(), adr.link)
+}
+
+/// "services/orders/Cargo.toml:6:1".
+fn place(location: &Location) -> String {
+    format!("{}:{}:{}", location.file, location.line, location.column)
+}
+
+/// One line saying what a check detects: the registry's summary, or the
+/// engine's own wording for the rules it adds itself.
+fn check_summary(check: &str) -> Option<&'static str> {
+    match crate::checks::by_name(check) {
+        Some(def) => Some(def.summary),
+        None => match check {
+            "classification" => {
+                Some("a workspace member belongs to no service and is not listed under [shared]")
+            }
+            "adr-status" => Some("a rule enforces a decision that is superseded or deprecated"),
+            "suppression" => {
+                Some("an `archfit: allow(…)` comment is malformed or suppresses nothing")
+            }
+            _ => None,
+        },
+    }
+}
+
+/// Whether an ADR link is a URL rather than a workspace-relative path.
+fn is_url(link: &str) -> bool {
+    link.contains("://")
+}
+
+/// A workspace-relative path as a relative URI reference: every byte
+/// outside the unreserved set and a few safe delimiters is percent-encoded,
+/// so spaces, `%`, `#`, `?`, `:`, parentheses and non-ASCII names survive
+/// both SARIF's `uri-reference` format and Markdown link destinations.
+fn uri_path(path: &str) -> String {
+    const KEPT: &[u8] = b"-._~/!$&'*+,;=@";
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || KEPT.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// A small outcome shared by the tests of every format: a service manifest
@@ -403,7 +506,7 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown report format `xml`; expected one of: human, json"
+            "unknown report format `xml`; expected one of: human, json, sarif, junit, github, markdown"
         );
     }
 
@@ -447,6 +550,50 @@ mod tests {
         assert_eq!((unclassified.errors, unclassified.infos), (0, 1));
         assert_eq!(rows[2].errors, 1);
         assert_eq!(rows[0].severity, None);
+    }
+
+    #[test]
+    fn uri_path_encodes_what_a_uri_reference_cannot_hold() {
+        assert_eq!(
+            uri_path("services/orders/src/repo_v2.rs"),
+            "services/orders/src/repo_v2.rs"
+        );
+        assert_eq!(
+            uri_path("my dir/a:b (1)/50%#?.rs"),
+            "my%20dir/a%3Ab%20%281%29/50%25%23%3F.rs"
+        );
+        assert_eq!(uri_path("façade/[x].rs"), "fa%C3%A7ade/%5Bx%5D.rs");
+    }
+
+    #[test]
+    fn summary_line_counts_findings_and_rules() {
+        assert_eq!(
+            summary_line(&fixture::outcome()),
+            "archfit: 1 error, 0 warnings, 1 info in 2 rules"
+        );
+        let mut outcome = fixture::outcome();
+        outcome.findings.clear();
+        assert_eq!(summary_line(&outcome), "archfit: no findings from 3 rules");
+    }
+
+    #[test]
+    fn check_summary_covers_registered_and_engine_checks() {
+        assert_eq!(
+            check_summary("cycles"),
+            Some("cycles between modules, crates or services")
+        );
+        assert!(check_summary("classification").is_some());
+        assert!(check_summary("adr-status").is_some());
+        assert!(check_summary("suppression").is_some());
+        assert_eq!(check_summary("no-such-check"), None);
+    }
+
+    #[test]
+    fn every_format_ends_with_a_newline() {
+        for format in Format::ALL {
+            let text = render(&fixture::outcome(), *format, &RenderOptions::default());
+            assert!(text.ends_with('\n'), "{format}");
+        }
     }
 
     #[test]
