@@ -104,6 +104,10 @@ pub struct Common {
 pub enum FormatArg {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Markdown,
     Dot,
     Mermaid,
 }

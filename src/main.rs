@@ -42,17 +42,23 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
     let format = match common.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
+        FormatArg::Sarif => Format::Sarif,
+        FormatArg::Junit => Format::Junit,
+        FormatArg::Github => Format::Github,
+        FormatArg::Markdown => Format::Markdown,
         FormatArg::Dot | FormatArg::Mermaid => match &cli.command {
             Some(Command::Graph(_)) => Format::Human,
             _ => {
+                let reports: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                let name = if common.format == FormatArg::Dot {
+                    "dot"
+                } else {
+                    "mermaid"
+                };
                 return Err(Error::Usage(format!(
-                    "--format {} is for `cargo archfit graph`; reports take human or json",
-                    if common.format == FormatArg::Dot {
-                        "dot"
-                    } else {
-                        "mermaid"
-                    }
-                )))
+                    "--format {name} is for `cargo archfit graph`; reports take {}",
+                    reports.join(", ")
+                )));
             }
         },
     };
@@ -136,6 +142,12 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Metrics) => {
+            if !matches!(format, Format::Human | Format::Json) {
+                return Err(Error::Usage(format!(
+                    "metrics prints a table or json, not {}",
+                    format.name()
+                )));
+            }
             let metrics = archfit::metrics(&options)?;
             let text = match format {
                 Format::Json => archfit::metrics::render_json(&metrics),

@@ -7,6 +7,7 @@ mod config_errors;
 mod cross_service_db;
 mod facts;
 mod fixtures;
+mod formats;
 mod init;
 mod robustness;
 
