@@ -501,6 +501,14 @@ layers = [
   { name = "application", modules = ["checkout", "checkout::*", "fulfilment", "fulfilment::*", "approvals", "approvals::*"] },
   { name = "domain", modules = ["ledger", "ledger::*", "pricing", "pricing::*", "tax", "tax::*"], forbidden_crates = ["sqlx", "axum", "reqwest"] },
 ]
+
+[[rule]]
+id = "services-own-their-tables"
+check = "cross-service-db"
+
+[[rule]]
+id = "every-saga-step-can-be-undone"
+check = "saga-compensation"
 "#;
 
 fn archfit_toml(spec: &Spec, plans: &[ServicePlan], extra_rules: &str) -> String {

@@ -67,6 +67,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
 /// Whether a text starts the way SQL statements do, to tell "looks like SQL
 /// but does not parse" (worth a diagnostic) from prose.
 pub fn looks_like_sql(text: &str) -> bool {
+    let text = skip_comments(text);
     let first: String = text
         .trim_start()
         .chars()
@@ -89,6 +90,20 @@ pub fn looks_like_sql(text: &str) -> bool {
             | "UPSERT"
             | "REPLACE"
     ) && rest.is_some_and(char::is_whitespace)
+}
+
+/// The text after leading whitespace, `-- …` lines and `/* … */` blocks.
+fn skip_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix("--") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("/*") {
+            text = rest.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            return text;
+        }
+    }
 }
 
 /// Every table the statements read or write, CTE names excluded.
@@ -344,6 +359,9 @@ mod tests {
         assert!(parse("update the order").is_err());
         assert!(!looks_like_sql("selected items"));
         assert!(looks_like_sql("  SELECT broken FROM WHERE"));
+        assert!(looks_like_sql(
+            "-- stock per order\n/* hot path */ SELECT 1"
+        ));
         let error = parse("SELECT id FROM orders\nWHERE id = ) 1").unwrap_err();
         assert_eq!(error.line, Some(2));
     }

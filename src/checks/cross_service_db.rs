@@ -51,28 +51,26 @@ impl Params {
         self.allow_tables.iter().any(|p| p.is_match(table))
     }
 
-    fn is_db_call(&self, callee: &[String], method: bool) -> bool {
-        let defaults: Vec<String>;
-        let names = match &self.db_methods {
-            Some(names) => names,
-            None => {
-                defaults = DB_METHODS.iter().map(|s| s.to_string()).collect();
-                &defaults
-            }
-        };
-        names.iter().any(|name| {
-            let wanted: Vec<&str> = name.split("::").collect();
-            if method {
-                wanted.len() == 1 && callee.last().map(String::as_str) == Some(wanted[0])
-            } else {
-                callee.len() >= wanted.len()
-                    && callee[callee.len() - wanted.len()..]
-                        .iter()
-                        .zip(&wanted)
-                        .all(|(a, b)| a == b)
-            }
-        })
+    /// The database call names, each split at `::`, computed once per crate.
+    fn db_methods(&self) -> Vec<Vec<String>> {
+        let split = |name: &str| name.split("::").map(str::to_string).collect();
+        match &self.db_methods {
+            Some(names) => names.iter().map(|n| split(n)).collect(),
+            None => DB_METHODS.iter().map(|n| split(n)).collect(),
+        }
     }
+}
+
+/// Whether a call is one of `names` (split at `::`): a plain name matches a
+/// method or a path's last segment, `Type::function` the end of a path.
+fn is_db_call(names: &[Vec<String>], callee: &[String], method: bool) -> bool {
+    names.iter().any(|wanted| {
+        if method {
+            wanted.len() == 1 && callee.last() == wanted.first()
+        } else {
+            callee.len() >= wanted.len() && callee[callee.len() - wanted.len()..] == wanted[..]
+        }
+    })
 }
 
 /// Calls whose string arguments are SQL (sqlx, tokio-postgres, diesel, sea-orm).
@@ -161,7 +159,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     let mut unowned: BTreeMap<String, BTreeMap<usize, Access>> = BTreeMap::new();
     for (service, declared) in context.architecture.services.iter().enumerate() {
         for &member in &declared.crates {
-            for access in accesses(params, context, facts, member, service, reporter) {
+            for access in accesses(params, context, facts, member, service, &owners, reporter) {
                 if params.allowed(&access.table) {
                     continue;
                 }
@@ -535,9 +533,11 @@ fn accesses(
     facts: &facts::Facts,
     member: usize,
     service: usize,
+    owners: &BTreeMap<String, Vec<Owner>>,
     reporter: &Reporter<'_>,
 ) -> Vec<Access> {
     let files = &facts.crates[member].files;
+    let db_methods = params.db_methods();
     let mut candidates: Vec<Candidate> = Vec::new();
     let constants: HashMap<&str, (usize, &facts::BindingFact)> = files
         .iter()
@@ -585,7 +585,7 @@ fn accesses(
         }
         if params.enabled(Source::Sql) {
             for call in &file.calls {
-                if !params.is_db_call(&call.callee, call.method) {
+                if !is_db_call(&db_methods, &call.callee, call.method) {
                     continue;
                 }
                 for arg in &call.args {
@@ -639,12 +639,16 @@ fn accesses(
     let mut parsed = Vec::new();
     let mut temporary = BTreeSet::new();
     for candidate in &candidates {
+        // Most constants are not SQL: do not ask four parsers to confirm it.
+        if !sql::looks_like_sql(&candidate.text) {
+            continue;
+        }
         match sql::parse(&candidate.text) {
             Ok(statements) => {
                 temporary.extend(sql::temporary_tables(&statements));
                 parsed.push((candidate, sql::tables(&statements)));
             }
-            Err(error) if !candidate.owned_only && sql::looks_like_sql(&candidate.text) => {
+            Err(error) if !candidate.owned_only => {
                 let file = &files[candidate.file];
                 reporter.diagnostic(Diagnostic {
                     severity: Severity::Info,
@@ -660,13 +664,13 @@ fn accesses(
             Err(_) => {}
         }
     }
-    let owned = owned_names(context);
+    let owned = owners;
     let mut out = Vec::new();
     for (candidate, tables) in parsed {
         let file = &files[candidate.file];
         for table in tables {
             if temporary.contains(&table.name)
-                || (candidate.owned_only && !owned.contains(&table.name))
+                || (candidate.owned_only && !owned.contains_key(&table.name))
             {
                 continue;
             }
@@ -687,21 +691,6 @@ fn accesses(
         out.extend(orm_accesses(params, context, facts, member, service));
     }
     out
-}
-
-fn owned_names(context: &Context<'_>) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    for migration in context.migrations {
-        if let Ok(statements) = sql::parse(&migration.text) {
-            names.extend(sql::defined_tables(&statements).into_iter().map(|t| t.name));
-        }
-    }
-    for declared in &context.architecture.services {
-        for table in &context.config.services[declared.decl].tables {
-            names.insert(split_schema(table.get_ref()).1);
-        }
-    }
-    names
 }
 
 /// The table name inside the literal when the literal's source text is its

@@ -91,7 +91,10 @@ fn check_graph(
             message: format!(
                 "`{user}` (layer {inner}) uses `{used}` (layer {outer}): a layer may only use the layers below it"
             ),
-            label: format!("{inner} uses {outer} here: {}", edge.evidence.text),
+            label: format!(
+                "{inner} uses {outer} here: {}",
+                edge.evidence.span.text(&files[edge.evidence.file].text)
+            ),
             help: format!(
                 "invert the dependency: let {inner} own an interface (a trait) that {outer} implements, or move \
                  the code into the layer that needs it"

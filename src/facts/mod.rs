@@ -18,6 +18,16 @@ pub use sqlfiles::{read_migrations, MigrationFile};
 pub use tree::{extract, Limits};
 pub use visit::parse_count;
 
+/// Extracts the facts of one source text as the crate root module, for
+/// fuzzing and benchmarks; `Err` carries the syntax error's message.
+pub fn extract_text(text: &str) -> Result<usize, String> {
+    visit::extract(text, Vec::new(), None)
+        .map(|facts| {
+            facts.uses.len() + facts.paths.len() + facts.strings.len() + facts.chains.len()
+        })
+        .map_err(|e| e.message)
+}
+
 /// Byte range in a file. `u32` keeps facts small; larger files are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Span {

@@ -142,6 +142,10 @@ impl Visitor {
     }
 
     fn join(&self, start: proc_macro2::Span, end: proc_macro2::Span) -> Span {
+        // One offset lookup instead of two: they dominate extraction time.
+        if let Some(joined) = start.join(end) {
+            return self.span(joined);
+        }
         let start = self.span(start);
         let end = self.span(end);
         Span {
@@ -302,11 +306,14 @@ impl Visitor {
         self.scope = outer;
     }
 
-    fn note_call(&mut self, name: &str) {
+    fn note_call(&mut self, name: &dyn std::fmt::Display) {
         if let Some(index) = self.scope.function {
             let calls = &mut self.out.functions[index].calls;
-            if calls.len() < 64 && !calls.iter().any(|c| c == name) {
-                calls.push(name.to_string());
+            if calls.len() < 64 {
+                let name = name.to_string();
+                if !calls.contains(&name) {
+                    calls.push(name);
+                }
             }
         }
     }
@@ -357,33 +364,44 @@ impl Visitor {
             Some((expr, name)) if *expr == address => Some(name.clone()),
             _ => None,
         };
-        let mut links = Vec::new();
-        let mut current = call;
-        let root = loop {
-            links.push(Link {
-                method: current.method.to_string(),
-                args: current.args.iter().map(|a| self.step_arg(a)).collect(),
-                span: self.span(current.method.span()),
-            });
-            match &*current.receiver {
-                Expr::MethodCall(inner) => {
-                    self.scope
-                        .chained
-                        .insert(inner as *const syn::ExprMethodCall as usize);
-                    current = inner;
-                }
-                other => break self.chain_root(other),
+        // Find the root first: most chains (`x.iter().map(..)`) are not kept,
+        // and their links need not be built.
+        let mut calls = vec![call];
+        while let Expr::MethodCall(inner) = &*calls[calls.len() - 1].receiver {
+            self.scope
+                .chained
+                .insert(inner as *const syn::ExprMethodCall as usize);
+            calls.push(inner);
+        }
+        let root_expr = &*calls[calls.len() - 1].receiver;
+        let keep = match root_expr {
+            Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.segments.len() >= 2),
+            Expr::Path(p) => {
+                p.path.segments.len() == 1
+                    && self
+                        .scope
+                        .chain_vars
+                        .contains(&p.path.segments[0].ident.to_string())
             }
-        };
-        links.reverse();
-        let keep = match &root {
-            ChainRoot::Call(path, _) => path.len() >= 2,
-            ChainRoot::Var(name) => self.scope.chain_vars.contains(name),
-            ChainRoot::Other => false,
+            Expr::Paren(_) => true,
+            _ => false,
         };
         if !keep {
             return;
         }
+        let root = self.chain_root(root_expr);
+        if root == ChainRoot::Other {
+            return;
+        }
+        let links = calls
+            .iter()
+            .rev()
+            .map(|current| Link {
+                method: current.method.to_string(),
+                args: current.args.iter().map(|a| self.step_arg(a)).collect(),
+                span: self.span(current.method.span()),
+            })
+            .collect();
         if let Some(name) = &bound_to {
             self.scope.chain_vars.insert(name.clone());
         }
@@ -594,12 +612,14 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        let mut segments: Vec<String> = Vec::with_capacity(path.segments.len() + 1);
-        if path.leading_colon.is_some() {
-            segments.push(String::new());
-        }
-        segments.extend(path.segments.iter().map(|s| s.ident.to_string()));
-        if segments.len() >= 2 {
+        // Most paths are one plain name: allocate only for the others.
+        let count = path.segments.len() + usize::from(path.leading_colon.is_some());
+        if count >= 2 {
+            let mut segments: Vec<String> = Vec::with_capacity(count);
+            if path.leading_colon.is_some() {
+                segments.push(String::new());
+            }
+            segments.extend(path.segments.iter().map(|s| s.ident.to_string()));
             let first = path.segments.first().map(|s| s.ident.span());
             let last = path.segments.last().map(|s| s.ident.span());
             if let (Some(first), Some(last)) = (first, last) {
@@ -804,7 +824,7 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        self.note_call(&call.method.to_string());
+        self.note_call(&call.method);
         self.chain(call);
         let args = call.args.iter().map(|a| self.arg(a)).collect();
         let span = self.join(call.method.span(), call.paren_token.span.close());
@@ -827,7 +847,7 @@ impl<'ast> Visit<'ast> for Visitor {
                 1 => segments[0].ident.to_string(),
                 n => format!("{}::{}", segments[n - 2].ident, segments[n - 1].ident),
             };
-            self.note_call(&name);
+            self.note_call(&name as &dyn std::fmt::Display);
             let callee: Vec<String> = path
                 .path
                 .segments

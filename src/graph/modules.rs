@@ -23,8 +23,6 @@ pub struct Evidence {
     /// Index into the crate's `files`.
     pub file: usize,
     pub span: Span,
-    /// The path as written (`crate::billing::Invoice`).
-    pub text: String,
 }
 
 /// A dependency between two modules of one crate target.
@@ -165,7 +163,7 @@ impl Resolver<'_> {
     /// The module defining the item at absolute `path`, following `pub use`.
     fn defining_module(&self, path: &[String], depth: usize) -> ModPath {
         let mut len = path.len();
-        while len > 0 && !self.modules.contains(&path[..len].to_vec()) {
+        while len > 0 && !self.modules.contains(&path[..len]) {
             len -= 1;
         }
         let module = path[..len].to_vec();
@@ -235,7 +233,6 @@ fn build_target(
             let evidence = || Evidence {
                 file: f,
                 span: *span,
-                text: span.text(&file.text).to_string(),
             };
             match resolver.resolve(module, segments, 0) {
                 Some(Resolved::Local(path)) => {
