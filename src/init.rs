@@ -24,7 +24,7 @@ use std::path::Path;
 
 use crate::config::FILE_NAME;
 use crate::pattern::GlobPattern;
-use crate::workspace::{DepKind, Workspace};
+use crate::workspace::{names_member, DepKind, Workspace};
 use crate::Error;
 
 /// What `init` would write: paths relative to the workspace root, and their contents.
@@ -539,24 +539,6 @@ fn fits(workspace: &Workspace, roles: &[&Role], pattern: &str, role: &Role) -> b
             .iter()
             .zip(roles)
             .all(|(m, r)| !names_member(&compiled, &m.name, &m.dir) || *r == role)
-}
-
-/// How classification matches a member pattern: the package name, or the
-/// member's directory or a directory above it.
-fn names_member(pattern: &GlobPattern, name: &str, dir: &str) -> bool {
-    if pattern.is_match(name) {
-        return true;
-    }
-    let mut prefix = dir;
-    loop {
-        if !prefix.is_empty() && pattern.is_match(prefix) {
-            return true;
-        }
-        match prefix.rfind('/') {
-            Some(i) => prefix = &prefix[..i],
-            None => return false,
-        }
-    }
 }
 
 /// An ADR decision init writes a template for.

@@ -61,7 +61,7 @@ impl Architecture {
 /// Whether a member pattern names this member: a package name (glob), or a
 /// path glob matching the member's directory or a directory above it (a
 /// path names a folder: the member there and the members below it).
-fn names_member(pattern: &GlobPattern, name: &str, dir: &str) -> bool {
+pub fn names_member(pattern: &GlobPattern, name: &str, dir: &str) -> bool {
     if pattern.is_match(name) {
         return true;
     }

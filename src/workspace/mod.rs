@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use classify::{classify, Architecture, Role, Service};
+pub use classify::{classify, names_member, Architecture, Role, Service};
 pub use load::{load, relative};
 
 /// A loaded cargo workspace.

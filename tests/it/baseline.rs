@@ -1,30 +1,10 @@
 //! The CI gate over time: baseline, suppressions, explain and adr.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{archfit_in, fixture, stderr, stdout};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let path = entry.path();
-        let dest = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).expect("copy file");
-        }
-    }
-}
-
-fn scratch(name: &str, tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archfit-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&fixture(name), &dir);
-    dir
-}
+use crate::{archfit_in, scratch_copy, stderr, stdout};
 
 fn json(dir: &Path, args: &[&str]) -> (Value, Option<i32>) {
     let mut all = vec!["check", "--format", "json"];
@@ -43,7 +23,7 @@ fn insert_line(file: &Path, after: &str, line: &str) {
 
 #[test]
 fn baseline_then_check_passes_and_a_new_violation_fails_alone() {
-    let dir = scratch("shop", "baseline");
+    let dir = scratch_copy("shop", "baseline");
     let written = archfit_in(&dir, &["baseline"]);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
     let file = dir.join("archfit-baseline.json");
@@ -82,7 +62,7 @@ fn baseline_then_check_passes_and_a_new_violation_fails_alone() {
 
 #[test]
 fn fingerprints_survive_moved_code_and_unrelated_edits() {
-    let dir = scratch("shop", "fingerprints");
+    let dir = scratch_copy("shop", "fingerprints");
     assert_eq!(archfit_in(&dir, &["baseline"]).status.code(), Some(0));
     // Unrelated edits above every finding: comments, blank lines, a new function.
     insert_line(
@@ -124,7 +104,7 @@ fn fingerprints_survive_moved_code_and_unrelated_edits() {
 
 #[test]
 fn fixed_findings_are_reported_so_the_baseline_can_shrink() {
-    let dir = scratch("shop", "shrink");
+    let dir = scratch_copy("shop", "shrink");
     assert_eq!(archfit_in(&dir, &["baseline"]).status.code(), Some(0));
     let manifest = dir.join("services/orders/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("read");
@@ -153,7 +133,7 @@ fn fixed_findings_are_reported_so_the_baseline_can_shrink() {
 
 #[test]
 fn baseline_errors_exit_2() {
-    let dir = scratch("shop", "baseline-errors");
+    let dir = scratch_copy("shop", "baseline-errors");
     let missing = archfit_in(&dir, &["check", "--baseline", "nope.json"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
@@ -177,7 +157,7 @@ fn baseline_errors_exit_2() {
 
 #[test]
 fn suppression_with_reason_removes_the_finding_and_is_counted() {
-    let dir = scratch("shop", "suppress");
+    let dir = scratch_copy("shop", "suppress");
     let manifest = dir.join("services/orders/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("read");
     let text = text.replace(
@@ -206,7 +186,7 @@ fn suppression_with_reason_removes_the_finding_and_is_counted() {
 
 #[test]
 fn suppression_without_reason_or_target_is_reported() {
-    let dir = scratch("shop", "suppress-bad");
+    let dir = scratch_copy("shop", "suppress-bad");
     let billing = dir.join("services/orders/src/billing.rs");
     let text = std::fs::read_to_string(&billing).expect("read");
     let text = text.replace(

@@ -3,20 +3,7 @@
 
 use std::path::Path;
 
-use crate::{archfit_in, fixture, stdout};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let path = entry.path();
-        let dest = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).expect("copy file");
-        }
-    }
-}
+use crate::{archfit_in, copy_dir, fixture, stdout};
 
 fn json_of(dir: &Path) -> serde_json::Value {
     let output = archfit_in(dir, &["check", "--format", "json"]);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use archfit::{Options, Severity};
 
-use crate::{fixture, stdout};
+use crate::{fixture, scratch_copy, stdout};
 
 fn options(manifest: PathBuf, rules: &[&str]) -> Options {
     Options {
@@ -63,27 +63,6 @@ fn each_source_file_is_parsed_once_whatever_the_number_of_rules() {
         "{:?}",
         all.diagnostics
     );
-}
-
-/// Copies a fixture into a fresh temporary directory so a test can break it.
-fn scratch_copy(name: &str, tag: &str) -> PathBuf {
-    let target = std::env::temp_dir().join(format!("archfit-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&target);
-    copy_dir(&fixture(name), &target);
-    target
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let path = entry.path();
-        let dest = to.join(entry.file_name());
-        if path.is_dir() {
-            copy_dir(&path, &dest);
-        } else {
-            std::fs::copy(&path, &dest).expect("copy file");
-        }
-    }
 }
 
 #[test]

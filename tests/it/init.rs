@@ -2,12 +2,12 @@
 //! ADRs: the configuration it writes loads on every one of them, and on the
 //! clean workspace the check it sets up passes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use archfit::{init, Error, Options, Outcome, Severity};
 
-use crate::fixture;
+use crate::{copy_dir, fixture};
 
 /// A copy of a fixture in a fresh temporary directory, removed on drop.
 struct Scratch {
@@ -66,23 +66,6 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
-    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
-    for entry in entries {
-        let entry = entry.expect("directory entry");
-        let path = entry.path();
-        let target = to.join(entry.file_name());
-        if path.is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&path, &target);
-            }
-        } else {
-            std::fs::copy(&path, &target).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        }
     }
 }
 

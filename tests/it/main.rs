@@ -53,3 +53,27 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
 }
+
+/// Copies a directory tree (fixtures hold no symlinks), leaving out `target/`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        let dest = to.join(entry.file_name());
+        if path.is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&path, &dest);
+            }
+        } else {
+            std::fs::copy(&path, &dest).expect("copy file");
+        }
+    }
+}
+
+/// A fresh copy of `fixtures/<name>` in the temp dir, for a test to change.
+pub fn scratch_copy(name: &str, tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("archfit-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&fixture(name), &dir);
+    dir
+}

@@ -1,0 +1,12 @@
+//! ADR parsing: any Markdown gives a title and status or nothing, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    if let Some(adr) = archfit::adr::parse(&text) {
+        let _ = adr.is_retired();
+    }
+    let _ = archfit::adr::id_from_file_name(&text);
+});

@@ -1,0 +1,15 @@
+//! SQL table extraction: any text gives tables or an error, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = archfit::sql::looks_like_sql(text);
+        if let Ok(statements) = archfit::sql::parse(text) {
+            let _ = archfit::sql::tables(&statements);
+            let _ = archfit::sql::defined_tables(&statements);
+            let _ = archfit::sql::temporary_tables(&statements);
+        }
+    }
+});
