@@ -255,7 +255,7 @@ pub fn location(file: &FileFacts, span: Span) -> crate::Location {
 /// What a function or closure body does, as far as "does it do anything?" goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
-    /// `todo!()`, `unimplemented!()`, `panic!()`, an empty body, or a body
+    /// a `todo!`, `unimplemented!` or `panic!` macro, an empty body, or a body
     /// that only returns `Ok(())` / `()`; the text says which.
     Stub(String),
     /// A body that only calls this function (path as written), so whether

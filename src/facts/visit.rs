@@ -1077,7 +1077,7 @@ mod saga_fact_tests {
 
     #[test]
     fn stub_bodies_are_recognised() {
-        let f = facts("fn a() { todo!() }\nfn b() -> Result<(), E> { Ok(()) }\nfn c() {}\nasync fn d(x: u8) -> Result<(), E> { real_release(x).await }\nfn e() -> R { let x = 1; Ok(x) }\nfn g() { panic!(\"no\") }");
+        let f = facts("fn a() { todo! {} }\nfn b() -> Result<(), E> { Ok(()) }\nfn c() {}\nasync fn d(x: u8) -> Result<(), E> { real_release(x).await }\nfn e() -> R { let x = 1; Ok(x) }\nfn g() { panic!(\"no\") }");
         let bodies: Vec<&Body> = f.functions.iter().map(|f| &f.body).collect();
         assert!(matches!(bodies[0], Body::Stub(s) if s.contains("todo")));
         assert!(matches!(bodies[1], Body::Stub(s) if s.contains("Ok(())")));
