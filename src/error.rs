@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 
 /// A file's name and text, shared by the errors that point into it.
 #[derive(Debug, Clone)]
@@ -219,9 +219,4 @@ impl Diagnostic for Error {
             _ => None,
         }
     }
-}
-
-/// Shown where a source has no name of its own.
-pub fn named(file: &SourceFile) -> NamedSource<Arc<str>> {
-    NamedSource::new(&file.name, file.text.clone())
 }
