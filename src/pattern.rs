@@ -59,3 +59,58 @@ impl<'de> Deserialize<'de> for GlobPattern {
 pub fn any_or_all(patterns: &[GlobPattern], candidate: &str) -> bool {
     patterns.is_empty() || patterns.iter().any(|p| p.is_match(candidate))
 }
+
+/// A call named in configuration: a plain name (`send`) matches a method
+/// call or the last segment of a function path; `Type::function`
+/// (`FutureRecord::to`) matches the end of a path. Split once, matched
+/// against every call of the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallName(Vec<String>);
+
+impl CallName {
+    /// Splits `name` at `::`.
+    pub fn new(name: &str) -> CallName {
+        CallName(name.split("::").map(str::to_string).collect())
+    }
+
+    /// Whether a call (`callee` is the method name, or the path's segments)
+    /// is this one.
+    pub fn matches(&self, callee: &[String], method: bool) -> bool {
+        let wanted = &self.0;
+        if method {
+            wanted.len() == 1 && callee.last() == wanted.first()
+        } else {
+            callee.len() >= wanted.len() && callee[callee.len() - wanted.len()..] == wanted[..]
+        }
+    }
+}
+
+/// Whether any of `names` is the call.
+pub fn any_call(names: &[CallName], callee: &[String], method: bool) -> bool {
+    names.iter().any(|n| n.matches(callee, method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str) -> Vec<String> {
+        p.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn plain_names_match_methods_and_path_ends() {
+        let send = CallName::new("send");
+        assert!(send.matches(&path("send"), true));
+        assert!(send.matches(&path("producer::send"), false));
+        assert!(!send.matches(&path("resend"), true));
+    }
+
+    #[test]
+    fn type_qualified_names_match_only_path_ends() {
+        let to = CallName::new("FutureRecord::to");
+        assert!(to.matches(&path("rdkafka::producer::FutureRecord::to"), false));
+        assert!(!to.matches(&path("to"), true));
+        assert!(!to.matches(&path("BaseRecord::to"), false));
+    }
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{Context, Reporter, Violation};
 use crate::facts::{self, Arg, FileFacts, Span};
 use crate::finding::{Diagnostic, Finding, Location, Related};
-use crate::pattern::GlobPattern;
+use crate::pattern::{any_call, CallName, GlobPattern};
 use crate::sql::{self, TableRef};
 use crate::workspace::Role;
 use crate::Severity;
@@ -51,26 +51,13 @@ impl Params {
         self.allow_tables.iter().any(|p| p.is_match(table))
     }
 
-    /// The database call names, each split at `::`, computed once per crate.
-    fn db_methods(&self) -> Vec<Vec<String>> {
-        let split = |name: &str| name.split("::").map(str::to_string).collect();
+    /// The database call names, split once per crate.
+    fn db_methods(&self) -> Vec<CallName> {
         match &self.db_methods {
-            Some(names) => names.iter().map(|n| split(n)).collect(),
-            None => DB_METHODS.iter().map(|n| split(n)).collect(),
+            Some(names) => names.iter().map(|n| CallName::new(n)).collect(),
+            None => DB_METHODS.iter().map(|n| CallName::new(n)).collect(),
         }
     }
-}
-
-/// Whether a call is one of `names` (split at `::`): a plain name matches a
-/// method or a path's last segment, `Type::function` the end of a path.
-fn is_db_call(names: &[Vec<String>], callee: &[String], method: bool) -> bool {
-    names.iter().any(|wanted| {
-        if method {
-            wanted.len() == 1 && callee.last() == wanted.first()
-        } else {
-            callee.len() >= wanted.len() && callee[callee.len() - wanted.len()..] == wanted[..]
-        }
-    })
 }
 
 /// Calls whose string arguments are SQL (sqlx, tokio-postgres, diesel, sea-orm).
@@ -585,7 +572,7 @@ fn accesses(
         }
         if params.enabled(Source::Sql) {
             for call in &file.calls {
-                if !is_db_call(&db_methods, &call.callee, call.method) {
+                if !any_call(&db_methods, &call.callee, call.method) {
                     continue;
                 }
                 for arg in &call.args {

@@ -10,7 +10,7 @@ use crate::facts::Span;
 use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, StepArg};
 use crate::finding::{Diagnostic, Finding, Location, Related};
 use crate::graph::services::MessagingMethods;
-use crate::pattern::GlobPattern;
+use crate::pattern::{CallName, GlobPattern};
 use crate::Severity;
 
 /// Name used in `check = "…"`.
@@ -102,14 +102,9 @@ fn default_non_compensable() -> Vec<GlobPattern> {
 
 impl Params {
     fn is_constructor(&self, path: &[String]) -> bool {
-        self.saga_constructors.iter().any(|c| {
-            let wanted: Vec<&str> = c.split("::").collect();
-            path.len() >= wanted.len()
-                && path[path.len() - wanted.len()..]
-                    .iter()
-                    .zip(&wanted)
-                    .all(|(a, b)| a == b)
-        })
+        self.saga_constructors
+            .iter()
+            .any(|c| CallName::new(c).matches(path, false))
     }
 
     fn non_compensable(&self, action: &str) -> bool {
@@ -249,7 +244,7 @@ fn target<'a>(
     self_type: Option<&str>,
 ) -> (String, Target<'a>) {
     match arg {
-        StepArg::Path(path, span) => {
+        StepArg::Path(path, _) => {
             let name = path.join("::");
             match resolve(facts, member, path, self_type) {
                 Some((f, func)) => (name, Target::Function(f, func)),
@@ -259,7 +254,6 @@ fn target<'a>(
                     } else {
                         format!("`{name}` is not a function of this crate")
                     };
-                    let _ = span;
                     (name, Target::Opaque(why))
                 }
             }
@@ -598,11 +592,7 @@ fn toml_saga<'a>(
 }
 
 /// Why a compensation does nothing, following one level of delegation.
-fn stub_reason(
-    facts: &facts::Facts,
-    context: &Context<'_>,
-    target: &Target<'_>,
-) -> Option<(String, Option<Location>)> {
+fn stub_reason(facts: &facts::Facts, target: &Target<'_>) -> Option<(String, Option<Location>)> {
     match target {
         Target::Function(file, func) => match &func.body {
             Body::Stub(why) => Some((why.clone(), Some(facts::location(file, func.span)))),
@@ -627,10 +617,7 @@ fn stub_reason(
             location,
             ..
         } => Some((why.clone(), Some(location.clone()))),
-        _ => {
-            let _ = context;
-            None
-        }
+        _ => None,
     }
 }
 
@@ -699,7 +686,7 @@ fn check(
                     pivot_related.clone(),
                 ))),
                 Some((name, location, target)) => {
-                    if let Some((why, defined)) = stub_reason(facts, context, target) {
+                    if let Some((why, defined)) = stub_reason(facts, target) {
                         let mut related = vec![Related {
                             location: defined.unwrap_or_else(|| location.clone()),
                             label: format!("`{name}` has {why}"),
@@ -719,7 +706,7 @@ fn check(
         }
         if saga.dialect == "trait" {
             if let Some((name, _, target)) = &step.compensation {
-                if let Some((why, defined)) = stub_reason(facts, context, target) {
+                if let Some((why, defined)) = stub_reason(facts, target) {
                     findings.push(
                         reporter.finding(violation(
                             step,

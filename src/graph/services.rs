@@ -10,7 +10,7 @@ use super::{CrateGraph, SHIPPED};
 use crate::checks::dependency_location;
 use crate::config::Config;
 use crate::facts::{self, Facts};
-use crate::pattern::GlobPattern;
+use crate::pattern::{any_call, CallName, GlobPattern};
 use crate::workspace::{Architecture, Role, Workspace};
 use crate::Location;
 
@@ -97,26 +97,6 @@ impl Default for MessagingMethods {
     }
 }
 
-impl MessagingMethods {
-    /// Whether `callee` (method name or path segments) is one of `names`:
-    /// a plain name matches a method or a path's last segment; a
-    /// `Type::fn` name matches the end of a path.
-    fn matches(names: &[String], callee: &[String], method: bool) -> bool {
-        names.iter().any(|name| {
-            let wanted: Vec<&str> = name.split("::").collect();
-            if method {
-                wanted.len() == 1 && callee.last().map(String::as_str) == Some(wanted[0])
-            } else {
-                callee.len() >= wanted.len()
-                    && callee[callee.len() - wanted.len()..]
-                        .iter()
-                        .zip(&wanted)
-                        .all(|(a, b)| a == b)
-            }
-        })
-    }
-}
-
 /// Every edge between distinct services, sorted by (from, to, kind, place).
 pub fn build(
     workspace: &Workspace,
@@ -172,6 +152,8 @@ pub fn build(
                     .collect()
             })
             .collect();
+        let split = |names: &[String]| names.iter().map(|n| CallName::new(n)).collect::<Vec<_>>();
+        let (publish_calls, subscribe_calls) = (split(&methods.publish), split(&methods.subscribe));
         let owner_of_topic = |topic: &str| {
             topics
                 .iter()
@@ -233,14 +215,9 @@ pub fn build(
                     }
                     // (d) messaging.
                     for call in &file.calls {
-                        let publish =
-                            MessagingMethods::matches(&methods.publish, &call.callee, call.method);
-                        let subscribe = !publish
-                            && MessagingMethods::matches(
-                                &methods.subscribe,
-                                &call.callee,
-                                call.method,
-                            );
+                        let publish = any_call(&publish_calls, &call.callee, call.method);
+                        let subscribe =
+                            !publish && any_call(&subscribe_calls, &call.callee, call.method);
                         if !publish && !subscribe {
                             continue;
                         }
@@ -361,28 +338,19 @@ mod tests {
     }
 
     #[test]
-    fn messaging_methods_match_methods_and_path_suffixes() {
+    fn default_messaging_methods_fit_kafka_amqp_and_nats() {
         let m = MessagingMethods::default();
-        assert!(MessagingMethods::matches(
-            &m.publish,
-            &["send".into()],
-            true
-        ));
-        assert!(MessagingMethods::matches(
-            &m.publish,
-            &[
-                "rdkafka".into(),
-                "producer".into(),
-                "FutureRecord".into(),
-                "to".into()
-            ],
+        let publish: Vec<CallName> = m.publish.iter().map(|n| CallName::new(n)).collect();
+        let subscribe: Vec<CallName> = m.subscribe.iter().map(|n| CallName::new(n)).collect();
+        let path = |p: &str| p.split("::").map(str::to_string).collect::<Vec<_>>();
+        assert!(any_call(&publish, &path("send"), true));
+        assert!(any_call(
+            &publish,
+            &path("rdkafka::producer::FutureRecord::to"),
             false
         ));
-        assert!(!MessagingMethods::matches(&m.publish, &["to".into()], true));
-        assert!(MessagingMethods::matches(
-            &m.subscribe,
-            &["subscribe".into()],
-            true
-        ));
+        assert!(any_call(&publish, &path("basic_publish"), true));
+        assert!(!any_call(&publish, &path("to"), true));
+        assert!(any_call(&subscribe, &path("queue_subscribe"), true));
     }
 }

@@ -422,26 +422,7 @@ fn saga_lines(outcome: &Outcome) -> String {
 }
 
 fn total_line(outcome: &Outcome, paint: Paint) -> String {
-    let errors = outcome.count(Severity::Error);
-    let warnings = outcome.count(Severity::Warn);
-    let infos = outcome.count(Severity::Info);
-    let rows = rule_rows(outcome);
-    let text = if errors + warnings + infos == 0 {
-        let enabled = rows.iter().filter(|r| r.severity.is_some()).count();
-        format!(
-            "archfit: no findings from {}",
-            count(enabled, "rule", "rules")
-        )
-    } else {
-        let with_findings = rows.iter().filter(|r| r.total() > 0).count();
-        format!(
-            "archfit: {}, {}, {} in {}",
-            count(errors, "error", "errors"),
-            count(warnings, "warning", "warnings"),
-            count(infos, "info", "infos"),
-            count(with_findings, "rule", "rules"),
-        )
-    };
+    let text = super::summary_line(outcome);
     paint.apply(&text, BOLD)
 }
 
