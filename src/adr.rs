@@ -29,6 +29,9 @@ pub fn id_from_file_name(name: &str) -> Option<String> {
     (!digits.is_empty()).then_some(digits)
 }
 
+/// Largest ADR read: decisions are pages, not books.
+pub const MAX_BYTES: u64 = 1024 * 1024;
+
 /// Reads title and status from Markdown. Knows Nygard (`## Status` section),
 /// MADR 2 (`* Status: accepted`), MADR 3+ (YAML front matter `status:`) and
 /// plain `Status: Accepted` lines. Returns `None` when there is no heading.

@@ -16,6 +16,9 @@ pub const SCHEMA: u32 = 1;
 /// Default file name, at the workspace root.
 pub const FILE_NAME: &str = "archfit-baseline.json";
 
+/// Largest baseline read: ample for hundreds of thousands of entries.
+const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The file's contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Baseline {
@@ -68,10 +71,15 @@ impl Baseline {
     }
 
     /// Reads a baseline file; a missing, unreadable, malformed or newer file
-    /// is an error (exit 2), never an empty baseline.
-    pub fn read(path: &Path) -> Result<Baseline, Error> {
+    /// is an error (exit 2), never an empty baseline. `inside`: the root the
+    /// file must resolve in, when its path came from the workspace's config.
+    pub fn read(path: &Path, inside: Option<&crate::fs::Root>) -> Result<Baseline, Error> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        let text = match inside {
+            Some(root) => crate::fs::read_workspace_text(root, path, MAX_BYTES),
+            None => crate::fs::read_user_text(path, MAX_BYTES),
+        };
+        let text = text.map_err(|e| Error::Io {
             path: shown.clone(),
             message: format!("cannot read the baseline: {e}"),
         })?;
@@ -234,10 +242,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(FILE_NAME);
         std::fs::write(&path, r#"{"schema": 2, "entries": []}"#).unwrap();
-        let error = Baseline::read(&path).unwrap_err().to_string();
+        let error = Baseline::read(&path, None).unwrap_err().to_string();
         assert!(error.contains("newer cargo-archfit"), "{error}");
         std::fs::write(&path, "not json").unwrap();
-        assert!(Baseline::read(&path)
+        assert!(Baseline::read(&path, None)
             .unwrap_err()
             .to_string()
             .contains("not valid JSON"));

@@ -88,6 +88,10 @@ pub struct Common {
     /// Exit 1 on warnings too.
     #[arg(long, global = true)]
     pub deny_warnings: bool,
+    /// Do not fail (exit 2) when some files could not be analysed (too large,
+    /// unparsable, outside the workspace); report them as warnings instead.
+    #[arg(long, global = true)]
+    pub allow_incomplete: bool,
     /// When to use colors.
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

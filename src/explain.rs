@@ -98,22 +98,20 @@ pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
     let refs = crate::resolve_adrs(&loaded.workspace, config, &enabled, &mut diagnostics)
         .map_err(Error::Config)?;
     let mut by_link: BTreeMap<String, Decision> = BTreeMap::new();
-    let dir = loaded.workspace.root.join(&config.adr_dir);
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".md") && !n.eq_ignore_ascii_case("README.md"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
+    let root = crate::fs::Root::new(&loaded.workspace.root);
+    let files: Vec<String> =
+        crate::fs::list_workspace_dir(&root, std::path::Path::new(&config.adr_dir))
+            .into_iter()
+            .filter(|n| n.ends_with(".md") && !n.eq_ignore_ascii_case("README.md"))
+            .collect();
     for name in files {
         let link = format!("{}/{name}", config.adr_dir.trim_end_matches('/'));
-        let text = std::fs::read(loaded.workspace.root.join(&link))
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        // An ADR that resolves outside the workspace (a symlink to ~/.bashrc)
+        // is read as empty: its text never reaches a report.
+        let text =
+            crate::fs::read_workspace_bytes(&root, std::path::Path::new(&link), adr::MAX_BYTES)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
         let info = adr::parse(&text);
         by_link.insert(
             link.clone(),

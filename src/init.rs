@@ -75,19 +75,24 @@ pub fn write(root: &Path, plan: &Plan, force: bool) -> Result<Vec<String>, Error
     let (config, others): (Vec<&PlannedFile>, Vec<&PlannedFile>) =
         plan.files.iter().partition(|f| f.path == FILE_NAME);
     let mut written = BTreeSet::new();
+    let workspace = crate::fs::Root::new(root);
     for file in others.into_iter().chain(config) {
         let path = root.join(&file.path);
-        if !force && path.exists() {
+        // A symlink (even a dangling one) is not "existing": writing refuses
+        // it loudly below rather than following it out of the workspace.
+        let existing = std::fs::symlink_metadata(&path).is_ok_and(|m| !m.file_type().is_symlink());
+        if !force && existing {
             continue;
         }
-        let io_error = |e: std::io::Error| Error::Io {
+        crate::fs::write_file(
+            std::path::Path::new(&file.path),
+            file.contents.as_bytes(),
+            crate::fs::WritePolicy::Workspace(&workspace),
+        )
+        .map_err(|e| Error::Io {
             path: path.display().to_string(),
             message: format!("cannot write: {e}"),
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error)?;
-        }
-        std::fs::write(&path, &file.contents).map_err(io_error)?;
+        })?;
         written.insert(file.path.as_str());
     }
     Ok(plan

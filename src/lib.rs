@@ -12,6 +12,7 @@ pub mod error;
 pub mod explain;
 pub mod facts;
 pub mod finding;
+pub mod fs;
 pub mod graph;
 pub mod init;
 pub mod metrics;
@@ -22,7 +23,7 @@ pub mod suppress;
 pub mod workspace;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use error::Error;
@@ -42,6 +43,9 @@ pub struct Options {
     pub rules: Vec<String>,
     /// Baseline file (else `baseline` in archfit.toml, else none).
     pub baseline: Option<PathBuf>,
+    /// Accept a run in which some files could not be analysed: their
+    /// diagnostics become warnings instead of failing the run (exit 2).
+    pub allow_incomplete: bool,
 }
 
 /// Texts of the files findings point into, keyed by their workspace-relative
@@ -134,17 +138,44 @@ pub fn load(options: &Options) -> Result<Loaded, Error> {
 pub fn check(options: &Options) -> Result<Outcome, Error> {
     let loaded = load(options)?;
     let mut outcome = run(&loaded, &options.rules)?;
-    let configured = loaded
-        .config
-        .baseline
-        .as_ref()
-        .map(|b| loaded.workspace.root.join(b));
-    if let Some(path) = options.baseline.clone().or(configured) {
-        let baseline = baseline::Baseline::read(&path)?;
+    if options.allow_incomplete {
+        accept_incomplete(&mut outcome);
+    }
+    // `--baseline` is the user's own path; `baseline = "…"` comes from the
+    // workspace and must stay inside it.
+    let root = fs::Root::new(&loaded.workspace.root);
+    let chosen = match (&options.baseline, &loaded.config.baseline) {
+        (Some(path), _) => Some((path.clone(), None)),
+        (None, Some(configured)) => Some((loaded.workspace.root.join(configured), Some(&root))),
+        (None, None) => None,
+    };
+    if let Some((path, inside)) = chosen {
+        let baseline = baseline::Baseline::read(&path, inside)?;
         let shown = workspace::relative(&loaded.workspace.root, &path);
         baseline.apply(&mut outcome, &shown);
     }
     Ok(outcome)
+}
+
+/// Turns the error diagnostics of files that could not be analysed into
+/// warnings, for `--allow-incomplete`. Other errors (a crashed rule) stay.
+pub fn accept_incomplete(outcome: &mut Outcome) {
+    for diagnostic in &mut outcome.diagnostics {
+        if diagnostic.severity == Severity::Error && diagnostic.file.is_some() {
+            diagnostic.severity = Severity::Warn;
+        }
+    }
+}
+
+/// Number of files the run could not analyse (error diagnostics naming a file).
+pub fn unanalysed_files(outcome: &Outcome) -> usize {
+    let files: std::collections::BTreeSet<&str> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .filter_map(|d| d.file.as_deref())
+        .collect();
+    files.len()
 }
 
 /// Where `cargo archfit baseline` writes: `--output`, else `baseline` in
@@ -343,6 +374,7 @@ pub(crate) fn resolve_adrs(
 ) -> Result<Vec<Option<AdrRef>>, Vec<ConfigError>> {
     let mut errors = Vec::new();
     let mut out = Vec::new();
+    let root = fs::Root::new(&workspace.root);
     for rule in rules {
         let Some(adr) = &rule.adr else {
             out.push(None);
@@ -360,11 +392,10 @@ pub(crate) fn resolve_adrs(
             continue;
         }
         let link = format!("{}/{}", config.adr_dir.trim_end_matches('/'), value);
-        let path = workspace.root.join(&link);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match fs::read_workspace_bytes(&root, Path::new(&link), adr::MAX_BYTES) {
             Ok(bytes) => bytes,
             Err(e) => {
-                errors.push(missing_adr(workspace, config, rule, &link, &e));
+                errors.push(missing_adr(&root, config, rule, &link, &e));
                 out.push(None);
                 continue;
             }
@@ -402,28 +433,21 @@ pub(crate) fn resolve_adrs(
 }
 
 fn missing_adr(
-    workspace: &Workspace,
+    root: &fs::Root,
     config: &Config,
     rule: &Rule,
     link: &str,
-    e: &std::io::Error,
+    e: &fs::FsError,
 ) -> ConfigError {
     let span = rule
         .adr
         .as_ref()
         .map(|a| a.span())
         .unwrap_or(rule.id_span.clone());
-    let dir = workspace.root.join(&config.adr_dir);
-    let mut existing: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".md"))
-                .collect()
-        })
-        .unwrap_or_default();
-    existing.sort();
+    let existing: Vec<String> = fs::list_workspace_dir(root, Path::new(&config.adr_dir))
+        .into_iter()
+        .filter(|n| n.ends_with(".md"))
+        .collect();
     let help = if existing.is_empty() {
         format!(
             "no ADR files in {}; set `adr_dir` or write the ADR",
@@ -432,7 +456,7 @@ fn missing_adr(
     } else {
         format!("ADRs in {}: {}", config.adr_dir, existing.join(", "))
     };
-    let what = if e.kind() == std::io::ErrorKind::NotFound {
+    let what = if e.is_not_found() {
         "does not exist".to_string()
     } else {
         format!("cannot be read: {e}")
@@ -506,6 +530,7 @@ fn migration_dirs(
 ) -> Result<Vec<(usize, String)>, Vec<ConfigError>> {
     let mut dirs = Vec::new();
     let mut errors = Vec::new();
+    let root = fs::Root::new(&workspace.root);
     for (index, service) in architecture.services.iter().enumerate() {
         let declared = &config.services[service.decl].migrations;
         if declared.is_empty() {
@@ -524,9 +549,7 @@ fn migration_dirs(
         }
         for dir in declared {
             let path = dir.get_ref().trim_end_matches('/').to_string();
-            if workspace.root.join(&path).is_dir() {
-                dirs.push((index, path));
-            } else {
+            if !workspace.root.join(&path).is_dir() {
                 errors.push(
                     ConfigError::at(
                         &config.file,
@@ -536,6 +559,18 @@ fn migration_dirs(
                     .label("no such folder")
                     .help("paths are relative to the workspace root"),
                 );
+            } else if !root.holds(Path::new(&path)) {
+                errors.push(
+                    ConfigError::at(
+                        &config.file,
+                        dir.span(),
+                        format!("migrations folder `{path}` is outside the workspace"),
+                    )
+                    .label("outside the workspace root")
+                    .help("the tool reads only files inside the workspace; name a folder below the root (symlinks are followed)"),
+                );
+            } else {
+                dirs.push((index, path));
             }
         }
     }

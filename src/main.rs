@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use archfit::cli::{Cli, ColorArg, Command, FormatArg, LevelArg};
+use archfit::fs::{self, WritePolicy};
 use archfit::graph;
 use archfit::report::graph::GraphFormat;
 use archfit::report::{self, Format, RenderOptions};
@@ -38,7 +39,9 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
         config: common.config.clone(),
         rules: common.rules.clone(),
         baseline: common.baseline.clone(),
+        allow_incomplete: common.allow_incomplete,
     };
+    let workspace_guess = workspace_guess(common.manifest_path.as_deref());
     let format = match common.format {
         FormatArg::Human => Format::Human,
         FormatArg::Json => Format::Json,
@@ -78,6 +81,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                 _ => GraphFormat::Dot,
             };
             emit(
+                &workspace_guess,
                 common.output.as_deref(),
                 &report::graph::render(&view, graph_format),
             )?;
@@ -88,9 +92,23 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             let outcome = archfit::run(&loaded, &options.rules)?;
             let path = archfit::baseline_path(&loaded, common.output.as_deref());
             let baseline = archfit::baseline::Baseline::of(&outcome);
-            std::fs::write(&path, baseline.to_json()).map_err(|e| Error::Io {
-                path: path.display().to_string(),
-                message: format!("cannot write the baseline: {e}"),
+            let root = fs::Root::new(&loaded.workspace.root);
+            // `--output` is the user's; a configured or default path comes
+            // from the workspace and must stay inside it.
+            let policy = match &common.output {
+                Some(_) => WritePolicy::User { workspace: &root },
+                None => WritePolicy::Workspace(&root),
+            };
+            let relative = path.strip_prefix(root.path()).unwrap_or(&path);
+            let target = match policy {
+                WritePolicy::Workspace(_) => relative,
+                WritePolicy::User { .. } => &path,
+            };
+            fs::write_file(target, baseline.to_json().as_bytes(), policy).map_err(|e| {
+                Error::Io {
+                    path: path.display().to_string(),
+                    message: format!("cannot write the baseline: {e}"),
+                }
             })?;
             if !common.quiet {
                 eprintln!(
@@ -104,6 +122,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
         }
         Some(Command::Explain { target }) => {
             emit(
+                &workspace_guess,
                 common.output.as_deref(),
                 &archfit::explain::explain(&options, target)?,
             )?;
@@ -138,7 +157,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                 Format::Json => archfit::explain::render_matrix_json(&matrix),
                 _ => archfit::explain::render_matrix(&matrix),
             };
-            emit(common.output.as_deref(), &text)?;
+            emit(&workspace_guess, common.output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Metrics) => {
@@ -153,7 +172,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                 Format::Json => archfit::metrics::render_json(&metrics),
                 _ => archfit::metrics::render_table(&metrics),
             };
-            emit(common.output.as_deref(), &text)?;
+            emit(&workspace_guess, common.output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
         None | Some(Command::Check) => {
@@ -164,15 +183,24 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                 verbose: common.verbose,
             };
             emit(
+                &workspace_guess,
                 common.output.as_deref(),
                 &report::render(&outcome, format, &render_options),
             )?;
-            // A check that could not run is never a pass.
+            // A check that could not run is never a pass, nor is a file that
+            // could not be analysed: what it hides could be a violation.
             if outcome
                 .diagnostics
                 .iter()
                 .any(|d| d.severity == Severity::Error)
             {
+                let unanalysed = archfit::unanalysed_files(&outcome);
+                if unanalysed > 0 && !common.quiet {
+                    eprintln!(
+                        "archfit: {unanalysed} file(s) could not be analysed, so the run is incomplete (exit 2); \
+                         fix them, or pass --allow-incomplete to accept the run without them"
+                    );
+                }
                 return Ok(ExitCode::from(2));
             }
             let failed = outcome.count(Severity::Error) > 0
@@ -186,13 +214,26 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
     }
 }
 
-/// Writes the report to `--output` or standard output.
-fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), Error> {
+/// The workspace a user path could point into: the manifest's folder, else
+/// the current directory (`--output` inside it must stay inside it).
+fn workspace_guess(manifest_path: Option<&std::path::Path>) -> fs::Root {
+    let dir = manifest_path
+        .and_then(|p| std::path::absolute(p).ok())
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    fs::Root::new(&dir)
+}
+
+/// Writes the report to `--output` (atomically, never through a symlink) or
+/// standard output.
+fn emit(workspace: &fs::Root, output: Option<&std::path::Path>, text: &str) -> Result<(), Error> {
     match output {
-        Some(path) => std::fs::write(path, text).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            message: format!("cannot write the report: {e}"),
-        }),
+        Some(path) => fs::write_file(path, text.as_bytes(), WritePolicy::User { workspace })
+            .map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                message: format!("cannot write the report: {e}"),
+            }),
         None => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error of the analysis.

@@ -140,13 +140,15 @@ const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"]
 /// Finds and reads the configuration of the workspace at `root`.
 pub fn load(root: &Path, root_manifest: &str, explicit: Option<&Path>) -> Result<Config, Error> {
     if let Some(path) = explicit {
-        let text = read(path)?;
+        let text = read(path, None)?;
         let file = SourceFile::new(display_name(root, path), text);
         return parse_document(&file).map_err(Error::Config);
     }
     let path = root.join(FILE_NAME);
-    if path.exists() {
-        let file = SourceFile::new(FILE_NAME, read(&path)?);
+    // `symlink_metadata`: a dangling or hostile link is still "there" and
+    // must be refused loudly, not treated as no configuration.
+    if std::fs::symlink_metadata(&path).is_ok() {
+        let file = SourceFile::new(FILE_NAME, read(&path, Some(root))?);
         return parse_document(&file).map_err(Error::Config);
     }
     let manifest = SourceFile::new("Cargo.toml", root_manifest);
@@ -158,17 +160,20 @@ pub fn load(root: &Path, root_manifest: &str, explicit: Option<&Path>) -> Result
     }
 }
 
-fn read(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+/// Largest configuration file read: far above any real archfit.toml.
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads `--config` (the user's own path) or `archfit.toml` inside the root.
+fn read(path: &Path, root: Option<&Path>) -> Result<String, Error> {
+    let result = match root {
+        Some(root) => {
+            crate::fs::read_workspace_text(&crate::fs::Root::new(root), path, MAX_CONFIG_BYTES)
+        }
+        None => crate::fs::read_user_text(path, MAX_CONFIG_BYTES),
+    };
+    result.map_err(|e| Error::Io {
         path: path.display().to_string(),
         message: format!("cannot read configuration: {e}"),
-    })?;
-    String::from_utf8(bytes).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        message: format!(
-            "configuration is not UTF-8 (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ),
     })
 }
 

@@ -7,6 +7,7 @@
 //! [`FileFacts::modules`], since one file can hold inline modules) and the
 //! byte span it covers in its file.
 
+mod nesting;
 mod sqlfiles;
 mod tree;
 mod visit;

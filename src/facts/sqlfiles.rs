@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::{Facts, Limits};
+use crate::fs::Root;
 use crate::workspace::{relative, Workspace};
-use crate::{Diagnostic, Severity};
+use crate::Diagnostic;
 
 /// One `.sql` file of a service's migrations.
 #[derive(Debug, Clone)]
@@ -33,13 +34,25 @@ pub fn read_migrations(
 ) -> (Vec<MigrationFile>, Vec<Diagnostic>) {
     let mut found: Vec<(usize, std::path::PathBuf)> = Vec::new();
     let mut diagnostics = Vec::new();
+    let workspace_root = Root::new(&workspace.root);
     for (service, dir) in dirs {
-        let root = workspace.root.join(dir);
+        // A migrations folder that is a link out of the workspace (to `/`)
+        // is not walked at all.
+        let root = match workspace_root.resolve(Path::new(dir)) {
+            Ok(root) => root,
+            Err(e) => {
+                diagnostics.push(super::tree::unanalysed(
+                    format!("migrations folder {dir} not read: {e}"),
+                    Some(dir.clone()),
+                ));
+                continue;
+            }
+        };
         for entry in WalkDir::new(&root).follow_links(false).sort_by_file_name() {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    diagnostics.push(warn(
+                    diagnostics.push(super::tree::unanalysed(
                         format!("cannot read migrations in {dir}: {e}"),
                         Some(dir.clone()),
                     ));
@@ -49,7 +62,13 @@ pub fn read_migrations(
             let name = entry.file_name().to_string_lossy();
             let is_sql = name.ends_with(".sql") && !name.ends_with("down.sql");
             if is_sql && !entry.file_type().is_dir() {
-                found.push((*service, entry.into_path()));
+                // Paths below the canonical folder, shown relative to the root.
+                let shown = entry
+                    .path()
+                    .strip_prefix(&root)
+                    .map(|rest| workspace.root.join(dir).join(rest))
+                    .unwrap_or_else(|_| entry.path().to_path_buf());
+                found.push((*service, shown));
             }
         }
     }
@@ -57,7 +76,7 @@ pub fn read_migrations(
         .par_iter()
         .map(|(service, path)| {
             let rel = relative(&workspace.root, path);
-            match read_text(path, &rel, limits) {
+            match read_text(&workspace_root, path, &rel, limits) {
                 Ok(text) => Ok(MigrationFile {
                     service: *service,
                     path: rel,
@@ -71,7 +90,7 @@ pub fn read_migrations(
     for result in read {
         match result {
             Ok(file) => files.push(file),
-            Err((message, rel)) => diagnostics.push(warn(message, Some(rel))),
+            Err((message, rel)) => diagnostics.push(super::tree::unanalysed(message, Some(rel))),
         }
     }
     (files, diagnostics)
@@ -96,36 +115,22 @@ pub fn read_query_files(workspace: &Workspace, facts: &mut Facts, limits: Limits
             }
         }
     }
+    let root = Root::new(&workspace.root);
     for (rel, path) in wanted {
-        match read_text(&path, &rel, limits) {
+        match read_text(&root, &path, &rel, limits) {
             Ok(text) => {
                 facts.sql_files.insert(rel, text);
             }
-            Err(message) => facts.diagnostics.push(warn(message, Some(rel))),
+            Err(message) => facts
+                .diagnostics
+                .push(super::tree::unanalysed(message, Some(rel))),
         }
     }
 }
 
-fn warn(message: String, file: Option<String>) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Warn,
-        message,
-        file,
-        location: None,
-    }
-}
-
-fn read_text(path: &Path, rel: &str, limits: Limits) -> Result<Arc<str>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {rel}: {e}"))?;
-    if meta.len() > limits.max_file_bytes {
-        return Err(format!(
-            "{rel} is {} bytes, over the {} byte limit; skipped",
-            meta.len(),
-            limits.max_file_bytes
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {rel}: {e}"))?;
-    String::from_utf8(bytes)
+/// Reads one SQL file inside the workspace: regular, bounded, UTF-8.
+fn read_text(root: &Root, path: &Path, rel: &str, limits: Limits) -> Result<Arc<str>, String> {
+    crate::fs::read_workspace_text(root, path, limits.max_file_bytes)
         .map(Arc::from)
-        .map_err(|_| format!("{rel} is not UTF-8; skipped"))
+        .map_err(|e| format!("{rel} not read: {e}"))
 }

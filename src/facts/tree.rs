@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::visit::{self, SyntaxError};
 use super::{CrateFacts, Facts, FileFacts};
+use crate::fs::{Budget, Root};
 use crate::workspace::{Architecture, Role, Workspace};
 use crate::{Diagnostic, Location, Severity};
 
@@ -24,7 +25,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_file_bytes: 8 * 1024 * 1024,
+            max_file_bytes: crate::fs::DEFAULT_MAX_FILE_BYTES,
             all_targets: false,
         }
     }
@@ -41,6 +42,10 @@ const SHIPPED_TARGETS: &[&str] = &[
     "bin",
 ];
 const OTHER_TARGETS: &[&str] = &["example", "test", "bench"];
+
+/// Deepest module tree followed: real crates stay under a dozen levels; a
+/// chain of thousands of `#[path]` files would cost quadratic memory.
+const MAX_MODULE_DEPTH: usize = 64;
 
 /// A file to read: where it is and which module it is.
 struct Job {
@@ -94,7 +99,10 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         }
     }
 
-    // Deep expressions recurse deeply in syn: give workers room.
+    let root = Root::new(&workspace.root);
+    let budget = Budget::default();
+    // Deep expressions recurse deeply in syn: give workers room (the nesting
+    // scan keeps every file well inside it).
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(64 * 1024 * 1024)
         .build()
@@ -102,7 +110,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     while !jobs.is_empty() {
         let read_all = || {
             jobs.par_iter()
-                .map(|job| read(job, limits))
+                .map(|job| read(job, limits, &root, &budget))
                 .collect::<Vec<_>>()
         };
         let results = match &pool {
@@ -140,45 +148,36 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     facts
 }
 
-fn read(job: &Job, limits: Limits) -> Read {
-    let failed = |message: String| {
-        Read::Failed(Diagnostic {
-            severity: Severity::Warn,
-            message,
-            file: Some(job.rel.clone()),
-            location: None,
-        })
-    };
-    match std::fs::metadata(&job.path) {
-        Ok(meta) if meta.len() > limits.max_file_bytes => {
-            return failed(format!(
-                "{} is {} bytes, over the {} byte limit; skipped (generated code?)",
-                job.rel,
-                meta.len(),
-                limits.max_file_bytes
-            ))
-        }
-        Ok(meta) if meta.len() > u64::from(u32::MAX) => {
-            return failed(format!("{} is too large to analyse", job.rel))
-        }
-        Ok(_) => {}
-        Err(e) => return failed(format!("cannot read {}: {e}", job.rel)),
+/// A diagnostic for a file of a checked crate that could not be analysed:
+/// an error, because what it hides could be a violation (the run exits 2
+/// unless the user passes `--allow-incomplete`).
+pub(super) fn unanalysed(message: String, file: Option<String>) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        message,
+        file,
+        location: None,
     }
-    let bytes = match std::fs::read(&job.path) {
-        Ok(bytes) => bytes,
-        Err(e) => return failed(format!("cannot read {}: {e}", job.rel)),
-    };
-    let size = bytes.len();
-    let text = match String::from_utf8(bytes) {
+}
+
+fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
+    let failed = |message: String| Read::Failed(unanalysed(message, Some(job.rel.clone())));
+    let limit = limits.max_file_bytes.min(u64::from(u32::MAX));
+    let text = match crate::fs::read_workspace_text_budgeted(root, &job.path, limit, budget) {
         Ok(text) => text,
-        Err(e) => {
-            return failed(format!(
-                "{} is not UTF-8 (invalid byte at offset {}); skipped",
-                job.rel,
-                e.utf8_error().valid_up_to()
-            ))
-        }
+        Err(e) => return failed(format!("{} not analysed: {e}", job.rel)),
     };
+    let size = text.len();
+    if let Err(too_deep) = super::nesting::check(&text) {
+        let at = too_deep.offset..too_deep.offset + 1;
+        return Read::Failed(Diagnostic {
+            location: Some(Location::from_span(&job.rel, &text, at)),
+            ..unanalysed(
+                format!("{} not analysed: {}", job.rel, too_deep.message),
+                Some(job.rel.clone()),
+            )
+        });
+    }
     match visit::extract(&text, job.module.clone(), job.cfg.clone()) {
         Ok(extracted) => Read::Parsed(
             Box::new(FileFacts {
@@ -202,13 +201,14 @@ fn read(job: &Job, limits: Limits) -> Read {
             size,
         ),
         Err(SyntaxError { message, span }) => Read::Failed(Diagnostic {
-            severity: Severity::Warn,
-            message: format!(
-                "{} does not parse: {message}; its facts are missing",
-                job.rel
-            ),
-            file: Some(job.rel.clone()),
             location: Some(Location::from_span(&job.rel, &text, span.range())),
+            ..unanalysed(
+                format!(
+                    "{} does not parse: {message}; its facts are missing",
+                    job.rel
+                ),
+                Some(job.rel.clone()),
+            )
         }),
     }
 }
@@ -253,6 +253,20 @@ fn children(
         };
         let mut module = parent.path.clone();
         module.push(decl.name.clone());
+        if module.len() > MAX_MODULE_DEPTH {
+            diagnostics.push(Diagnostic {
+                location: Some(super::location(file, decl.span)),
+                ..unanalysed(
+                    format!(
+                        "module `{}…` in {} is nested more than {MAX_MODULE_DEPTH} levels deep; not followed",
+                        module[..3].join("::"),
+                        file.path
+                    ),
+                    Some(file.path.clone()),
+                )
+            });
+            continue;
+        }
         match candidates.iter().find(|(path, _)| path.is_file()) {
             Some((path, owns_dir)) => {
                 let key = path.canonicalize().unwrap_or_else(|_| path.clone());

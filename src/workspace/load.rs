@@ -1,8 +1,11 @@
 //! Loading a workspace through `cargo metadata --no-deps --offline`.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 
@@ -41,57 +44,177 @@ fn find_manifest() -> Result<PathBuf, Error> {
         })
 }
 
-/// Runs cargo with the toolchain active for this tool. `CARGO` (set by cargo
-/// for `cargo archfit`) is the real binary and ignores the workspace's
-/// `rust-toolchain.toml`; when we were started directly, the rustup proxy
-/// may pick a pinned toolchain that is not installed, so on that error we
-/// run again from a neutral directory where the default toolchain applies.
+/// How long `cargo metadata` may take before it is stopped: a workspace can
+/// make cargo wait (a FIFO as a manifest, a lock held forever).
+const CARGO_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs `cargo metadata` with a cargo this tool chooses, never one the
+/// analysed workspace chooses: the workspace's `rust-toolchain.toml` (whose
+/// `path` may name any program), `.cargo/config.toml` (aliases, `build.rustc`)
+/// and a toolchain file in a temp folder are all out of reach because
+///
+/// - under `cargo archfit`, `CARGO` is the real cargo binary cargo ran us with;
+/// - otherwise the `cargo` on PATH runs with `RUSTUP_TOOLCHAIN` set (from the
+///   environment, else rustup's default toolchain), which overrides every
+///   toolchain file, and
+/// - cargo runs in `/`, so no configuration of the workspace is read.
 fn run_cargo_metadata(manifest_path: &Path) -> Result<Metadata, Error> {
-    let command = |neutral_dir: bool| {
-        let mut cmd = MetadataCommand::new();
-        cmd.no_deps()
-            .other_options(vec!["--offline".to_string()])
-            // Never let rustup download a toolchain just to read metadata.
-            .env("RUSTUP_AUTO_INSTALL", "0");
-        cmd.manifest_path(manifest_path);
-        if neutral_dir {
-            cmd.current_dir(std::env::temp_dir());
-        }
-        cmd
-    };
-    match command(false).exec() {
-        Ok(metadata) => Ok(metadata),
-        Err(cargo_metadata::Error::CargoMetadata { stderr }) if is_missing_toolchain(&stderr) => {
-            command(true).exec().map_err(|e| cargo_error(e, true))
-        }
-        Err(e) => Err(cargo_error(e, false)),
+    let cargo = Cargo::choose()?;
+    let mut cmd = MetadataCommand::new();
+    cmd.cargo_path(&cargo.program)
+        .no_deps()
+        .manifest_path(manifest_path)
+        .current_dir(neutral_dir())
+        .other_options(vec!["--offline".to_string()])
+        // Never let rustup download a toolchain just to read metadata.
+        .env("RUSTUP_AUTO_INSTALL", "0");
+    if let Some(toolchain) = &cargo.toolchain {
+        cmd.env("RUSTUP_TOOLCHAIN", toolchain);
     }
+    let mut command = cmd.cargo_command();
+    let output = run_with_timeout(&mut command, CARGO_TIMEOUT)?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        return Err(cargo_error(cargo_metadata::Error::CargoMetadata { stderr }));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = stdout
+        .lines()
+        .find(|line| line.starts_with('{'))
+        .ok_or_else(|| Error::Workspace {
+            message: "`cargo metadata` printed no JSON".into(),
+            help: "check that cargo works: `cargo metadata --no-deps --offline`".into(),
+        })?;
+    MetadataCommand::parse(json).map_err(cargo_error)
+}
+
+/// The cargo program to run, and the toolchain to pin it to.
+struct Cargo {
+    program: PathBuf,
+    toolchain: Option<String>,
+}
+
+impl Cargo {
+    fn choose() -> Result<Cargo, Error> {
+        // Set by cargo for `cargo archfit`: the toolchain's own binary, not
+        // the rustup proxy.
+        if let Some(cargo) = std::env::var_os("CARGO").map(PathBuf::from) {
+            if cargo.is_absolute() && cargo.is_file() {
+                return Ok(Cargo {
+                    program: cargo,
+                    toolchain: None,
+                });
+            }
+        }
+        let toolchain = match std::env::var("RUSTUP_TOOLCHAIN") {
+            Ok(toolchain) if !toolchain.is_empty() => Some(toolchain),
+            _ => rustup_default_toolchain(),
+        };
+        Ok(Cargo {
+            program: PathBuf::from("cargo"),
+            toolchain,
+        })
+    }
+}
+
+/// A folder no pull request can write to, so no toolchain file or cargo
+/// configuration can be planted above it (a temp folder can be).
+fn neutral_dir() -> PathBuf {
+    if cfg!(windows) {
+        std::env::var_os("SystemRoot").map_or_else(|| PathBuf::from("C:\\"), PathBuf::from)
+    } else {
+        PathBuf::from("/")
+    }
+}
+
+/// rustup's default toolchain (`rustup default` prints
+/// `stable-x86_64-unknown-linux-gnu (default)`), or `None` without rustup;
+/// then `cargo` is a real binary and reads no toolchain file anyway.
+fn rustup_default_toolchain() -> Option<String> {
+    let mut command = Command::new("rustup");
+    command
+        .arg("default")
+        .current_dir(neutral_dir())
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env("RUSTUP_AUTO_INSTALL", "0");
+    let output = run_with_timeout(&mut command, Duration::from_secs(60)).ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let name = text.split_whitespace().next()?;
+    // Only a plain toolchain name: it is passed on in the environment.
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    (plain && name != "no").then(|| name.to_string())
+}
+
+/// Runs `command` to completion, stopping it after `timeout`. Output is read
+/// on threads so a chatty child cannot block on a full pipe.
+fn run_with_timeout(command: &mut Command, timeout: Duration) -> Result<Output, Error> {
+    let spawn_error = |e: std::io::Error| cargo_error(cargo_metadata::Error::Io(e));
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    let stdout = child.stdout.take().map(read_in_background);
+    let stderr = child.stderr.take().map(read_in_background);
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(spawn_error)? {
+            Some(status) => break status,
+            None if started.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::Workspace {
+                    message: format!(
+                        "`cargo metadata` did not finish within {} s and was stopped",
+                        timeout.as_secs()
+                    ),
+                    help: "check that no manifest is a FIFO or device and that no other cargo holds a lock".into(),
+                });
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    let collect = |reader: Option<std::thread::JoinHandle<Vec<u8>>>| {
+        reader.and_then(|r| r.join().ok()).unwrap_or_default()
+    };
+    Ok(Output {
+        status,
+        stdout: collect(stdout),
+        stderr: collect(stderr),
+    })
+}
+
+fn read_in_background(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    })
 }
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn is_missing_toolchain(stderr: &str) -> bool {
-    stderr.contains("toolchain") && (stderr.contains("not installed") || stderr.contains("install"))
-}
-
-fn cargo_error(error: cargo_metadata::Error, retried: bool) -> Error {
+fn cargo_error(error: cargo_metadata::Error) -> Error {
     match error {
-        cargo_metadata::Error::CargoMetadata { stderr } => {
-            Error::Workspace {
-                message: format!(
-                    "cargo could not load the workspace: {}",
-                    first_error_line(&stderr)
-                ),
-                help: format!(
+        cargo_metadata::Error::CargoMetadata { stderr } => Error::Workspace {
+            message: format!(
+                "cargo could not load the workspace: {}",
+                first_error_line(&stderr)
+            ),
+            help: format!(
                 "fix the manifest cargo names (run `cargo metadata --no-deps --offline` to see \
-                 the same error){}\n\ncargo said:\n{}",
-                if retried { " (retried with the default toolchain)" } else { "" },
+                 the same error)\n\ncargo said:\n{}",
                 stderr.trim_end()
             ),
-            }
-        }
+        },
         cargo_metadata::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Error::Workspace {
                 message: "could not run `cargo`: it is not on PATH".into(),
@@ -124,6 +247,7 @@ fn first_error_line(stderr: &str) -> String {
 /// for spans.
 pub fn from_metadata(metadata: &Metadata) -> Result<Workspace, Error> {
     let root = metadata.workspace_root.as_std_path().to_path_buf();
+    let fs_root = crate::fs::Root::new(&root);
     let members: Vec<_> = metadata.workspace_packages();
     let mut by_dir: HashMap<PathBuf, usize> = HashMap::new();
     let mut sorted = members.clone();
@@ -137,7 +261,7 @@ pub fn from_metadata(metadata: &Metadata) -> Result<Workspace, Error> {
     let mut out = Vec::with_capacity(sorted.len());
     for package in &sorted {
         let manifest_path = package.manifest_path.as_std_path();
-        let text: Arc<str> = read_manifest(manifest_path)?.into();
+        let text: Arc<str> = read_manifest(&fs_root, manifest_path)?.into();
         let spans = manifest::spans(&text);
         let dir = package
             .manifest_path
@@ -193,7 +317,7 @@ pub fn from_metadata(metadata: &Metadata) -> Result<Workspace, Error> {
 
     let root_manifest = match out.iter().find(|m| m.dir.is_empty()) {
         Some(member) => member.manifest_text.clone(),
-        None => read_manifest(&root.join("Cargo.toml"))?.into(),
+        None => read_manifest(&fs_root, &root.join("Cargo.toml"))?.into(),
     };
     Ok(Workspace {
         root,
@@ -202,8 +326,12 @@ pub fn from_metadata(metadata: &Metadata) -> Result<Workspace, Error> {
     })
 }
 
-fn read_manifest(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| Error::Io {
+/// Largest manifest read: real ones are a few KiB.
+const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a member manifest, which must resolve inside the workspace root.
+fn read_manifest(root: &crate::fs::Root, path: &Path) -> Result<String, Error> {
+    crate::fs::read_workspace_text(root, path, MAX_MANIFEST_BYTES).map_err(|e| Error::Io {
         path: path.display().to_string(),
         message: format!("cannot read manifest: {e}"),
     })

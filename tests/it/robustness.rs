@@ -48,7 +48,13 @@ fn two_services(tag: &str, extra: &[(&str, &[u8])]) -> PathBuf {
 }
 
 fn check(dir: &Path) -> (Option<i32>, Value, String) {
-    let output = archfit_in(dir, &["check", "--format", "json"]);
+    check_with(dir, &[])
+}
+
+fn check_with(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = archfit_in(dir, &args);
     let err = stderr(&output);
     assert!(!err.contains("panicked"), "panic:\n{err}");
     let json = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
@@ -179,6 +185,12 @@ fn huge_generated_file_is_skipped_with_a_diagnostic() {
     }
     let dir = two_services("huge", &[("services/orders/src/handlers.rs", &big)]);
     let (code, json, err) = check(&dir);
+    // What the skipped file hides could be a violation: never a pass.
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--allow-incomplete"), "{err}");
+    let d = diagnostic(&json, "over the").expect("size diagnostic");
+    assert_eq!(d["severity"], "error", "{d:#}");
+    let (code, json, err) = check_with(&dir, &["--allow-incomplete"]);
     assert_eq!(code, Some(1), "{err}");
     let d = diagnostic(&json, "over the").expect("size diagnostic");
     assert_eq!(d["file"], "services/orders/src/handlers.rs");
@@ -201,7 +213,11 @@ fn deeply_nested_expression_does_not_overflow_the_stack() {
         &[("services/orders/src/handlers.rs", source.as_bytes())],
     );
     let (code, json, err) = check(&dir);
-    assert!(code == Some(1), "{err}");
+    assert_eq!(code, Some(2), "{err}");
+    let d = diagnostic(&json, "nested more than").expect("nesting diagnostic");
+    assert_eq!(d["file"], "services/orders/src/handlers.rs");
+    let (code, json, err) = check_with(&dir, &["--allow-incomplete"]);
+    assert_eq!(code, Some(1), "{err}");
     assert!(rules(&json).contains(&"no-service-deps".to_string()));
 }
 
