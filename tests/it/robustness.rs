@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::{archfit_in, stderr, stdout};
 
 /// Writes a workspace from (path, contents) pairs into a fresh temp dir.
-fn workspace(tag: &str, files: &[(&str, &[u8])]) -> PathBuf {
+pub(crate) fn workspace(tag: &str, files: &[(&str, &[u8])]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("archfit-robust-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for (path, contents) in files {
@@ -19,15 +19,15 @@ fn workspace(tag: &str, files: &[(&str, &[u8])]) -> PathBuf {
     dir
 }
 
-const ROOT: &[u8] =
+pub(crate) const ROOT: &[u8] =
     b"[workspace]\nresolver = \"2\"\nmembers = [\"services/orders\", \"services/billing\"]\n";
-const ORDERS: &[u8] = b"[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nbilling = { path = \"../billing\" }\n";
-const BILLING: &[u8] = b"[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-const CONFIG: &[u8] = b"version = 1\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"billing\"\ncrates = [\"services/billing\"]\n\n[[rule]]\nid = \"no-service-deps\"\ncheck = \"service-dependency\"\n\n[[rule]]\nid = \"no-module-cycles\"\ncheck = \"cycles\"\nlevel = \"module\"\n\n[[rule]]\nid = \"own-tables\"\ncheck = \"cross-service-db\"\n";
+pub(crate) const ORDERS: &[u8] = b"[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nbilling = { path = \"../billing\" }\n";
+pub(crate) const BILLING: &[u8] = b"[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+pub(crate) const CONFIG: &[u8] = b"version = 1\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"billing\"\ncrates = [\"services/billing\"]\n\n[[rule]]\nid = \"no-service-deps\"\ncheck = \"service-dependency\"\n\n[[rule]]\nid = \"no-module-cycles\"\ncheck = \"cycles\"\nlevel = \"module\"\n\n[[rule]]\nid = \"own-tables\"\ncheck = \"cross-service-db\"\n";
 
 /// A two-service workspace where orders depends on billing (one finding),
 /// plus extra files.
-fn two_services(tag: &str, extra: &[(&str, &[u8])]) -> PathBuf {
+pub(crate) fn two_services(tag: &str, extra: &[(&str, &[u8])]) -> PathBuf {
     let mut files: Vec<(&str, &[u8])> = vec![
         ("Cargo.toml", ROOT),
         ("archfit.toml", CONFIG),
@@ -51,7 +51,7 @@ fn check(dir: &Path) -> (Option<i32>, Value, String) {
     check_with(dir, &[])
 }
 
-fn check_with(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+pub(crate) fn check_with(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
     let mut args = vec!["check", "--format", "json"];
     args.extend_from_slice(extra);
     let output = archfit_in(dir, &args);
@@ -61,7 +61,7 @@ fn check_with(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
     (output.status.code(), json, err)
 }
 
-fn rules(json: &Value) -> Vec<String> {
+pub(crate) fn rules(json: &Value) -> Vec<String> {
     json["findings"]
         .as_array()
         .map(|f| {
@@ -72,7 +72,7 @@ fn rules(json: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn diagnostic<'a>(json: &'a Value, needle: &str) -> Option<&'a Value> {
+pub(crate) fn diagnostic<'a>(json: &'a Value, needle: &str) -> Option<&'a Value> {
     json["diagnostics"]
         .as_array()?
         .iter()
