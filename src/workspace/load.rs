@@ -212,7 +212,7 @@ fn cargo_error(error: cargo_metadata::Error) -> Error {
             help: format!(
                 "fix the manifest cargo names (run `cargo metadata --no-deps --offline` to see \
                  the same error)\n\ncargo said:\n{}",
-                stderr.trim_end()
+                without_quoted_source(&stderr).trim_end()
             ),
         },
         cargo_metadata::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -231,7 +231,35 @@ fn cargo_error(error: cargo_metadata::Error) -> Error {
     }
 }
 
+/// Cargo's message without the source lines it quotes (`  1 | text`): a
+/// manifest can be a link to any file (`/etc/shadow`), and its content must
+/// not reach a CI log. Markers under the quote (`  |     ^`) stay.
+fn without_quoted_source(stderr: &str) -> String {
+    let mut out = String::new();
+    for line in stderr.lines() {
+        let quoted = line
+            .trim_start()
+            .split_once('|')
+            .is_some_and(|(gutter, text)| {
+                let gutter = gutter.trim();
+                !gutter.is_empty()
+                    && gutter.chars().all(|c| c.is_ascii_digit())
+                    && !text.trim().is_empty()
+            });
+        if quoted {
+            let gutter = line.split('|').next().unwrap_or_default();
+            out.push_str(gutter);
+            out.push_str("| (source line not shown)\n");
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn first_error_line(stderr: &str) -> String {
+    let stderr = without_quoted_source(stderr);
     stderr
         .lines()
         .find(|l| l.trim_start().starts_with("error"))

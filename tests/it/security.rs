@@ -20,15 +20,21 @@ fn outside(dir: &Path) -> PathBuf {
     let out = dir.with_extension("outside");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("mkdir outside");
-    std::fs::write(out.join("secret.rs"), format!("pub const KEY: &str = \"{SECRET}\";\n"))
-        .expect("write secret");
+    std::fs::write(
+        out.join("secret.rs"),
+        format!("pub const KEY: &str = \"{SECRET}\";\n"),
+    )
+    .expect("write secret");
     std::fs::write(
         out.join("secret.sql"),
         format!("CREATE TABLE {SECRET_TABLE} (id int);\n-- {SECRET}\n"),
     )
     .expect("write secret sql");
-    std::fs::write(out.join("secret.md"), format!("# {SECRET}\n\nStatus: Accepted\n"))
-        .expect("write secret adr");
+    std::fs::write(
+        out.join("secret.md"),
+        format!("# {SECRET}\n\nStatus: Accepted\n"),
+    )
+    .expect("write secret adr");
     out
 }
 
@@ -109,7 +115,10 @@ fn cargo_config_of_the_workspace_runs_nothing() {
     let evil = dir.with_extension("evil.sh");
     std::fs::write(
         &evil,
-        format!("#!/bin/sh\necho ran \"$@\" >> {}\nexit 0\n", marker.display()),
+        format!(
+            "#!/bin/sh\necho ran \"$@\" >> {}\nexit 0\n",
+            marker.display()
+        ),
     )
     .expect("write evil");
     std::process::Command::new("chmod")
@@ -218,10 +227,23 @@ fn config_and_baseline_from_outside_the_workspace_are_honoured() {
     assert_eq!(gate(&[]).status.code(), Some(1));
     let written = run(
         &trusted,
-        &["baseline", "--manifest-path", &manifest, "--config", &config, "--output", &baseline],
+        &[
+            "baseline",
+            "--manifest-path",
+            &manifest,
+            "--config",
+            &config,
+            "--output",
+            &baseline,
+        ],
         &[],
     );
-    assert_eq!(written.status.code(), Some(0), "{}", crate::stderr(&written));
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        crate::stderr(&written)
+    );
     assert_eq!(gate(&["--baseline", &baseline]).status.code(), Some(0));
 }
 
@@ -236,7 +258,10 @@ fn fake_toolchain(dir: &Path, marker: &Path) -> PathBuf {
         let path = bin.join(program);
         std::fs::write(
             &path,
-            format!("#!/bin/sh\necho {program} >> {}\nexit 1\n", marker.display()),
+            format!(
+                "#!/bin/sh\necho {program} >> {}\nexit 1\n",
+                marker.display()
+            ),
         )
         .expect("write fake");
         std::process::Command::new("chmod")
@@ -290,7 +315,11 @@ fn toolchain_file_in_the_temp_dir_does_not_choose_cargo() {
     let toolchain = fake_toolchain(&dir, &marker);
     // A pinned toolchain that is not installed once made the tool retry
     // from the temp folder, where this file waits.
-    write(&dir, "rust-toolchain.toml", "[toolchain]\nchannel = \"1.60.0\"\n");
+    write(
+        &dir,
+        "rust-toolchain.toml",
+        "[toolchain]\nchannel = \"1.60.0\"\n",
+    );
     let tmp = dir.with_extension("tmp");
     write(
         &tmp,
@@ -329,7 +358,10 @@ fn paths_out_of_the_workspace_are_refused_and_never_reported() {
              #[path = \"{dotdots}{}\"]\nmod relative_keys;\n\
              fn main() {{}}\n",
             out.join("secret.rs").display(),
-            out.join("secret.rs").display().to_string().trim_start_matches('/'),
+            out.join("secret.rs")
+                .display()
+                .to_string()
+                .trim_start_matches('/'),
         ),
     );
     write(
@@ -430,7 +462,10 @@ fn configured_migrations_folder_outside_is_a_configuration_error() {
         "{}",
         String::from_utf8_lossy(crate::robustness::CONFIG).replace(
             "crates = [\"services/billing\"]\n",
-            &format!("crates = [\"services/billing\"]\nmigrations = [\"{}\"]\n", out.display()),
+            &format!(
+                "crates = [\"services/billing\"]\nmigrations = [\"{}\"]\n",
+                out.display()
+            ),
         )
     );
     write(&dir, "archfit.toml", &config);
@@ -476,7 +511,10 @@ fn fifos_and_devices_in_the_workspace_do_not_hang_the_run() {
     let json = json_of(&output);
     let d = diagnostic(&json, "FIFO").expect("FIFO diagnostic");
     assert_eq!(d["severity"], "error");
-    assert!(diagnostic(&json, "services/billing/src/lib.rs").is_some(), "{json:#}");
+    assert!(
+        diagnostic(&json, "services/billing/src/lib.rs").is_some(),
+        "{json:#}"
+    );
     assert!(rules(&json).contains(&"no-service-deps".to_string()));
 
     // A FIFO as ADR, as configured baseline and as --baseline.
@@ -525,7 +563,10 @@ fn output_through_a_symlink_is_refused_and_the_target_untouched() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(crate::stderr(&output).contains("symbolic link"));
-    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "precious");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
 }
 
 #[cfg(unix)]
@@ -537,7 +578,10 @@ fn baseline_writes_stay_inside_and_refuse_symlinks() {
     symlink(&victim, dir.join("archfit-baseline.json"));
     let output = run(&dir, &["baseline"], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", crate::stderr(&output));
-    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "precious");
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
 
     std::fs::remove_file(dir.join("archfit-baseline.json")).expect("rm");
     let escape = dir.with_extension("escaped.json");
@@ -553,7 +597,10 @@ fn baseline_writes_stay_inside_and_refuse_symlinks() {
     );
     let output = run(&dir, &["baseline"], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", crate::stderr(&output));
-    assert!(!escape.exists(), "the baseline was written outside the root");
+    assert!(
+        !escape.exists(),
+        "the baseline was written outside the root"
+    );
 
     // The normal case still writes a whole file.
     write(&dir, "archfit.toml", crate::robustness::CONFIG);
@@ -584,7 +631,10 @@ fn init_refuses_a_dangling_config_link_and_a_linked_adr_folder() {
     let output = run(&dir, &["init"], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", crate::stderr(&output));
     assert!(
-        std::fs::read_dir(&elsewhere).expect("list").next().is_none(),
+        std::fs::read_dir(&elsewhere)
+            .expect("list")
+            .next()
+            .is_none(),
         "init wrote ADRs through a linked folder"
     );
 }
@@ -598,8 +648,15 @@ fn pathological_nesting_is_a_diagnostic_not_a_crash() {
         "(".repeat(50_000),
         ")".repeat(50_000)
     );
-    let blocks = format!("pub fn g() {{ {}{} }}\n", "{".repeat(100_000), "}".repeat(100_000));
-    let chain = format!("pub fn h(v: Vec<u8>) {{ v{}; }}\n", ".clone()".repeat(200_000));
+    let blocks = format!(
+        "pub fn g() {{ {}{} }}\n",
+        "{".repeat(100_000),
+        "}".repeat(100_000)
+    );
+    let chain = format!(
+        "pub fn h(v: Vec<u8>) {{ v{}; }}\n",
+        ".clone()".repeat(200_000)
+    );
     let mods = format!("{}{}", "mod m {\n".repeat(10_000), "}\n".repeat(10_000));
     let dir = two_services(
         "nesting",
@@ -666,7 +723,10 @@ fn padding_a_file_past_the_size_limit_does_not_hide_its_violation() {
     let dir = two_services(
         "padding",
         &[
-            ("services/orders/Cargo.toml", b"[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            (
+                "services/orders/Cargo.toml",
+                b"[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
             ("services/orders/src/handlers.rs", repo.as_bytes()),
             (
                 "services/billing/migrations/20240101_init.sql",
@@ -685,4 +745,22 @@ fn padding_a_file_past_the_size_limit_does_not_hide_its_violation() {
         diagnostic(&json, "handlers.rs not analysed").expect("diagnostic")["severity"],
         "warn"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_manifest_linked_out_of_the_workspace_is_not_quoted_in_cargo_errors() {
+    let dir = two_services("outside-manifest", &[]);
+    let out = outside(&dir);
+    std::fs::write(
+        out.join("shadow"),
+        format!("root:{SECRET}:19000:0:99999:7:::\n"),
+    )
+    .expect("write");
+    symlink(out.join("shadow"), dir.join("services/billing/Cargo.toml"));
+    let output = run(&dir, &["check"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = crate::stderr(&output);
+    assert!(err.contains("cargo could not load the workspace"), "{err}");
+    assert!(!err.contains(SECRET), "{err}");
 }
