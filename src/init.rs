@@ -16,7 +16,7 @@
 //!
 //! Every glob written names exactly the members of its list, so the
 //! configuration loads as written. [`plan`] only reads (migration folders,
-//! existing ADRs); [`write`] is the one function that writes.
+//! existing ADRs); [`write()`] is the one function that writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

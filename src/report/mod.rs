@@ -115,7 +115,7 @@ pub struct RenderOptions {
 /// Renders `outcome` in `format`. The text ends with a newline.
 ///
 /// Every format shows the outcome's workspace texts neutralised (see
-/// [`neutral`]); every format but `github`, whose lines are workflow
+/// `report/neutral.rs`); every format but `github`, whose lines are workflow
 /// commands on purpose, then has any line that a CI runner would read as a
 /// command broken ([`defuse_workflow_commands`]), whatever put it there.
 pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> String {
