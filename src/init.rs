@@ -16,7 +16,7 @@
 //!
 //! Every glob written names exactly the members of its list, so the
 //! configuration loads as written. [`plan`] only reads (migration folders,
-//! existing ADRs); [`write`] is the one function that writes.
+//! existing ADRs); [`write()`] is the one function that writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -632,7 +632,12 @@ fn slug(file_name: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// A TOML basic string.
+/// A TOML basic string. Names come from the workspace (folder names,
+/// `[package.metadata.archfit] service`, ADR file names), so every
+/// character TOML forbids raw (controls) and every one an editor would
+/// display out of order (bidi controls, line separators) is written as a
+/// `\uXXXX` escape: the file stays valid and shows what it holds, and
+/// loading it gives back the name exactly.
 fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -642,8 +647,8 @@ fn quote(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
+            c if c.is_control() || crate::text::is_hazard(c) => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
             }
             c => out.push(c),
         }
@@ -670,8 +675,10 @@ fn write_list(out: &mut String, key: &str, entries: &[Entry]) {
     let _ = writeln!(out, "]");
 }
 
+/// A note for a comment, which ends at a line break and may hold no
+/// control character: workspace names in it are neutralised.
 fn one_line(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+    crate::text::neutralise(text).into_owned()
 }
 
 /// `["a", "b"]`.
@@ -1290,6 +1297,53 @@ mod tests {
             let info = crate::adr::parse(&file.contents).unwrap();
             assert_eq!(info.status.as_deref(), Some("Proposed"));
         }
+    }
+
+    #[test]
+    fn hostile_names_are_escaped_and_load_back_exactly() {
+        let folder = "services/ord\u{1b}[2J\u{202e}ers\r\n# [[rule]]\"x\\";
+        let shared = "libs/sh\u{9b}ared\u{2028}";
+        let mut ws = workspace(&[
+            ("orders", folder, true, &["shop-domain"]),
+            ("payments", "services/payments", true, &["shop-domain"]),
+            ("shop-domain", shared, false, &[]),
+        ]);
+        let index = ws.member_by_name("payments").unwrap();
+        let service = "pay\u{1b}]0;x\u{7}ments\u{2066}";
+        ws.members[index].declared_service = Some((service.into(), 0..0));
+        let text = config_text(&ws);
+        // Line breaks are the file's own; nothing else TOML or a terminal
+        // would trip over is written raw, in strings or in comments.
+        let hazard = |c: char| c != '\n' && (c.is_control() || crate::text::is_hazard(c));
+        assert!(!text.chars().any(hazard), "{text}");
+        assert!(
+            text.contains(r#"name = "ord\u001B[2J\u202Eers\u000D\n# [[rule]]\"x\\""#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"# in services/ord\u{1b}[2J\u{202e}ers\r\n# [[rule]]"x\"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"name = "pay\u001B]0;x\u0007ments\u2066""#),
+            "{text}"
+        );
+        assert!(
+            text.contains("# declares service \"pay\\u{1b}]0;x\\u{7}ments\\u{2066}\""),
+            "{text}"
+        );
+        let arch = architecture(&ws);
+        assert_eq!(
+            role_of(&ws, &arch, "payments"),
+            format!("service {service}")
+        );
+        assert_eq!(
+            role_of(&ws, &arch, "orders"),
+            "service ord\u{1b}[2J\u{202e}ers\r\n# [[rule]]\"x\\"
+        );
+        assert_eq!(role_of(&ws, &arch, "shop-domain"), "shared");
+        let config = parse_document(&SourceFile::new(FILE_NAME, text.as_str())).unwrap();
+        assert_eq!(config.rules.len(), text.matches("\n[[rule]]\n").count());
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod pattern;
 pub mod report;
 pub mod sql;
 pub mod suppress;
+pub mod text;
 pub mod workspace;
 
 use std::collections::BTreeMap;

@@ -12,11 +12,21 @@
 //! that fail the build must not be crowded out. Tool diagnostics at error or
 //! warn severity are annotated too (titled `cargo-archfit`); info
 //! diagnostics are left out, as in the human report without `-v`.
+//!
+//! Escaping follows `@actions/core` (`escapeData`, `escapeProperty`): the
+//! message encodes `%`, CR and LF; property values also `:` and `,`. So a
+//! line break meant by the tool is `%0A` inside one command, and the runner
+//! shows it as a new line of the annotation, never as a new command. The
+//! texts arrive neutralised (`report::neutral`), so a line break, ESC or
+//! bidi control that came from the workspace is shown as `\n`, `\u{1b}`…
+//! before this escaping; each line of this format is one command.
 
-use super::{decision, diagnostic_file, sorted_diagnostics, sorted_findings, summary_line};
-use crate::{Diagnostic, Finding, Location, Outcome, Severity};
+use super::{
+    decision, diagnostic_file, neutral::Neutral, sorted_diagnostics, sorted_findings, summary_line,
+};
+use crate::{Diagnostic, Finding, Location, Severity};
 
-pub(super) fn render(outcome: &Outcome) -> String {
+pub(super) fn render(outcome: &Neutral) -> String {
     let mut findings = sorted_findings(outcome);
     // Stable: report order within each severity.
     findings.sort_by_key(|finding| finding.severity);
@@ -221,8 +231,32 @@ mod tests {
             line,
             "::error file=odd%2Cdir/a%3Ab.rs,line=6,col=1,endLine=6,endColumn=54,\
              title=services-own-their-dependencies (Coupling%3A no%2C thanks)\
-             ::50%25 coupled:%0D%0Asee ::error::%0Adecision: Coupling: no, thanks (Accepted) — \
+             ::50%25 coupled:\\r\\nsee ::error::%0Adecision: Coupling: no, thanks (Accepted) — \
              docs/adr/0003-prefer-duplication-over-coupling.md"
+        );
+    }
+
+    #[test]
+    fn workspace_text_cannot_start_a_command_or_a_line() {
+        let mut outcome = fixture::outcome();
+        outcome.findings.truncate(1);
+        outcome.diagnostics.clear();
+        let finding = &mut outcome.findings[0];
+        finding.message = "reads `t\u{1b}[2J`\n::error::fake".into();
+        finding.help = Some("ask first\r\n::warning::fake".into());
+        finding.adr.as_mut().unwrap().title = "Owns\u{202e} tables\n::notice::fake".into();
+        let text = github(&outcome);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        let line = text.lines().next().unwrap();
+        assert!(
+            line.contains("title=services-own-their-dependencies (ADR-0003 Owns\\u{202e} tables\\n%3A%3Anotice%3A%3Afake)::"),
+            "{line}"
+        );
+        assert!(
+            line.contains(
+                "::reads `t\\u{1b}[2J`\\n::error::fake%0Ahelp: ask first%0A::warning::fake%0A"
+            ),
+            "{line}"
         );
     }
 

@@ -14,14 +14,15 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use super::{
-    count, diagnostic_file, rule_rows, sorted_diagnostics, sorted_findings, RenderOptions,
+    count, diagnostic_file, neutral::Neutral, rule_rows, sorted_diagnostics, sorted_findings,
+    RenderOptions,
 };
 use crate::{Diagnostic, Finding, Location, Outcome, Severity, Sources};
 
 /// Fixed so that the drawing never depends on the terminal the report runs in.
 const WIDTH: usize = 100;
 
-pub(super) fn render(outcome: &Outcome, options: &RenderOptions) -> String {
+pub(super) fn render(outcome: &Neutral, options: &RenderOptions) -> String {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {

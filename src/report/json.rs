@@ -2,17 +2,22 @@
 //! `docs/json-report.md`. The shape is fixed by the structs below: keys come
 //! out in declaration order and optional values are `null`, never omitted,
 //! so consumers can rely on every key being present.
+//!
+//! serde escapes C0 controls but writes DEL, C1 and bidi controls raw, and
+//! a consumer may print a value straight to a terminal (`jq -r`); so the
+//! values are the neutralised texts of `report::neutral`: a file whose name
+//! holds a line break is `"a\\nb"` (backslash, `n`), not `"a\nb"`.
 
 use serde::Serialize;
 
-use super::{diagnostic_file, rule_rows, sorted_diagnostics, sorted_findings};
+use super::{diagnostic_file, neutral::Neutral, rule_rows, sorted_diagnostics, sorted_findings};
 use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Related, Severity};
 
 /// Bumped on every breaking change to the document (a key removed or
 /// renamed, a type or meaning changed). Adding a key is not breaking.
 const SCHEMA: u32 = 1;
 
-pub(super) fn render(outcome: &Outcome) -> String {
+pub(super) fn render(outcome: &Neutral) -> String {
     let document = Document::new(outcome);
     let mut text = serde_json::to_string_pretty(&document)
         .expect("the report has string keys only, so serialising it cannot fail");

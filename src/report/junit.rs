@@ -16,14 +16,15 @@
 //! four elements deep; `escape` below is the part that needs care.
 
 use super::{
-    decision, diagnostic_file, place, rule_rows, sorted_diagnostics, sorted_findings, RuleRow,
+    decision, diagnostic_file, neutral::Neutral, place, rule_rows, sorted_diagnostics,
+    sorted_findings, RuleRow,
 };
-use crate::{Diagnostic, Finding, Outcome, Severity};
+use crate::{Diagnostic, Finding, Severity};
 
 /// Name of the suite that carries the tool's own diagnostics.
 const DIAGNOSTICS_SUITE: &str = "tool-diagnostics";
 
-pub(super) fn render(outcome: &Outcome) -> String {
+pub(super) fn render(outcome: &Neutral) -> String {
     let rows = rule_rows(outcome);
     let findings = sorted_findings(outcome);
     let mut checks: Vec<&str> = rows.iter().map(|row| row.check).collect();
@@ -388,10 +389,24 @@ mod tests {
             .descendants()
             .find(|n| n.has_tag_name("failure"))
             .unwrap();
+        // A message is one line: its line break, tab and ESC are shown as
+        // escapes (crate::text), the markup as text.
         assert_eq!(
             failure.attribute("message"),
-            Some("a <b> & \"c\" 'd'\nline two\ttab \u{fffd}[31m")
+            Some("a <b> & \"c\" 'd'\\nline two\\ttab \\u{1b}[31m")
         );
+        // Help keeps its line breaks, in the element's text.
+        outcome.findings[0].help = Some("first <p>\nsecond\u{1b}".into());
+        let text = junit(&outcome);
+        let doc = roxmltree::Document::parse(&text).expect("still well-formed");
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        assert!(failure
+            .text()
+            .unwrap()
+            .contains("help: first <p>\nsecond\\u{1b}\n"));
     }
 
     #[test]

@@ -9,16 +9,21 @@
 //! repository, and GitHub jumps to the line. Text that comes from the
 //! analysed code (messages, labels, help) is escaped: Markdown and HTML
 //! syntax in it is shown, never interpreted, except `code spans`, which
-//! the messages use on purpose.
+//! the messages use on purpose. It arrives neutralised (`report::neutral`),
+//! so it holds no line break that could end a list item or a table row. An
+//! ADR given as a URL is linked only when it is a plain `http(s)` address
+//! (`web_url`); any other (`javascript://…`, one with a space or a line
+//! break) is shown as text.
 
 use std::collections::BTreeMap;
 
 use super::{
-    count, diagnostic_file, is_url, place, rule_rows, sorted_diagnostics, sorted_findings, uri_path,
+    count, diagnostic_file, is_url, neutral::Neutral, place, rule_rows, sorted_diagnostics,
+    sorted_findings, uri_path, web_url,
 };
-use crate::{AdrRef, Finding, Location, Outcome, Severity};
+use crate::{AdrRef, Finding, Location, Severity};
 
-pub(super) fn render(outcome: &Outcome) -> String {
+pub(super) fn render(outcome: &Neutral) -> String {
     let mut out = String::from("## cargo-archfit\n\n");
     out.push_str("| errors | warnings | infos | baselined | suppressed |\n");
     out.push_str("| ---: | ---: | ---: | ---: | ---: |\n");
@@ -41,10 +46,9 @@ pub(super) fn render(outcome: &Outcome) -> String {
             Some(adr) => {
                 out.push_str(&format!("### {}\n\n", inline(&adr.display(), false)));
                 out.push_str(&format!(
-                    "{} · decision record: [{}]({})\n\n",
+                    "{} · decision record: {}\n\n",
                     count(group.len(), "finding", "findings"),
-                    inline(&adr.link, false),
-                    adr_destination(&adr.link)
+                    adr_link(&inline(&adr.link, false), &adr.link)
                 ));
             }
             None => {
@@ -114,13 +118,7 @@ pub(super) fn render(outcome: &Outcome) -> String {
         for row in quiet {
             let decision = row
                 .adr
-                .map(|adr| {
-                    format!(
-                        "[{}]({})",
-                        inline(&adr.display(), true),
-                        adr_destination(&adr.link)
-                    )
-                })
+                .map(|adr| adr_link(&inline(&adr.display(), true), &adr.link))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "| {} | {} | {} | {decision} |\n",
@@ -210,24 +208,33 @@ fn link(location: &Location, text: &str) -> String {
     )
 }
 
-/// Where an ADR link points: a URL as written (with the characters that
-/// would end a Markdown destination encoded), else the relative path.
-pub(super) fn adr_destination(link: &str) -> String {
-    if !is_url(link) {
-        return uri_path(link);
+/// `[text](destination)` for an ADR, or `text` alone when its link is a
+/// URL that reports do not link to (see `web_url`).
+pub(super) fn adr_link(text: &str, link: &str) -> String {
+    match adr_destination(link) {
+        Some(destination) => format!("[{text}]({destination})"),
+        None => text.to_owned(),
     }
-    let mut out = String::with_capacity(link.len());
-    for c in link.chars() {
+}
+
+/// Where an ADR link points: an `http(s)` URL as written (with the
+/// characters that would end a Markdown destination encoded), else the
+/// relative path; `None` for any other URL (`javascript://`, a link with a
+/// line break).
+fn adr_destination(link: &str) -> Option<String> {
+    if !is_url(link) {
+        return Some(uri_path(link));
+    }
+    let url = web_url(link)?;
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
         match c {
-            ' ' => out.push_str("%20"),
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),
-            '<' => out.push_str("%3C"),
-            '>' => out.push_str("%3E"),
             c => out.push(c),
         }
     }
-    out
+    Some(out)
 }
 
 /// `text` as a code span: a fence longer than any backtick run inside it.
@@ -461,6 +468,41 @@ mod tests {
             inline("_private_ and send_*", false),
             "\\_private\\_ and send\\_\\*"
         );
+    }
+
+    #[test]
+    fn adr_url_is_linked_only_when_it_is_a_plain_web_address() {
+        let with_link = |link: &str| {
+            let mut outcome = fixture::outcome();
+            outcome.findings[0].adr.as_mut().unwrap().link = link.into();
+            markdown(&outcome)
+        };
+        let text = with_link("https://adr.example.com/0003_(coupling)");
+        assert!(text.contains(
+            "decision record: [https://adr.example.com/0003\\_(coupling)](https://adr.example.com/0003_%28coupling%29)\n"
+        ), "{text}");
+        // A line break (shown as `\n` once neutralised), a script scheme,
+        // or a `)` that would end the destination: text, never a link.
+        for (link, shown) in [
+            (
+                "https://example.com/adr\n::warning::x",
+                "https://example.com/adr\\\\n::warning::x",
+            ),
+            ("javascript://%0Aalert(1)", "javascript://%0Aalert(1)"),
+            (
+                "https://example.com/a b)[x](javascript:alert(1)",
+                "https://example.com/a b)\\[x\\](javascript:alert(1)",
+            ),
+        ] {
+            let text = with_link(link);
+            assert!(
+                text.contains(&format!("decision record: {shown}\n")),
+                "{link}: {text}"
+            );
+            // Only an escaped `\]` may precede `(javascript`.
+            assert!(!text.replace("\\]", "").contains("](javascript"), "{text}");
+            assert!(!text.contains("\n::warning"), "{text}");
+        }
     }
 
     #[test]

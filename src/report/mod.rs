@@ -10,14 +10,17 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+mod neutral;
 mod sarif;
 
 use std::fmt;
 use std::str::FromStr;
 
+use crate::text::defuse_workflow_commands;
 use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
 
 pub use fatal::render_error;
+use neutral::Neutral;
 
 /// An output format of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,15 +113,22 @@ pub struct RenderOptions {
 }
 
 /// Renders `outcome` in `format`. The text ends with a newline.
+///
+/// Every format shows the outcome's workspace texts neutralised (see
+/// `report/neutral.rs`); every format but `github`, whose lines are workflow
+/// commands on purpose, then has any line that a CI runner would read as a
+/// command broken ([`defuse_workflow_commands`]), whatever put it there.
 pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> String {
-    match format {
-        Format::Human => human::render(outcome, options),
-        Format::Json => json::render(outcome),
-        Format::Sarif => sarif::render(outcome),
-        Format::Junit => junit::render(outcome),
-        Format::Github => github::render(outcome),
-        Format::Markdown => markdown::render(outcome),
-    }
+    let outcome = Neutral::new(outcome);
+    let text = match format {
+        Format::Human => human::render(&outcome, options),
+        Format::Json => json::render(&outcome),
+        Format::Sarif => sarif::render(&outcome),
+        Format::Junit => junit::render(&outcome),
+        Format::Github => return github::render(&outcome),
+        Format::Markdown => markdown::render(&outcome),
+    };
+    defuse_workflow_commands(&text).into_owned()
 }
 
 /// Findings in report order. The engine sorts them already; sorting again
@@ -290,15 +300,29 @@ fn is_url(link: &str) -> bool {
     link.contains("://")
 }
 
+/// The ADR link when reports may link to it as a web page: `http` or
+/// `https`, made of URI characters only (no space, quote, angle bracket,
+/// backslash or control). Any other URL (`javascript://…`, a link with a
+/// line break) is shown as text and never linked.
+fn web_url(link: &str) -> Option<&str> {
+    let scheme = link.split_once("://")?.0;
+    let web = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+    let uri_chars = link
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b));
+    (web && uri_chars && link.len() > scheme.len() + 3).then_some(link)
+}
+
 /// A workspace-relative path as a relative URI reference: every byte
 /// outside the unreserved set and a few safe delimiters is percent-encoded,
 /// so spaces, `%`, `#`, `?`, `:`, parentheses and non-ASCII names survive
-/// both SARIF's `uri-reference` format and Markdown link destinations.
+/// both SARIF's `uri-reference` format and Markdown link destinations. A
+/// leading `/` is encoded too: `//host/x` would otherwise name another host.
 fn uri_path(path: &str) -> String {
     const KEPT: &[u8] = b"-._~/!$&'*+,;=@";
     let mut out = String::with_capacity(path.len());
-    for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || KEPT.contains(&byte) {
+    for (i, byte) in path.bytes().enumerate() {
+        if byte.is_ascii_alphanumeric() || (KEPT.contains(&byte) && !(i == 0 && byte == b'/')) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
@@ -563,6 +587,29 @@ mod tests {
             "my%20dir/a%3Ab%20%281%29/50%25%23%3F.rs"
         );
         assert_eq!(uri_path("façade/[x].rs"), "fa%C3%A7ade/%5Bx%5D.rs");
+        assert_eq!(uri_path("//evil.example/x.md"), "%2F/evil.example/x.md");
+    }
+
+    #[test]
+    fn web_url_is_http_or_https_made_of_uri_characters() {
+        assert_eq!(
+            web_url("https://adr.example.com/0003?x=1#top"),
+            Some("https://adr.example.com/0003?x=1#top")
+        );
+        assert!(web_url("HTTP://example.com").is_some());
+        for link in [
+            "javascript://%0Aalert(1)",
+            "javascript:alert(1)",
+            "data://text/html,x",
+            "https://example.com/adr\n::warning::x",
+            "https://example.com/a b",
+            "https://example.com/\"onmouseover",
+            "https://example.com/<x>",
+            "https://",
+            "docs/adr/0003.md",
+        ] {
+            assert_eq!(web_url(link), None, "{link}");
+        }
     }
 
     #[test]

@@ -23,8 +23,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{
-    check_summary, decision, diagnostic_file, is_url, markdown, rule_rows, sorted_diagnostics,
-    sorted_findings, uri_path, RuleRow,
+    check_summary, decision, diagnostic_file, markdown, neutral::Neutral, rule_rows,
+    sorted_diagnostics, sorted_findings, uri_path, web_url, RuleRow,
 };
 use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
 
@@ -47,7 +47,7 @@ const INFORMATION_URI: &str = if env!("CARGO_PKG_REPOSITORY").is_empty() {
     env!("CARGO_PKG_REPOSITORY")
 };
 
-pub(super) fn render(outcome: &Outcome) -> String {
+pub(super) fn render(outcome: &Neutral) -> String {
     let log = Log::new(outcome);
     let mut text = serde_json::to_string_pretty(&log)
         .expect("the log has string keys only, so serialising it cannot fail");
@@ -186,10 +186,7 @@ impl<'a> Descriptor<'a> {
             name: row.check,
             short_description: Text { text: short },
             full_description: Text { text: full },
-            help_uri: row
-                .adr
-                .map(|adr| adr.link.as_str())
-                .filter(|link| is_url(link)),
+            help_uri: row.adr.and_then(|adr| web_url(&adr.link)),
             help: Help::new(row, configured.is_some()),
             default_configuration: Configuration {
                 enabled: row.severity.is_none().then_some(false),
@@ -225,10 +222,9 @@ impl Help {
                 // The path is shown as well as linked: a relative link does
                 // not resolve everywhere (a code-scanning alert page).
                 markdown.push(format!(
-                    "**Decision:** {}, recorded in [{}]({})",
+                    "**Decision:** {}, recorded in {}",
                     markdown::inline(&adr.display(), false),
-                    markdown::code(&adr.link, false),
-                    markdown::adr_destination(&adr.link)
+                    markdown::adr_link(&markdown::code(&adr.link, false), &adr.link)
                 ));
             }
             None => {
@@ -597,6 +593,53 @@ mod tests {
         for outcome in [fixture::outcome(), varied()] {
             let errors = schema_errors(&parsed(&outcome));
             assert!(errors.is_empty(), "{errors:#?}");
+        }
+    }
+
+    #[test]
+    fn hostile_links_and_file_names_still_validate() {
+        // An ADR link that only looks like a URL (a line break, a script
+        // scheme, a leading `//`) must not become a `helpUri` or an
+        // artifact URI that GitHub would refuse or follow.
+        for link in [
+            "https://example.com/adr\n::warning::x",
+            "javascript://%0Aalert(1)",
+            "//evil.example/adr.md",
+        ] {
+            let mut outcome = varied();
+            let rule = outcome
+                .rules
+                .iter_mut()
+                .find(|r| r.id == "no-service-cycles")
+                .unwrap();
+            rule.adr.as_mut().unwrap().link = link.into();
+            for finding in &mut outcome.findings {
+                if let Some(adr) = &mut finding.adr {
+                    adr.link = link.into();
+                }
+            }
+            outcome.findings[0].location.as_mut().unwrap().file =
+                "//evil.example/\u{1b}[2J\r\n::error::x.rs".into();
+            let log = parsed(&outcome);
+            let errors = schema_errors(&log);
+            assert!(errors.is_empty(), "{link}: {errors:#?}");
+            let rules = log["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap();
+            assert!(rules.iter().all(|r| r.get("helpUri").is_none()), "{link}");
+            let uris: Vec<&str> = log["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|r| {
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str()
+                })
+                .collect();
+            assert!(
+                uris.iter().any(|u| u.starts_with("%2F/evil.example/")),
+                "{uris:?}"
+            );
+            assert!(uris.iter().all(|u| !u.starts_with("//")), "{uris:?}");
         }
     }
 

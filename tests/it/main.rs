@@ -9,6 +9,7 @@ mod facts;
 mod fixtures;
 mod formats;
 mod init;
+mod output_integrity;
 mod robustness;
 mod security;
 
