@@ -115,7 +115,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                     "archfit: wrote {} entries ({} findings) to {}",
                     baseline.entries.len(),
                     outcome.findings.len(),
-                    path.display()
+                    archfit::text::neutralise(&path.display().to_string())
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -124,7 +124,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             emit(
                 &workspace_guess,
                 common.output.as_deref(),
-                &archfit::explain::explain(&options, target)?,
+                &archfit::text::plain_output(&archfit::explain::explain(&options, target)?),
             )?;
             Ok(ExitCode::SUCCESS)
         }
@@ -145,7 +145,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                     } else {
                         "kept existing"
                     };
-                    eprintln!("archfit: {note} {}", file.path);
+                    eprintln!("archfit: {note} {}", archfit::text::neutralise(&file.path));
                 }
                 eprintln!("archfit: review archfit.toml and the ADRs in docs/adr/, then run `cargo archfit`");
             }
@@ -154,8 +154,10 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
         Some(Command::Adr) => {
             let matrix = archfit::explain::adr_matrix(&options)?;
             let text = match format {
-                Format::Json => archfit::explain::render_matrix_json(&matrix),
-                _ => archfit::explain::render_matrix(&matrix),
+                Format::Json => {
+                    archfit::text::json_output(&archfit::explain::render_matrix_json(&matrix))
+                }
+                _ => archfit::text::plain_output(&archfit::explain::render_matrix(&matrix)),
             };
             emit(&workspace_guess, common.output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
@@ -169,8 +171,10 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             }
             let metrics = archfit::metrics(&options)?;
             let text = match format {
-                Format::Json => archfit::metrics::render_json(&metrics),
-                _ => archfit::metrics::render_table(&metrics),
+                Format::Json => {
+                    archfit::text::json_output(&archfit::metrics::render_json(&metrics))
+                }
+                _ => archfit::text::plain_output(&archfit::metrics::render_table(&metrics)),
             };
             emit(&workspace_guess, common.output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)

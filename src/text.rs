@@ -149,6 +149,37 @@ pub fn plain_output(text: &str) -> String {
     defuse_workflow_commands(&neutralise_lines(text)).into_owned()
 }
 
+/// A whole rendered JSON document that holds workspace text: every hazard
+/// becomes a `\uXXXX` escape and the second `#` of a legacy workflow command
+/// becomes `\u0023`. Both are JSON escapes of the same character, so every
+/// value stays exactly what it was; only the bytes a terminal or a CI log
+/// sees change. (Hazards can only stand inside JSON strings.)
+pub fn json_output(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = legacy_command_at(rest) {
+        escape_json_hazards(&rest[..=at], &mut out);
+        out.push_str("\\u0023");
+        rest = &rest[at + 2..];
+    }
+    escape_json_hazards(rest, &mut out);
+    out
+}
+
+fn escape_json_hazards(text: &str, out: &mut String) {
+    for c in text.chars() {
+        // Line breaks between JSON tokens are layout, not data.
+        if is_hazard(c) && c != '\n' {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn defuse_line(line: &str, out: &mut String) {
     let mut rest = line;
     if let Some(at) = starts_command(rest) {
@@ -339,5 +370,19 @@ mod tests {
     fn defuse_keeps_colours() {
         let coloured = "\u{1b}[1marchfit: 1 error\u{1b}[0m\n";
         assert_eq!(defuse_workflow_commands(coloured), coloured);
+    }
+
+    #[test]
+    fn json_output_keeps_every_value_and_shows_no_hazard() {
+        let value = serde_json::json!({
+            "name": "pay\u{202e}ments",
+            "title": "x ##[warning]y \u{1b}[2J \u{85}",
+        });
+        let raw = serde_json::to_string_pretty(&value).expect("json");
+        let shown = json_output(&raw);
+        assert!(!shown.chars().any(|c| is_hazard(c) && c != '\n'), "{shown}");
+        assert!(!shown.contains("##["), "{shown}");
+        let back: serde_json::Value = serde_json::from_str(&shown).expect("still JSON");
+        assert_eq!(back, value);
     }
 }
