@@ -458,15 +458,12 @@ fn adrs_outside_the_workspace_are_configuration_errors_without_their_text() {
 fn configured_migrations_folder_outside_is_a_configuration_error() {
     let dir = two_services("outside-migrations", &[]);
     let out = outside(&dir);
-    let config = format!(
-        "{}",
-        String::from_utf8_lossy(crate::robustness::CONFIG).replace(
-            "crates = [\"services/billing\"]\n",
-            &format!(
-                "crates = [\"services/billing\"]\nmigrations = [\"{}\"]\n",
-                out.display()
-            ),
-        )
+    let config = String::from_utf8_lossy(crate::robustness::CONFIG).replace(
+        "crates = [\"services/billing\"]\n",
+        &format!(
+            "crates = [\"services/billing\"]\nmigrations = [\"{}\"]\n",
+            out.display()
+        ),
     );
     write(&dir, "archfit.toml", &config);
     let output = run(&dir, &["check"], &[]);
