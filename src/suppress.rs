@@ -26,6 +26,17 @@ pub fn scan(file: &str, text: &str) -> Vec<Suppression> {
     if !text.contains(MARKER) {
         return Vec::new();
     }
+    // In Rust, only ordinary comments count: the same text in a string
+    // literal or a doc comment is data or documentation, not a decision.
+    let rust_comments = file
+        .ends_with(".rs")
+        .then(|| crate::facts::lexer::comments(text));
+    let in_real_comment = |at: usize| match &rust_comments {
+        Some(comments) => comments
+            .iter()
+            .any(|c| !c.doc && c.range.start < at && at < c.range.end),
+        None => true,
+    };
     let mut out = Vec::new();
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
@@ -33,7 +44,8 @@ pub fn scan(file: &str, text: &str) -> Vec<Suppression> {
             let before = line[..at].trim_end();
             let is_comment = ["//", "#", "--", "/*", "*"]
                 .iter()
-                .any(|c| before.ends_with(c));
+                .any(|c| before.ends_with(c))
+                && in_real_comment(offset + at);
             let rest = &line[at + MARKER.len()..];
             if let (true, Some(close)) = (is_comment, rest.find(')')) {
                 let rules = rest[..close]
@@ -182,6 +194,22 @@ mod tests {
     #[test]
     fn marker_outside_a_comment_is_not_a_suppression() {
         assert!(scan("a.rs", "let s = \"archfit: allow(x) y\";\n").is_empty());
+    }
+
+    #[test]
+    fn string_literals_and_doc_comments_never_suppress() {
+        // A test of the scanner, a message that quotes the syntax, docs.
+        let text = concat!(
+            "let example = \"// archfit: allow(cycles) legacy\";\n",
+            "let raw = r#\"-- archfit: allow(cycles) legacy\"#;\n",
+            "/// Write `// archfit: allow(rule) reason` above the finding.\n",
+            "//! # archfit: allow(cycles) crate docs\n",
+            "/** * archfit: allow(cycles) block docs */\n",
+        );
+        assert_eq!(scan("src/suppress_docs.rs", text), []);
+        // The same text as an ordinary comment still counts.
+        let real = scan("src/a.rs", "let x = 1; // archfit: allow(cycles) legacy\n");
+        assert_eq!(real.len(), 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! [`FileFacts::modules`], since one file can hold inline modules) and the
 //! byte span it covers in its file.
 
+pub mod lexer;
 mod nesting;
 mod sqlfiles;
 mod tree;

@@ -94,6 +94,11 @@ pub fn check(text: &str) -> Result<(), TooDeep> {
     Ok(())
 }
 
+use super::lexer::{
+    ident_before, is_word, raw_string_start, skip_block_comment, skip_char_or_lifetime, skip_line,
+    skip_raw_string, skip_string,
+};
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Chain {
     operators: usize,
@@ -116,112 +121,6 @@ fn bump(
         }
     }
     Ok(())
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
-}
-
-fn ident_before(bytes: &[u8], i: usize) -> bool {
-    i > 0 && is_ident_byte(bytes[i - 1])
-}
-
-fn is_word(bytes: &[u8], i: usize, word: &[u8]) -> bool {
-    bytes[i..].starts_with(word) && !bytes.get(i + word.len()).is_some_and(|&b| is_ident_byte(b))
-}
-
-fn skip_line(bytes: &[u8], i: usize) -> usize {
-    bytes[i..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| i + p + 1)
-}
-
-/// Block comments nest in Rust.
-fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    bytes.len()
-}
-
-/// From just after an opening `"` to just after the closing one.
-fn skip_string(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// Number of `#`s when `r` at `i - 1` starts a raw string (`r#"`, `r"`).
-fn raw_string_start(bytes: &[u8], i: usize) -> Option<usize> {
-    let hashes = bytes[i.min(bytes.len())..]
-        .iter()
-        .take_while(|&&b| b == b'#')
-        .count();
-    (bytes.get(i + hashes) == Some(&b'"')).then_some(hashes)
-}
-
-fn skip_raw_string(bytes: &[u8], i: usize) -> usize {
-    let Some(hashes) = raw_string_start(bytes, i) else {
-        return i;
-    };
-    let mut j = i + hashes + 1;
-    while j < bytes.len() {
-        if bytes[j] == b'"'
-            && bytes[j + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&b| b == b'#')
-                .count()
-                == hashes
-        {
-            return j + 1 + hashes;
-        }
-        j += 1;
-    }
-    bytes.len()
-}
-
-/// A char literal (`'a'`, `'\n'`, `'\u{1F600}'`, `'é'`) is skipped whole; a
-/// lifetime or label (`'a`, `'static`) only its quote.
-fn skip_char_or_lifetime(bytes: &[u8], i: usize) -> usize {
-    if bytes.get(i + 1) == Some(&b'\\') {
-        // Escaped char: up to the closing quote.
-        return bytes[i + 2..]
-            .iter()
-            .position(|&b| b == b'\'')
-            .map_or(bytes.len(), |p| i + 2 + p + 1);
-    }
-    // One UTF-8 character, then a quote: a char literal.
-    let width = match bytes.get(i + 1) {
-        Some(&b) if b < 0x80 => 1,
-        Some(&b) if b >= 0xF0 => 4,
-        Some(&b) if b >= 0xE0 => 3,
-        Some(_) => 2,
-        None => return bytes.len(),
-    };
-    if bytes.get(i + 1 + width) == Some(&b'\'') {
-        i + 2 + width
-    } else {
-        i + 1
-    }
 }
 
 #[cfg(test)]
