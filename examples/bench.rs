@@ -11,6 +11,7 @@
 //! hidden `--measure floor|check DIR`), so each peak memory figure (`VmHWM`)
 //! belongs to one measurement. The medians go to stdout as Markdown; progress
 //! and the individual runs go to stderr. Results are in docs/benchmark.md.
+#![allow(clippy::disallowed_methods)] // reads the generated workspace for the floor
 
 #[path = "generate.rs"]
 #[allow(dead_code)] // its `main` and command line are not used here

@@ -20,6 +20,7 @@
 //! The same arguments always give byte-identical files: all randomness comes
 //! from a seeded splitmix64, and each service draws from its own stream, so
 //! services are written in parallel without changing the output.
+#![allow(clippy::disallowed_methods)] // writes the generated workspace
 
 use std::fmt::Write as _;
 use std::fs;

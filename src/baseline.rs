@@ -157,6 +157,7 @@ fn hint(finding: &Finding) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests build their workspaces directly
 mod tests {
     use super::*;
     use crate::{Fingerprint, Outcome, Stats};

@@ -586,16 +586,11 @@ const TEMPLATES: &[Template] = &[
 /// The ADR file name of each template (an existing file with the same slug,
 /// or a new number after the highest in `dir`) and the files to write.
 fn adrs(dir: &Path) -> (Vec<String>, Vec<PlannedFile>) {
-    let mut existing: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter(|e| e.path().is_file())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.to_ascii_lowercase().ends_with(".md"))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut existing: Vec<String> =
+        crate::fs::list_workspace_dir(&crate::fs::Root::new(dir), Path::new(""))
+            .into_iter()
+            .filter(|n| n.to_ascii_lowercase().ends_with(".md"))
+            .collect();
     existing.sort();
     let mut next = existing
         .iter()
@@ -913,6 +908,7 @@ layers = [
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests build their workspaces directly
 mod tests {
     use super::*;
     use crate::config::parse_document;

@@ -1,5 +1,6 @@
 //! The one integration-test binary: runs `cargo-archfit` on the fixture
 //! workspaces and compares what it reports with what each fixture plants.
+#![allow(clippy::disallowed_methods)] // tests build and read their workspaces directly
 
 mod baseline;
 mod cli;

@@ -22,7 +22,8 @@ pub(crate) fn workspace(tag: &str, files: &[(&str, &[u8])]) -> PathBuf {
 pub(crate) const ROOT: &[u8] =
     b"[workspace]\nresolver = \"2\"\nmembers = [\"services/orders\", \"services/billing\"]\n";
 pub(crate) const ORDERS: &[u8] = b"[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nbilling = { path = \"../billing\" }\n";
-pub(crate) const BILLING: &[u8] = b"[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+pub(crate) const BILLING: &[u8] =
+    b"[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
 pub(crate) const CONFIG: &[u8] = b"version = 1\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"billing\"\ncrates = [\"services/billing\"]\n\n[[rule]]\nid = \"no-service-deps\"\ncheck = \"service-dependency\"\n\n[[rule]]\nid = \"no-module-cycles\"\ncheck = \"cycles\"\nlevel = \"module\"\n\n[[rule]]\nid = \"own-tables\"\ncheck = \"cross-service-db\"\n";
 
 /// A two-service workspace where orders depends on billing (one finding),
