@@ -362,17 +362,78 @@ fn table_ref(name: &ObjectName, write: bool) -> Option<TableRef> {
 
 /// Byte ranges of a script's statements, split at its `;` tokens: a `;`
 /// inside a string, a comment, a dollar-quoted body or a `DO $$ … $$` block
-/// does not split. `None` when no dialect tokenizes the script.
+/// does not split, nor one inside a `BEGIN … END` body (`BEGIN ATOMIC`, a
+/// SQLite trigger); `BEGIN;` and `BEGIN TRANSACTION` open no body. `None`
+/// when no dialect tokenizes the script.
 pub fn statement_ranges(script: &str) -> Option<Vec<Range<usize>>> {
     let tokens = tokenize(
         script,
         [&PostgreSqlDialect {}, &GenericDialect {}, &MySqlDialect {}],
     )?;
+    let keyword = |i: usize| match tokens.get(i).map(|t| &t.token) {
+        Some(Token::Word(Word {
+            keyword,
+            quote_style: None,
+            ..
+        })) => Some(*keyword),
+        _ => None,
+    };
     let lines = LineIndex::new(script);
     let mut out = Vec::new();
     let mut start = 0;
-    for token in tokens {
-        if token.token == Token::SemiColon {
+    // Open `BEGIN` bodies and `CASE` expressions, each closed by an `END`.
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate() {
+        match keyword(i) {
+            Some(Keyword::BEGIN) => {
+                let transaction = tokens
+                    .get(i + 1)
+                    .is_none_or(|t| t.token == Token::SemiColon)
+                    || matches!(
+                        keyword(i + 1),
+                        Some(
+                            Keyword::TRANSACTION
+                                | Keyword::WORK
+                                | Keyword::ISOLATION
+                                | Keyword::READ
+                                | Keyword::DEFERRED
+                                | Keyword::IMMEDIATE
+                                | Keyword::EXCLUSIVE
+                                | Keyword::NOT
+                                | Keyword::DEFERRABLE
+                        )
+                    );
+                if !transaction {
+                    depth += 1;
+                }
+            }
+            Some(Keyword::CASE) => depth += 1,
+            // `END IF` and `END LOOP` close what never opened a body here.
+            Some(Keyword::END)
+                if !matches!(
+                    tokens.get(i + 1).map(|t| &t.token),
+                    Some(Token::Word(Word { value, quote_style: None, .. }))
+                        if ["IF", "LOOP", "WHILE", "REPEAT", "FOR"]
+                            .iter()
+                            .any(|w| value.eq_ignore_ascii_case(w))
+                ) =>
+            {
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        // A body holds no DDL: a stray CASE or BEGIN costs one statement,
+        // not the rest of the script.
+        if token.token == Token::SemiColon
+            && depth > 0
+            && matches!(
+                keyword(i + 1),
+                Some(Keyword::CREATE | Keyword::ALTER | Keyword::DROP | Keyword::COMMIT)
+            )
+        {
+            depth = 0;
+        }
+        if token.token == Token::SemiColon && depth == 0 {
             let at = lines.offset(
                 token.span.start.line as usize,
                 token.span.start.column as usize,
@@ -1124,6 +1185,30 @@ mod tests {
         assert!(parts[1].ends_with("LANGUAGE sql;"), "{}", parts[1]);
         assert_eq!(parts[2], "DO $$ BEGIN PERFORM 1; END $$;");
         assert!(parts[3].ends_with("(id int)"));
+    }
+
+    #[test]
+    fn statements_keep_begin_end_bodies_but_not_transactions_whole() {
+        let script = "BEGIN;\n\
+                      CREATE TABLE a (id int);\n\
+                      CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE b SET n = n + 1; \
+                      DELETE FROM c WHERE x = CASE WHEN 1 THEN 2 END; END;\n\
+                      CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n\
+                      BEGIN TRANSACTION;\n\
+                      COMMIT;\n\
+                      SELECT CASE WHEN broken;\n\
+                      CREATE TABLE d (id int);";
+        let parts: Vec<&str> = statement_ranges(script)
+            .expect("tokenizes")
+            .into_iter()
+            .map(|r| script[r].trim())
+            .collect();
+        assert_eq!(parts.len(), 8, "{parts:#?}");
+        assert_eq!(parts[0], "BEGIN;");
+        assert_eq!(parts[7], "CREATE TABLE d (id int);");
+        assert!(parts[2].starts_with("CREATE TRIGGER") && parts[2].ends_with("END; END;"));
+        assert!(parts[3].ends_with("SELECT 2; END;"));
+        assert_eq!(parts[4], "BEGIN TRANSACTION;");
     }
 
     #[test]
