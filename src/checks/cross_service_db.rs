@@ -1,14 +1,16 @@
 #![doc = include_str!("../../docs/checks/cross-service-db.md")]
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 
 use serde::Deserialize;
 
 use super::{Context, Reporter, Violation};
 use crate::facts::{self, Arg, FileFacts, Span};
-use crate::finding::{Diagnostic, Finding, Location, Related};
+use crate::finding::{Diagnostic, Finding, LineIndex, Location, Related};
 use crate::pattern::{any_call, CallName, GlobPattern};
-use crate::sql::{self, TableRef};
+use crate::sql::{self, FoundBy, TableRef};
 use crate::workspace::Role;
 use crate::Severity;
 
@@ -117,7 +119,12 @@ struct Access {
     how: &'static str,
     /// Set when the access names its owner directly (a database URL).
     owner: Option<usize>,
+    /// Read by the token scan of SQL no dialect parses: less certain.
+    scanned: bool,
 }
+
+/// Said with every access the token scan found.
+const SCANNED: &str = "found by a token scan: the SQL parser could not parse this statement";
 
 impl Access {
     /// "table `orders`", or "the database of orders" for a URL variable.
@@ -126,6 +133,46 @@ impl Access {
             Some(_) => format!("the {}", self.table),
             None => format!("table `{}`", self.table),
         }
+    }
+
+    /// " (found by a token scan: …)" when the scan found it, else "".
+    fn scan_note(&self) -> String {
+        if self.scanned {
+            format!(" ({SCANNED})")
+        } else {
+            String::new()
+        }
+    }
+
+    /// How it was found, for a label: "SQL string" or "SQL string, token scan".
+    fn how(&self) -> String {
+        if self.scanned {
+            format!("{}, token scan", self.how)
+        } else {
+            self.how.to_string()
+        }
+    }
+}
+
+/// Line indexes of a crate's files, each built on first use: one file may
+/// hold thousands of table uses, and no position may rescan the file.
+struct FileLines<'f> {
+    files: &'f [FileFacts],
+    indexes: Vec<OnceCell<LineIndex<&'f str>>>,
+}
+
+impl<'f> FileLines<'f> {
+    fn new(files: &'f [FileFacts]) -> FileLines<'f> {
+        FileLines {
+            files,
+            indexes: files.iter().map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn location(&self, file: usize, span: Range<usize>) -> Location {
+        let facts = &self.files[file];
+        let index = self.indexes[file].get_or_init(|| LineIndex::new(&*facts.text));
+        Location::from_index(&facts.path, index, span)
     }
 }
 
@@ -229,11 +276,12 @@ fn foreign_access(
         .collect();
     Violation {
         message: format!(
-            "service {user} {} {}, owned by service {owner_name}",
+            "service {user} {} {}, owned by service {owner_name}{}",
             verb(access.write),
-            access.what()
+            access.what(),
+            access.scan_note()
         ),
-        label: format!("{} {} of service {owner_name} ({})", verb(access.write), access.what(), access.how),
+        label: format!("{} {} of service {owner_name} ({})", verb(access.write), access.what(), access.how()),
         help: format!(
             "get the data from {owner_name} through its API or the events it publishes, or keep a copy \
              {user} owns; if the table really is shared, record that decision and list it in `allow_tables`"
@@ -259,19 +307,26 @@ fn shared_table(table: &str, by_service: &BTreeMap<usize, Access>, names: &[&str
         .map(|(service, access)| Related {
             location: access.location.clone(),
             label: format!(
-                "service {} {} `{table}` here",
+                "service {} {} `{table}` here ({})",
                 names[*service],
-                verb(access.write)
+                verb(access.write),
+                access.how()
             ),
         })
         .collect();
     Violation {
         message: format!(
-            "table `{table}` is owned by no service but used by {} ({})",
+            "table `{table}` is owned by no service but used by {} ({}){}",
             users.len(),
-            users.join(", ")
+            users.join(", "),
+            first.scan_note()
         ),
-        label: format!("service {} {} `{table}` here", names[*first_service], verb(first.write)),
+        label: format!(
+            "service {} {} `{table}` here ({})",
+            names[*first_service],
+            verb(first.write),
+            first.how()
+        ),
         help: format!(
             "shared persistence couples deployments: give `{table}` to one service (create it in that \
              service's migrations) and let the others go through it"
@@ -343,26 +398,31 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
     let mut owners: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
     let mut claim = |name: String, owner: Owner| owners.entry(name).or_default().push(owner);
     for migration in context.migrations {
-        for (statements, base_line) in parse_script(&migration.text, &migration.path, reporter) {
-            for table in sql::defined_tables(&statements) {
-                let location = line_column_location(
-                    &migration.path,
-                    &migration.text,
-                    base_line + table.line - 1,
-                    table.column,
-                    &table.name,
-                );
-                claim(
-                    table.name.clone(),
-                    Owner {
-                        service: migration.service,
-                        schema: table.schema.clone(),
-                        location: Some(location),
-                    },
-                );
-            }
+        let lines = LineIndex::new(&*migration.text);
+        for (table, start) in parse_script(&lines, &migration.path, reporter) {
+            // The parser counts from the start of the statement's text.
+            let (start_line, start_column) = lines.line_column(start);
+            let column = if table.line == 1 {
+                start_column + table.column - 1
+            } else {
+                table.column
+            };
+            let offset = lines.offset(start_line + table.line - 1, column);
+            claim(
+                table.name.clone(),
+                Owner {
+                    service: migration.service,
+                    schema: table.schema.clone(),
+                    location: Some(Location::from_index(
+                        &migration.path,
+                        &lines,
+                        name_span(&migration.text, offset),
+                    )),
+                },
+            );
         }
     }
+    let config_lines = LineIndex::new(&*context.config.file.text);
     for (service, declared) in context.architecture.services.iter().enumerate() {
         for table in &context.config.services[declared.decl].tables {
             let (schema, name) = split_schema(table.get_ref());
@@ -371,9 +431,9 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                 Owner {
                     service,
                     schema,
-                    location: Some(Location::from_span(
+                    location: Some(Location::from_index(
                         &context.config.file.name,
-                        &context.config.file.text,
+                        &config_lines,
                         table.span(),
                     )),
                 },
@@ -381,14 +441,16 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
         }
         let Some(facts) = context.facts else { continue };
         for &member in &declared.crates {
-            for file in &facts.crates[member].files {
+            let files = &facts.crates[member].files;
+            let lines = FileLines::new(files);
+            for (index, file) in files.iter().enumerate() {
                 for table in &file.tables {
                     claim(
                         table.name.to_lowercase(),
                         Owner {
                             service,
                             schema: table.schema.as_ref().map(|s| s.to_lowercase()),
-                            location: Some(facts::location(file, table.span)),
+                            location: Some(lines.location(index, table.span.range())),
                         },
                     );
                 }
@@ -399,7 +461,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                         Owner {
                             service,
                             schema,
-                            location: Some(facts::location(file, attribute.span)),
+                            location: Some(lines.location(index, attribute.span.range())),
                         },
                     );
                 }
@@ -426,43 +488,74 @@ fn split_schema(name: &str) -> (Option<String>, String) {
     }
 }
 
-/// Parses a migration script; when the whole file does not parse, each
-/// `;`-separated statement is tried alone so one bad statement does not hide
-/// the others, and the bad one becomes a diagnostic with its line.
+/// A script of more statements is not retried as a whole when one of them
+/// does not parse: sqlparser holds every statement of a text at once, about
+/// 9 KB per `CREATE TABLE`.
+const WHOLE_SCRIPT_RETRY: usize = 1_000;
+
+/// Tables a migration script defines, each with the byte offset where its
+/// statement's text starts (the parser's positions count from there).
+/// Statements are parsed one at a time (split at `;` tokens, so
+/// dollar-quoted bodies and `DO $$ … $$` blocks stay whole) so that memory
+/// does not grow with the script and one bad statement does not hide the
+/// others; a bad one becomes a diagnostic with its line.
 fn parse_script(
-    text: &str,
+    lines: &LineIndex<&str>,
     path: &str,
     reporter: &Reporter<'_>,
-) -> Vec<(Vec<sqlparser::ast::Statement>, usize)> {
-    if let Ok(statements) = sql::parse(text) {
-        return vec![(statements, 1)];
-    }
+) -> Vec<(TableRef, usize)> {
+    let text = lines.text();
+    let ranges = sql::statement_ranges(text).unwrap_or_else(|| {
+        // Does not even tokenize (an unterminated string): plain `;`.
+        let mut start = 0;
+        text.split_inclusive(';')
+            .map(|chunk| {
+                start += chunk.len();
+                start - chunk.len()..start
+            })
+            .collect()
+    });
     let mut out = Vec::new();
-    let mut line = 1;
-    for chunk in text.split_inclusive(';') {
-        let chunk_line = line;
-        line += chunk.matches('\n').count();
+    let mut failed = Vec::new();
+    for range in &ranges {
+        let chunk = &text[range.clone()];
         if chunk.trim().trim_end_matches(';').trim().is_empty() || only_comments(chunk) {
             continue;
         }
         match sql::parse(chunk) {
-            Ok(statements) => out.push((statements, chunk_line)),
-            Err(error) => {
-                let leading = chunk.len() - chunk.trim_start().len();
-                let first_line = chunk_line + chunk[..leading].matches('\n').count();
-                let at = chunk_line + error.line.unwrap_or(1).max(1) - 1;
-                reporter.diagnostic(Diagnostic {
-                    severity: Severity::Warn,
-                    message: format!(
-                        "{path}:{}: migration statement does not parse ({}); its tables are not counted",
-                        at.max(first_line),
-                        error.message.trim_start_matches("sql parser error: ")
-                    ),
-                    file: Some(path.to_string()),
-                    location: Some(line_column_location(path, text, at.max(first_line), 1, "")),
-                });
-            }
+            Ok(statements) => out.extend(
+                sql::defined_tables(&statements)
+                    .into_iter()
+                    .map(|table| (table, range.start)),
+            ),
+            Err(error) => failed.push((range.clone(), error)),
         }
+    }
+    // A body the split cut in two may still parse as part of the whole.
+    if !failed.is_empty() && ranges.len() <= WHOLE_SCRIPT_RETRY {
+        if let Ok(statements) = sql::parse(text) {
+            return sql::defined_tables(&statements)
+                .into_iter()
+                .map(|table| (table, 0))
+                .collect();
+        }
+    }
+    for (range, error) in failed {
+        let chunk = &text[range.clone()];
+        let leading = chunk.len() - chunk.trim_start().len();
+        let (chunk_line, _) = lines.line_column(range.start);
+        let (first_line, _) = lines.line_column(range.start + leading);
+        let at = (chunk_line + error.line.unwrap_or(1).max(1) - 1).max(first_line);
+        let start = lines.offset(at, 1);
+        reporter.diagnostic(Diagnostic {
+            severity: Severity::Warn,
+            message: format!(
+                "{path}:{at}: migration statement does not parse ({}); its tables are not counted",
+                error.message
+            ),
+            file: Some(path.to_string()),
+            location: Some(Location::from_index(path, lines, start..start)),
+        });
     }
     out
 }
@@ -474,30 +567,17 @@ fn only_comments(chunk: &str) -> bool {
         .all(|l| l.is_empty() || l.starts_with("--") || l == ";")
 }
 
-/// Location of `name` at 1-based `line`/`column` (characters) of `text`.
-fn line_column_location(
-    file: &str,
-    text: &str,
-    line: usize,
-    column: usize,
-    name: &str,
-) -> Location {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let line_text = text[line_start.min(text.len())..]
-        .lines()
-        .next()
-        .unwrap_or_default();
-    let offset = line_start
-        + line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(0, |(i, _)| i);
-    let end = (offset + name.len()).min(text.len());
-    Location::from_span(file, text, offset.min(text.len())..end)
+/// The span of the table name that starts at `start`: identifier
+/// characters and quotes (empty when none start there).
+fn name_span(text: &str, start: usize) -> Range<usize> {
+    let Some(rest) = text.get(start..) else {
+        return start..start;
+    };
+    let len = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '"' || *c == '`'))
+        .map_or(rest.len(), |(i, _)| i);
+    start..start + len
 }
 
 /// A piece of SQL in a file and where its text sits.
@@ -524,6 +604,7 @@ fn accesses(
     reporter: &Reporter<'_>,
 ) -> Vec<Access> {
     let files = &facts.crates[member].files;
+    let lines = FileLines::new(files);
     let db_methods = params.db_methods();
     let mut candidates: Vec<Candidate> = Vec::new();
     let constants: HashMap<&str, (usize, &facts::BindingFact)> = files
@@ -635,18 +716,27 @@ fn accesses(
                 temporary.extend(sql::temporary_tables(&statements));
                 parsed.push((candidate, sql::tables(&statements)));
             }
+            // Text that reaches a database call is SQL even when no dialect
+            // parses it (PostgreSQL accepts more): read its tokens instead.
+            // A `const` counts as SQL only when it parses, so it gets no scan.
             Err(error) if !candidate.owned_only => {
+                let scanned = sql::scan_tables(&candidate.text);
                 let file = &files[candidate.file];
+                let outcome = if scanned.is_empty() {
+                    "so its tables are not checked"
+                } else {
+                    "so its tables were found by a token scan"
+                };
                 reporter.diagnostic(Diagnostic {
                     severity: Severity::Info,
                     message: format!(
-                        "{}: SQL could not be parsed, so its tables are not checked ({})",
-                        file.path,
-                        error.message.trim_start_matches("sql parser error: ")
+                        "{}: SQL could not be parsed ({}), {outcome}",
+                        file.path, error.message
                     ),
                     file: Some(file.path.clone()),
-                    location: Some(facts::location(file, candidate.span)),
+                    location: Some(lines.location(candidate.file, candidate.span.range())),
                 });
+                parsed.push((candidate, scanned));
             }
             Err(_) => {}
         }
@@ -654,7 +744,11 @@ fn accesses(
     let owned = owners;
     let mut out = Vec::new();
     for (candidate, tables) in parsed {
-        let file = &files[candidate.file];
+        if tables.is_empty() {
+            continue;
+        }
+        let value_lines = LineIndex::new(&*candidate.text);
+        let prefix = literal_prefix(&files[candidate.file], candidate);
         for table in tables {
             if temporary.contains(&table.name)
                 || (candidate.owned_only && !owned.contains_key(&table.name))
@@ -662,12 +756,13 @@ fn accesses(
                 continue;
             }
             out.push(Access {
-                location: narrow(file, candidate, &table),
+                location: narrow(&lines, candidate, prefix, &value_lines, &table),
                 table: table.name,
                 schema: table.schema,
                 write: Some(table.write),
                 how: candidate.how,
                 owner: None,
+                scanned: table.found_by == FoundBy::TokenScan,
             });
         }
     }
@@ -680,37 +775,35 @@ fn accesses(
     out
 }
 
-/// The table name inside the literal when the literal's source text is its
-/// value (no escapes), else the whole literal.
-fn narrow(file: &FileFacts, candidate: &Candidate, table: &TableRef) -> Location {
-    if candidate.inline {
-        let source = candidate.span.text(&file.text);
-        let value: &str = &candidate.text;
-        if let Some(prefix) = source.find(value).filter(|_| !value.is_empty()) {
-            let line_start: usize = value
-                .split_inclusive('\n')
-                .take(table.line.saturating_sub(1))
-                .map(str::len)
-                .sum();
-            let line_text = value[line_start.min(value.len())..]
-                .lines()
-                .next()
-                .unwrap_or_default();
-            let column = line_text
-                .char_indices()
-                .nth(table.column.saturating_sub(1))
-                .map_or(0, |(i, _)| i);
-            let start = candidate.span.start as usize + prefix + line_start + column;
-            let name_len = file.text[start..]
-                .char_indices()
-                .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '"' || *c == '`'))
-                .map_or(0, |(i, _)| i);
-            if name_len > 0 {
-                return Location::from_span(&file.path, &file.text, start..start + name_len);
-            }
+/// Where the value starts inside the literal's source text, when that text
+/// holds the value as written (no escapes), so positions can be narrowed.
+fn literal_prefix(file: &FileFacts, candidate: &Candidate) -> Option<usize> {
+    let value: &str = &candidate.text;
+    if !candidate.inline || value.is_empty() {
+        return None;
+    }
+    candidate.span.text(&file.text).find(value)
+}
+
+/// The table name inside the literal when its value sits in the source as
+/// written, else the whole literal.
+fn narrow(
+    lines: &FileLines<'_>,
+    candidate: &Candidate,
+    prefix: Option<usize>,
+    value_lines: &LineIndex<&str>,
+    table: &TableRef,
+) -> Location {
+    if let Some(prefix) = prefix {
+        let file = &lines.files[candidate.file];
+        let start =
+            candidate.span.start as usize + prefix + value_lines.offset(table.line, table.column);
+        let name = name_span(&file.text, start);
+        if !name.is_empty() {
+            return lines.location(candidate.file, name);
         }
     }
-    facts::location(file, candidate.span)
+    lines.location(candidate.file, candidate.span.range())
 }
 
 /// Literals naming another service's database URL variable.
@@ -722,8 +815,9 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
             variables.insert(format!("{stem}_{suffix}"), other);
         }
     }
+    let lines = FileLines::new(files);
     let mut out = Vec::new();
-    for file in files {
+    for (index, file) in files.iter().enumerate() {
         for string in &file.strings {
             let Some(&owner) = variables.get(string.value.trim()) else {
                 continue;
@@ -735,9 +829,10 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
                 table: format!("database URL `{}`", string.value.trim()),
                 schema: None,
                 write: None,
-                location: facts::location(file, string.span),
+                location: lines.location(index, string.span.range()),
                 how: "database URL",
                 owner: Some(owner),
+                scanned: false,
             });
         }
     }
@@ -803,7 +898,9 @@ fn orm_accesses(
     }
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for file in &facts.crates[member].files {
+    let files = &facts.crates[member].files;
+    let lines = FileLines::new(files);
+    for (index, file) in files.iter().enumerate() {
         let uses = file.uses.iter().map(|u| (&u.segments, u.span));
         let paths = file.paths.iter().map(|p| (&p.segments, p.span));
         for (segments, span) in uses.chain(paths) {
@@ -822,7 +919,7 @@ fn orm_accesses(
             };
             // One access per line and table: `orders::table` and
             // `orders::dsl::id` in one expression are one use.
-            let location = facts::location(file, span);
+            let location = lines.location(index, span.range());
             if !seen.insert((file.path.clone(), location.line, table.clone())) {
                 continue;
             }
@@ -833,6 +930,7 @@ fn orm_accesses(
                 location,
                 how,
                 owner: None,
+                scanned: false,
             });
         }
     }

@@ -9,6 +9,7 @@
 
 mod packs;
 
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ use toml::Spanned;
 
 use crate::checks::{self, Params};
 use crate::error::{ConfigError, SourceFile};
+use crate::finding::LineIndex;
 use crate::{Error, Severity};
 
 /// File name looked for at the workspace root.
@@ -278,10 +280,10 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config,
         }
     }
     check_duplicate_ids(file, &rules, &mut errors);
-    for rule in rules {
-        all_rules.retain(|r| r.id != rule.id);
-        all_rules.push(rule);
-    }
+    // A set, not a search per rule: a config with 100k rules must stay linear.
+    let user_ids: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+    all_rules.retain(|r| !user_ids.contains(r.id.as_str()));
+    all_rules.extend(rules);
 
     if !errors.is_empty() {
         return Err(errors);
@@ -300,19 +302,24 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config,
 }
 
 fn check_duplicate_ids(file: &SourceFile, rules: &[Rule], errors: &mut Vec<ConfigError>) {
-    for (index, rule) in rules.iter().enumerate() {
-        if let Some(first) = rules[..index].iter().find(|r| r.id == rule.id) {
-            let (line, _) = crate::finding::line_column(&file.text, first.id_span.start);
-            errors.push(
-                ConfigError::at(
-                    file,
-                    rule.id_span.clone(),
-                    format!("duplicate rule id `{}`", rule.id),
-                )
-                .label(format!("already defined on line {line}"))
-                .help("give each [[rule]] its own id"),
-            );
-        }
+    let mut first_by_id: HashMap<&str, &Rule> = HashMap::with_capacity(rules.len());
+    let mut lines = None;
+    for rule in rules {
+        let Some(first) = first_by_id.get(rule.id.as_str()) else {
+            first_by_id.insert(&rule.id, rule);
+            continue;
+        };
+        let lines = lines.get_or_insert_with(|| LineIndex::new(&*file.text));
+        let (line, _) = lines.line_column(first.id_span.start);
+        errors.push(
+            ConfigError::at(
+                file,
+                rule.id_span.clone(),
+                format!("duplicate rule id `{}`", rule.id),
+            )
+            .label(format!("already defined on line {line}"))
+            .help("give each [[rule]] its own id"),
+        );
     }
 }
 
@@ -506,6 +513,25 @@ mod tests {
         assert_eq!(
             errors[0].label.as_deref(),
             Some("already defined on line 2")
+        );
+    }
+
+    #[test]
+    fn every_repeat_of_a_rule_id_points_back_at_its_first_definition() {
+        let rule = |id: &str| format!("[[rule]]\nid = \"{id}\"\ncheck = \"shared-coupling\"\n");
+        let text = [rule("a"), rule("b"), rule("a"), rule("b"), rule("a")].concat();
+        let errors = parse(&text).unwrap_err();
+        let labels: Vec<(&str, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.message.as_str(), e.label.as_deref()))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("duplicate rule id `a`", Some("already defined on line 2")),
+                ("duplicate rule id `b`", Some("already defined on line 5")),
+                ("duplicate rule id `a`", Some("already defined on line 2")),
+            ]
         );
     }
 

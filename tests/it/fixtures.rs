@@ -135,6 +135,8 @@ fixture_tests! {
     cross_service_db_pass_own_tables => "cross-service-db/pass-own-tables",
     cross_service_db_pass_schema_qualified_own => "cross-service-db/pass-schema-qualified-own",
     cross_service_db_pass_test_temp_table => "cross-service-db/pass-test-temp-table",
+    cross_service_db_fail_unparsed_sql => "cross-service-db/fail-unparsed-sql",
+    cross_service_db_pass_unparsed_sql_own_table => "cross-service-db/pass-unparsed-sql-own-table",
     saga_compensation_fail_builder_missing_compensation => "saga-compensation/fail-builder-missing-compensation",
     saga_compensation_fail_builder_missing_retriable => "saga-compensation/fail-builder-missing-retriable",
     saga_compensation_fail_builder_non_compensable_before_pivot => "saga-compensation/fail-builder-non-compensable-before-pivot",
