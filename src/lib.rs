@@ -376,6 +376,10 @@ pub(crate) fn resolve_adrs(
     let mut errors = Vec::new();
     let mut out = Vec::new();
     let root = fs::Root::new(&workspace.root);
+    // Many rules share one ADR: read each file once, list the folder once.
+    let mut read: std::collections::HashMap<String, Result<AdrRef, String>> =
+        std::collections::HashMap::new();
+    let mut listing: Option<Vec<String>> = None;
     for rule in rules {
         let Some(adr) = &rule.adr else {
             out.push(None);
@@ -393,38 +397,22 @@ pub(crate) fn resolve_adrs(
             continue;
         }
         let link = format!("{}/{}", config.adr_dir.trim_end_matches('/'), value);
-        let bytes = match fs::read_workspace_bytes(&root, Path::new(&link), adr::MAX_BYTES) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                errors.push(missing_adr(&root, config, rule, &link, &e));
-                out.push(None);
-                continue;
-            }
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let info = if bytes.contains(&0) {
-            None
-        } else {
-            adr::parse(&text)
-        };
-        let title = match &info {
-            Some(info) => info.title.clone(),
-            None => {
-                diagnostics.push(Diagnostic {
-                    severity: Severity::Warn,
-                    message: format!("ADR {link} has no Markdown heading to take a title from"),
-                    file: Some(link.clone()),
-                    location: None,
+        let resolved = read
+            .entry(link.clone())
+            .or_insert_with(|| read_adr(&root, &link, name, diagnostics));
+        match resolved {
+            Ok(adr) => out.push(Some(adr.clone())),
+            Err(what) => {
+                let existing = listing.get_or_insert_with(|| {
+                    fs::list_workspace_dir(&root, Path::new(&config.adr_dir))
+                        .into_iter()
+                        .filter(|n| n.ends_with(".md"))
+                        .collect()
                 });
-                name.trim_end_matches(".md").to_string()
+                errors.push(missing_adr(config, rule, &link, what, existing));
+                out.push(None);
             }
-        };
-        out.push(Some(AdrRef {
-            id: adr::id_from_file_name(name),
-            title,
-            status: info.and_then(|i| i.status),
-            link,
-        }));
+        }
     }
     if errors.is_empty() {
         Ok(out)
@@ -433,22 +421,58 @@ pub(crate) fn resolve_adrs(
     }
 }
 
-fn missing_adr(
+/// Title and status of the ADR at `link`, or what is wrong with the file.
+fn read_adr(
     root: &fs::Root,
+    link: &str,
+    name: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<AdrRef, String> {
+    let bytes = fs::read_workspace_bytes(root, Path::new(link), adr::MAX_BYTES).map_err(|e| {
+        if e.is_not_found() {
+            "does not exist".to_string()
+        } else {
+            format!("cannot be read: {e}")
+        }
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let info = if bytes.contains(&0) {
+        None
+    } else {
+        adr::parse(&text)
+    };
+    let title = match &info {
+        Some(info) => info.title.clone(),
+        None => {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Warn,
+                message: format!("ADR {link} has no Markdown heading to take a title from"),
+                file: Some(link.to_string()),
+                location: None,
+            });
+            name.trim_end_matches(".md").to_string()
+        }
+    };
+    Ok(AdrRef {
+        id: adr::id_from_file_name(name),
+        title,
+        status: info.and_then(|i| i.status),
+        link: link.to_string(),
+    })
+}
+
+fn missing_adr(
     config: &Config,
     rule: &Rule,
     link: &str,
-    e: &fs::FsError,
+    what: &str,
+    existing: &[String],
 ) -> ConfigError {
     let span = rule
         .adr
         .as_ref()
         .map(|a| a.span())
         .unwrap_or(rule.id_span.clone());
-    let existing: Vec<String> = fs::list_workspace_dir(root, Path::new(&config.adr_dir))
-        .into_iter()
-        .filter(|n| n.ends_with(".md"))
-        .collect();
     let help = if existing.is_empty() {
         format!(
             "no ADR files in {}; set `adr_dir` or write the ADR",
@@ -456,11 +480,6 @@ fn missing_adr(
         )
     } else {
         format!("ADRs in {}: {}", config.adr_dir, existing.join(", "))
-    };
-    let what = if e.is_not_found() {
-        "does not exist".to_string()
-    } else {
-        format!("cannot be read: {e}")
     };
     ConfigError::at(&rule.file, span, format!("ADR file {link} {what}"))
         .label("this ADR")

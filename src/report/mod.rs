@@ -191,9 +191,11 @@ impl RuleRow<'_> {
 /// order does not depend on the configuration file's layout.
 fn rule_rows(outcome: &Outcome) -> Vec<RuleRow<'_>> {
     let mut rows: Vec<RuleRow<'_>> = Vec::new();
-    let known = |rows: &[RuleRow<'_>], id: &str| rows.iter().position(|r| r.id == id);
+    // Index by id: a configuration can hold tens of thousands of rules.
+    let mut known: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for rule in &outcome.rules {
-        if known(&rows, &rule.id).is_none() {
+        if !known.contains_key(rule.id.as_str()) {
+            known.insert(&rule.id, rows.len());
             rows.push(RuleRow {
                 id: &rule.id,
                 check: &rule.check,
@@ -206,9 +208,10 @@ fn rule_rows(outcome: &Outcome) -> Vec<RuleRow<'_>> {
         }
     }
     for finding in sorted_findings(outcome) {
-        let index = match known(&rows, &finding.rule) {
-            Some(index) => index,
+        let index = match known.get(finding.rule.as_str()) {
+            Some(&index) => index,
             None => {
+                known.insert(&finding.rule, rows.len());
                 rows.push(RuleRow {
                     id: &finding.rule,
                     check: &finding.check,
