@@ -8,8 +8,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
 use super::{
-    Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact, ImplFact, Link,
-    MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact, TableMacroFact, UseFact,
+    Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact, Hidden,
+    ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact,
+    TableMacroFact, UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -88,6 +89,7 @@ pub(super) fn extract(
             offset,
             scope: FnScope::default(),
             impl_context: None,
+            defining: None,
         };
         visitor.out.modules.push(ModuleFact { path: module, cfg });
         visitor.visit_file(&file);
@@ -115,6 +117,8 @@ struct Visitor {
     scope: FnScope,
     /// (self type, trait) of the impl block being walked.
     impl_context: Option<(String, Option<String>)>,
+    /// Name of the `macro_rules!` item whose macro is about to be walked.
+    defining: Option<String>,
 }
 
 /// What the visitor tracks inside one function body.
@@ -473,6 +477,41 @@ impl Visitor {
 
 const STUB_MACROS: &[&str] = &["todo", "unimplemented", "panic", "unreachable"];
 
+/// `include!`, `std::include!` or `core::include!`: Rust code from another file.
+fn is_include(path: &[String]) -> bool {
+    match path {
+        [name] => name == "include",
+        [krate, name] => name == "include" && (krate == "std" || krate == "core"),
+        _ => false,
+    }
+}
+
+/// Names of the `mod name;` declarations in a token stream, at any depth
+/// (`$name` in a `macro_rules!` body gives `$name`).
+fn declared_modules(tokens: TokenStream, out: &mut Vec<String>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(group) => declared_modules(group.stream(), out),
+            TokenTree::Ident(ident) if ident == "mod" => {
+                let (name, semicolon) = match (tokens.get(i + 1), tokens.get(i + 2)) {
+                    (Some(TokenTree::Ident(name)), next) => (name.to_string(), next),
+                    (Some(TokenTree::Punct(dollar)), Some(TokenTree::Ident(name)))
+                        if dollar.as_char() == '$' =>
+                    {
+                        (format!("${name}"), tokens.get(i + 3))
+                    }
+                    _ => continue,
+                };
+                if matches!(semicolon, Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+                    out.push(name.trim_start_matches("r#").to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What a block does: nothing (a stub), only call another function, or more.
 fn classify_block(block: &syn::Block) -> Body {
     match block.stmts.as_slice() {
@@ -787,11 +826,18 @@ impl<'ast> Visit<'ast> for Visitor {
             (Some(first), Some(_)) => self.join(first.ident.span(), mac.delimiter.span().close()),
             _ => self.span(mac.delimiter.span().join()),
         };
+        let defined = self.defining.take();
+        let mut hides = Vec::new();
+        if is_include(&path) {
+            hides.push(Hidden::Include);
+        }
         self.out.macros.push(MacroFact {
             module: self.module,
             path,
             span,
+            hides,
         });
+        let index = self.out.macros.len() - 1;
         self.visit_path(&mac.path);
         self.macros.push(name.clone());
         // Most function-like macros take expressions (`format!`, `vec!`,
@@ -808,9 +854,28 @@ impl<'ast> Visit<'ast> for Visitor {
                     self.diesel_tables(mac.tokens.clone());
                 }
                 self.record_strings_in_tokens(mac.tokens.clone());
+                let in_macro = defined.unwrap_or(name);
+                let mut declared = Vec::new();
+                declared_modules(mac.tokens.clone(), &mut declared);
+                self.out.macros[index]
+                    .hides
+                    .extend(declared.into_iter().map(|name| Hidden::Module {
+                        name,
+                        in_macro: in_macro.clone(),
+                    }));
             }
         }
         self.macros.pop();
+    }
+
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        for attr in &item.attrs {
+            self.visit_attribute(attr);
+        }
+        // `macro_rules! name { … }`: messages name the macro being defined.
+        self.defining = item.ident.as_ref().map(ToString::to_string);
+        self.visit_macro(&item.mac);
+        self.defining = None;
     }
 
     fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
@@ -987,6 +1052,84 @@ mod tests {
             .strings
             .iter()
             .any(|s| s.value == "v" && s.in_macro.as_deref() == Some("json")));
+    }
+}
+
+#[cfg(test)]
+mod hidden_code_tests {
+    use super::*;
+
+    fn hidden(text: &str) -> Vec<(Vec<String>, Vec<Hidden>)> {
+        extract(text, Vec::new(), None)
+            .expect("parses")
+            .macros
+            .into_iter()
+            .filter(|m| !m.hides.is_empty())
+            .map(|m| (m.path, m.hides))
+            .collect()
+    }
+
+    fn module(name: &str, in_macro: &str) -> Hidden {
+        Hidden::Module {
+            name: name.into(),
+            in_macro: in_macro.into(),
+        }
+    }
+
+    #[test]
+    fn include_in_items_and_expressions_is_hidden_code() {
+        let found = hidden("include!(\"generated.rs\");\nfn rows() -> &'static [Row] { std::include!(concat!(env!(\"OUT_DIR\"), \"/rows.rs\")) }");
+        assert_eq!(
+            found,
+            [
+                (vec!["include".to_string()], vec![Hidden::Include]),
+                (vec!["std".into(), "include".into()], vec![Hidden::Include]),
+            ]
+        );
+    }
+
+    #[test]
+    fn include_str_and_a_local_include_method_are_not_code() {
+        let found = hidden("const SCHEMA: &str = include_str!(\"schema.sql\");\nfn f(t: Tpl) { t.include(\"header\"); my::include!(x); }");
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn modules_declared_in_macro_rules_bodies_are_named_with_the_macro() {
+        let found = hidden("macro_rules! handlers {\n    ($($name:ident),*) => { $(pub mod $name;)* };\n    () => { mod health; };\n}\n");
+        assert_eq!(
+            found,
+            [(
+                vec!["macro_rules".to_string()],
+                vec![module("$name", "handlers"), module("health", "handlers")]
+            )]
+        );
+    }
+
+    #[test]
+    fn modules_declared_in_a_macro_invocation_are_hidden_code() {
+        let found = hidden("cfg_if::cfg_if! {\n    if #[cfg(unix)] { mod unix; pub use unix::*; } else { mod windows; }\n}\nmod real;\nmod inline { fn f() {} }");
+        assert_eq!(
+            found,
+            [(
+                vec!["cfg_if".to_string(), "cfg_if".into()],
+                vec![module("unix", "cfg_if"), module("windows", "cfg_if")]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_macro_in_an_attribute_does_not_take_the_name_of_the_macro_defined() {
+        let found = hidden(
+            "#[doc = include_str!(\"README.md\")]\nmacro_rules! routes { () => { mod admin; } }",
+        );
+        assert_eq!(
+            found,
+            [(
+                vec!["macro_rules".to_string()],
+                vec![module("admin", "routes")]
+            )]
+        );
     }
 }
 

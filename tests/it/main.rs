@@ -10,6 +10,7 @@ mod fixtures;
 mod formats;
 mod init;
 mod robustness;
+mod silent_passes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
