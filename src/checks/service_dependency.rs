@@ -62,12 +62,20 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     let mut findings = Vec::new();
     for service in &architecture.services {
         for &from in &service.crates {
-            for edge in crates.dependencies(from, &params.kinds) {
+            // A transitive walk also goes through excluded crates: `exclude`
+            // stops a crate from being checked, not from linking what it
+            // depends on into its dependents.
+            let first = if params.transitive {
+                crates.reaching(from, &params.kinds)
+            } else {
+                crates.dependencies(from, &params.kinds).collect()
+            };
+            for edge in first {
                 let chains = if params.transitive {
                     crates.walk([edge], &params.kinds, |m| {
                         matches!(
                             architecture.roles[m],
-                            Role::Shared | Role::Platform | Role::Unclassified
+                            Role::Shared | Role::Platform | Role::Unclassified | Role::Excluded
                         )
                     })
                 } else {
@@ -127,7 +135,14 @@ fn violation(
     } else {
         let through: Vec<String> = chain[..chain.len() - 1]
             .iter()
-            .map(|e| format!("`{}`", workspace.members[e.to].name))
+            .map(|e| {
+                let name = &workspace.members[e.to].name;
+                if context.crates.is_excluded(e.to) {
+                    format!("`{name}` (excluded)")
+                } else {
+                    format!("`{name}`")
+                }
+            })
             .collect();
         format!(
             "`{}` (service {from_service}) reaches `{target}`, a crate of service {to_service}, through {}",

@@ -94,6 +94,8 @@ fixture_tests! {
     service_dependency_pass_allowed => "service-dependency/pass-allowed",
     service_dependency_pass_dev_only => "service-dependency/pass-dev-only",
     service_dependency_pass_transitive_disabled => "service-dependency/pass-transitive-disabled",
+    service_dependency_fail_transitive_through_excluded => "service-dependency/fail-transitive-through-excluded",
+    service_dependency_pass_transitive_excluded_dev_tool => "service-dependency/pass-transitive-excluded-dev-tool",
     shared_coupling_fail_domain_shared => "shared-coupling/fail-domain-shared",
     shared_coupling_fail_external => "shared-coupling/fail-external",
     shared_coupling_fail_through_shared => "shared-coupling/fail-through-shared",

@@ -2,7 +2,7 @@
 //! whose patterns match nothing, dependencies through excluded crates,
 //! sagas under another name. Each gives a finding or a warn diagnostic.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -79,5 +79,72 @@ fn module_declared_inside_macro_rules_is_a_warning_naming_module_and_macro() {
         Some("module `admin` declared inside macro `admin_routes!` in services/payments/src/main.rs is not followed")
     );
     assert_eq!(found[0]["severity"], "warn");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A workspace written from `(path, text)` pairs into a fresh temp dir.
+fn workspace(tag: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("archfit-silent-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+fn package(name: &str, dependencies: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{dependencies}")
+}
+
+#[test]
+fn shared_crate_reached_through_an_excluded_crate_still_counts_as_used() {
+    // billing ships tools/invoice-render (excluded from the checks), which
+    // compiles libs/pricing-rules; orders uses pricing-rules directly. Two
+    // services use the shared domain crate.
+    let billing = package(
+        "billing",
+        "invoice-render = { path = \"../../tools/invoice-render\" }\n",
+    );
+    let orders = package(
+        "orders",
+        "pricing-rules = { path = \"../../libs/pricing-rules\" }\n",
+    );
+    let render = package(
+        "invoice-render",
+        "pricing-rules = { path = \"../../libs/pricing-rules\" }\n",
+    );
+    let rules = package("pricing-rules", "");
+    let dir = workspace(
+        "shared-through-excluded",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nresolver = \"2\"\nmembers = [\"services/billing\", \"services/orders\", \"tools/invoice-render\", \"libs/pricing-rules\"]\n",
+            ),
+            (
+                "archfit.toml",
+                "version = 1\nexclude = [\"tools/*\"]\n\n[[service]]\nname = \"billing\"\ncrates = [\"services/billing\"]\n\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n\n[shared]\ncrates = [\"libs/*\"]\n\n[[rule]]\nid = \"services-share-no-domain-code\"\ncheck = \"shared-coupling\"\nseverity = \"error\"\n",
+            ),
+            ("services/billing/Cargo.toml", &billing),
+            ("services/billing/src/main.rs", "fn main() { println!(\"{}\", invoice_render::render(1999)); }\n"),
+            ("services/orders/Cargo.toml", &orders),
+            ("services/orders/src/main.rs", "fn main() { println!(\"{}\", pricing_rules::with_vat(1999)); }\n"),
+            ("tools/invoice-render/Cargo.toml", &render),
+            ("tools/invoice-render/src/lib.rs", "pub fn render(cents: i64) -> String { format!(\"total {}\", pricing_rules::with_vat(cents)) }\n"),
+            ("libs/pricing-rules/Cargo.toml", &rules),
+            ("libs/pricing-rules/src/lib.rs", "pub fn with_vat(cents: i64) -> i64 { cents + cents / 5 }\n"),
+        ],
+    );
+    let (json, code) = check_json(&dir);
+    let findings = json["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{json:#}");
+    let message = findings[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("shared crate `pricing-rules` is used by 2 services (billing, orders)"),
+        "{message}"
+    );
+    assert_eq!(code, 1);
     std::fs::remove_dir_all(&dir).ok();
 }
