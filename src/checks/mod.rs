@@ -73,7 +73,10 @@ impl Params {
     /// Whether the rule reads source files (so facts must be extracted).
     pub fn needs_sources(&self) -> bool {
         match self {
-            Params::ServiceDependency(_) | Params::SharedCoupling(_) => false,
+            // service-dependency also reads module trees: a `#[path]` can
+            // compile another service's file without any manifest entry.
+            Params::ServiceDependency(_) => true,
+            Params::SharedCoupling(_) => false,
             Params::Cycles(p) => p.needs_sources(),
             Params::Layers(_) | Params::CrossServiceDb(_) | Params::SagaCompensation(_) => true,
         }

@@ -19,7 +19,7 @@ pub use tree::Limits;
 pub use visit::parse_count;
 
 use crate::workspace::{Architecture, Workspace};
-use crate::{Diagnostic, Severity};
+use crate::{Diagnostic, Location, Severity};
 
 /// Reads and parses every source file of every non-excluded member, then
 /// says what the facts cannot show (code behind macros).
@@ -127,6 +127,24 @@ pub struct Facts {
     pub bytes: usize,
     /// Files named by `query_file!` macros, by workspace-relative path.
     pub sql_files: std::collections::BTreeMap<String, Arc<str>>,
+    /// Files that the module trees of more than one member reach (a
+    /// `#[path]` or a target `path` pointing into another crate), sorted by
+    /// path. Such a file is parsed once and its facts belong to the first
+    /// claimant only.
+    pub shared_files: Vec<SharedFile>,
+}
+
+/// A source file compiled by more than one member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedFile {
+    /// Workspace-relative, `/`-separated.
+    pub path: String,
+    /// Members whose module tree reaches the file, sorted, each once.
+    pub claimed_by: Vec<usize>,
+    /// Parallel to `claimed_by`: where that member reaches the file — the
+    /// `mod` declaration (with its `#[path]`) that names it, or for a crate
+    /// root the member's `Cargo.toml`.
+    pub declared_at: Vec<Location>,
 }
 
 impl Facts {
@@ -189,6 +207,7 @@ pub struct ModDecl {
     /// `#[path = "…"]`.
     pub path_attr: Option<String>,
     pub cfg: Option<String>,
+    /// From the `#[path]` attribute (when there is one) to the name.
     pub span: Span,
 }
 

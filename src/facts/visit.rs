@@ -592,6 +592,14 @@ pub(super) fn cfg_of(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
+/// Span of the `#` of the `#[path = "…"]` attribute, if any.
+fn path_attr_token(attrs: &[syn::Attribute]) -> Option<proc_macro2::Span> {
+    attrs
+        .iter()
+        .find(|attr| matches!(&attr.meta, Meta::NameValue(nv) if nv.path.is_ident("path")))
+        .map(|attr| attr.pound_token.span)
+}
+
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| match &attr.meta {
         Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
@@ -608,7 +616,10 @@ impl<'ast> Visit<'ast> for Visitor {
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let name = item.ident.to_string();
         let cfg = cfg_of(&item.attrs).or_else(|| self.out.modules[self.module].cfg.clone());
-        let span = self.join(item.mod_token.span, item.ident.span());
+        // A finding about where the module's file comes from points at its
+        // `#[path = "…"]`, so the span starts there when there is one.
+        let start = path_attr_token(&item.attrs).unwrap_or(item.mod_token.span);
+        let span = self.join(start, item.ident.span());
         let inline = item.content.as_ref().map(|_| {
             let mut path = self.out.modules[self.module].path.clone();
             path.push(name.clone());
@@ -991,6 +1002,24 @@ mod tests {
         assert_eq!(f.mods.len(), 3);
         assert_eq!(f.mods[2].name, "b");
         assert_eq!(f.mods[2].inline, None);
+    }
+
+    #[test]
+    fn a_mod_declaration_span_starts_at_its_path_attribute() {
+        let text = "/// Payments' repository, compiled here too.\n#[path = \"../../payments/src/repo.rs\"]\nmod payments_repo;\nmod plain;";
+        let f = facts(text);
+        let spans: Vec<&str> = f.mods.iter().map(|m| m.span.text(text)).collect();
+        assert_eq!(
+            spans,
+            [
+                "#[path = \"../../payments/src/repo.rs\"]\nmod payments_repo",
+                "mod plain"
+            ]
+        );
+        assert_eq!(
+            f.mods[0].path_attr.as_deref(),
+            Some("../../payments/src/repo.rs")
+        );
     }
 
     #[test]
