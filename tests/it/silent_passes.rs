@@ -3,10 +3,11 @@
 //! sagas under another name. Each gives a finding or a warn diagnostic.
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::{archfit_in, scratch_copy, stderr, stdout};
+use crate::{archfit, archfit_in, scratch_copy, stderr, stdout};
 
 fn check_json(dir: &Path) -> (Value, i32) {
     let output = archfit_in(dir, &["check", "--format", "json"]);
@@ -33,6 +34,12 @@ fn append(path: &Path, text: &str) {
     let mut current = std::fs::read_to_string(path).expect("readable");
     current.push_str(text);
     std::fs::write(path, current).expect("writable");
+}
+
+fn replace(path: &Path, from: &str, to: &str) {
+    let current = std::fs::read_to_string(path).expect("readable");
+    assert!(current.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, current.replace(from, to)).expect("writable");
 }
 
 #[test]
@@ -79,6 +86,65 @@ fn module_declared_inside_macro_rules_is_a_warning_naming_module_and_macro() {
         Some("module `admin` declared inside macro `admin_routes!` in services/payments/src/main.rs is not followed")
     );
     assert_eq!(found[0]["severity"], "warn");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn layer_whose_modules_match_nothing_is_a_warning_at_the_pattern() {
+    let dir = scratch_copy("layers/pass-unlayered-module", "layer-typo");
+    replace(
+        &dir.join("archfit.toml"),
+        "modules = [\"domain\"]",
+        "modules = [\"domian\"]",
+    );
+    let (json, _) = check_json(&dir);
+    let found = diagnostics(&json, "matches no module");
+    assert_eq!(found.len(), 1, "{json:#}");
+    let message = found[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("rule `hexagonal-layers`: layer `domain` (domian) matches no module"),
+        "{message}"
+    );
+    assert!(
+        message.contains("domain"),
+        "known modules are listed: {message}"
+    );
+    assert_eq!(found[0]["severity"], "warn");
+    assert_eq!(found[0]["file"], "archfit.toml");
+    assert_eq!(found[0]["line"], 24);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn layers_rule_whose_modules_all_match_gives_no_warning() {
+    let output = archfit(
+        "layers/pass-unlayered-module",
+        &["check", "--format", "json"],
+    );
+    let json: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert!(
+        diagnostics(&json, "matches no module").is_empty(),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn rule_limited_to_a_misspelt_service_is_a_config_error_at_the_name() {
+    let dir = scratch_copy("layers/pass-unlayered-module", "service-typo");
+    replace(
+        &dir.join("archfit.toml"),
+        "services = [\"payments\"]",
+        "services = [\"paymnets\"]",
+    );
+    let output: Output = archfit_in(&dir, &["check"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("rule `hexagonal-layers`: `paymnets` matches no service"),
+        "{err}"
+    );
+    assert!(err.contains("archfit.toml:19:13"), "{err}");
+    assert!(err.contains("services: payments"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
