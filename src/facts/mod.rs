@@ -449,30 +449,36 @@ pub enum StepArg {
     Other(Span),
 }
 
+/// The facts of `text` as the root file of a crate, for unit tests of checks.
+#[cfg(test)]
+pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
+    let x = visit::extract(text, Vec::new(), None).expect("parses");
+    FileFacts {
+        path: path.into(),
+        target: 0,
+        text: Arc::from(text),
+        modules: x.modules,
+        mods: x.mods,
+        uses: x.uses,
+        paths: x.paths,
+        strings: x.strings,
+        calls: x.calls,
+        macros: x.macros,
+        bindings: x.bindings,
+        attributes: x.attributes,
+        tables: x.tables,
+        functions: x.functions,
+        impls: x.impls,
+        chains: x.chains,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn file(path: &str, text: &str) -> FileFacts {
-        let x = visit::extract(text, Vec::new(), None).expect("parses");
-        FileFacts {
-            path: path.into(),
-            target: 0,
-            text: Arc::from(text),
-            modules: x.modules,
-            mods: x.mods,
-            uses: x.uses,
-            paths: x.paths,
-            strings: x.strings,
-            calls: x.calls,
-            macros: x.macros,
-            bindings: x.bindings,
-            attributes: x.attributes,
-            tables: x.tables,
-            functions: x.functions,
-            impls: x.impls,
-            chains: x.chains,
-        }
+        test_file(path, text)
     }
 
     fn facts(files: Vec<FileFacts>) -> Facts {

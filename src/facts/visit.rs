@@ -379,7 +379,7 @@ impl Visitor {
         }
         let root_expr = &*calls[calls.len() - 1].receiver;
         let keep = match root_expr {
-            Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.segments.len() >= 2),
+            Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if may_build(&p.path)),
             Expr::Path(p) => {
                 p.path.segments.len() == 1
                     && self
@@ -584,6 +584,20 @@ fn awaits(expr: &Expr) -> bool {
     finder.0
 }
 
+/// Whether a call may return a builder whose chain is worth keeping:
+/// `Type::constructor(…)`, or a plain function (`order_saga()`, a helper
+/// that returns one), but not a tuple struct or variant (`Some(…)`, `Ok(…)`).
+fn may_build(path: &syn::Path) -> bool {
+    match path.segments.len() {
+        0 => false,
+        1 => path.segments[0]
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_lowercase() || c == '_'),
+        _ => true,
+    }
+}
+
 /// `#[cfg(…)]` of an item, as text.
 pub(super) fn cfg_of(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| match &attr.meta {
@@ -738,8 +752,9 @@ impl<'ast> Visit<'ast> for Visitor {
                 }
                 // `let saga = Saga::builder("x");` starts a chain with no links yet.
                 Expr::Call(_) => {
+                    let builds = matches!(&*init.expr, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if may_build(&p.path)));
                     if let ChainRoot::Call(path, span) = self.chain_root(&init.expr) {
-                        if path.len() >= 2 {
+                        if builds {
                             self.scope.chain_vars.insert(name.clone());
                             self.out.chains.push(ChainFact {
                                 module: self.module,
@@ -1237,6 +1252,17 @@ mod saga_fact_tests {
             .chains
             .iter()
             .all(|c| c.function.as_deref() == Some("saga")));
+    }
+
+    #[test]
+    fn chains_rooted_at_a_plain_function_call_are_kept_but_not_at_variants() {
+        let f = facts("fn saga() { order_saga().step(a).compensate(b); let s = order_saga(); s.step(c); Some(x).map(f).unwrap_or(y); Ok::<_, E>(x).map_err(g).ok(); }");
+        let roots: Vec<&ChainRoot> = f.chains.iter().map(|c| &c.root).collect();
+        assert_eq!(roots.len(), 3, "{:?}", f.chains);
+        assert!(matches!(roots[0], ChainRoot::Call(p, _) if p == &["order_saga"]));
+        assert!(matches!(roots[1], ChainRoot::Call(p, _) if p == &["order_saga"]));
+        assert_eq!(f.chains[1].bound_to.as_deref(), Some("s"));
+        assert_eq!(roots[2], &ChainRoot::Var("s".into()));
     }
 
     #[test]

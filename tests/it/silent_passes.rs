@@ -148,6 +148,44 @@ fn rule_limited_to_a_misspelt_service_is_a_config_error_at_the_name() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn saga_rule_that_finds_no_saga_is_a_warning() {
+    let dir = scratch_copy("service-dependency/pass-path-attr-same-service", "no-saga");
+    append(
+        &dir.join("archfit.toml"),
+        "\n[[rule]]\nid = \"every-saga-step-can-be-undone\"\ncheck = \"saga-compensation\"\nseverity = \"error\"\n",
+    );
+    let (json, code) = check_json(&dir);
+    let found = diagnostics(&json, "found no saga");
+    assert_eq!(found.len(), 1, "{json:#}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("rule `every-saga-step-can-be-undone`: found no saga")),
+        "{:#}",
+        found[0]
+    );
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sagas_under_an_alias_or_from_a_helper_are_found_and_an_unrelated_workflow_is_not() {
+    let output = archfit(
+        "saga-compensation/pass-aliased-builder",
+        &["check", "--format", "json"],
+    );
+    let json: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let names: Vec<&str> = json["sagas"]
+        .as_array()
+        .expect("sagas")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, ["cancel-order", "create-order"], "{json:#}");
+    assert!(diagnostics(&json, "found no saga").is_empty());
+}
+
 /// A workspace written from `(path, text)` pairs into a fresh temp dir.
 fn workspace(tag: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("archfit-silent-{tag}-{}", std::process::id()));
