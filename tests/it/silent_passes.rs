@@ -252,3 +252,62 @@ fn shared_crate_reached_through_an_excluded_crate_still_counts_as_used() {
     assert_eq!(code, 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn service_cycles_rule_with_an_empty_graph_despite_declared_hosts_warns() {
+    // Both services call each other through a client wrapper whose method
+    // names the check does not know: no edge, so no cycle could be found.
+    let service = |name: &str, other: &str| {
+        format!(
+            "//! {name}: keeps {other} in sync.\n\nmod peer;\n\nfn main() {{ peer::notify(\"{other}\"); }}\n"
+        )
+    };
+    let peer = "pub fn notify(host: &str) { let _ = rpc::Channel::dial(host); }\n";
+    let orders = service("orders", "payments");
+    let payments = service("payments", "orders");
+    let dir = workspace(
+        "empty-service-graph",
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nresolver = \"2\"\nmembers = [\"services/orders\", \"services/payments\"]\n",
+            ),
+            (
+                "archfit.toml",
+                "version = 1\n\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\nhosts = [\"orders\"]\n\n[[service]]\nname = \"payments\"\ncrates = [\"services/payments\"]\nhosts = [\"payments\"]\n\n[[rule]]\nid = \"no-service-cycles\"\ncheck = \"cycles\"\nseverity = \"error\"\nlevel = \"service\"\n",
+            ),
+            ("services/orders/Cargo.toml", &package("orders", "")),
+            ("services/orders/src/main.rs", &orders),
+            ("services/orders/src/peer.rs", peer),
+            ("services/payments/Cargo.toml", &package("payments", "")),
+            ("services/payments/src/main.rs", &payments),
+            ("services/payments/src/peer.rs", peer),
+        ],
+    );
+    let (json, code) = check_json(&dir);
+    let found = diagnostics(&json, "the service graph has no edge");
+    assert_eq!(found.len(), 1, "{json:#}");
+    assert!(
+        found[0]["message"].as_str().is_some_and(|m| m.starts_with(
+            "rule `no-service-cycles`: the service graph has no edge although services orders, payments declare hosts or topics"
+        )),
+        "{:#}",
+        found[0]
+    );
+    assert_eq!(found[0]["file"], "archfit.toml");
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn service_cycles_rule_with_edges_gives_no_empty_graph_warning() {
+    let output = archfit(
+        "cycles/fail-service-http-event",
+        &["check", "--format", "json"],
+    );
+    let json: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert!(
+        diagnostics(&json, "the service graph has no edge").is_empty(),
+        "{json:#}"
+    );
+}
