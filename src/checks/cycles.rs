@@ -239,6 +239,37 @@ fn crate_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>)
     findings
 }
 
+/// Services that say how they are reached (hosts, topics) but
+/// between which no edge was recognised: the rule could find no cycle, which
+/// says more about the recognition than about the architecture.
+fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
+    let declared: Vec<&str> = context
+        .architecture
+        .services
+        .iter()
+        .filter(|s| {
+            let decl = &context.config.services[s.decl];
+            !(decl.hosts.is_empty() && decl.topics.is_empty())
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    if declared.is_empty() {
+        return;
+    }
+    let who = match declared.as_slice() {
+        [one] => format!("service {one} declares"),
+        many => format!("services {} declare", many.join(", ")),
+    };
+    reporter.rule_warning(
+        format!(
+            "the service graph has no edge although {who} hosts or topics: no call, \
+             client, publish or subscribe between services was recognised, so no cycle could be found; \
+             check the call names (`publish_methods`, `subscribe_methods`) and the `hosts`"
+        ),
+        None,
+    );
+}
+
 fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
     let architecture = context.architecture;
     let all = services::build(
@@ -259,6 +290,9 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
         }),
     };
     let edges: Vec<&ServiceEdge> = all.iter().filter(|e| wanted(e)).collect();
+    if edges.is_empty() {
+        warn_on_empty_service_graph(context, reporter);
+    }
     let names: Vec<String> = architecture
         .services
         .iter()

@@ -48,6 +48,7 @@ impl Params {
 /// Reports uses of outer layers and of forbidden crates.
 pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut examined = Vec::new();
     for graph in context.modules {
         let Some(service) = context.architecture.service_of(graph.member) else {
             continue;
@@ -55,9 +56,58 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         if !any_or_all(&params.services, &service.name) {
             continue;
         }
+        examined.push(graph);
         findings.extend(check_graph(params, graph, &service.name, context, reporter));
     }
+    warn_on_empty_layers(params, &examined, reporter);
     findings
+}
+
+/// A layer whose patterns match no module of any examined crate constrains
+/// nothing (a typo such as `domian`, or a module renamed since): say so
+/// rather than pass.
+fn warn_on_empty_layers(params: &Params, examined: &[&ModuleGraph], reporter: &Reporter<'_>) {
+    let first_pattern = |layer: &Layer| layer.modules.first().map(|p| p.span.clone());
+    if examined.is_empty() {
+        reporter.rule_warning(
+            "no module was examined: no crate of the selected services has source files".into(),
+            None,
+        );
+        return;
+    }
+    let mut modules: BTreeSet<String> = BTreeSet::new();
+    for graph in examined {
+        modules.extend(graph.modules.iter().map(|m| display(m)));
+    }
+    for layer in &params.layers {
+        let matched = modules
+            .iter()
+            .any(|m| layer.modules.iter().any(|p| p.is_match(m)));
+        if matched {
+            continue;
+        }
+        let patterns: Vec<&str> = layer.modules.iter().map(|p| p.text.as_str()).collect();
+        let mut known: Vec<&str> = modules
+            .iter()
+            .map(String::as_str)
+            .filter(|m| *m != "crate" && !m.contains("::"))
+            .collect();
+        known.dedup();
+        let shown = if known.len() > 12 {
+            format!("{}, …", known[..12].join(", "))
+        } else {
+            known.join(", ")
+        };
+        reporter.rule_warning(
+            format!(
+                "layer `{}` ({}) matches no module, so nothing is checked against it; top-level modules: {}",
+                layer.name,
+                patterns.join(", "),
+                if shown.is_empty() { "none" } else { &shown }
+            ),
+            first_pattern(layer),
+        );
+    }
 }
 
 fn check_graph(

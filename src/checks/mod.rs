@@ -70,10 +70,22 @@ impl Params {
         }
     }
 
+    /// Service-name globs the rule is limited to (`services = […]`); each
+    /// must name a declared service.
+    pub fn service_filters(&self) -> &[GlobPattern] {
+        match self {
+            Params::Layers(p) => &p.services,
+            _ => &[],
+        }
+    }
+
     /// Whether the rule reads source files (so facts must be extracted).
     pub fn needs_sources(&self) -> bool {
         match self {
-            Params::ServiceDependency(_) | Params::SharedCoupling(_) => false,
+            // service-dependency also reads module trees: a `#[path]` can
+            // compile another service's file without any manifest entry.
+            Params::ServiceDependency(_) => true,
+            Params::SharedCoupling(_) => false,
             Params::Cycles(p) => p.needs_sources(),
             Params::Layers(_) | Params::CrossServiceDb(_) | Params::SagaCompensation(_) => true,
         }
@@ -236,6 +248,20 @@ impl Reporter<'_> {
     /// Records something the check could not analyse (a file, a statement).
     pub fn diagnostic(&self, diagnostic: Diagnostic) {
         self.diagnostics.borrow_mut().push(diagnostic);
+    }
+
+    /// Records that the rule examined less than it was written for (a
+    /// pattern that matches nothing, no saga found): a warning at `span` of
+    /// the rule's own text, never a silent pass.
+    pub fn rule_warning(&self, message: String, span: Option<std::ops::Range<usize>>) {
+        let file = &self.rule.file;
+        let span = span.unwrap_or_else(|| self.rule.id_span.clone());
+        self.diagnostic(Diagnostic {
+            severity: crate::Severity::Warn,
+            message: format!("rule `{}`: {message}", self.rule.id),
+            file: Some(file.name.clone()),
+            location: Some(Location::from_span(&file.name, &file.text, span)),
+        });
     }
 
     /// Builds the finding; the rule's `message` leads the help text.

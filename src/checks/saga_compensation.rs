@@ -183,6 +183,19 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         findings.extend(missing);
         sagas.extend(saga);
     }
+    if sagas.is_empty() {
+        let traits: Vec<&str> = params.traits.iter().map(|t| t.name.as_str()).collect();
+        reporter.rule_warning(
+            format!(
+                "found no saga, so nothing was checked: no builder chain starts with {}, no type implements {}, \
+                 and archfit.toml declares no [[saga]]; set `saga_constructors` or `traits` to the names your \
+                 saga library uses",
+                params.saga_constructors.join(", "),
+                if traits.is_empty() { "a step trait".to_string() } else { traits.join(", ") }
+            ),
+            None,
+        );
+    }
     for saga in &sagas {
         findings.extend(check(params, context, saga, reporter));
         reporter.saga(classify(context, saga));
@@ -290,9 +303,12 @@ fn builder_sagas<'a>(
         for chain in &file.chains {
             let function = chain.function.as_deref();
             let index = match &chain.root {
-                ChainRoot::Call(path, span) if params.is_constructor(path) => {
-                    let name = saga_name(file, *span)
-                        .unwrap_or_else(|| format!("{} saga", path.join("::")));
+                ChainRoot::Call(path, span) => {
+                    let Some(name) =
+                        builder_start(params, facts, member, file, chain.module, path, *span)
+                    else {
+                        continue;
+                    };
                     sagas.push(Saga {
                         name,
                         dialect: "builder",
@@ -389,6 +405,81 @@ fn builder_sagas<'a>(
         }
     }
     sagas
+}
+
+/// The saga's name when a chain rooted at the call of `path` (written in
+/// `module` of `file`, at `span`) builds a saga: the call is a constructor
+/// once `use` renames are undone (`use saga::Saga as Workflow;
+/// Workflow::builder(…)`), or a function of the crate whose body only
+/// returns such a call (`fn order_saga() -> SagaBuilder { Saga::builder(…) }`).
+fn builder_start(
+    params: &Params,
+    facts: &facts::Facts,
+    member: usize,
+    file: &FileFacts,
+    module: usize,
+    path: &[String],
+    span: Span,
+) -> Option<String> {
+    let written = through_uses(file, module, path);
+    if params.is_constructor(&written) {
+        return Some(saga_name(file, span).unwrap_or_else(|| format!("{} saga", path.join("::"))));
+    }
+    let (helper_file, helper) = helper(facts, member, path)?;
+    let Body::Delegates(inner) = &helper.body else {
+        return None;
+    };
+    if !params.is_constructor(&through_uses(helper_file, helper.module, inner)) {
+        return None;
+    }
+    // The constructor call is the first call of that path after the name.
+    let call = helper_file
+        .calls
+        .iter()
+        .filter(|c| !c.method && c.callee == *inner && c.span.start >= helper.span.end)
+        .min_by_key(|c| c.span.start);
+    let name = call.and_then(|c| saga_name(helper_file, c.span));
+    Some(name.unwrap_or_else(|| format!("{} saga", path.join("::"))))
+}
+
+/// `path` with its first segment replaced by what a `use` of `module` binds
+/// that name to: `Workflow::builder` after `use saga::Saga as Workflow;` is
+/// `saga::Saga::builder`.
+fn through_uses(file: &FileFacts, module: usize, path: &[String]) -> Vec<String> {
+    let Some(first) = path.first() else {
+        return Vec::new();
+    };
+    match file
+        .uses
+        .iter()
+        .find(|u| u.module == module && u.binding() == Some(first.as_str()))
+    {
+        Some(used) => used.segments.iter().chain(&path[1..]).cloned().collect(),
+        None => path.to_vec(),
+    }
+}
+
+/// The function of the crate that a call of `path` calls: a free function
+/// (`order_saga`, `sagas::order_saga`), or a method of the named type
+/// (`OrderSagas::create`, `Self::create`).
+fn helper<'a>(
+    facts: &'a facts::Facts,
+    member: usize,
+    path: &[String],
+) -> Option<(&'a FileFacts, &'a FnFact)> {
+    let name = path.last()?;
+    let qualifier = path.len().checked_sub(2).map(|i| path[i].as_str());
+    let owner_matches = |owner: Option<&str>| match qualifier {
+        Some("Self") => owner.is_some(),
+        Some(q) if q.starts_with(char::is_uppercase) => owner == Some(q),
+        _ => owner.is_none(),
+    };
+    facts.crates.get(member)?.files.iter().find_map(|file| {
+        file.functions
+            .iter()
+            .find(|f| &f.name == name && owner_matches(f.owner.as_deref()))
+            .map(|f| (file, f))
+    })
 }
 
 /// The first string argument of the constructor call at `span`.
@@ -852,6 +943,59 @@ mod tests {
     fn type_names_become_snake_case_actions() {
         assert_eq!(snake_case("SendWelcomeEmail"), "send_welcome_email");
         assert_eq!(snake_case("ReserveCredit"), "reserve_credit");
+    }
+
+    fn path(p: &str) -> Vec<String> {
+        p.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_renamed_import_is_undone_only_in_its_own_module() {
+        let file = facts::test_file(
+            "src/lib.rs",
+            "mod checkout { use saga::Saga as Workflow; }
+mod reports { use crate::jobs::Workflow; }
+mod plain {}",
+        );
+        let module = |name: &str| {
+            file.modules
+                .iter()
+                .position(|m| m.path == [name])
+                .expect("module")
+        };
+        let written = path("Workflow::builder");
+        assert_eq!(
+            through_uses(&file, module("checkout"), &written),
+            path("saga::Saga::builder")
+        );
+        assert_eq!(
+            through_uses(&file, module("reports"), &written),
+            path("crate::jobs::Workflow::builder")
+        );
+        assert_eq!(through_uses(&file, module("plain"), &written), written);
+        let params: Params = toml::from_str("").expect("defaults");
+        assert!(params.is_constructor(&through_uses(&file, module("checkout"), &written)));
+        assert!(!params.is_constructor(&through_uses(&file, module("reports"), &written)));
+    }
+
+    #[test]
+    fn a_helper_is_a_function_of_the_crate_by_name_and_owner() {
+        let file = facts::test_file(
+            "src/sagas.rs",
+            "fn order_saga() -> B { Saga::builder(\"create-order\") }
+impl OrderSagas { fn cancel() -> B { Saga::builder(\"cancel-order\") } }",
+        );
+        let facts = facts::Facts {
+            crates: vec![facts::CrateFacts { files: vec![file] }],
+            ..facts::Facts::default()
+        };
+        let name = |p: &str| helper(&facts, 0, &path(p)).map(|(_, f)| f.name.clone());
+        assert_eq!(name("order_saga").as_deref(), Some("order_saga"));
+        assert_eq!(name("sagas::order_saga").as_deref(), Some("order_saga"));
+        assert_eq!(name("OrderSagas::cancel").as_deref(), Some("cancel"));
+        assert_eq!(name("Self::cancel").as_deref(), Some("cancel"));
+        assert_eq!(name("cancel"), None, "a method is not a free function");
+        assert_eq!(name("Other::order_saga"), None);
     }
 
     #[test]

@@ -54,14 +54,16 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     // shared crate (member name or registry crate) → service → how it is reached
     let mut users: BTreeMap<(bool, String), BTreeMap<String, Reach>> = BTreeMap::new();
     for service in &architecture.services {
+        // Through excluded crates too: excluding a crate stops it from being
+        // checked, not from linking what it depends on into the service.
         let first = service
             .crates
             .iter()
-            .flat_map(|&c| crates.dependencies(c, &params.kinds));
+            .flat_map(|&c| crates.reaching(c, &params.kinds));
         let reached = crates.walk(first, &params.kinds, |m| {
             matches!(
                 architecture.roles[m],
-                Role::Shared | Role::Platform | Role::Unclassified
+                Role::Shared | Role::Platform | Role::Unclassified | Role::Excluded
             )
         });
         for (member, chain) in &reached {
@@ -84,7 +86,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         let direct = service.crates.iter().map(|&c| (c, Vec::new()));
         let via = reached
             .iter()
-            .filter(|(m, _)| !matches!(architecture.roles[*m], Role::Service(_) | Role::Excluded))
+            .filter(|(m, _)| !matches!(architecture.roles[*m], Role::Service(_)))
             .map(|(m, chain)| (*m, chain.clone()));
         for (member, chain) in direct.chain(via) {
             let kinds: &[DepKind] = if chain.is_empty() {

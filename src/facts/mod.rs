@@ -17,8 +17,76 @@ use std::ops::Range;
 use std::sync::Arc;
 
 pub use sqlfiles::{read_migrations, MigrationFile};
-pub use tree::{extract, Limits};
+pub use tree::Limits;
 pub use visit::parse_count;
+
+use crate::workspace::{Architecture, Workspace};
+use crate::{Diagnostic, Location, Severity};
+
+/// Reads and parses every source file of every non-excluded member, then
+/// says what the facts cannot show (code behind macros).
+pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limits) -> Facts {
+    let mut facts = tree::extract(workspace, architecture, limits);
+    facts.diagnostics.extend(unanalysed_code(&facts));
+    facts.diagnostics.sort();
+    facts
+}
+
+/// A warn diagnostic for each piece of code the facts miss because macros
+/// are not expanded: `include!(…)` and `mod x;` inside macro tokens. Once
+/// per file and macro text, in file order.
+pub fn unanalysed_code(facts: &Facts) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for file in facts.crates.iter().flat_map(|c| &c.files) {
+        let mut seen = std::collections::HashSet::new();
+        for mac in &file.macros {
+            for hidden in &mac.hides {
+                let message = match hidden {
+                    Hidden::Include => format!(
+                        "`{}` in {} is not analysed: macros are not expanded, so no check sees the included code",
+                        shown(mac.span.text(&file.text)),
+                        file.path
+                    ),
+                    Hidden::Module { name, in_macro } => format!(
+                        "module `{}` declared inside macro `{}!` in {} is not followed: macros are not expanded, so its file is not analysed",
+                        shown(name),
+                        shown(in_macro),
+                        file.path
+                    ),
+                };
+                if seen.insert(message.clone()) {
+                    out.push(Diagnostic {
+                        severity: Severity::Warn,
+                        message,
+                        file: Some(file.path.clone()),
+                        location: Some(location(file, mac.span)),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Source text for a one-line message: whitespace and control characters
+/// collapse to one space, and long text is cut.
+fn shown(text: &str) -> String {
+    const MAX: usize = 100;
+    let mut out = String::new();
+    for word in text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    match out.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &out[..cut]),
+        None => out,
+    }
+}
 
 /// Extracts the facts of one source text as the crate root module, for
 /// fuzzing and benchmarks; `Err` carries the syntax error's message.
@@ -61,6 +129,24 @@ pub struct Facts {
     pub bytes: usize,
     /// Files named by `query_file!` macros, by workspace-relative path.
     pub sql_files: std::collections::BTreeMap<String, Arc<str>>,
+    /// Files that the module trees of more than one member reach (a
+    /// `#[path]` or a target `path` pointing into another crate), sorted by
+    /// path. Such a file is parsed once and its facts belong to the first
+    /// claimant only.
+    pub shared_files: Vec<SharedFile>,
+}
+
+/// A source file compiled by more than one member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedFile {
+    /// Workspace-relative, `/`-separated.
+    pub path: String,
+    /// Members whose module tree reaches the file, sorted, each once.
+    pub claimed_by: Vec<usize>,
+    /// Parallel to `claimed_by`: where that member reaches the file — the
+    /// `mod` declaration (with its `#[path]`) that names it, or for a crate
+    /// root the member's `Cargo.toml`.
+    pub declared_at: Vec<Location>,
 }
 
 impl Facts {
@@ -123,6 +209,7 @@ pub struct ModDecl {
     /// `#[path = "…"]`.
     pub path_attr: Option<String>,
     pub cfg: Option<String>,
+    /// From the `#[path]` attribute (when there is one) to the name.
     pub span: Span,
 }
 
@@ -241,12 +328,29 @@ pub struct TableMacroFact {
     pub span: Span,
 }
 
-/// A macro invocation `path!(…)`.
+/// A macro invocation `path!(…)` (also `macro_rules! name { … }`).
 #[derive(Debug, Clone)]
 pub struct MacroFact {
     pub module: usize,
     pub path: Vec<String>,
+    /// From the macro's path to its closing delimiter.
     pub span: Span,
+    /// Code this macro keeps from the facts (macros are not expanded).
+    pub hides: Vec<Hidden>,
+}
+
+/// Code behind a macro that no fact describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hidden {
+    /// `include!(…)`: the included file is never read.
+    Include,
+    /// `mod name;` in the macro's tokens (a `macro_rules!` body, `cfg_if!`):
+    /// the module's file is never read.
+    Module {
+        name: String,
+        /// The macro defined (`macro_rules! name`) or invoked.
+        in_macro: String,
+    },
 }
 
 /// Converts a fact span into a report location.
@@ -345,4 +449,92 @@ pub enum StepArg {
     Literal(String),
     /// Anything else (a variable holding a closure is a `Path` of one segment).
     Other(Span),
+}
+
+/// The facts of `text` as the root file of a crate, for unit tests of checks.
+#[cfg(test)]
+pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
+    let x = visit::extract(text, Vec::new(), None).expect("parses");
+    FileFacts {
+        path: path.into(),
+        target: 0,
+        text: Arc::from(text),
+        modules: x.modules,
+        mods: x.mods,
+        uses: x.uses,
+        paths: x.paths,
+        strings: x.strings,
+        calls: x.calls,
+        macros: x.macros,
+        bindings: x.bindings,
+        attributes: x.attributes,
+        tables: x.tables,
+        functions: x.functions,
+        impls: x.impls,
+        chains: x.chains,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> FileFacts {
+        test_file(path, text)
+    }
+
+    fn facts(files: Vec<FileFacts>) -> Facts {
+        Facts {
+            crates: vec![CrateFacts { files }],
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn each_include_is_a_warning_once_per_file_at_the_macro() {
+        let db = "//! Queries generated from the schema at build time.\n\ninclude!(\"generated.rs\");\n\nmod more {\n    include!(\"generated.rs\");\n}\n";
+        let found = unanalysed_code(&facts(vec![file("services/orders/src/db.rs", db)]));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Warn);
+        assert!(
+            found[0].message.starts_with(
+                "`include!(\"generated.rs\")` in services/orders/src/db.rs is not analysed"
+            ),
+            "{}",
+            found[0].message
+        );
+        let at = found[0].location.as_ref().expect("location");
+        assert_eq!(
+            (at.file.as_str(), at.line, at.column),
+            ("services/orders/src/db.rs", 3, 1)
+        );
+    }
+
+    #[test]
+    fn a_module_declared_in_a_macro_is_a_warning_naming_both() {
+        let lib = "macro_rules! endpoints {\n    () => {\n        pub mod refunds;\n    };\n}\nendpoints!();\n";
+        let found = unanalysed_code(&facts(vec![file("services/payments/src/lib.rs", lib)]));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.starts_with(
+            "module `refunds` declared inside macro `endpoints!` in services/payments/src/lib.rs is not followed"
+        ));
+        assert_eq!(found[0].location.as_ref().map(|l| l.line), Some(1));
+    }
+
+    #[test]
+    fn macro_text_in_a_message_is_one_line_and_bounded() {
+        let long = format!("include!(\n    \"{}\\\n.rs\"\n);\n", "a".repeat(300));
+        let found = unanalysed_code(&facts(vec![file("src/lib.rs", &long)]));
+        let message = &found[0].message;
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.starts_with("`include!( \"aaa"), "{message}");
+        assert!(message.contains("…`"), "{message}");
+        assert!(message.chars().count() < 260, "{message}");
+    }
+
+    #[test]
+    fn code_without_hidden_parts_gives_no_warning() {
+        let lib = "const SCHEMA: &str = include_str!(\"schema.sql\");\nmod handlers;\nfn main() { println!(\"{SCHEMA}\"); }\n";
+        assert!(unanalysed_code(&facts(vec![file("src/main.rs", lib)])).is_empty());
+    }
 }

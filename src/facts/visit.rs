@@ -8,8 +8,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
 use super::{
-    Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact, ImplFact, Link,
-    MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact, TableMacroFact, UseFact,
+    Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact, Hidden,
+    ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact,
+    TableMacroFact, UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -88,6 +89,7 @@ pub(super) fn extract(
             offset,
             scope: FnScope::default(),
             impl_context: None,
+            defining: None,
         };
         visitor.out.modules.push(ModuleFact { path: module, cfg });
         visitor.visit_file(&file);
@@ -115,6 +117,8 @@ struct Visitor {
     scope: FnScope,
     /// (self type, trait) of the impl block being walked.
     impl_context: Option<(String, Option<String>)>,
+    /// Name of the `macro_rules!` item whose macro is about to be walked.
+    defining: Option<String>,
 }
 
 /// What the visitor tracks inside one function body.
@@ -375,7 +379,7 @@ impl Visitor {
         }
         let root_expr = &*calls[calls.len() - 1].receiver;
         let keep = match root_expr {
-            Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if p.path.segments.len() >= 2),
+            Expr::Call(c) => matches!(&*c.func, Expr::Path(p) if may_build(&p.path)),
             Expr::Path(p) => {
                 p.path.segments.len() == 1
                     && self
@@ -473,6 +477,41 @@ impl Visitor {
 
 const STUB_MACROS: &[&str] = &["todo", "unimplemented", "panic", "unreachable"];
 
+/// `include!`, `std::include!` or `core::include!`: Rust code from another file.
+fn is_include(path: &[String]) -> bool {
+    match path {
+        [name] => name == "include",
+        [krate, name] => name == "include" && (krate == "std" || krate == "core"),
+        _ => false,
+    }
+}
+
+/// Names of the `mod name;` declarations in a token stream, at any depth
+/// (`$name` in a `macro_rules!` body gives `$name`).
+fn declared_modules(tokens: TokenStream, out: &mut Vec<String>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(group) => declared_modules(group.stream(), out),
+            TokenTree::Ident(ident) if ident == "mod" => {
+                let (name, semicolon) = match (tokens.get(i + 1), tokens.get(i + 2)) {
+                    (Some(TokenTree::Ident(name)), next) => (name.to_string(), next),
+                    (Some(TokenTree::Punct(dollar)), Some(TokenTree::Ident(name)))
+                        if dollar.as_char() == '$' =>
+                    {
+                        (format!("${name}"), tokens.get(i + 3))
+                    }
+                    _ => continue,
+                };
+                if matches!(semicolon, Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+                    out.push(name.trim_start_matches("r#").to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What a block does: nothing (a stub), only call another function, or more.
 fn classify_block(block: &syn::Block) -> Body {
     match block.stmts.as_slice() {
@@ -545,12 +584,34 @@ fn awaits(expr: &Expr) -> bool {
     finder.0
 }
 
+/// Whether a call may return a builder whose chain is worth keeping:
+/// `Type::constructor(…)`, or a plain function (`order_saga()`, a helper
+/// that returns one), but not a tuple struct or variant (`Some(…)`, `Ok(…)`).
+fn may_build(path: &syn::Path) -> bool {
+    match path.segments.len() {
+        0 => false,
+        1 => path.segments[0]
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_lowercase() || c == '_'),
+        _ => true,
+    }
+}
+
 /// `#[cfg(…)]` of an item, as text.
 pub(super) fn cfg_of(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| match &attr.meta {
         Meta::List(list) if list.path.is_ident("cfg") => Some(format!("cfg({})", list.tokens)),
         _ => None,
     })
+}
+
+/// Span of the `#` of the `#[path = "…"]` attribute, if any.
+fn path_attr_token(attrs: &[syn::Attribute]) -> Option<proc_macro2::Span> {
+    attrs
+        .iter()
+        .find(|attr| matches!(&attr.meta, Meta::NameValue(nv) if nv.path.is_ident("path")))
+        .map(|attr| attr.pound_token.span)
 }
 
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
@@ -569,7 +630,10 @@ impl<'ast> Visit<'ast> for Visitor {
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let name = item.ident.to_string();
         let cfg = cfg_of(&item.attrs).or_else(|| self.out.modules[self.module].cfg.clone());
-        let span = self.join(item.mod_token.span, item.ident.span());
+        // A finding about where the module's file comes from points at its
+        // `#[path = "…"]`, so the span starts there when there is one.
+        let start = path_attr_token(&item.attrs).unwrap_or(item.mod_token.span);
+        let span = self.join(start, item.ident.span());
         let inline = item.content.as_ref().map(|_| {
             let mut path = self.out.modules[self.module].path.clone();
             path.push(name.clone());
@@ -688,8 +752,9 @@ impl<'ast> Visit<'ast> for Visitor {
                 }
                 // `let saga = Saga::builder("x");` starts a chain with no links yet.
                 Expr::Call(_) => {
+                    let builds = matches!(&*init.expr, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if may_build(&p.path)));
                     if let ChainRoot::Call(path, span) = self.chain_root(&init.expr) {
-                        if path.len() >= 2 {
+                        if builds {
                             self.scope.chain_vars.insert(name.clone());
                             self.out.chains.push(ChainFact {
                                 module: self.module,
@@ -787,11 +852,18 @@ impl<'ast> Visit<'ast> for Visitor {
             (Some(first), Some(_)) => self.join(first.ident.span(), mac.delimiter.span().close()),
             _ => self.span(mac.delimiter.span().join()),
         };
+        let defined = self.defining.take();
+        let mut hides = Vec::new();
+        if is_include(&path) {
+            hides.push(Hidden::Include);
+        }
         self.out.macros.push(MacroFact {
             module: self.module,
             path,
             span,
+            hides,
         });
+        let index = self.out.macros.len() - 1;
         self.visit_path(&mac.path);
         self.macros.push(name.clone());
         // Most function-like macros take expressions (`format!`, `vec!`,
@@ -808,9 +880,28 @@ impl<'ast> Visit<'ast> for Visitor {
                     self.diesel_tables(mac.tokens.clone());
                 }
                 self.record_strings_in_tokens(mac.tokens.clone());
+                let in_macro = defined.unwrap_or(name);
+                let mut declared = Vec::new();
+                declared_modules(mac.tokens.clone(), &mut declared);
+                self.out.macros[index]
+                    .hides
+                    .extend(declared.into_iter().map(|name| Hidden::Module {
+                        name,
+                        in_macro: in_macro.clone(),
+                    }));
             }
         }
         self.macros.pop();
+    }
+
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        for attr in &item.attrs {
+            self.visit_attribute(attr);
+        }
+        // `macro_rules! name { … }`: messages name the macro being defined.
+        self.defining = item.ident.as_ref().map(ToString::to_string);
+        self.visit_macro(&item.mac);
+        self.defining = None;
     }
 
     fn visit_lit_str(&mut self, lit: &'ast syn::LitStr) {
@@ -929,6 +1020,24 @@ mod tests {
     }
 
     #[test]
+    fn a_mod_declaration_span_starts_at_its_path_attribute() {
+        let text = "/// Payments' repository, compiled here too.\n#[path = \"../../payments/src/repo.rs\"]\nmod payments_repo;\nmod plain;";
+        let f = facts(text);
+        let spans: Vec<&str> = f.mods.iter().map(|m| m.span.text(text)).collect();
+        assert_eq!(
+            spans,
+            [
+                "#[path = \"../../payments/src/repo.rs\"]\nmod payments_repo",
+                "mod plain"
+            ]
+        );
+        assert_eq!(
+            f.mods[0].path_attr.as_deref(),
+            Some("../../payments/src/repo.rs")
+        );
+    }
+
+    #[test]
     fn qualified_paths_in_expressions_types_and_derives() {
         let f = facts("#[derive(Debug, sqlx::FromRow)]\nstruct Row;\nfn f(x: crate::money::Money) { crate::billing::charge(x); let _ = self::Row; }");
         let paths: Vec<String> = f.paths.iter().map(|p| p.segments.join("::")).collect();
@@ -987,6 +1096,84 @@ mod tests {
             .strings
             .iter()
             .any(|s| s.value == "v" && s.in_macro.as_deref() == Some("json")));
+    }
+}
+
+#[cfg(test)]
+mod hidden_code_tests {
+    use super::*;
+
+    fn hidden(text: &str) -> Vec<(Vec<String>, Vec<Hidden>)> {
+        extract(text, Vec::new(), None)
+            .expect("parses")
+            .macros
+            .into_iter()
+            .filter(|m| !m.hides.is_empty())
+            .map(|m| (m.path, m.hides))
+            .collect()
+    }
+
+    fn module(name: &str, in_macro: &str) -> Hidden {
+        Hidden::Module {
+            name: name.into(),
+            in_macro: in_macro.into(),
+        }
+    }
+
+    #[test]
+    fn include_in_items_and_expressions_is_hidden_code() {
+        let found = hidden("include!(\"generated.rs\");\nfn rows() -> &'static [Row] { std::include!(concat!(env!(\"OUT_DIR\"), \"/rows.rs\")) }");
+        assert_eq!(
+            found,
+            [
+                (vec!["include".to_string()], vec![Hidden::Include]),
+                (vec!["std".into(), "include".into()], vec![Hidden::Include]),
+            ]
+        );
+    }
+
+    #[test]
+    fn include_str_and_a_local_include_method_are_not_code() {
+        let found = hidden("const SCHEMA: &str = include_str!(\"schema.sql\");\nfn f(t: Tpl) { t.include(\"header\"); my::include!(x); }");
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn modules_declared_in_macro_rules_bodies_are_named_with_the_macro() {
+        let found = hidden("macro_rules! handlers {\n    ($($name:ident),*) => { $(pub mod $name;)* };\n    () => { mod health; };\n}\n");
+        assert_eq!(
+            found,
+            [(
+                vec!["macro_rules".to_string()],
+                vec![module("$name", "handlers"), module("health", "handlers")]
+            )]
+        );
+    }
+
+    #[test]
+    fn modules_declared_in_a_macro_invocation_are_hidden_code() {
+        let found = hidden("cfg_if::cfg_if! {\n    if #[cfg(unix)] { mod unix; pub use unix::*; } else { mod windows; }\n}\nmod real;\nmod inline { fn f() {} }");
+        assert_eq!(
+            found,
+            [(
+                vec!["cfg_if".to_string(), "cfg_if".into()],
+                vec![module("unix", "cfg_if"), module("windows", "cfg_if")]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_macro_in_an_attribute_does_not_take_the_name_of_the_macro_defined() {
+        let found = hidden(
+            "#[doc = include_str!(\"README.md\")]\nmacro_rules! routes { () => { mod admin; } }",
+        );
+        assert_eq!(
+            found,
+            [(
+                vec!["macro_rules".to_string()],
+                vec![module("admin", "routes")]
+            )]
+        );
     }
 }
 
@@ -1065,6 +1252,17 @@ mod saga_fact_tests {
             .chains
             .iter()
             .all(|c| c.function.as_deref() == Some("saga")));
+    }
+
+    #[test]
+    fn chains_rooted_at_a_plain_function_call_are_kept_but_not_at_variants() {
+        let f = facts("fn saga() { order_saga().step(a).compensate(b); let s = order_saga(); s.step(c); Some(x).map(f).unwrap_or(y); Ok::<_, E>(x).map_err(g).ok(); }");
+        let roots: Vec<&ChainRoot> = f.chains.iter().map(|c| &c.root).collect();
+        assert_eq!(roots.len(), 3, "{:?}", f.chains);
+        assert!(matches!(roots[0], ChainRoot::Call(p, _) if p == &["order_saga"]));
+        assert!(matches!(roots[1], ChainRoot::Call(p, _) if p == &["order_saga"]));
+        assert_eq!(f.chains[1].bound_to.as_deref(), Some("s"));
+        assert_eq!(roots[2], &ChainRoot::Var("s".into()));
     }
 
     #[test]

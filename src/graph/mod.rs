@@ -20,10 +20,14 @@ pub struct CrateEdge {
 }
 
 /// Workspace members and their path dependencies on each other. Node `i` is
-/// member `i`; excluded members have no edges.
+/// member `i`. Edges of excluded members are kept, but only walks see them
+/// (see [`CrateGraph::walk`]): an excluded crate is not checked, yet a
+/// dependency through it still reaches what it depends on.
 #[derive(Debug, Clone)]
 pub struct CrateGraph {
     pub graph: DiGraph<usize, CrateEdge>,
+    /// Indexed like the members: removed by `exclude`.
+    excluded: Vec<bool>,
 }
 
 impl CrateGraph {
@@ -33,16 +37,12 @@ impl CrateGraph {
         for index in 0..workspace.members.len() {
             graph.add_node(index);
         }
-        let excluded = |i: usize| architecture.roles.get(i) == Some(&Role::Excluded);
+        let excluded = (0..workspace.members.len())
+            .map(|i| architecture.roles.get(i) == Some(&Role::Excluded))
+            .collect();
         for (from, member) in workspace.members.iter().enumerate() {
-            if excluded(from) {
-                continue;
-            }
             for (dependency, dep) in member.dependencies.iter().enumerate() {
                 let Some(to) = dep.member else { continue };
-                if excluded(to) {
-                    continue;
-                }
                 graph.add_edge(
                     NodeIndex::new(from),
                     NodeIndex::new(to),
@@ -55,15 +55,29 @@ impl CrateGraph {
                 );
             }
         }
-        CrateGraph { graph }
+        CrateGraph { graph, excluded }
     }
 
-    /// Dependencies of member `from` whose kind is in `kinds`, in manifest order.
+    /// Whether member `index` is removed by `exclude`.
+    pub fn is_excluded(&self, index: usize) -> bool {
+        self.excluded.get(index).copied().unwrap_or(false)
+    }
+
+    /// Dependencies of member `from` whose kind is in `kinds`, in manifest
+    /// order; none from or to an excluded member.
     pub fn dependencies<'a>(
         &'a self,
         from: usize,
         kinds: &'a [DepKind],
     ) -> impl Iterator<Item = CrateEdge> + 'a {
+        let mut edges = self.reaching(from, kinds);
+        edges.retain(|e| !self.is_excluded(e.from) && !self.is_excluded(e.to));
+        edges.into_iter()
+    }
+
+    /// Dependencies of member `from` whose kind is in `kinds`, in manifest
+    /// order, excluded members included: the edges a walk follows.
+    pub fn reaching(&self, from: usize, kinds: &[DepKind]) -> Vec<CrateEdge> {
         let mut edges: Vec<CrateEdge> = self
             .graph
             .edges_directed(NodeIndex::new(from), Direction::Outgoing)
@@ -71,16 +85,21 @@ impl CrateGraph {
             .filter(|e| kinds.contains(&e.kind))
             .collect();
         edges.sort_by_key(|e| e.dependency);
-        edges.into_iter()
+        edges
     }
 
-    /// Members that depend on member `to` through an edge of `kinds`.
+    /// Members that depend on member `to` through an edge of `kinds`
+    /// (excluded members neither depend nor are depended on).
     pub fn dependents(&self, to: usize, kinds: &[DepKind]) -> Vec<usize> {
+        if self.is_excluded(to) {
+            return Vec::new();
+        }
         let mut out: Vec<usize> = self
             .graph
             .edges_directed(NodeIndex::new(to), Direction::Incoming)
             .filter(|e| kinds.contains(&e.weight().kind))
             .map(|e| e.weight().from)
+            .filter(|&from| !self.is_excluded(from))
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -103,10 +122,10 @@ pub const SHIPPED: &[DepKind] = &[DepKind::Normal, DepKind::Build];
 impl CrateGraph {
     /// Breadth-first walk that starts with the edges `first` and continues
     /// from a reached member only when `through(member)` holds, along edges
-    /// of `kinds` that also ship (dev-dependencies are not inherited).
-    /// Returns each reached member with the shortest chain of edges to it,
-    /// in the order reached; ties go to the earlier edge, so the result is
-    /// deterministic.
+    /// of `kinds` that also ship (dev-dependencies are not inherited),
+    /// edges of excluded members included. Returns each reached member with
+    /// the shortest chain of edges to it, in the order reached; ties go to
+    /// the earlier edge, so the result is deterministic.
     pub fn walk(
         &self,
         first: impl IntoIterator<Item = CrateEdge>,
@@ -129,7 +148,7 @@ impl CrateGraph {
         }
         while let Some((member, path)) = queue.pop_front() {
             if through(member) {
-                for edge in self.dependencies(member, &onward) {
+                for edge in self.reaching(member, &onward) {
                     if !seen[edge.to] {
                         seen[edge.to] = true;
                         let mut next = path.clone();
@@ -246,6 +265,74 @@ mod tests {
         let n = names(&["a", "b", "c", "d"]);
         let cycles = shortest_cycles(&n, &[(0, 1), (1, 0), (2, 3), (3, 2)]);
         assert_eq!(cycles, vec![vec![0, 1], vec![2, 3]]);
+    }
+
+    /// accounts → xtask (excluded) → ledger-testkit; accounts ⇢ (dev) audit-tool (excluded).
+    fn through_excluded() -> CrateGraph {
+        use crate::workspace::{Dependency, Member};
+        let dep = |to: usize, kind: DepKind| Dependency {
+            package: String::new(),
+            key: String::new(),
+            kind,
+            target: None,
+            member: Some(to),
+            span: None,
+        };
+        let member = |name: &str, dependencies: Vec<Dependency>| Member {
+            name: name.into(),
+            dir: name.into(),
+            manifest_path: format!("{name}/Cargo.toml"),
+            manifest_text: "".into(),
+            name_span: None,
+            targets: Vec::new(),
+            dependencies,
+            declared_service: None,
+        };
+        let workspace = Workspace {
+            root: "/ws".into(),
+            root_manifest: "".into(),
+            members: vec![
+                member(
+                    "accounts",
+                    vec![dep(1, DepKind::Normal), dep(3, DepKind::Dev)],
+                ),
+                member("xtask", vec![dep(2, DepKind::Normal)]),
+                member("ledger-testkit", Vec::new()),
+                member("audit-tool", vec![dep(2, DepKind::Normal)]),
+            ],
+        };
+        let architecture = Architecture {
+            services: Vec::new(),
+            roles: vec![
+                Role::Service(0),
+                Role::Excluded,
+                Role::Service(1),
+                Role::Excluded,
+            ],
+        };
+        CrateGraph::build(&workspace, &architecture)
+    }
+
+    #[test]
+    fn excluded_members_have_no_direct_edges_but_walks_go_through_them() {
+        let graph = through_excluded();
+        assert_eq!(graph.dependencies(0, SHIPPED).count(), 0);
+        assert!(graph.dependents(2, SHIPPED).is_empty());
+        let reached = graph.walk(graph.reaching(0, SHIPPED), SHIPPED, |m| {
+            graph.is_excluded(m)
+        });
+        let members: Vec<usize> = reached.iter().map(|(m, _)| *m).collect();
+        assert_eq!(members, [1, 2]);
+        assert_eq!(reached[1].1.len(), 2, "accounts → xtask → ledger-testkit");
+    }
+
+    #[test]
+    fn a_walk_starting_with_shipped_kinds_skips_a_dev_only_excluded_tool() {
+        let graph = through_excluded();
+        let reached = graph.walk(graph.reaching(0, SHIPPED), SHIPPED, |m| {
+            graph.is_excluded(m)
+        });
+        assert!(reached.iter().all(|(m, _)| *m != 3), "{reached:?}");
     }
 
     #[test]

@@ -244,6 +244,23 @@ pub fn classify(workspace: &Workspace, config: &Config) -> Result<Architecture, 
             }
         }
     }
+    // `services = ["paymnets"]` would make a rule check nothing.
+    for rule in &config.rules {
+        for pattern in rule.params.service_filters() {
+            if pattern.error().is_some() || services.iter().any(|s| pattern.is_match(&s.name)) {
+                continue;
+            }
+            errors.push(
+                ConfigError::at(
+                    &rule.file,
+                    pattern.span.clone(),
+                    format!("rule `{}`: `{}` matches no service", rule.id, pattern.text),
+                )
+                .label("no [[service]] has this name")
+                .help(format!("services: {}", service_names(&services))),
+            );
+        }
+    }
     for service in &services {
         if service.crates.is_empty() {
             let decl = &config.services[service.decl];
@@ -454,6 +471,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors[0].message.contains("unknown service `billing`"));
+    }
+
+    #[test]
+    fn rule_limited_to_an_unknown_service_is_an_error_at_the_name() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"orders\", \"paymnets\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
+        let errors = classify_text(&ws, text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].message.contains("`paymnets` matches no service"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(&text[errors[0].span.clone().unwrap()], "\"paymnets\"");
+    }
+
+    #[test]
+    fn rule_service_globs_that_match_a_service_are_accepted() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"pay*\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
+        assert!(classify_text(&ws, text).is_ok());
     }
 
     #[test]

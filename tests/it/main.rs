@@ -13,6 +13,7 @@ mod init;
 mod output_integrity;
 mod robustness;
 mod security;
+mod silent_passes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
