@@ -1,14 +1,14 @@
 //! Finds each member's source files by following its module tree from every
 //! target root, and parses each file once, level by level, in parallel.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::visit::{self, SyntaxError};
-use super::{CrateFacts, Facts, FileFacts};
+use super::{CrateFacts, Facts, FileFacts, SharedFile};
 use crate::fs::{Budget, Root};
 use crate::workspace::{Architecture, Role, Workspace};
 use crate::{Diagnostic, Location, Severity};
@@ -72,7 +72,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
             .collect(),
         ..Facts::default()
     };
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut claims = Claims::default();
     let mut jobs = Vec::new();
     for (member_index, member) in workspace.members.iter().enumerate() {
         if architecture.roles.get(member_index) == Some(&Role::Excluded) {
@@ -85,11 +85,13 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
                 continue;
             }
             let path = workspace.root.join(&target.src_path);
-            if seen.insert(path.clone()) {
+            let rel = normalised_relative(&workspace.root, &path);
+            let declared_at = member_manifest_location(workspace, member_index);
+            if claims.claim(&path, &rel, member_index, declared_at) {
                 jobs.push(Job {
                     member: member_index,
                     target: target_index,
-                    rel: target.src_path.clone(),
+                    rel,
                     path,
                     module: Vec::new(),
                     cfg: None,
@@ -127,7 +129,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
                         workspace,
                         job,
                         &file,
-                        &mut seen,
+                        &mut claims,
                         &mut next,
                         &mut facts.diagnostics,
                     );
@@ -138,6 +140,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         }
         jobs = next;
     }
+    facts.shared_files = claims.shared();
     super::sqlfiles::read_query_files(workspace, &mut facts, limits);
     for krate in &mut facts.crates {
         krate
@@ -218,7 +221,7 @@ fn children(
     workspace: &Workspace,
     job: &Job,
     file: &FileFacts,
-    seen: &mut HashSet<PathBuf>,
+    claims: &mut Claims,
     next: &mut Vec<Job>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -269,12 +272,13 @@ fn children(
         }
         match candidates.iter().find(|(path, _)| path.is_file()) {
             Some((path, owns_dir)) => {
-                let key = path.canonicalize().unwrap_or_else(|_| path.clone());
-                if seen.insert(key) {
+                let rel = normalised_relative(&workspace.root, path);
+                let declared_at = super::location(file, decl.span);
+                if claims.claim(path, &rel, job.member, declared_at) {
                     next.push(Job {
                         member: job.member,
                         target: job.target,
-                        rel: crate::workspace::relative(&workspace.root, path),
+                        rel,
                         path: path.clone(),
                         module,
                         cfg: decl.cfg.clone(),
@@ -301,4 +305,86 @@ fn children(
             }
         }
     }
+}
+
+/// Which members reach each file (keyed by its canonical path), so a file
+/// is parsed once and a file compiled by several members is known.
+#[derive(Default)]
+struct Claims {
+    by_file: HashMap<PathBuf, SharedFile>,
+}
+
+impl Claims {
+    /// Records that `member` reaches `path` from `declared_at`; true the
+    /// first time the file is reached at all (it is then to be read).
+    fn claim(&mut self, path: &Path, rel: &str, member: usize, declared_at: Location) -> bool {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        match self.by_file.get_mut(&key) {
+            Some(shared) => {
+                if !shared.claimed_by.contains(&member) {
+                    shared.claimed_by.push(member);
+                    shared.declared_at.push(declared_at);
+                }
+                false
+            }
+            None => {
+                self.by_file.insert(
+                    key,
+                    SharedFile {
+                        path: rel.to_string(),
+                        claimed_by: vec![member],
+                        declared_at: vec![declared_at],
+                    },
+                );
+                true
+            }
+        }
+    }
+
+    /// Files reached by more than one member, sorted by path, claimants
+    /// sorted by member index.
+    fn shared(self) -> Vec<SharedFile> {
+        let mut shared: Vec<SharedFile> = self
+            .by_file
+            .into_values()
+            .filter(|s| s.claimed_by.len() > 1)
+            .map(|s| {
+                let mut pairs: Vec<(usize, Location)> =
+                    s.claimed_by.into_iter().zip(s.declared_at).collect();
+                pairs.sort_by_key(|pair| pair.0);
+                let (claimed_by, declared_at) = pairs.into_iter().unzip();
+                SharedFile {
+                    path: s.path,
+                    claimed_by,
+                    declared_at,
+                }
+            })
+            .collect();
+        shared.sort_by(|a, b| a.path.cmp(&b.path));
+        shared
+    }
+}
+
+/// Where a member's crate root is declared: its name in its Cargo.toml.
+fn member_manifest_location(workspace: &Workspace, member: usize) -> Location {
+    let member = &workspace.members[member];
+    let span = member.name_span.clone().unwrap_or(0..0);
+    Location::from_span(&member.manifest_path, &member.manifest_text, span)
+}
+
+/// `path` relative to `root` with `.` and `..` folded away lexically
+/// (`services/orders/src/../../payments/src/repo.rs` is
+/// `services/payments/src/repo.rs`); symlinks are not resolved.
+fn normalised_relative(root: &Path, path: &Path) -> String {
+    let mut folded = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                folded.pop();
+            }
+            other => folded.push(other),
+        }
+    }
+    crate::workspace::relative(root, &folded)
 }

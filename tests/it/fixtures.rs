@@ -96,9 +96,6 @@ fixture_tests! {
     service_dependency_pass_transitive_disabled => "service-dependency/pass-transitive-disabled",
     service_dependency_fail_transitive_through_excluded => "service-dependency/fail-transitive-through-excluded",
     service_dependency_pass_transitive_excluded_dev_tool => "service-dependency/pass-transitive-excluded-dev-tool",
-    // Needs Facts::shared_files from the module-tree walker (src/facts/tree.rs,
-    // issue 12 item 7): until that lands, the #[path] finding is not made and
-    // this test fails.
     service_dependency_fail_path_attr_shared_file => "service-dependency/fail-path-attr-shared-file",
     service_dependency_pass_path_attr_same_service => "service-dependency/pass-path-attr-same-service",
     shared_coupling_fail_domain_shared => "shared-coupling/fail-domain-shared",
