@@ -174,6 +174,9 @@ pub struct FileFacts {
     pub target: usize,
     /// The file's text, for snippets in reports.
     pub text: Arc<str>,
+    /// Line starts of `text`, built on the first location asked for, so a
+    /// file with many findings costs one pass, not one scan per location.
+    pub lines: std::sync::OnceLock<crate::finding::LineIndex<Arc<str>>>,
     /// Module 0 is the file's own module; inline `mod x { … }` add more.
     pub modules: Vec<ModuleFact>,
     pub mods: Vec<ModDecl>,
@@ -355,7 +358,10 @@ pub enum Hidden {
 
 /// Converts a fact span into a report location.
 pub fn location(file: &FileFacts, span: Span) -> crate::Location {
-    crate::Location::from_span(&file.path, &file.text, span.range())
+    let lines = file
+        .lines
+        .get_or_init(|| crate::finding::LineIndex::new(file.text.clone()));
+    crate::Location::from_index(&file.path, lines, span.range())
 }
 
 /// What a function or closure body does, as far as "does it do anything?" goes.
@@ -459,6 +465,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         path: path.into(),
         target: 0,
         text: Arc::from(text),
+        lines: std::sync::OnceLock::new(),
         modules: x.modules,
         mods: x.mods,
         uses: x.uses,

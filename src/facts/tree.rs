@@ -187,6 +187,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 path: job.rel.clone(),
                 target: job.target,
                 text: Arc::from(text),
+                lines: std::sync::OnceLock::new(),
                 modules: extracted.modules,
                 mods: extracted.mods,
                 uses: extracted.uses,
