@@ -15,7 +15,7 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
         return Ok(with_newline(check.doc));
     }
     let loaded = load(options)?;
-    let Some(rule) = loaded.config.rules.iter().find(|r| r.id == target) else {
+    let Some(index) = loaded.config.rules.iter().position(|r| r.id == target) else {
         let rules: Vec<&str> = loaded.config.rules.iter().map(|r| r.id.as_str()).collect();
         return Err(Error::Usage(format!(
             "no check or rule named `{target}`; checks: {}; rules: {}",
@@ -23,16 +23,14 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
             rules.join(", ")
         )));
     };
-    let mut diagnostics = Vec::new();
-    let adrs = crate::resolve_adrs(&loaded.workspace, &loaded.config, &[rule], &mut diagnostics)
-        .map_err(Error::Config)?;
+    let rule = &loaded.config.rules[index];
     let mut out = String::new();
     let severity = rule.severity.map_or("off", |s| s.as_str());
     out.push_str(&format!(
         "rule `{}`: check `{}`, severity {severity}\n",
         rule.id, rule.check
     ));
-    if let Some(Some(adr)) = adrs.first() {
+    if let Some(Some(adr)) = loaded.adrs.get(index) {
         out.push_str(&format!("decision: {} — {}\n", adr.display(), adr.link));
     } else {
         out.push_str("decision: none recorded (add `adr = \"…\"` to the rule)\n");
@@ -89,14 +87,13 @@ pub struct Decision {
 pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
     let loaded = load(options)?;
     let config = &loaded.config;
-    let enabled: Vec<&Rule> = config
+    let (enabled, refs): (Vec<&Rule>, Vec<Option<AdrRef>>) = config
         .rules
         .iter()
-        .filter(|r| r.severity.is_some())
-        .collect();
-    let mut diagnostics = Vec::new();
-    let refs = crate::resolve_adrs(&loaded.workspace, config, &enabled, &mut diagnostics)
-        .map_err(Error::Config)?;
+        .zip(&loaded.adrs)
+        .filter(|(rule, _)| rule.severity.is_some())
+        .map(|(rule, adr)| (rule, adr.clone()))
+        .unzip();
     let mut by_link: BTreeMap<String, Decision> = BTreeMap::new();
     let root = crate::fs::Root::new(&loaded.workspace.root);
     let files: Vec<String> =

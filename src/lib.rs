@@ -106,31 +106,76 @@ use crate::error::ConfigError;
 use crate::graph::CrateGraph;
 use crate::workspace::{Architecture, Role, Workspace};
 
-/// A workspace with its configuration, classification and crate graph: what
-/// every command starts from.
+/// A workspace with its configuration, classification, crate graph and
+/// resolved decisions: what every command starts from. Everything in it was
+/// validated together; nothing after this stage reads configuration again.
 pub struct Loaded {
     pub workspace: Workspace,
     pub config: Config,
     pub architecture: Architecture,
     pub crates: CrateGraph,
+    /// The ADR of each rule of `config.rules`, in the same order.
+    pub adrs: Vec<Option<AdrRef>>,
+    /// Migration folders per service (index into `architecture.services`,
+    /// workspace-relative folder), each checked to exist inside the root.
+    pub migration_dirs: Vec<(usize, String)>,
+    /// Warnings of this stage (an ADR without a heading).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Loads workspace and configuration; every configuration mistake is
 /// collected into one [`Error::Config`].
 pub fn load(options: &Options) -> Result<Loaded, Error> {
     let workspace = workspace::load(options.manifest_path.as_deref())?;
-    let config = config::load(
-        &workspace.root,
-        &workspace.root_manifest,
-        options.config.as_deref(),
-    )?;
-    let architecture = workspace::classify(&workspace, &config).map_err(Error::Config)?;
+    model(workspace, options.config.as_deref())
+}
+
+/// The model stage: configuration, classification, ADRs and migration
+/// folders of a loaded workspace. Each step runs even when an earlier one
+/// found mistakes, as far as it has something to work on, so one run shows
+/// every mistake (an unknown check, a glob matching nothing, a missing ADR
+/// and a bad `topics` glob together), then gives up with all of them.
+pub fn model(workspace: Workspace, explicit_config: Option<&Path>) -> Result<Loaded, Error> {
+    let (config, mut errors) =
+        config::load_partial(&workspace.root, &workspace.root_manifest, explicit_config)?;
+    let architecture = match workspace::classify(&workspace, &config) {
+        Ok(architecture) => Some(architecture),
+        Err(mut mistakes) => {
+            errors.append(&mut mistakes);
+            None
+        }
+    };
+    let mut diagnostics = Vec::new();
+    let all_rules: Vec<&Rule> = config.rules.iter().collect();
+    let adrs = match resolve_adrs(&workspace, &config, &all_rules, &mut diagnostics) {
+        Ok(adrs) => adrs,
+        Err(mut mistakes) => {
+            errors.append(&mut mistakes);
+            Vec::new()
+        }
+    };
+    let migration_dirs = match &architecture {
+        Some(architecture) => match migration_dirs(&workspace, &config, architecture) {
+            Ok(dirs) => dirs,
+            Err(mut mistakes) => {
+                errors.append(&mut mistakes);
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let Some(architecture) = architecture.filter(|_| errors.is_empty()) else {
+        return Err(Error::Config(errors));
+    };
     let crates = CrateGraph::build(&workspace, &architecture);
     Ok(Loaded {
         workspace,
         config,
         architecture,
         crates,
+        adrs,
+        migration_dirs,
+        diagnostics,
     })
 }
 
@@ -196,11 +241,20 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         config,
         architecture,
         crates,
+        adrs: all_adrs,
+        migration_dirs,
+        diagnostics: model_diagnostics,
     } = loaded;
     let selected = select_rules(config, only)?;
-    let mut diagnostics = Vec::new();
-    let adrs =
-        resolve_adrs(workspace, config, &selected, &mut diagnostics).map_err(Error::Config)?;
+    let mut diagnostics = model_diagnostics.clone();
+    // The decisions of the selected rules, in their order.
+    let adrs: Vec<Option<AdrRef>> = config
+        .rules
+        .iter()
+        .zip(all_adrs)
+        .filter(|(rule, _)| only.is_empty() || only.contains(&rule.id))
+        .map(|(_, adr)| adr.clone())
+        .collect();
 
     let enabled = || selected.iter().filter(|r| r.severity.is_some());
     let facts = enabled()
@@ -216,8 +270,8 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         diagnostics.extend(facts.diagnostics.iter().cloned());
     }
     let migrations = if enabled().any(|r| r.params.needs_migrations()) {
-        let dirs = migration_dirs(workspace, config, architecture).map_err(Error::Config)?;
-        let (files, problems) = facts::read_migrations(workspace, &dirs, facts::Limits::default());
+        let (files, problems) =
+            facts::read_migrations(workspace, migration_dirs, facts::Limits::default());
         diagnostics.extend(problems);
         files
     } else {

@@ -22,6 +22,11 @@ use crate::error::{ConfigError, SourceFile};
 use crate::finding::LineIndex;
 use crate::{Error, Severity};
 
+/// A configuration with the mistakes found in it (`Ok`), or only mistakes
+/// when there is nothing to go on (`Err`: the file does not parse as TOML,
+/// or its top level does not have the expected shape).
+pub type Partial = Result<(Config, Vec<ConfigError>), Vec<ConfigError>>;
+
 /// File name looked for at the workspace root.
 pub const FILE_NAME: &str = "archfit.toml";
 
@@ -141,17 +146,32 @@ const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"]
 
 /// Finds and reads the configuration of the workspace at `root`.
 pub fn load(root: &Path, root_manifest: &str, explicit: Option<&Path>) -> Result<Config, Error> {
+    match load_partial(root, root_manifest, explicit)? {
+        (config, errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(Error::Config(errors)),
+    }
+}
+
+/// Like [`load`], but a configuration whose rules or patterns have mistakes
+/// still comes back (without the rules that could not be read), with the
+/// mistakes, so that later stages can add theirs and the user sees every
+/// mistake in one run. `Err` only when there is no configuration to go on.
+pub fn load_partial(
+    root: &Path,
+    root_manifest: &str,
+    explicit: Option<&Path>,
+) -> Result<(Config, Vec<ConfigError>), Error> {
     if let Some(path) = explicit {
         let text = read(path, None)?;
         let file = SourceFile::new(display_name(root, path), text);
-        return parse_document(&file).map_err(Error::Config);
+        return parse_document_partial(&file).map_err(Error::Config);
     }
     let path = root.join(FILE_NAME);
     // `symlink_metadata`: a dangling or hostile link is still "there" and
     // must be refused loudly, not treated as no configuration.
     if std::fs::symlink_metadata(&path).is_ok() {
         let file = SourceFile::new(FILE_NAME, read(&path, Some(root))?);
-        return parse_document(&file).map_err(Error::Config);
+        return parse_document_partial(&file).map_err(Error::Config);
     }
     let manifest = SourceFile::new("Cargo.toml", root_manifest);
     match workspace_metadata(&manifest) {
@@ -188,7 +208,7 @@ fn display_name(root: &Path, path: &Path) -> String {
 }
 
 /// `[workspace.metadata.archfit]` of the root manifest, when present.
-fn workspace_metadata(manifest: &SourceFile) -> Option<Result<Config, Vec<ConfigError>>> {
+fn workspace_metadata(manifest: &SourceFile) -> Option<Partial> {
     let root = DeTable::parse(&manifest.text).ok()?;
     let mut root = root.into_inner();
     let workspace = take(&mut root, "workspace")?;
@@ -203,8 +223,17 @@ fn workspace_metadata(manifest: &SourceFile) -> Option<Result<Config, Vec<Config
     Some(parse_value(manifest, archfit))
 }
 
-/// Parses a whole archfit.toml text.
+/// Parses a whole archfit.toml text; every mistake, or the configuration.
 pub fn parse_document(file: &SourceFile) -> Result<Config, Vec<ConfigError>> {
+    match parse_document_partial(file)? {
+        (config, errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Parses a whole archfit.toml text, keeping what could be read alongside
+/// the mistakes (see [`load_partial`]).
+pub fn parse_document_partial(file: &SourceFile) -> Partial {
     let text = file.text.clone();
     let root = DeTable::parse(&text).map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
     let span = root.span();
@@ -212,7 +241,7 @@ pub fn parse_document(file: &SourceFile) -> Result<Config, Vec<ConfigError>> {
     parse_value(file, value)
 }
 
-fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config, Vec<ConfigError>> {
+fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Partial {
     let mut errors = Vec::new();
     let span = value.span();
     let DeValue::Table(mut table) = value.into_inner() else {
@@ -285,20 +314,51 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Result<Config,
     all_rules.retain(|r| !user_ids.contains(r.id.as_str()));
     all_rules.extend(rules);
 
-    if !errors.is_empty() {
-        return Err(errors);
+    for service in &raw.services {
+        check_service_patterns(file, service, &mut errors);
     }
-    Ok(Config {
-        file: file.clone(),
-        adr_dir: raw.adr_dir.unwrap_or_else(|| "docs/adr".into()),
-        exclude: raw.exclude,
-        services: raw.services,
-        shared: raw.shared.crates,
-        platform: raw.shared.platform,
-        rules: all_rules,
-        sagas: raw.sagas,
-        baseline: raw.baseline,
-    })
+    Ok((
+        Config {
+            file: file.clone(),
+            adr_dir: raw.adr_dir.unwrap_or_else(|| "docs/adr".into()),
+            exclude: raw.exclude,
+            services: raw.services,
+            shared: raw.shared.crates,
+            platform: raw.shared.platform,
+            rules: all_rules,
+            sagas: raw.sagas,
+            baseline: raw.baseline,
+        },
+        errors,
+    ))
+}
+
+/// `topics`, `hosts` and `tables` are globs: a bad one is a mistake at its
+/// span, never a pattern that silently matches nothing.
+fn check_service_patterns(file: &SourceFile, service: &ServiceDecl, errors: &mut Vec<ConfigError>) {
+    let lists = [
+        ("topics", &service.topics),
+        ("hosts", &service.hosts),
+        ("tables", &service.tables),
+    ];
+    for (key, patterns) in lists {
+        for pattern in patterns {
+            if let Err(e) = globset::Glob::new(pattern.get_ref()) {
+                errors.push(
+                    ConfigError::at(
+                        file,
+                        pattern.span(),
+                        format!(
+                            "invalid glob `{}` in `{key}` of service `{}`",
+                            pattern.get_ref(),
+                            service.name.get_ref()
+                        ),
+                    )
+                    .label(e.kind().to_string()),
+                );
+            }
+        }
+    }
 }
 
 fn check_duplicate_ids(file: &SourceFile, rules: &[Rule], errors: &mut Vec<ConfigError>) {
