@@ -144,20 +144,14 @@ fuzz_target!(|data: &[u8]| {
     let scratch = scratch();
     let input = Input::from(data);
     lay_out(&scratch.root, &input);
-    let workspace = scratch.workspace.clone();
-    let config = match archfit::config::load(&workspace.root, &workspace.root_manifest, None) {
-        Ok(config) => config,
+    let loaded = match archfit::model(scratch.workspace.clone(), None) {
+        Ok(loaded) => loaded,
         Err(error) => {
             let text = archfit::report::render_error(&error, false);
             assert!(!text.contains(SECRET), "secret in a config error");
             return;
         }
     };
-    let Ok(architecture) = archfit::workspace::classify(&workspace, &config) else {
-        return;
-    };
-    let crates = archfit::graph::CrateGraph::build(&workspace, &architecture);
-    let loaded = archfit::Loaded { workspace, config, architecture, crates };
     match archfit::run(&loaded, &[]) {
         Ok(outcome) => {
             for format in archfit::report::Format::ALL {
