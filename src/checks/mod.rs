@@ -264,7 +264,8 @@ impl Reporter<'_> {
         });
     }
 
-    /// Builds the finding; the rule's `message` leads the help text.
+    /// Builds the finding at the rule's configured severity; the rule's
+    /// `message` leads the help text.
     pub fn finding(&self, violation: Violation) -> Finding {
         let help = match &self.rule.message {
             Some(custom) => format!("{custom}\n{}", violation.help),
@@ -286,6 +287,15 @@ impl Reporter<'_> {
             adr: self.adr.cloned(),
             fingerprint: Fingerprint::new(parts),
         }
+    }
+
+    /// A finding that advises rather than forbids (a saga shape that is
+    /// risky, not wrong): at most a warning, and never more serious than the
+    /// rule is configured (`Severity` orders error < warn < info).
+    pub fn advisory(&self, violation: Violation) -> Finding {
+        let mut finding = self.finding(violation);
+        finding.severity = finding.severity.max(crate::Severity::Warn);
+        finding
     }
 }
 
@@ -314,4 +324,56 @@ pub fn member_location(workspace: &Workspace, member: usize) -> Option<Location>
         &member.manifest_text,
         span,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SourceFile;
+    use crate::Severity;
+
+    fn rule(severity: &str) -> Rule {
+        let text = format!(
+            "[[rule]]\nid = \"sagas\"\ncheck = \"saga-compensation\"\nseverity = \"{severity}\"\n"
+        );
+        let file = SourceFile::new("archfit.toml", text);
+        crate::config::parse_document(&file)
+            .expect("valid rule")
+            .rules
+            .remove(0)
+    }
+
+    fn violation() -> Violation {
+        Violation {
+            message: "m".into(),
+            label: "l".into(),
+            help: "h".into(),
+            location: None,
+            related: Vec::new(),
+            service: None,
+            krate: None,
+            identity: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn advisory_findings_are_never_more_serious_than_warn_or_the_rule() {
+        let severity_of = |configured: &str| {
+            let rule = rule(configured);
+            let reporter = Reporter {
+                rule: &rule,
+                adr: None,
+                diagnostics: RefCell::new(Vec::new()),
+                sagas: RefCell::new(Vec::new()),
+            };
+            (
+                reporter.finding(violation()).severity,
+                reporter.advisory(violation()).severity,
+            )
+        };
+        assert_eq!(severity_of("error"), (Severity::Error, Severity::Warn));
+        assert_eq!(severity_of("warn"), (Severity::Warn, Severity::Warn));
+        // An info rule emits info, never warnings.
+        assert_eq!(severity_of("info"), (Severity::Info, Severity::Info));
+    }
 }

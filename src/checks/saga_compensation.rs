@@ -863,7 +863,7 @@ fn check(
     }
     let summary = classify(context, saga);
     if summary.communication == "async" && summary.consistency == "atomic" {
-        let mut finding = reporter.finding(Violation {
+        findings.push(reporter.advisory(Violation {
             message: format!(
                 "saga `{}` is a {} ({}, {}, {}): it promises all-or-nothing over messages",
                 saga.name, summary.class, summary.communication, summary.consistency, summary.coordination
@@ -878,9 +878,7 @@ fn check(
             service,
             krate: None,
             identity: vec![saga.name.clone(), "async atomic".into()],
-        });
-        finding.severity = Severity::Warn;
-        findings.push(finding);
+        }));
     }
     findings
 }
