@@ -236,6 +236,17 @@ pub fn baseline_path(loaded: &Loaded, output: Option<&std::path::Path>) -> PathB
 
 /// Runs the rules of an already loaded workspace.
 pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
+    run_keeping_facts(loaded, only, false).map(|(outcome, _)| outcome)
+}
+
+/// Like [`run`], and hands back the source facts it extracted (extracting
+/// them even when no rule needs them if `with_sources`), so a command that
+/// also draws a graph (`graph`) reads and parses each file once.
+pub fn run_keeping_facts(
+    loaded: &Loaded,
+    only: &[String],
+    with_sources: bool,
+) -> Result<(Outcome, Option<facts::Facts>), Error> {
     let Loaded {
         workspace,
         config,
@@ -257,8 +268,7 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         .collect();
 
     let enabled = || selected.iter().filter(|r| r.severity.is_some());
-    let facts = enabled()
-        .any(|r| r.params.needs_sources())
+    let facts = (with_sources || enabled().any(|r| r.params.needs_sources()))
         .then(|| facts::extract(workspace, architecture, facts::Limits::default()));
     let modules = match &facts {
         Some(facts) if enabled().any(|r| r.params.needs_modules()) => {
@@ -348,7 +358,7 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
         bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
     };
-    Ok(Outcome {
+    let outcome = Outcome {
         root: workspace.root.clone(),
         findings,
         diagnostics,
@@ -358,7 +368,8 @@ pub fn run(loaded: &Loaded, only: &[String]) -> Result<Outcome, Error> {
         sagas,
         baselined: 0,
         suppressed,
-    })
+    };
+    Ok((outcome, facts))
 }
 
 /// Runs one rule, turning a panic into an error diagnostic (exit code 2) so

@@ -68,13 +68,22 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
     match &cli.command {
         Some(Command::Graph(args)) => {
             let loaded = archfit::load(&options)?;
-            let outcome = archfit::run(&loaded, &options.rules)?;
             let level = match args.level {
                 LevelArg::Service => graph::view::Level::Service,
                 LevelArg::Crate => graph::view::Level::Crate,
                 LevelArg::Module => graph::view::Level::Module,
             };
-            let view = graph::view::build(&loaded, level, args.krate.as_deref(), Some(&outcome))?;
+            // One parse of the sources serves the rules and the drawing.
+            let with_sources = level != graph::view::Level::Crate;
+            let (outcome, facts) =
+                archfit::run_keeping_facts(&loaded, &options.rules, with_sources)?;
+            let view = graph::view::build(
+                &loaded,
+                level,
+                args.krate.as_deref(),
+                Some(&outcome),
+                facts.as_ref(),
+            )?;
             let graph_format = match common.format {
                 FormatArg::Json => GraphFormat::Json,
                 FormatArg::Mermaid => GraphFormat::Mermaid,

@@ -59,9 +59,20 @@ pub fn build(
     level: Level,
     only: Option<&str>,
     outcome: Option<&Outcome>,
+    facts: Option<&facts::Facts>,
 ) -> Result<GraphView, Error> {
     let workspace = &loaded.workspace;
     let architecture = &loaded.architecture;
+    // The run's facts when it kept them (each file parsed once per
+    // command); extracted here only for callers that ran no rules.
+    let extracted: std::sync::OnceLock<facts::Facts> = std::sync::OnceLock::new();
+    let facts = || -> &facts::Facts {
+        match facts {
+            Some(facts) => facts,
+            None => extracted
+                .get_or_init(|| facts::extract(workspace, architecture, facts::Limits::default())),
+        }
+    };
     let group = |member: usize| -> Option<String> {
         match architecture.roles[member] {
             Role::Service(s) => Some(architecture.services[s].name.clone()),
@@ -74,10 +85,7 @@ pub fn build(
     let mut view =
         match level {
             Level::Crate => crate_view(loaded, &group),
-            Level::Service => {
-                let facts = facts::extract(workspace, architecture, facts::Limits::default());
-                service_view(loaded, &facts)
-            }
+            Level::Service => service_view(loaded, facts()),
             Level::Module => {
                 let member =
                     match only {
@@ -99,8 +107,7 @@ pub fn build(
                         })?),
                         None => None,
                     };
-                let facts = facts::extract(workspace, architecture, facts::Limits::default());
-                module_view(loaded, &facts, member, &group)
+                module_view(loaded, facts(), member, &group)
             }
         };
     highlight_cycles(&mut view);

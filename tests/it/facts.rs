@@ -67,6 +67,32 @@ fn each_source_file_is_parsed_once_whatever_the_number_of_rules() {
 }
 
 #[test]
+fn graph_and_metrics_parse_each_file_at_most_once() {
+    use archfit::graph::view::{self, Level};
+    let _alone = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+    let manifest = fixture("shop").join("Cargo.toml");
+    let on_disk = rust_files(&fixture("shop"));
+    for level in [Level::Service, Level::Crate, Level::Module] {
+        let before = archfit::facts::parse_count();
+        // What `cargo archfit graph` does: the rules and the drawing share
+        // one extraction.
+        let loaded = archfit::load(&options(manifest.clone(), &[])).expect("loads");
+        let (outcome, facts) =
+            archfit::run_keeping_facts(&loaded, &[], level != Level::Crate).expect("runs");
+        view::build(&loaded, level, None, Some(&outcome), facts.as_ref()).expect("draws");
+        let parsed = archfit::facts::parse_count() - before;
+        assert_eq!(parsed, on_disk, "graph --level {level:?}");
+    }
+    let before = archfit::facts::parse_count();
+    archfit::metrics(&options(manifest, &[])).expect("metrics");
+    assert_eq!(
+        archfit::facts::parse_count() - before,
+        0,
+        "metrics reads manifests only"
+    );
+}
+
+#[test]
 fn bad_source_files_become_diagnostics_and_the_other_checks_still_run() {
     let _alone = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = scratch_copy("shop", "bad-sources");
