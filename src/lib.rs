@@ -268,10 +268,10 @@ pub fn run_keeping_facts(
         .collect();
 
     let enabled = || selected.iter().filter(|r| r.severity.is_some());
-    let facts = (with_sources || enabled().any(|r| r.params.needs_sources()))
+    let facts = (with_sources || enabled().any(|r| r.params.needs().sources))
         .then(|| facts::extract(workspace, architecture, facts::Limits::default()));
     let modules = match &facts {
-        Some(facts) if enabled().any(|r| r.params.needs_modules()) => {
+        Some(facts) if enabled().any(|r| r.params.needs().modules) => {
             module_graphs(workspace, facts)
         }
         _ => Vec::new(),
@@ -279,7 +279,7 @@ pub fn run_keeping_facts(
     if let Some(facts) = &facts {
         diagnostics.extend(facts.diagnostics.iter().cloned());
     }
-    let migrations = if enabled().any(|r| r.params.needs_migrations()) {
+    let migrations = if enabled().any(|r| r.params.needs().migrations) {
         let (files, problems) =
             facts::read_migrations(workspace, migration_dirs, facts::Limits::default());
         diagnostics.extend(problems);

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::{Context, Reporter, Violation};
+use super::{Needs, Context, Reporter, Violation};
 use crate::facts::{self, Arg, FileFacts, Span};
 use crate::finding::{Diagnostic, Finding, LineIndex, Location, Related};
 use crate::pattern::{any_call, CallName, GlobPattern};
@@ -18,6 +18,9 @@ use crate::Severity;
 pub const NAME: &str = "cross-service-db";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/cross-service-db.md");
+/// One line for listings.
+pub const SUMMARY: &str = "code of one service uses a table owned by another";
+
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &["allow_tables", "sources", "db_methods"];
 
@@ -174,6 +177,22 @@ impl<'f> FileLines<'f> {
         let index = self.indexes[file].get_or_init(|| LineIndex::new(&*facts.text));
         Location::from_index(&facts.path, index, span)
     }
+}
+
+
+/// What the rule reads, so the engine extracts only that.
+pub fn needs(_params: &Params) -> Needs {
+    Needs { sources: true, modules: false, migrations: true }
+}
+
+/// Every glob of the parameters, so invalid ones are reported at their span.
+pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
+    params.allow_tables.iter().collect()
+}
+
+/// Service-name globs the rule is limited to; each must name a service.
+pub fn service_filters(_params: &Params) -> &[GlobPattern] {
+    &[]
 }
 
 /// Reports cross-service table use, shared persistence and double owners.

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{dependency_location, Context, Reporter, Violation};
+use super::{Needs, dependency_location, Context, Reporter, Violation};
 use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};
@@ -15,6 +15,9 @@ use crate::workspace::{DepKind, Role};
 pub const NAME: &str = "cycles";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/cycles.md");
+/// One line for listings.
+pub const SUMMARY: &str = "cycles between modules, crates or services";
+
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &[
     "level",
@@ -79,6 +82,26 @@ impl Params {
             subscribe: self.subscribe_methods.clone().unwrap_or(defaults.subscribe),
         }
     }
+}
+
+
+/// What the rule reads, so the engine extracts only that.
+pub fn needs(params: &Params) -> Needs {
+    Needs {
+        sources: params.needs_sources(),
+        modules: params.level == Level::Module,
+        migrations: false,
+    }
+}
+
+/// Every glob of the parameters, so invalid ones are reported at their span.
+pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
+    params.crates.iter().collect()
+}
+
+/// Service-name globs the rule is limited to; each must name a service.
+pub fn service_filters(_params: &Params) -> &[GlobPattern] {
+    &[]
 }
 
 /// Reports one finding per strongly connected set at the rule's level.

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use super::{Context, Reporter, Violation};
+use super::{Needs, Context, Reporter, Violation};
 use crate::facts::location;
 use crate::finding::Finding;
 use crate::graph::modules::{display, ModuleGraph};
@@ -14,6 +14,9 @@ use crate::pattern::{any_or_all, GlobPattern};
 pub const NAME: &str = "layers";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/layers.md");
+/// One line for listings.
+pub const SUMMARY: &str = "a module depends on a layer above it or on a forbidden crate";
+
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &["services", "layers"];
 
@@ -43,6 +46,26 @@ impl Params {
             .iter()
             .position(|l| l.modules.iter().any(|p| p.is_match(module)))
     }
+}
+
+
+/// What the rule reads, so the engine extracts only that.
+pub fn needs(_params: &Params) -> Needs {
+    Needs { sources: true, modules: true, migrations: false }
+}
+
+/// Every glob of the parameters, so invalid ones are reported at their span.
+pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
+    params
+        .services
+        .iter()
+        .chain(params.layers.iter().flat_map(|l| &l.modules))
+        .collect()
+}
+
+/// Service-name globs the rule is limited to; each must name a service.
+pub fn service_filters(params: &Params) -> &[GlobPattern] {
+    &params.services
 }
 
 /// Reports uses of outer layers and of forbidden crates.

@@ -3,13 +3,6 @@
 //! `explain`) and a `run` function from facts to findings. Checks never read
 //! files, print or exit.
 
-pub mod cross_service_db;
-pub mod cycles;
-pub mod layers;
-pub mod saga_compensation;
-pub mod service_dependency;
-pub mod shared_coupling;
-
 use std::cell::RefCell;
 
 use serde::Deserialize;
@@ -38,72 +31,83 @@ pub struct Context<'a> {
     pub migrations: &'a [crate::facts::MigrationFile],
 }
 
-/// Parsed parameters of a rule, one variant per check.
-#[derive(Debug, Clone)]
-pub enum Params {
-    ServiceDependency(service_dependency::Params),
-    SharedCoupling(shared_coupling::Params),
-    Cycles(cycles::Params),
-    Layers(layers::Params),
-    CrossServiceDb(cross_service_db::Params),
-    SagaCompensation(saga_compensation::Params),
+/// What a rule reads; each check says so explicitly for its parameters, so
+/// no check can silently get empty data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Needs {
+    /// Source facts (every file read and parsed once).
+    pub sources: bool,
+    /// Module graphs built from the facts.
+    pub modules: bool,
+    /// Migration files of every service.
+    pub migrations: bool,
 }
 
-impl Params {
-    /// Every glob of the parameters, so invalid ones can be reported.
-    pub fn patterns(&self) -> Vec<&GlobPattern> {
-        match self {
-            Params::ServiceDependency(p) => p
-                .allow
-                .iter()
-                .flat_map(|a| [&a.from, &a.to].into_iter().chain(&a.crates))
-                .collect(),
-            Params::SharedCoupling(p) => p.external.iter().collect(),
-            Params::Cycles(p) => p.crates.iter().collect(),
-            Params::CrossServiceDb(p) => p.allow_tables.iter().collect(),
-            Params::SagaCompensation(p) => p.non_compensable.iter().collect(),
-            Params::Layers(p) => p
-                .services
-                .iter()
-                .chain(p.layers.iter().flat_map(|l| &l.modules))
-                .collect(),
-        }
-    }
+/// The registry: one line per check, `Variant => module`. The module
+/// provides `NAME`, `SUMMARY`, `DOC`, `PARAMETERS`, `Params` (serde) and
+/// `needs`, `patterns`, `service_filters`, `run`; from this line come the
+/// [`Params`] enum, parameter parsing, dispatch, data needs and `explain`.
+/// Forgetting one of them is a compile error, not a silent default.
+macro_rules! registry {
+    ($($variant:ident => $module:ident,)*) => {
+        $(pub mod $module;)*
 
-    /// Service-name globs the rule is limited to (`services = […]`); each
-    /// must name a declared service.
-    pub fn service_filters(&self) -> &[GlobPattern] {
-        match self {
-            Params::Layers(p) => &p.services,
-            _ => &[],
+        /// Parsed parameters of a rule, one variant per check.
+        #[derive(Debug, Clone)]
+        pub enum Params {
+            $($variant($module::Params),)*
         }
-    }
 
-    /// Whether the rule reads source files (so facts must be extracted).
-    pub fn needs_sources(&self) -> bool {
-        match self {
-            // service-dependency also reads module trees: a `#[path]` can
-            // compile another service's file without any manifest entry.
-            Params::ServiceDependency(_) => true,
-            Params::SharedCoupling(_) => false,
-            Params::Cycles(p) => p.needs_sources(),
-            Params::Layers(_) | Params::CrossServiceDb(_) | Params::SagaCompensation(_) => true,
+        impl Params {
+            /// What the rule reads.
+            pub fn needs(&self) -> Needs {
+                match self {
+                    $(Params::$variant(p) => $module::needs(p),)*
+                }
+            }
+
+            /// Every glob of the parameters, so invalid ones can be reported.
+            pub fn patterns(&self) -> Vec<&GlobPattern> {
+                match self {
+                    $(Params::$variant(p) => $module::patterns(p),)*
+                }
+            }
+
+            /// Service-name globs the rule is limited to (`services = […]`);
+            /// each must name a declared service.
+            pub fn service_filters(&self) -> &[GlobPattern] {
+                match self {
+                    $(Params::$variant(p) => $module::service_filters(p),)*
+                }
+            }
+
+            fn run(&self, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
+                match self {
+                    $(Params::$variant(p) => $module::run(p, context, reporter),)*
+                }
+            }
         }
-    }
 
-    /// Whether the rule reads migration files.
-    pub fn needs_migrations(&self) -> bool {
-        matches!(self, Params::CrossServiceDb(_))
-    }
+        /// Every check of the product, in documentation order.
+        pub const CHECKS: &[CheckDef] = &[
+            $(CheckDef {
+                name: $module::NAME,
+                summary: $module::SUMMARY,
+                doc: $module::DOC,
+                parameters: $module::PARAMETERS,
+                parse: |v| parse_with(v, Params::$variant),
+            },)*
+        ];
+    };
+}
 
-    /// Whether the rule reads module graphs.
-    pub fn needs_modules(&self) -> bool {
-        match self {
-            Params::Cycles(p) => p.level == cycles::Level::Module,
-            Params::Layers(_) => true,
-            _ => false,
-        }
-    }
+registry! {
+    ServiceDependency => service_dependency,
+    SharedCoupling => shared_coupling,
+    CrossServiceDb => cross_service_db,
+    Cycles => cycles,
+    SagaCompensation => saga_compensation,
+    Layers => layers,
 }
 
 /// Deserialises a rule's check-specific keys (a spanned table).
@@ -128,52 +132,6 @@ fn parse_with<'de, P: Deserialize<'de>>(
 ) -> Result<Params, toml::de::Error> {
     P::deserialize(ValueDeserializer::from(value)).map(wrap)
 }
-
-/// Every check of the product, in documentation order.
-pub const CHECKS: &[CheckDef] = &[
-    CheckDef {
-        name: service_dependency::NAME,
-        summary: "a service's crate depends on a crate owned by another service",
-        doc: service_dependency::DOC,
-        parameters: service_dependency::PARAMETERS,
-        parse: |v| parse_with(v, Params::ServiceDependency),
-    },
-    CheckDef {
-        name: shared_coupling::NAME,
-        summary: "a non-platform shared crate is used by more than `max_services` services",
-        doc: shared_coupling::DOC,
-        parameters: shared_coupling::PARAMETERS,
-        parse: |v| parse_with(v, Params::SharedCoupling),
-    },
-    CheckDef {
-        name: cross_service_db::NAME,
-        summary: "code of one service uses a table owned by another",
-        doc: cross_service_db::DOC,
-        parameters: cross_service_db::PARAMETERS,
-        parse: |v| parse_with(v, Params::CrossServiceDb),
-    },
-    CheckDef {
-        name: cycles::NAME,
-        summary: "cycles between modules, crates or services",
-        doc: cycles::DOC,
-        parameters: cycles::PARAMETERS,
-        parse: |v| parse_with(v, Params::Cycles),
-    },
-    CheckDef {
-        name: saga_compensation::NAME,
-        summary: "a compensable saga step has no working compensation",
-        doc: saga_compensation::DOC,
-        parameters: saga_compensation::PARAMETERS,
-        parse: |v| parse_with(v, Params::SagaCompensation),
-    },
-    CheckDef {
-        name: layers::NAME,
-        summary: "a module depends on a layer above it or on a forbidden crate",
-        doc: layers::DOC,
-        parameters: layers::PARAMETERS,
-        parse: |v| parse_with(v, Params::Layers),
-    },
-];
 
 /// The check named `name`.
 pub fn by_name(name: &str) -> Option<&'static CheckDef> {
@@ -202,14 +160,7 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutp
         diagnostics: RefCell::new(Vec::new()),
         sagas: RefCell::new(Vec::new()),
     };
-    let findings = match &rule.params {
-        Params::ServiceDependency(params) => service_dependency::run(params, context, &reporter),
-        Params::SharedCoupling(params) => shared_coupling::run(params, context, &reporter),
-        Params::Cycles(params) => cycles::run(params, context, &reporter),
-        Params::Layers(params) => layers::run(params, context, &reporter),
-        Params::CrossServiceDb(params) => cross_service_db::run(params, context, &reporter),
-        Params::SagaCompensation(params) => saga_compensation::run(params, context, &reporter),
-    };
+    let findings = rule.params.run(context, &reporter);
     RuleOutput {
         findings,
         diagnostics: reporter.diagnostics.into_inner(),

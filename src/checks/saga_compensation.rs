@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Reporter, Violation};
+use super::{Needs, Context, Reporter, Violation};
 use crate::config::SagaDecl;
 use crate::facts::Span;
 use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, StepArg};
@@ -17,6 +17,9 @@ use crate::Severity;
 pub const NAME: &str = "saga-compensation";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/saga-compensation.md");
+/// One line for listings.
+pub const SUMMARY: &str = "a compensable saga step has no working compensation";
+
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &[
     "saga_constructors",
@@ -160,6 +163,22 @@ struct Saga<'a> {
     location: Location,
     steps: Vec<Step<'a>>,
     services_involved: usize,
+}
+
+
+/// What the rule reads, so the engine extracts only that.
+pub fn needs(_params: &Params) -> Needs {
+    Needs { sources: true, modules: false, migrations: false }
+}
+
+/// Every glob of the parameters, so invalid ones are reported at their span.
+pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
+    params.non_compensable.iter().collect()
+}
+
+/// Service-name globs the rule is limited to; each must name a service.
+pub fn service_filters(_params: &Params) -> &[GlobPattern] {
+    &[]
 }
 
 /// Finds every saga, checks each step, and classifies each saga.

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{dependency_location, Context, Reporter, Violation};
+use super::{Needs, dependency_location, Context, Reporter, Violation};
 use crate::facts::SharedFile;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::CrateEdge;
@@ -13,6 +13,9 @@ use crate::workspace::{DepKind, Role};
 pub const NAME: &str = "service-dependency";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/service-dependency.md");
+/// One line for listings.
+pub const SUMMARY: &str = "a service's crate depends on a crate owned by another service";
+
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &["transitive", "kinds", "allow"];
 
@@ -50,6 +53,28 @@ impl Params {
             .iter()
             .any(|a| a.from.is_match(from) && a.to.is_match(to) && any_or_all(&a.crates, krate))
     }
+}
+
+
+/// What the rule reads, so the engine extracts only that.
+pub fn needs(_params: &Params) -> Needs {
+    // Module trees too: a `#[path]` can compile another service's file
+    // without any manifest entry.
+    Needs { sources: true, modules: false, migrations: false }
+}
+
+/// Every glob of the parameters, so invalid ones are reported at their span.
+pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
+    params
+        .allow
+        .iter()
+        .flat_map(|a| [&a.from, &a.to].into_iter().chain(&a.crates))
+        .collect()
+}
+
+/// Service-name globs the rule is limited to; each must name a service.
+pub fn service_filters(_params: &Params) -> &[GlobPattern] {
+    &[]
 }
 
 /// Reports dependency entries that reach another service's crates, and

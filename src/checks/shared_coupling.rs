@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{dependency_location, Context, Reporter, Violation};
+use super::{Needs, dependency_location, Context, Reporter, Violation};
 use crate::checks::service_dependency::default_kinds;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::CrateEdge;
@@ -16,6 +16,9 @@ use crate::workspace::{DepKind, Role};
 pub const NAME: &str = "shared-coupling";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/shared-coupling.md");
+/// One line for listings.
+pub const SUMMARY: &str = "a non-platform shared crate is used by more than `max_services` services";
+
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &["max_services", "external", "kinds"];
 
@@ -41,6 +44,22 @@ struct Reach {
     chain: Vec<CrateEdge>,
     /// (member, dependency index) of the entry naming a registry crate.
     external_entry: Option<(usize, usize)>,
+}
+
+
+/// What the rule reads, so the engine extracts only that.
+pub fn needs(_params: &Params) -> Needs {
+    Needs { sources: false, modules: false, migrations: false }
+}
+
+/// Every glob of the parameters, so invalid ones are reported at their span.
+pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
+    params.external.iter().collect()
+}
+
+/// Service-name globs the rule is limited to; each must name a service.
+pub fn service_filters(_params: &Params) -> &[GlobPattern] {
+    &[]
 }
 
 /// Reports shared crates used by more services than allowed.
