@@ -1,9 +1,15 @@
 //! Command-line definitions (clap). Nothing here runs anything.
+//!
+//! Only what every command uses is global; each command declares its own
+//! options, so clap rejects one given to a command it means nothing to
+//! (`graph --format sarif`) instead of the command ignoring it.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// Architecture fitness functions for multi-service Rust workspaces: turn
 /// your ADRs into checks that fail the build when broken.
@@ -13,59 +19,36 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     #[command(flatten)]
-    pub common: Common,
+    pub global: GlobalArgs,
+    /// `check`'s options given with no command (`cargo archfit --format json`);
+    /// before a command they are rejected, see [`Cli::try_parse_args`].
+    /// Last, so that its heading does not spill onto the global options.
+    #[command(flatten, next_help_heading = "Check options (no command given)")]
+    pub check: CheckArgs,
 }
 
 /// What to do; `check` when omitted.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every enabled rule and report findings (the default).
-    Check,
+    Check(CheckArgs),
     /// Afferent/efferent coupling and instability per crate and per service.
-    Metrics,
-    /// The graph the checks see (`--format dot|mermaid|json`), cycles and
-    /// findings highlighted.
+    Metrics(MetricsArgs),
+    /// The graph the checks see, cycles and findings highlighted.
     Graph(GraphArgs),
-    /// Write the current findings to the baseline file (`--output`, else
-    /// `baseline` in archfit.toml, else archfit-baseline.json).
-    Baseline,
+    /// Write the current findings to the baseline file.
+    Baseline(BaselineArgs),
     /// What a rule or check enforces: parameters, decision, documentation.
-    Explain {
-        /// A rule id of archfit.toml or a check name.
-        target: String,
-    },
+    Explain(ExplainArgs),
     /// Rules ↔ decisions: ADRs with no rule, rules with no ADR, retired ADRs still enforced.
-    Adr,
+    Adr(AdrArgs),
     /// Inspect the workspace and write a starter archfit.toml and ADR templates.
-    Init {
-        /// Overwrite an existing archfit.toml.
-        #[arg(long)]
-        force: bool,
-    },
+    Init(InitArgs),
 }
 
-/// Options of `graph`.
+/// Options of every command.
 #[derive(Debug, Args)]
-pub struct GraphArgs {
-    /// Which graph.
-    #[arg(long, value_enum, default_value_t = LevelArg::Service)]
-    pub level: LevelArg,
-    /// With `--level module`: only this crate's modules.
-    #[arg(long = "crate", value_name = "NAME")]
-    pub krate: Option<String>,
-}
-
-/// `graph --level` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LevelArg {
-    Service,
-    Crate,
-    Module,
-}
-
-/// Options every command takes.
-#[derive(Debug, Args)]
-pub struct Common {
+pub struct GlobalArgs {
     /// Path to the workspace's Cargo.toml.
     #[arg(long, global = true, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
@@ -73,25 +56,6 @@ pub struct Common {
     /// [workspace.metadata.archfit] in Cargo.toml].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Report format (`graph`: dot, mermaid or json; human means dot).
-    #[arg(long, global = true, value_enum, default_value_t = FormatArg::Human)]
-    pub format: FormatArg,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Fail only on findings not in this baseline file.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Run only this rule (repeatable).
-    #[arg(long = "rule", global = true, value_name = "ID")]
-    pub rules: Vec<String>,
-    /// Exit 1 on warnings too.
-    #[arg(long, global = true)]
-    pub deny_warnings: bool,
-    /// Do not fail (exit 2) when some files could not be analysed (too large,
-    /// unparsable, outside the workspace); report them as warnings instead.
-    #[arg(long, global = true)]
-    pub allow_incomplete: bool,
     /// When to use colors.
     #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -103,17 +67,135 @@ pub struct Common {
     pub verbose: bool,
 }
 
-/// `--format` values.
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail only on findings not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Run only this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Do not fail (exit 2) when some files could not be analysed (too large,
+    /// unparsable, outside the workspace); report them as warnings instead.
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+/// Options of `baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Write here [default: `baseline` in archfit.toml, else
+    /// archfit-baseline.json at the workspace root].
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Record only this rule's findings (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+}
+
+/// Options of `graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Which graph.
+    #[arg(long, value_enum, default_value_t = LevelArg::Service)]
+    pub level: LevelArg,
+    /// With `--level module`: only this crate's modules.
+    #[arg(long = "crate", value_name = "NAME")]
+    pub krate: Option<String>,
+    /// Graph format.
+    #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
+    pub format: GraphFormatArg,
+    /// Write the graph to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Highlight only this rule's findings (repeatable); cycles always are.
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+}
+
+/// Options of `metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// A table (human) or JSON.
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
+    /// Write the metrics to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Options of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id of archfit.toml or a check name.
+    pub target: String,
+    /// Write the explanation to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Options of `adr`.
+#[derive(Debug, Args)]
+pub struct AdrArgs {
+    /// A table (human) or JSON.
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
+    /// Write the matrix to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Options of `init`. It always writes archfit.toml and docs/adr/ at the
+/// workspace root, so it takes no `--output`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite an existing archfit.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `check --format` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+pub enum ReportFormat {
     Human,
     Json,
     Sarif,
     Junit,
     Github,
     Markdown,
+}
+
+/// `graph --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
     Dot,
     Mermaid,
+    Json,
+}
+
+/// `--format` values of the commands that print a table or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    Human,
+    Json,
+}
+
+/// `graph --level` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Service,
+    Crate,
+    Module,
 }
 
 /// `--color` values.
@@ -124,11 +206,79 @@ pub enum ColorArg {
     Never,
 }
 
+/// A parsed command line: the global options and the command to run, with
+/// `check` filled in when none was named.
+#[derive(Debug)]
+pub struct Invocation {
+    pub global: GlobalArgs,
+    pub command: Command,
+}
+
 impl Cli {
     /// Parses the process arguments, accepting both `cargo-archfit check`
-    /// and `cargo archfit check` (cargo passes "archfit" as first argument).
-    pub fn from_env() -> Cli {
-        Cli::parse_from(strip_cargo_subcommand(std::env::args_os()))
+    /// and `cargo archfit check` (cargo passes "archfit" as first argument);
+    /// exits 2 with clap's message on a usage error.
+    pub fn from_env() -> Invocation {
+        Cli::try_parse_args(strip_cargo_subcommand(std::env::args_os()))
+            .unwrap_or_else(|error| error.exit())
+    }
+
+    /// Parses `args` (program name first) and applies the rules clap cannot
+    /// state declaratively.
+    pub fn try_parse_args(
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Result<Invocation, clap::Error> {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        cli.validate(&matches, &mut command)?;
+        let Cli {
+            command: subcommand,
+            check,
+            global,
+        } = cli;
+        Ok(Invocation {
+            global,
+            command: subcommand.unwrap_or(Command::Check(check)),
+        })
+    }
+
+    fn validate(
+        &self,
+        matches: &ArgMatches,
+        command: &mut clap::Command,
+    ) -> Result<(), clap::Error> {
+        // `check`'s options are accepted at the top level only because
+        // `check` is the default; before a named command they would be
+        // silently dropped (`--format json graph`).
+        if let Some((name, _)) = matches.subcommand() {
+            let top_level = CheckArgs::augment_args(clap::Command::new("check"));
+            for arg in top_level.get_arguments() {
+                if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
+                    let flag = arg.get_long().unwrap_or_else(|| arg.get_id().as_str());
+                    return Err(command.error(
+                        ErrorKind::ArgumentConflict,
+                        format!(
+                            "`--{flag}` before `{name}` is an option of `check`; a command's \
+                             options go after its name (see `cargo archfit {name} --help`)"
+                        ),
+                    ));
+                }
+            }
+        }
+        // clap can require `--level` but not require its value to be `module`.
+        if let Some(Command::Graph(graph)) = &self.command {
+            if graph.krate.is_some() && graph.level != LevelArg::Module {
+                let message =
+                    "`--crate` selects the modules of one crate; it needs `--level module`";
+                // The error's usage line is `graph`'s, as for clap's own errors.
+                return Err(match command.find_subcommand_mut("graph") {
+                    Some(graph) => graph.error(ErrorKind::ArgumentConflict, message),
+                    None => command.error(ErrorKind::ArgumentConflict, message),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +295,33 @@ pub fn strip_cargo_subcommand(args: impl IntoIterator<Item = OsString>) -> Vec<O
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Result<Invocation, clap::Error> {
+        Cli::try_parse_args(
+            std::iter::once("cargo-archfit")
+                .chain(args.iter().copied())
+                .map(OsString::from),
+        )
+    }
+
+    fn check_args(args: &[&str]) -> CheckArgs {
+        match parse(args).map(|i| i.command) {
+            Ok(Command::Check(check)) => check,
+            other => panic!("{args:?} should run check: {other:?}"),
+        }
+    }
+
+    fn rejected(args: &[&str]) -> clap::Error {
+        match parse(args) {
+            Ok(invocation) => panic!("{args:?} should be rejected: {invocation:?}"),
+            Err(error) => error,
+        }
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
     #[test]
     fn cargo_subcommand_name_is_dropped() {
         let args =
@@ -155,16 +332,163 @@ mod tests {
     }
 
     #[test]
-    fn check_is_the_default_command() {
-        let cli = Cli::parse_from(["cargo-archfit", "--format", "json"]);
-        assert!(cli.command.is_none());
-        assert_eq!(cli.common.format, FormatArg::Json);
+    fn check_is_the_default_command_and_takes_its_options() {
+        let check = check_args(&["--format", "json", "--rule", "a", "--deny-warnings"]);
+        assert_eq!(check.format, ReportFormat::Json);
+        assert_eq!(check.rules, ["a"]);
+        assert!(check.deny_warnings);
+        assert_eq!(check_args(&[]).format, ReportFormat::Human);
     }
 
     #[test]
-    fn options_are_accepted_after_the_subcommand() {
-        let cli = Cli::parse_from(["cargo-archfit", "check", "--rule", "a", "--rule", "b", "-q"]);
-        assert_eq!(cli.common.rules, ["a", "b"]);
-        assert!(cli.common.quiet);
+    fn check_takes_its_options_after_its_name() {
+        let check = check_args(&[
+            "check",
+            "--deny-warnings",
+            "--allow-incomplete",
+            "--rule",
+            "a",
+            "--rule",
+            "b",
+            "--baseline",
+            "base.json",
+            "--output",
+            "out.sarif",
+            "--format",
+            "sarif",
+        ]);
+        assert!(check.deny_warnings && check.allow_incomplete);
+        assert_eq!(check.rules, ["a", "b"]);
+        assert_eq!(check.baseline, Some(PathBuf::from("base.json")));
+        assert_eq!(check.output, Some(PathBuf::from("out.sarif")));
+        assert_eq!(check.format, ReportFormat::Sarif);
+    }
+
+    #[test]
+    fn global_options_are_accepted_before_and_after_the_command() {
+        for args in [
+            &[
+                "--manifest-path",
+                "w/Cargo.toml",
+                "-q",
+                "graph",
+                "--color",
+                "never",
+            ][..],
+            &[
+                "graph",
+                "--manifest-path",
+                "w/Cargo.toml",
+                "--color",
+                "never",
+                "-q",
+            ][..],
+        ] {
+            let invocation = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            assert!(matches!(invocation.command, Command::Graph(_)), "{args:?}");
+            assert_eq!(
+                invocation.global.manifest_path,
+                Some(PathBuf::from("w/Cargo.toml"))
+            );
+            assert_eq!(invocation.global.color, ColorArg::Never);
+            assert!(invocation.global.quiet);
+        }
+        let invocation = parse(&["--config", "a.toml", "adr", "-v"]).expect("parses");
+        assert_eq!(invocation.global.config, Some(PathBuf::from("a.toml")));
+        assert!(invocation.global.verbose);
+    }
+
+    #[test]
+    fn each_command_rejects_formats_it_cannot_write() {
+        for args in [
+            &["graph", "--format", "sarif"][..],
+            &["adr", "--format", "sarif"],
+            &["metrics", "--format", "markdown"],
+            &["check", "--format", "dot"],
+            &["--format", "mermaid"],
+        ] {
+            assert_eq!(rejected(args).kind(), ErrorKind::InvalidValue, "{args:?}");
+        }
+        let graph = parse(&["graph", "--format", "mermaid"]).expect("parses");
+        assert!(matches!(
+            graph.command,
+            Command::Graph(GraphArgs {
+                format: GraphFormatArg::Mermaid,
+                ..
+            })
+        ));
+        let adr = parse(&["adr", "--format", "json"]).expect("parses");
+        assert!(matches!(
+            adr.command,
+            Command::Adr(AdrArgs {
+                format: TextFormat::Json,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn options_of_other_commands_are_rejected() {
+        for args in [
+            &["explain", "no-crate-cycles", "--format", "json"][..],
+            &["init", "--output", "custom.toml"],
+            &["graph", "--deny-warnings"],
+            &["metrics", "--baseline", "b.json"],
+            &["baseline", "--format", "json"],
+            &["adr", "--rule", "a"],
+        ] {
+            assert_eq!(
+                rejected(args).kind(),
+                ErrorKind::UnknownArgument,
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn check_options_before_another_command_are_rejected() {
+        for args in [
+            &["--format", "json", "graph"][..],
+            &["--deny-warnings", "metrics"],
+            &["--output", "x.json", "check"],
+        ] {
+            let error = rejected(args);
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+            assert!(
+                error.to_string().contains("is an option of `check`"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn crate_needs_the_module_level() {
+        for args in [
+            &["graph", "--crate", "orders"][..],
+            &["graph", "--crate", "orders", "--level", "crate"],
+        ] {
+            let error = rejected(args);
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+            assert!(error.to_string().contains("--level module"), "{error}");
+        }
+        let graph = parse(&["graph", "--crate", "orders", "--level", "module"]).expect("parses");
+        assert!(matches!(
+            graph.command,
+            Command::Graph(GraphArgs { level: LevelArg::Module, krate: Some(ref k), .. }) if k == "orders"
+        ));
+    }
+
+    #[test]
+    fn init_takes_force_and_explain_an_output() {
+        let init = parse(&["init", "--force"]).expect("parses");
+        assert!(matches!(
+            init.command,
+            Command::Init(InitArgs { force: true })
+        ));
+        let explain = parse(&["explain", "no-crate-cycles", "--output", "e.md"]).expect("parses");
+        assert!(matches!(
+            explain.command,
+            Command::Explain(ExplainArgs { ref target, output: Some(_) }) if target == "no-crate-cycles"
+        ));
     }
 }

@@ -3,7 +3,10 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use archfit::cli::{Cli, ColorArg, Command, FormatArg, LevelArg};
+use archfit::cli::{
+    AdrArgs, BaselineArgs, CheckArgs, Cli, ColorArg, Command, ExplainArgs, GlobalArgs, GraphArgs,
+    GraphFormatArg, InitArgs, LevelArg, MetricsArgs, ReportFormat, TextFormat,
+};
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
 use archfit::report::graph::GraphFormat;
@@ -11,16 +14,17 @@ use archfit::report::{self, Format, RenderOptions};
 use archfit::{Error, Options, Severity};
 
 fn main() -> ExitCode {
-    let cli = Cli::from_env();
-    let color = match cli.common.color {
+    let invocation = Cli::from_env();
+    let global = &invocation.global;
+    let color = match global.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
-    match run(&cli, color) {
+    match run(global, &invocation.command, color) {
         Ok(code) => code,
         Err(error) => {
-            let stderr_color = match cli.common.color {
+            let stderr_color = match global.color {
                 ColorArg::Auto => {
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                 }
@@ -32,43 +36,31 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
-    let common = &cli.common;
-    let options = Options {
-        manifest_path: common.manifest_path.clone(),
-        config: common.config.clone(),
-        rules: common.rules.clone(),
-        baseline: common.baseline.clone(),
-        allow_incomplete: common.allow_incomplete,
-    };
-    let workspace_guess = workspace_guess(common.manifest_path.as_deref());
-    let format = match common.format {
-        FormatArg::Human => Format::Human,
-        FormatArg::Json => Format::Json,
-        FormatArg::Sarif => Format::Sarif,
-        FormatArg::Junit => Format::Junit,
-        FormatArg::Github => Format::Github,
-        FormatArg::Markdown => Format::Markdown,
-        FormatArg::Dot | FormatArg::Mermaid => match &cli.command {
-            Some(Command::Graph(_)) => Format::Human,
-            _ => {
-                let reports: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-                let name = if common.format == FormatArg::Dot {
-                    "dot"
-                } else {
-                    "mermaid"
-                };
-                return Err(Error::Usage(format!(
-                    "--format {name} is for `cargo archfit graph`; reports take {}",
-                    reports.join(", ")
-                )));
-            }
-        },
-    };
-    match &cli.command {
-        Some(Command::Graph(args)) => {
+/// The library's options from the global ones and the rules a command
+/// selects; `check` adds its baseline and `--allow-incomplete`.
+fn options(global: &GlobalArgs, rules: &[String]) -> Options {
+    Options {
+        manifest_path: global.manifest_path.clone(),
+        config: global.config.clone(),
+        rules: rules.to_vec(),
+        baseline: None,
+        allow_incomplete: false,
+    }
+}
+
+fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, Error> {
+    let workspace_guess = workspace_guess(global.manifest_path.as_deref());
+    match command {
+        Command::Graph(GraphArgs {
+            level,
+            krate,
+            format,
+            output,
+            rules,
+        }) => {
+            let options = options(global, rules);
             let loaded = archfit::load(&options)?;
-            let level = match args.level {
+            let level = match level {
                 LevelArg::Service => graph::view::Level::Service,
                 LevelArg::Crate => graph::view::Level::Crate,
                 LevelArg::Module => graph::view::Level::Module,
@@ -80,31 +72,32 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             let view = graph::view::build(
                 &loaded,
                 level,
-                args.krate.as_deref(),
+                krate.as_deref(),
                 Some(&outcome),
                 facts.as_ref(),
             )?;
-            let graph_format = match common.format {
-                FormatArg::Json => GraphFormat::Json,
-                FormatArg::Mermaid => GraphFormat::Mermaid,
-                _ => GraphFormat::Dot,
+            let format = match format {
+                GraphFormatArg::Dot => GraphFormat::Dot,
+                GraphFormatArg::Mermaid => GraphFormat::Mermaid,
+                GraphFormatArg::Json => GraphFormat::Json,
             };
             emit(
                 &workspace_guess,
-                common.output.as_deref(),
-                &report::graph::render(&view, graph_format),
+                output.as_deref(),
+                &report::graph::render(&view, format),
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Baseline) => {
+        Command::Baseline(BaselineArgs { output, rules }) => {
+            let options = options(global, rules);
             let loaded = archfit::load(&options)?;
             let outcome = archfit::run(&loaded, &options.rules)?;
-            let path = archfit::baseline_path(&loaded, common.output.as_deref());
+            let path = archfit::baseline_path(&loaded, output.as_deref());
             let baseline = archfit::baseline::Baseline::of(&outcome);
             let root = fs::Root::new(&loaded.workspace.root);
             // `--output` is the user's; a configured or default path comes
             // from the workspace and must stay inside it.
-            let policy = match &common.output {
+            let policy = match output {
                 Some(_) => WritePolicy::User { workspace: &root },
                 None => WritePolicy::Workspace(&root),
             };
@@ -119,7 +112,7 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
                     message: format!("cannot write the baseline: {e}"),
                 }
             })?;
-            if !common.quiet {
+            if !global.quiet {
                 eprintln!(
                     "archfit: wrote {} entries ({} findings) to {}",
                     baseline.entries.len(),
@@ -129,25 +122,26 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Explain { target }) => {
+        Command::Explain(ExplainArgs { target, output }) => {
+            let options = options(global, &[]);
             emit(
                 &workspace_guess,
-                common.output.as_deref(),
+                output.as_deref(),
                 &archfit::text::plain_output(&archfit::explain::explain(&options, target)?),
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Init { force }) => {
-            if common.config.is_some() {
+        Command::Init(InitArgs { force }) => {
+            if global.config.is_some() {
                 return Err(Error::Usage(
                     "init writes archfit.toml at the workspace root; --config does not apply"
                         .into(),
                 ));
             }
-            let workspace = archfit::workspace::load(options.manifest_path.as_deref())?;
+            let workspace = archfit::workspace::load(global.manifest_path.as_deref())?;
             let plan = archfit::init::plan(&workspace);
             let written = archfit::init::write(&workspace.root, &plan, *force)?;
-            if !common.quiet {
+            if !global.quiet {
                 for file in &plan.files {
                     let note = if written.contains(&file.path) {
                         "wrote"
@@ -160,71 +154,89 @@ fn run(cli: &Cli, color: bool) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Adr) => {
-            let matrix = archfit::explain::adr_matrix(&options)?;
+        Command::Adr(AdrArgs { format, output }) => {
+            let matrix = archfit::explain::adr_matrix(&options(global, &[]))?;
             let text = match format {
-                Format::Json => {
+                TextFormat::Json => {
                     archfit::text::json_output(&archfit::explain::render_matrix_json(&matrix))
                 }
-                _ => archfit::text::plain_output(&archfit::explain::render_matrix(&matrix)),
+                TextFormat::Human => {
+                    archfit::text::plain_output(&archfit::explain::render_matrix(&matrix))
+                }
             };
-            emit(&workspace_guess, common.output.as_deref(), &text)?;
+            emit(&workspace_guess, output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Metrics) => {
-            if !matches!(format, Format::Human | Format::Json) {
-                return Err(Error::Usage(format!(
-                    "metrics prints a table or json, not {}",
-                    format.name()
-                )));
-            }
-            let metrics = archfit::metrics(&options)?;
+        Command::Metrics(MetricsArgs { format, output }) => {
+            let metrics = archfit::metrics(&options(global, &[]))?;
             let text = match format {
-                Format::Json => {
+                TextFormat::Json => {
                     archfit::text::json_output(&archfit::metrics::render_json(&metrics))
                 }
-                _ => archfit::text::plain_output(&archfit::metrics::render_table(&metrics)),
+                TextFormat::Human => {
+                    archfit::text::plain_output(&archfit::metrics::render_table(&metrics))
+                }
             };
-            emit(&workspace_guess, common.output.as_deref(), &text)?;
+            emit(&workspace_guess, output.as_deref(), &text)?;
             Ok(ExitCode::SUCCESS)
         }
-        None | Some(Command::Check) => {
-            let outcome = archfit::check(&options)?;
-            let render_options = RenderOptions {
-                color: color && common.output.is_none(),
-                quiet: common.quiet,
-                verbose: common.verbose,
-            };
-            emit(
-                &workspace_guess,
-                common.output.as_deref(),
-                &report::render(&outcome, format, &render_options),
-            )?;
-            // A check that could not run is never a pass, nor is a file that
-            // could not be analysed: what it hides could be a violation.
-            if outcome
-                .diagnostics
-                .iter()
-                .any(|d| d.severity == Severity::Error)
-            {
-                let unanalysed = archfit::unanalysed_files(&outcome);
-                if unanalysed > 0 && !common.quiet {
-                    eprintln!(
-                        "archfit: {unanalysed} file(s) could not be analysed, so the run is incomplete (exit 2); \
-                         fix them, or pass --allow-incomplete to accept the run without them"
-                    );
-                }
-                return Ok(ExitCode::from(2));
-            }
-            let failed = outcome.count(Severity::Error) > 0
-                || (common.deny_warnings && outcome.count(Severity::Warn) > 0);
-            Ok(if failed {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Check(check) => run_check(global, check, &workspace_guess, color),
     }
+}
+
+fn run_check(
+    global: &GlobalArgs,
+    check: &CheckArgs,
+    workspace_guess: &fs::Root,
+    color: bool,
+) -> Result<ExitCode, Error> {
+    let options = Options {
+        baseline: check.baseline.clone(),
+        allow_incomplete: check.allow_incomplete,
+        ..options(global, &check.rules)
+    };
+    let outcome = archfit::check(&options)?;
+    let format = match check.format {
+        ReportFormat::Human => Format::Human,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Sarif => Format::Sarif,
+        ReportFormat::Junit => Format::Junit,
+        ReportFormat::Github => Format::Github,
+        ReportFormat::Markdown => Format::Markdown,
+    };
+    let render_options = RenderOptions {
+        color: color && check.output.is_none(),
+        quiet: global.quiet,
+        verbose: global.verbose,
+    };
+    emit(
+        workspace_guess,
+        check.output.as_deref(),
+        &report::render(&outcome, format, &render_options),
+    )?;
+    // A check that could not run is never a pass, nor is a file that
+    // could not be analysed: what it hides could be a violation.
+    if outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+    {
+        let unanalysed = archfit::unanalysed_files(&outcome);
+        if unanalysed > 0 && !global.quiet {
+            eprintln!(
+                "archfit: {unanalysed} file(s) could not be analysed, so the run is incomplete (exit 2); \
+                 fix them, or pass --allow-incomplete to accept the run without them"
+            );
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let failed = outcome.count(Severity::Error) > 0
+        || (check.deny_warnings && outcome.count(Severity::Warn) > 0);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The workspace a user path could point into: the manifest's folder, else

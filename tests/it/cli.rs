@@ -275,10 +275,68 @@ fn graph_error_paths() {
     let dot_report = archfit("shop", &["check", "--format", "dot"]);
     assert_eq!(dot_report.status.code(), Some(2));
     assert!(
-        stderr(&dot_report).contains("is for `cargo archfit graph`"),
+        stderr(&dot_report).contains("invalid value 'dot' for '--format <FORMAT>'"),
         "{}",
         stderr(&dot_report)
     );
+}
+
+/// Exit 2 with clap's message and nothing on standard output: an option a
+/// command cannot honour is never silently ignored.
+fn assert_usage_error(args: &[&str], message: &str) {
+    let output = archfit("shop", args);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty(), "{args:?}: {}", stdout(&output));
+    assert!(
+        stderr(&output).contains(message),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn options_a_command_cannot_honour_are_rejected() {
+    assert_usage_error(
+        &["graph", "--format", "sarif"],
+        "error: invalid value 'sarif' for '--format <FORMAT>'",
+    );
+    assert_usage_error(
+        &["adr", "--format", "sarif"],
+        "error: invalid value 'sarif' for '--format <FORMAT>'",
+    );
+    assert_usage_error(
+        &["explain", "no-crate-cycles", "--format", "json"],
+        "error: unexpected argument '--format' found",
+    );
+    assert_usage_error(&["graph", "--crate", "orders"], "needs `--level module`");
+    assert_usage_error(
+        &["--format", "json", "graph"],
+        "`--format` before `graph` is an option of `check`",
+    );
+}
+
+#[test]
+fn init_takes_no_output_and_writes_nothing() {
+    let dir = crate::scratch_copy("shop", "init-output");
+    let config = std::fs::read_to_string(dir.join("archfit.toml")).expect("fixture config");
+    let output = archfit_in(&dir, &["init", "--output", "custom.toml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unexpected argument '--output' found"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.join("custom.toml").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("archfit.toml")).expect("config kept"),
+        config
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
