@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::Rule;
+use crate::checks::Rule;
 use crate::{adr, checks, load, AdrRef, Error, Options};
 
 /// The text `cargo archfit explain <target>` prints: a check's

@@ -911,7 +911,6 @@ layers = [
 #[allow(clippy::disallowed_methods)] // tests build their workspaces directly
 mod tests {
     use super::*;
-    use crate::config::parse_document;
     use crate::error::SourceFile;
     use crate::workspace::{classify, Architecture, Dependency, Member, Target};
 
@@ -969,7 +968,7 @@ mod tests {
     /// member must be classified.
     fn architecture(ws: &Workspace) -> Architecture {
         let text = config_text(ws);
-        let config = parse_document(&SourceFile::new(FILE_NAME, text.as_str()))
+        let config = crate::checks::parse_config(&SourceFile::new(FILE_NAME, text.as_str()))
             .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         let arch = classify(ws, &config).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         for (member, role) in ws.members.iter().zip(&arch.roles) {
@@ -1245,7 +1244,8 @@ mod tests {
     fn every_check_has_a_rule_with_an_adr() {
         let ws = workspace(&[("orders", "services/orders", true, &[])]);
         let text = config_text(&ws);
-        let config = parse_document(&SourceFile::new(FILE_NAME, text.as_str())).unwrap();
+        let config =
+            crate::checks::parse_config(&SourceFile::new(FILE_NAME, text.as_str())).unwrap();
         let checks: BTreeSet<&str> = config.rules.iter().map(|r| r.check).collect();
         assert_eq!(checks.len(), crate::checks::names().len(), "{checks:?}");
         let files: Vec<String> = plan(&ws).files.iter().map(|f| f.path.clone()).collect();
@@ -1338,7 +1338,8 @@ mod tests {
             "service ord\u{1b}[2J\u{202e}ers\r\n# [[rule]]\"x\\"
         );
         assert_eq!(role_of(&ws, &arch, "shop-domain"), "shared");
-        let config = parse_document(&SourceFile::new(FILE_NAME, text.as_str())).unwrap();
+        let config =
+            crate::checks::parse_config(&SourceFile::new(FILE_NAME, text.as_str())).unwrap();
         assert_eq!(config.rules.len(), text.matches("\n[[rule]]\n").count());
     }
 

@@ -101,7 +101,7 @@ impl Outcome {
     }
 }
 
-use crate::config::{Config, Rule};
+use crate::checks::{Config, Rule};
 use crate::error::ConfigError;
 use crate::graph::CrateGraph;
 use crate::workspace::{Architecture, Role, Workspace};
@@ -136,8 +136,13 @@ pub fn load(options: &Options) -> Result<Loaded, Error> {
 /// every mistake (an unknown check, a glob matching nothing, a missing ADR
 /// and a bad `topics` glob together), then gives up with all of them.
 pub fn model(workspace: Workspace, explicit_config: Option<&Path>) -> Result<Loaded, Error> {
-    let (config, mut errors) =
-        config::load_partial(&workspace.root, &workspace.root_manifest, explicit_config)?;
+    let (config, mut errors) = config::load_partial(
+        &workspace.root,
+        &workspace.root_manifest,
+        explicit_config,
+        &checks::compile,
+    )?;
+    errors.extend(unknown_service_filters(&config));
     let architecture = match workspace::classify(&workspace, &config) {
         Ok(architecture) => Some(architecture),
         Err(mut mistakes) => {
@@ -177,6 +182,34 @@ pub fn model(workspace: Workspace, explicit_config: Option<&Path>) -> Result<Loa
         migration_dirs,
         diagnostics,
     })
+}
+
+/// `services = ["paymnets"]` would make a rule check nothing: each service
+/// filter of a rule must match a declared service.
+fn unknown_service_filters(config: &Config) -> Vec<ConfigError> {
+    let names: Vec<&str> = config
+        .services
+        .iter()
+        .map(|s| s.name.get_ref().as_str())
+        .collect();
+    let mut errors = Vec::new();
+    for rule in &config.rules {
+        for pattern in rule.params.service_filters() {
+            if pattern.error().is_some() || names.iter().any(|name| pattern.is_match(name)) {
+                continue;
+            }
+            errors.push(
+                ConfigError::at(
+                    &rule.file,
+                    pattern.span.clone(),
+                    format!("rule `{}`: `{}` matches no service", rule.id, pattern.text),
+                )
+                .label("no [[service]] has this name")
+                .help(format!("services: {}", names.join(", "))),
+            );
+        }
+    }
+    errors
 }
 
 /// Runs every enabled rule (or those in `options.rules`) and returns the
@@ -730,4 +763,30 @@ pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
         &loaded.architecture,
         &loaded.crates,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::SourceFile;
+
+    fn filters(text: &str) -> Vec<ConfigError> {
+        let file = SourceFile::new("archfit.toml", text);
+        unknown_service_filters(&checks::parse_config(&file).expect("parses"))
+    }
+
+    #[test]
+    fn rule_limited_to_an_unknown_service_is_an_error_at_the_name() {
+        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"orders\", \"paymnets\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
+        let errors = filters(text);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("`paymnets` matches no service"));
+        assert_eq!(&text[errors[0].span.clone().expect("span")], "\"paymnets\"");
+    }
+
+    #[test]
+    fn rule_service_globs_that_match_a_service_are_accepted() {
+        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"pay*\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
+        assert!(filters(text).is_empty());
+    }
 }

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let file = archfit::error::SourceFile::new("archfit.toml", text);
-        if let Err(errors) = archfit::config::parse_document(&file) {
+        if let Err(errors) = archfit::checks::parse_config(&file) {
             for error in errors {
                 // Every span must fall on the text, or miette cannot draw it.
                 if let Some(span) = error.span {

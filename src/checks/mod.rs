@@ -9,7 +9,8 @@ use serde::Deserialize;
 use toml::de::{DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use crate::config::{Config, Rule};
+use crate::config::{self, HasId, RuleHead, COMMON_RULE_KEYS};
+use crate::error::{ConfigError, SourceFile};
 use crate::facts::Facts;
 use crate::finding::{AdrRef, Diagnostic, Finding, Fingerprint, Location, Related};
 use crate::graph::modules::ModuleGraph;
@@ -108,6 +109,102 @@ registry! {
     Cycles => cycles,
     SagaCompensation => saga_compensation,
     Layers => layers,
+}
+
+/// A rule compiled for its check: the common keys and the check's typed,
+/// validated parameters.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub check: &'static str,
+    /// `None` when the rule is `off`.
+    pub severity: Option<crate::Severity>,
+    pub adr: Option<Spanned<String>>,
+    pub message: Option<String>,
+    pub params: Params,
+    /// Where the rule is written (the user's file or the pack's text).
+    pub file: SourceFile,
+    /// Span of the rule's `id` value.
+    pub id_span: std::ops::Range<usize>,
+    /// Span of the whole `[[rule]]` table, for `explain`.
+    pub span: std::ops::Range<usize>,
+}
+
+impl HasId for Rule {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn id_span(&self) -> std::ops::Range<usize> {
+        self.id_span.clone()
+    }
+}
+
+/// The configuration with every rule compiled for its check.
+pub type Config = config::Config<Rule>;
+
+/// Compiles a rule's own keys with its check's parameter type: an unknown
+/// check, an unknown parameter and an invalid glob are mistakes at their
+/// spans. This is what configuration parsing is handed (see
+/// [`config::Compile`]), so that `config` itself knows no check.
+pub fn compile(head: RuleHead, value: Spanned<DeValue<'_>>) -> Result<Rule, Vec<ConfigError>> {
+    let file = &head.file;
+    let Some(check) = by_name(head.check.get_ref()) else {
+        return Err(vec![ConfigError::at(
+            file,
+            head.check.span(),
+            format!("unknown check `{}`", head.check.get_ref()),
+        )
+        .label("not a check of cargo-archfit")
+        .help(format!("known checks: {}", names().join(", ")))]);
+    };
+    let params = (check.parse)(value).map_err(|e| {
+        let mut error = ConfigError::from_toml(file, &e);
+        if error.message.contains("unknown field") {
+            error = error.help(format!(
+                "`{}` takes: {}; every rule takes: {}",
+                check.name,
+                check.parameters.join(", "),
+                COMMON_RULE_KEYS.join(", ")
+            ));
+        }
+        vec![error]
+    })?;
+    let errors: Vec<ConfigError> = params
+        .patterns()
+        .into_iter()
+        .filter_map(|pattern| {
+            let problem = pattern.error()?;
+            Some(
+                ConfigError::at(
+                    file,
+                    pattern.span.clone(),
+                    format!("invalid glob `{}`", pattern.text),
+                )
+                .label(problem.to_string()),
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Rule {
+        id: head.id,
+        check: check.name,
+        severity: head.severity,
+        adr: head.adr,
+        message: head.message,
+        params,
+        file: head.file,
+        id_span: head.id_span,
+        span: head.span,
+    })
+}
+
+/// Parses and compiles a whole archfit.toml text: the configuration, or
+/// every mistake in it.
+pub fn parse_config(file: &SourceFile) -> Result<Config, Vec<ConfigError>> {
+    config::parse_document(file, &compile)
 }
 
 /// Deserialises a rule's check-specific keys (a spanned table).
@@ -280,7 +377,6 @@ pub fn member_location(workspace: &Workspace, member: usize) -> Option<Location>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SourceFile;
     use crate::Severity;
 
     fn rule(severity: &str) -> Rule {
@@ -288,10 +384,7 @@ mod tests {
             "[[rule]]\nid = \"sagas\"\ncheck = \"saga-compensation\"\nseverity = \"{severity}\"\n"
         );
         let file = SourceFile::new("archfit.toml", text);
-        crate::config::parse_document(&file)
-            .expect("valid rule")
-            .rules
-            .remove(0)
+        parse_config(&file).expect("valid rule").rules.remove(0)
     }
 
     fn violation() -> Violation {

@@ -345,7 +345,8 @@ fn violation(
 #[cfg(test)]
 mod tests {
     use crate::checks::{self, Context};
-    use crate::config::{parse_document, Config, FILE_NAME};
+    use crate::checks::Config;
+    use crate::config::FILE_NAME;
     use crate::error::SourceFile;
     use crate::facts::{Facts, SharedFile};
     use crate::graph::CrateGraph;
@@ -419,7 +420,7 @@ severity = "error"
 
     fn run(config: &str, shared_files: Vec<SharedFile>) -> Vec<Finding> {
         let ws = workspace();
-        let config: Config = parse_document(&SourceFile::new(FILE_NAME, config)).expect("config");
+        let config: Config = crate::checks::parse_config(&SourceFile::new(FILE_NAME, config)).expect("config");
         let architecture = classify(&ws, &config).expect("classifies");
         let crates = CrateGraph::build(&ws, &architecture);
         let facts = Facts {

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use crate::checks::{self, Params};
 use crate::error::{ConfigError, SourceFile};
 use crate::finding::LineIndex;
 use crate::{Error, Severity};
@@ -25,14 +24,16 @@ use crate::{Error, Severity};
 /// A configuration with the mistakes found in it (`Ok`), or only mistakes
 /// when there is nothing to go on (`Err`: the file does not parse as TOML,
 /// or its top level does not have the expected shape).
-pub type Partial = Result<(Config, Vec<ConfigError>), Vec<ConfigError>>;
+pub type Partial<R> = Result<(Config<R>, Vec<ConfigError>), Vec<ConfigError>>;
 
 /// File name looked for at the workspace root.
 pub const FILE_NAME: &str = "archfit.toml";
 
-/// A validated configuration.
+/// A configuration as written. Generic over the rule type `R`: this module
+/// reads the keys every rule has ([`RuleHead`]) and leaves each check's own
+/// keys to the compiler the caller passes in, so configuration knows no check.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct Config<R> {
     /// The file the configuration was read from (archfit.toml or Cargo.toml).
     pub file: SourceFile,
     pub adr_dir: String,
@@ -40,7 +41,7 @@ pub struct Config {
     pub services: Vec<ServiceDecl>,
     pub shared: Vec<Spanned<String>>,
     pub platform: Vec<Spanned<String>>,
-    pub rules: Vec<Rule>,
+    pub rules: Vec<R>,
     /// Sagas declared in TOML (`[[saga]]`).
     pub sagas: Vec<SagaDecl>,
     /// `baseline = "…"`: baseline file, relative to the workspace root.
@@ -86,22 +87,39 @@ pub struct ServiceDecl {
     pub hosts: Vec<Spanned<String>>,
 }
 
-/// One `[[rule]]`, from the user's file or from a built-in pack.
+/// The keys every `[[rule]]` has, from the user's file or from a built-in
+/// pack; the check's own keys are compiled by the caller (see [`Compile`]).
 #[derive(Debug, Clone)]
-pub struct Rule {
+pub struct RuleHead {
     pub id: String,
-    pub check: &'static str,
+    /// The check's name as written.
+    pub check: Spanned<String>,
     /// `None` when the rule is `off`.
     pub severity: Option<Severity>,
     pub adr: Option<Spanned<String>>,
     pub message: Option<String>,
-    pub params: Params,
     /// Where the rule is written (the user's file or the pack's text).
     pub file: SourceFile,
     /// Span of the rule's `id` value.
     pub id_span: Range<usize>,
     /// Span of the whole `[[rule]]` table, for `explain`.
     pub span: Range<usize>,
+}
+
+/// Keys every rule has, for "unknown field" help.
+pub const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"];
+
+/// Turns a rule's common keys and the spanned table of its other keys into
+/// the caller's rule type, or the mistakes in them (at their spans).
+pub type Compile<'c, R> =
+    dyn for<'i> Fn(RuleHead, Spanned<DeValue<'i>>) -> Result<R, Vec<ConfigError>> + 'c;
+
+/// What a compiled rule must say about itself for the file-level checks
+/// (duplicate ids, a user rule replacing a pack's).
+pub trait HasId {
+    fn id(&self) -> &str;
+    /// Span of the `id` value in the rule's file.
+    fn id_span(&self) -> Range<usize>;
 }
 
 #[derive(Deserialize)]
@@ -141,12 +159,14 @@ struct RawRuleCommon {
     message: Option<String>,
 }
 
-/// Keys every rule has; the rest of a rule table belongs to its check.
-const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"];
-
 /// Finds and reads the configuration of the workspace at `root`.
-pub fn load(root: &Path, root_manifest: &str, explicit: Option<&Path>) -> Result<Config, Error> {
-    match load_partial(root, root_manifest, explicit)? {
+pub fn load<R: HasId>(
+    root: &Path,
+    root_manifest: &str,
+    explicit: Option<&Path>,
+    compile: &Compile<'_, R>,
+) -> Result<Config<R>, Error> {
+    match load_partial(root, root_manifest, explicit, compile)? {
         (config, errors) if errors.is_empty() => Ok(config),
         (_, errors) => Err(Error::Config(errors)),
     }
@@ -156,25 +176,26 @@ pub fn load(root: &Path, root_manifest: &str, explicit: Option<&Path>) -> Result
 /// still comes back (without the rules that could not be read), with the
 /// mistakes, so that later stages can add theirs and the user sees every
 /// mistake in one run. `Err` only when there is no configuration to go on.
-pub fn load_partial(
+pub fn load_partial<R: HasId>(
     root: &Path,
     root_manifest: &str,
     explicit: Option<&Path>,
-) -> Result<(Config, Vec<ConfigError>), Error> {
+    compile: &Compile<'_, R>,
+) -> Result<(Config<R>, Vec<ConfigError>), Error> {
     if let Some(path) = explicit {
         let text = read(path, None)?;
         let file = SourceFile::new(display_name(root, path), text);
-        return parse_document_partial(&file).map_err(Error::Config);
+        return parse_document_partial(&file, compile).map_err(Error::Config);
     }
     let path = root.join(FILE_NAME);
     // `symlink_metadata`: a dangling or hostile link is still "there" and
     // must be refused loudly, not treated as no configuration.
     if std::fs::symlink_metadata(&path).is_ok() {
         let file = SourceFile::new(FILE_NAME, read(&path, Some(root))?);
-        return parse_document_partial(&file).map_err(Error::Config);
+        return parse_document_partial(&file, compile).map_err(Error::Config);
     }
     let manifest = SourceFile::new("Cargo.toml", root_manifest);
-    match workspace_metadata(&manifest) {
+    match workspace_metadata(&manifest, compile) {
         Some(result) => result.map_err(Error::Config),
         None => Err(Error::NoConfig {
             root: root.display().to_string(),
@@ -208,7 +229,10 @@ fn display_name(root: &Path, path: &Path) -> String {
 }
 
 /// `[workspace.metadata.archfit]` of the root manifest, when present.
-fn workspace_metadata(manifest: &SourceFile) -> Option<Partial> {
+fn workspace_metadata<R: HasId>(
+    manifest: &SourceFile,
+    compile: &Compile<'_, R>,
+) -> Option<Partial<R>> {
     let root = DeTable::parse(&manifest.text).ok()?;
     let mut root = root.into_inner();
     let workspace = take(&mut root, "workspace")?;
@@ -220,12 +244,15 @@ fn workspace_metadata(manifest: &SourceFile) -> Option<Partial> {
         return None;
     };
     let archfit = take(&mut metadata, "archfit")?;
-    Some(parse_value(manifest, archfit))
+    Some(parse_value(manifest, archfit, compile))
 }
 
 /// Parses a whole archfit.toml text; every mistake, or the configuration.
-pub fn parse_document(file: &SourceFile) -> Result<Config, Vec<ConfigError>> {
-    match parse_document_partial(file)? {
+pub fn parse_document<R: HasId>(
+    file: &SourceFile,
+    compile: &Compile<'_, R>,
+) -> Result<Config<R>, Vec<ConfigError>> {
+    match parse_document_partial(file, compile)? {
         (config, errors) if errors.is_empty() => Ok(config),
         (_, errors) => Err(errors),
     }
@@ -233,15 +260,19 @@ pub fn parse_document(file: &SourceFile) -> Result<Config, Vec<ConfigError>> {
 
 /// Parses a whole archfit.toml text, keeping what could be read alongside
 /// the mistakes (see [`load_partial`]).
-pub fn parse_document_partial(file: &SourceFile) -> Partial {
+pub fn parse_document_partial<R: HasId>(file: &SourceFile, compile: &Compile<'_, R>) -> Partial<R> {
     let text = file.text.clone();
     let root = DeTable::parse(&text).map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
     let span = root.span();
     let value = Spanned::new(span, DeValue::Table(root.into_inner()));
-    parse_value(file, value)
+    parse_value(file, value, compile)
 }
 
-fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Partial {
+fn parse_value<R: HasId>(
+    file: &SourceFile,
+    value: Spanned<DeValue<'_>>,
+    compile: &Compile<'_, R>,
+) -> Partial<R> {
     let mut errors = Vec::new();
     let span = value.span();
     let DeValue::Table(mut table) = value.into_inner() else {
@@ -265,7 +296,7 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Partial {
         match raw_rules.into_inner() {
             DeValue::Array(items) => {
                 for item in items {
-                    match parse_rule(file, item) {
+                    match parse_rule(file, item, compile) {
                         Ok(rule) => rules.push(rule),
                         Err(mut e) => errors.append(&mut e),
                     }
@@ -292,9 +323,9 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Partial {
     }
 
     // Packs first, so that a user rule with the same id replaces the pack's.
-    let mut all_rules: Vec<Rule> = Vec::new();
+    let mut all_rules: Vec<R> = Vec::new();
     for pack in &raw.extends {
-        match packs::load(pack.get_ref()) {
+        match packs::load(pack.get_ref(), compile) {
             Some(Ok(pack_rules)) => all_rules.extend(pack_rules),
             Some(Err(mut e)) => errors.append(&mut e),
             None => errors.push(
@@ -310,8 +341,8 @@ fn parse_value(file: &SourceFile, value: Spanned<DeValue<'_>>) -> Partial {
     }
     check_duplicate_ids(file, &rules, &mut errors);
     // A set, not a search per rule: a config with 100k rules must stay linear.
-    let user_ids: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-    all_rules.retain(|r| !user_ids.contains(r.id.as_str()));
+    let user_ids: HashSet<&str> = rules.iter().map(|r| r.id()).collect();
+    all_rules.retain(|r| !user_ids.contains(r.id()));
     all_rules.extend(rules);
 
     for service in &raw.services {
@@ -361,21 +392,21 @@ fn check_service_patterns(file: &SourceFile, service: &ServiceDecl, errors: &mut
     }
 }
 
-fn check_duplicate_ids(file: &SourceFile, rules: &[Rule], errors: &mut Vec<ConfigError>) {
-    let mut first_by_id: HashMap<&str, &Rule> = HashMap::with_capacity(rules.len());
+fn check_duplicate_ids<R: HasId>(file: &SourceFile, rules: &[R], errors: &mut Vec<ConfigError>) {
+    let mut first_by_id: HashMap<&str, &R> = HashMap::with_capacity(rules.len());
     let mut lines = None;
     for rule in rules {
-        let Some(first) = first_by_id.get(rule.id.as_str()) else {
-            first_by_id.insert(&rule.id, rule);
+        let Some(first) = first_by_id.get(rule.id()) else {
+            first_by_id.insert(rule.id(), rule);
             continue;
         };
         let lines = lines.get_or_insert_with(|| LineIndex::new(&*file.text));
-        let (line, _) = lines.line_column(first.id_span.start);
+        let (line, _) = lines.line_column(first.id_span().start);
         errors.push(
             ConfigError::at(
                 file,
-                rule.id_span.clone(),
-                format!("duplicate rule id `{}`", rule.id),
+                rule.id_span(),
+                format!("duplicate rule id `{}`", rule.id()),
             )
             .label(format!("already defined on line {line}"))
             .help("give each [[rule]] its own id"),
@@ -383,11 +414,13 @@ fn check_duplicate_ids(file: &SourceFile, rules: &[Rule], errors: &mut Vec<Confi
     }
 }
 
-/// Splits a `[[rule]]` table into its common keys and its check parameters.
-pub(crate) fn parse_rule(
+/// Splits a `[[rule]]` table into its common keys, read here, and its
+/// check's keys, handed to `compile`.
+pub(crate) fn parse_rule<R>(
     file: &SourceFile,
     item: Spanned<DeValue<'_>>,
-) -> Result<Rule, Vec<ConfigError>> {
+    compile: &Compile<'_, R>,
+) -> Result<R, Vec<ConfigError>> {
     let span = item.span();
     let DeValue::Table(table) = item.into_inner() else {
         return Err(vec![ConfigError::at(file, span, "a rule must be a table")]);
@@ -402,19 +435,6 @@ pub(crate) fn parse_rule(
     .map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
 
     let mut errors = Vec::new();
-    let check = checks::by_name(common.check.get_ref());
-    let Some(check) = check else {
-        errors.push(
-            ConfigError::at(
-                file,
-                common.check.span(),
-                format!("unknown check `{}`", common.check.get_ref()),
-            )
-            .label("not a check of cargo-archfit")
-            .help(format!("known checks: {}", checks::names().join(", "))),
-        );
-        return Err(errors);
-    };
     let severity = match common.severity.as_ref() {
         None => Some(Severity::Error),
         Some(s) => match s.get_ref().as_str() {
@@ -436,53 +456,24 @@ pub(crate) fn parse_rule(
         .map(|(k, v)| k.span().start..v.span().end)
         .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
         .unwrap_or(span.clone());
-    let parse = check.parse;
-    let params = match parse(Spanned::new(rest_span, DeValue::Table(rest))) {
-        Ok(params) => Some(params),
-        Err(e) => {
-            let mut error = ConfigError::from_toml(file, &e);
-            if error.message.contains("unknown field") {
-                error = error.help(format!(
-                    "`{}` takes: {}; every rule takes: {}",
-                    check.name,
-                    check.parameters.join(", "),
-                    COMMON_RULE_KEYS.join(", ")
-                ));
-            }
-            errors.push(error);
-            None
-        }
-    };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let params = params.ok_or_else(Vec::new)?;
-    for pattern in params.patterns() {
-        if let Some(problem) = pattern.error() {
-            errors.push(
-                ConfigError::at(
-                    file,
-                    pattern.span.clone(),
-                    format!("invalid glob `{}`", pattern.text),
-                )
-                .label(problem.to_string()),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(Rule {
+    let head = RuleHead {
         id: common.id.get_ref().clone(),
         id_span: common.id.span(),
         span: span.clone(),
-        check: check.name,
+        check: common.check,
         severity,
         adr: common.adr,
         message: common.message,
-        params,
         file: file.clone(),
-    })
+    };
+    match compile(head, Spanned::new(rest_span, DeValue::Table(rest))) {
+        Ok(rule) if errors.is_empty() => Ok(rule),
+        Ok(_) => Err(errors),
+        Err(mut more) => {
+            errors.append(&mut more);
+            Err(errors)
+        }
+    }
 }
 
 /// Removes `key` from a spanned table.
@@ -495,8 +486,8 @@ fn take<'i>(table: &mut DeTable<'i>, key: &str) -> Option<Spanned<DeValue<'i>>> 
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
-        parse_document(&SourceFile::new(FILE_NAME, text))
+    fn parse(text: &str) -> Result<crate::checks::Config, Vec<ConfigError>> {
+        crate::checks::parse_config(&SourceFile::new(FILE_NAME, text))
     }
 
     /// The text under the span of the only error.
@@ -620,7 +611,9 @@ mod tests {
             .collect();
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0].file.name, FILE_NAME);
-        assert!(matches!(&rules[0].params, Params::SharedCoupling(p) if p.max_services == 3));
+        assert!(
+            matches!(&rules[0].params, crate::checks::Params::SharedCoupling(p) if p.max_services == 3)
+        );
         assert!(config
             .rules
             .iter()

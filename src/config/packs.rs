@@ -3,7 +3,7 @@
 
 use toml::de::{DeTable, DeValue};
 
-use super::{parse_rule, take, Rule};
+use super::{parse_rule, take, Compile};
 use crate::error::{ConfigError, SourceFile};
 
 const PACKS: &[(&str, &str)] = &[(
@@ -17,13 +17,13 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// The rules of pack `name`, or `None` if there is no such pack.
-pub fn load(name: &str) -> Option<Result<Vec<Rule>, Vec<ConfigError>>> {
+pub fn load<R>(name: &str, compile: &Compile<'_, R>) -> Option<Result<Vec<R>, Vec<ConfigError>>> {
     let (name, text) = PACKS.iter().find(|(n, _)| *n == name)?;
     let file = SourceFile::new(*name, *text);
-    Some(parse_pack(&file))
+    Some(parse_pack(&file, compile))
 }
 
-fn parse_pack(file: &SourceFile) -> Result<Vec<Rule>, Vec<ConfigError>> {
+fn parse_pack<R>(file: &SourceFile, compile: &Compile<'_, R>) -> Result<Vec<R>, Vec<ConfigError>> {
     let text = file.text.clone();
     let root = DeTable::parse(&text).map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
     let mut root = root.into_inner();
@@ -39,7 +39,7 @@ fn parse_pack(file: &SourceFile) -> Result<Vec<Rule>, Vec<ConfigError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for item in items {
-        match parse_rule(file, item) {
+        match parse_rule(file, item, compile) {
             Ok(rule) => out.push(rule),
             Err(mut e) => errors.append(&mut e),
         }
@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn every_builtin_pack_parses() {
         for name in names() {
-            let rules = load(name).unwrap().unwrap();
+            let rules = load(name, &crate::checks::compile).unwrap().unwrap();
             assert!(!rules.is_empty(), "{name} has no rules");
         }
     }

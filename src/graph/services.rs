@@ -98,10 +98,10 @@ impl Default for MessagingMethods {
 }
 
 /// Every edge between distinct services, sorted by (from, to, kind, place).
-pub fn build(
+pub fn build<R>(
     workspace: &Workspace,
     architecture: &Architecture,
-    config: &Config,
+    config: &Config<R>,
     crates: &CrateGraph,
     facts: Option<&Facts>,
     methods: &MessagingMethods,

@@ -79,7 +79,10 @@ pub fn names_member(pattern: &GlobPattern, name: &str, dir: &str) -> bool {
 
 /// Classifies every member; collects every mistake (bad globs, globs that
 /// match nothing, members claimed twice, services with no crates).
-pub fn classify(workspace: &Workspace, config: &Config) -> Result<Architecture, Vec<ConfigError>> {
+pub fn classify<R>(
+    workspace: &Workspace,
+    config: &Config<R>,
+) -> Result<Architecture, Vec<ConfigError>> {
     let file = &config.file;
     let mut errors = Vec::new();
     let members = &workspace.members;
@@ -244,23 +247,6 @@ pub fn classify(workspace: &Workspace, config: &Config) -> Result<Architecture, 
             }
         }
     }
-    // `services = ["paymnets"]` would make a rule check nothing.
-    for rule in &config.rules {
-        for pattern in rule.params.service_filters() {
-            if pattern.error().is_some() || services.iter().any(|s| pattern.is_match(&s.name)) {
-                continue;
-            }
-            errors.push(
-                ConfigError::at(
-                    &rule.file,
-                    pattern.span.clone(),
-                    format!("rule `{}`: `{}` matches no service", rule.id, pattern.text),
-                )
-                .label("no [[service]] has this name")
-                .help(format!("services: {}", service_names(&services))),
-            );
-        }
-    }
     for service in &services {
         if service.crates.is_empty() {
             let decl = &config.services[service.decl];
@@ -353,7 +339,7 @@ fn service_names(services: &[Service]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{parse_document, FILE_NAME};
+    use crate::config::FILE_NAME;
     use crate::workspace::Member;
 
     fn workspace(members: &[(&str, &str)]) -> Workspace {
@@ -378,7 +364,8 @@ mod tests {
     }
 
     fn classify_text(ws: &Workspace, text: &str) -> Result<Architecture, Vec<ConfigError>> {
-        let config = parse_document(&SourceFile::new(FILE_NAME, text)).expect("config parses");
+        let config =
+            crate::checks::parse_config(&SourceFile::new(FILE_NAME, text)).expect("config parses");
         classify(ws, &config)
     }
 
@@ -471,27 +458,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(errors[0].message.contains("unknown service `billing`"));
-    }
-
-    #[test]
-    fn rule_limited_to_an_unknown_service_is_an_error_at_the_name() {
-        let ws = workspace(MEMBERS);
-        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"orders\", \"paymnets\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
-        let errors = classify_text(&ws, text).unwrap_err();
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(
-            errors[0].message.contains("`paymnets` matches no service"),
-            "{}",
-            errors[0].message
-        );
-        assert_eq!(&text[errors[0].span.clone().unwrap()], "\"paymnets\"");
-    }
-
-    #[test]
-    fn rule_service_globs_that_match_a_service_are_accepted() {
-        let ws = workspace(MEMBERS);
-        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"pay*\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
-        assert!(classify_text(&ws, text).is_ok());
     }
 
     #[test]
