@@ -628,7 +628,7 @@ fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> 
                     .into(),
             ),
             label: Some("unclassified crate".into()),
-            location: checks::member_location(workspace, index),
+            location: workspace::member_location(workspace, index),
             related: Vec::new(),
             service: None,
             krate: Some(member.name.clone()),

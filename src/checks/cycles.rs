@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::{Needs, dependency_location, Context, Reporter, Violation};
+use super::{Context, Needs, Reporter, Violation};
+use crate::workspace::dependency_location;
 use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Needs, dependency_location, Context, Reporter, Violation};
+use super::{Context, Needs, Reporter, Violation};
+use crate::workspace::dependency_location;
 use crate::checks::service_dependency::default_kinds;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::CrateEdge;

@@ -17,16 +17,47 @@ use std::ops::Range;
 use std::sync::Arc;
 
 pub use sqlfiles::{read_migrations, MigrationFile};
-pub use tree::Limits;
 pub use visit::parse_count;
 
 use crate::workspace::{Architecture, Workspace};
 use crate::{Diagnostic, Location, Severity};
 
-/// Reads and parses every source file of every non-excluded member, then
-/// says what the facts cannot show (code behind macros).
+/// Bounds on what is read.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Files larger than this are skipped with a diagnostic (generated code).
+    pub max_file_bytes: u64,
+    /// Also follow example, test and bench targets.
+    pub all_targets: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_bytes: crate::fs::DEFAULT_MAX_FILE_BYTES,
+            all_targets: false,
+        }
+    }
+}
+
+/// A diagnostic for a file of a checked crate that could not be analysed:
+/// an error, because what it hides could be a violation (the run exits 2
+/// unless the user passes `--allow-incomplete`).
+pub(crate) fn unanalysed(message: String, file: Option<String>) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        message,
+        file,
+        location: None,
+    }
+}
+
+/// Reads and parses every source file of every non-excluded member and
+/// the files their `query_file!` macros name, then says what the facts
+/// cannot show (code behind macros).
 pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limits) -> Facts {
     let mut facts = tree::extract(workspace, architecture, limits);
+    sqlfiles::read_query_files(workspace, &mut facts, limits);
     facts.diagnostics.extend(unanalysed_code(&facts));
     facts.diagnostics.sort();
     facts
@@ -199,6 +230,104 @@ pub struct ModuleFact {
     pub path: Vec<String>,
     /// `cfg(…)` predicate this module sits behind, if any (`cfg(test)`).
     pub cfg: Option<String>,
+}
+
+impl ModuleFact {
+    /// Whether the module is compiled only for tests (see [`is_test_cfg`]).
+    pub fn is_test(&self) -> bool {
+        self.cfg.as_deref().is_some_and(is_test_cfg)
+    }
+}
+
+/// Whether a `cfg(…)` predicate (as text) holds only when testing: `test`,
+/// a feature whose name contains `test` (`test-util`, `testing`), `all(…)`
+/// with such a part, `any(…)` whose every part is such. `not(…)` and
+/// anything else is production code.
+pub fn is_test_cfg(cfg: &str) -> bool {
+    let tokens = cfg_tokens(cfg);
+    let mut at = 0;
+    // The outer `cfg ( … )`.
+    if tokens.first().map(String::as_str) == Some("cfg")
+        && tokens.get(1).map(String::as_str) == Some("(")
+    {
+        at = 2;
+    }
+    predicate_is_test(&tokens, &mut at)
+}
+
+/// Identifiers, string literals (with quotes), and single punctuation.
+fn cfg_tokens(cfg: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = cfg.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if c == '"' {
+            let mut text = String::from('"');
+            for c in chars.by_ref() {
+                text.push(c);
+                if c == '"' {
+                    break;
+                }
+            }
+            tokens.push(text);
+        } else if c.is_alphanumeric() || c == '_' {
+            let mut text = String::from(c);
+            while let Some(&next) = chars.peek() {
+                if next.is_alphanumeric() || next == '_' {
+                    text.push(next);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            tokens.push(text);
+        } else {
+            tokens.push(c.to_string());
+        }
+    }
+    tokens
+}
+
+/// Reads one predicate at `at` (advancing past it).
+fn predicate_is_test(tokens: &[String], at: &mut usize) -> bool {
+    let Some(head) = tokens.get(*at).cloned() else {
+        return false;
+    };
+    *at += 1;
+    match head.as_str() {
+        "any" | "all" | "not" if tokens.get(*at).map(String::as_str) == Some("(") => {
+            *at += 1;
+            let mut parts = Vec::new();
+            while *at < tokens.len() && tokens[*at] != ")" {
+                parts.push(predicate_is_test(tokens, at));
+                if tokens.get(*at).map(String::as_str) == Some(",") {
+                    *at += 1;
+                }
+            }
+            *at += 1;
+            match head.as_str() {
+                "any" => !parts.is_empty() && parts.iter().all(|p| *p),
+                "all" => parts.iter().any(|p| *p),
+                _ => false,
+            }
+        }
+        "test" => true,
+        "feature" if tokens.get(*at).map(String::as_str) == Some("=") => {
+            *at += 2;
+            tokens
+                .get(*at - 1)
+                .is_some_and(|name| name.starts_with('"') && name.contains("test"))
+        }
+        _ => {
+            // `key = "value"` of another kind.
+            if tokens.get(*at).map(String::as_str) == Some("=") {
+                *at += 2;
+            }
+            false
+        }
+    }
 }
 
 /// `mod name;` or `mod name { … }`.
@@ -543,5 +672,26 @@ mod tests {
     fn code_without_hidden_parts_gives_no_warning() {
         let lib = "const SCHEMA: &str = include_str!(\"schema.sql\");\nmod handlers;\nfn main() { println!(\"{SCHEMA}\"); }\n";
         assert!(unanalysed_code(&facts(vec![file("src/main.rs", lib)])).is_empty());
+    }
+
+    #[test]
+    fn test_cfgs_are_told_from_production_cfgs() {
+        for cfg in [
+            "cfg(test)",
+            "cfg(any (test , feature = \"test-util\"))",
+            "cfg(all(test, unix))",
+            "cfg(feature = \"testing\")",
+        ] {
+            assert!(is_test_cfg(cfg), "{cfg}");
+        }
+        for cfg in [
+            "cfg(not(test))",
+            "cfg(unix)",
+            "cfg(any(test, feature = \"serde\"))",
+            "cfg(feature = \"postgres\")",
+            "cfg(target_os = \"linux\")",
+        ] {
+            assert!(!is_test_cfg(cfg), "{cfg}");
+        }
     }
 }

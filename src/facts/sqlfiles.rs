@@ -41,7 +41,7 @@ pub fn read_migrations(
         let root = match workspace_root.resolve(Path::new(dir)) {
             Ok(root) => root,
             Err(e) => {
-                diagnostics.push(super::tree::unanalysed(
+                diagnostics.push(super::unanalysed(
                     format!("migrations folder {dir} not read: {e}"),
                     Some(dir.clone()),
                 ));
@@ -52,7 +52,7 @@ pub fn read_migrations(
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    diagnostics.push(super::tree::unanalysed(
+                    diagnostics.push(super::unanalysed(
                         format!("cannot read migrations in {dir}: {e}"),
                         Some(dir.clone()),
                     ));
@@ -90,7 +90,7 @@ pub fn read_migrations(
     for result in read {
         match result {
             Ok(file) => files.push(file),
-            Err((message, rel)) => diagnostics.push(super::tree::unanalysed(message, Some(rel))),
+            Err((message, rel)) => diagnostics.push(super::unanalysed(message, Some(rel))),
         }
     }
     (files, diagnostics)
@@ -123,7 +123,7 @@ pub fn read_query_files(workspace: &Workspace, facts: &mut Facts, limits: Limits
             }
             Err(message) => facts
                 .diagnostics
-                .push(super::tree::unanalysed(message, Some(rel))),
+                .push(super::unanalysed(message, Some(rel))),
         }
     }
 }

@@ -8,28 +8,10 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::visit::{self, SyntaxError};
-use super::{CrateFacts, Facts, FileFacts, SharedFile};
+use super::{unanalysed, CrateFacts, Facts, FileFacts, Limits, SharedFile};
 use crate::fs::{Budget, Root};
 use crate::workspace::{Architecture, Role, Workspace};
 use crate::{Diagnostic, Location, Severity};
-
-/// Bounds on what is read.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Files larger than this are skipped with a diagnostic (generated code).
-    pub max_file_bytes: u64,
-    /// Also follow example, test and bench targets.
-    pub all_targets: bool,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_file_bytes: crate::fs::DEFAULT_MAX_FILE_BYTES,
-            all_targets: false,
-        }
-    }
-}
 
 /// Target kinds whose module trees are analysed by default.
 const SHIPPED_TARGETS: &[&str] = &[
@@ -86,7 +68,10 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
             }
             let path = workspace.root.join(&target.src_path);
             let rel = normalised_relative(&workspace.root, &path);
-            let declared_at = member_manifest_location(workspace, member_index);
+            let Some(declared_at) = crate::workspace::member_location(workspace, member_index)
+            else {
+                continue;
+            };
             if claims.claim(&path, &rel, member_index, declared_at) {
                 jobs.push(Job {
                     member: member_index,
@@ -141,7 +126,6 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         jobs = next;
     }
     facts.shared_files = claims.shared();
-    super::sqlfiles::read_query_files(workspace, &mut facts, limits);
     for krate in &mut facts.crates {
         krate
             .files
@@ -149,18 +133,6 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     }
     facts.diagnostics.sort();
     facts
-}
-
-/// A diagnostic for a file of a checked crate that could not be analysed:
-/// an error, because what it hides could be a violation (the run exits 2
-/// unless the user passes `--allow-incomplete`).
-pub(super) fn unanalysed(message: String, file: Option<String>) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Error,
-        message,
-        file,
-        location: None,
-    }
 }
 
 fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
@@ -364,13 +336,6 @@ impl Claims {
         shared.sort_by(|a, b| a.path.cmp(&b.path));
         shared
     }
-}
-
-/// Where a member's crate root is declared: its name in its Cargo.toml.
-fn member_manifest_location(workspace: &Workspace, member: usize) -> Location {
-    let member = &workspace.members[member];
-    let span = member.name_span.clone().unwrap_or(0..0);
-    Location::from_span(&member.manifest_path, &member.manifest_text, span)
 }
 
 /// `path` relative to `root` with `.` and `..` folded away lexically

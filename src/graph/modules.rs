@@ -7,7 +7,8 @@
 //! children of their closest common ancestor), with the concrete use kept as
 //! evidence. A path from a module into its own descendants is containment,
 //! not a dependency, so a `#[cfg(test)] mod tests { use super::*; }` can never
-//! close a cycle with its parent.
+//! close a cycle with its parent; and uses inside test-only modules make no
+//! edge at all (a test of `config` may build a `checks` rule).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -229,6 +230,11 @@ fn build_target(
         let uses = file.uses.iter().map(|u| (u.module, &u.segments, &u.span));
         let paths = file.paths.iter().map(|p| (p.module, &p.segments, &p.span));
         for (module_index, segments, span) in uses.chain(paths) {
+            // Test code (`#[cfg(test)] mod tests`, `cfg(feature = "test-util")`)
+            // makes no architectural dependency.
+            if file.modules[module_index].is_test() {
+                continue;
+            }
             let module = &file.modules[module_index].path;
             let evidence = || Evidence {
                 file: f,

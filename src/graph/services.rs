@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::{CrateGraph, SHIPPED};
-use crate::checks::dependency_location;
 use crate::config::Config;
 use crate::facts::{self, Facts};
 use crate::pattern::{any_call, CallName, GlobPattern};
+use crate::workspace::dependency_location;
 use crate::workspace::{Architecture, Role, Workspace};
 use crate::Location;
 

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::modules::{self, display};
 use super::services::{self, MessagingMethods};
 use super::{shortest_cycles, CrateGraph};
-use crate::checks::dependency_location;
 use crate::facts::{self, Facts};
+use crate::workspace::dependency_location;
 use crate::workspace::{DepKind, Role};
 use crate::{Error, Loaded, Location, Outcome};
 

@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::finding::Location;
+
 pub use classify::{classify, names_member, Architecture, Role, Service};
 pub use load::{load, relative};
 
@@ -110,4 +112,31 @@ pub struct Dependency {
     pub member: Option<usize>,
     /// Span of the whole entry (`key = …`) in the member's `Cargo.toml`.
     pub span: Option<Range<usize>>,
+}
+
+/// Location of dependency `dependency` of member `member` in its Cargo.toml.
+pub fn dependency_location(
+    workspace: &Workspace,
+    member: usize,
+    dependency: usize,
+) -> Option<Location> {
+    let member = workspace.members.get(member)?;
+    let dep = member.dependencies.get(dependency)?;
+    let span = dep.span.clone()?;
+    Some(Location::from_span(
+        &member.manifest_path,
+        &member.manifest_text,
+        span,
+    ))
+}
+
+/// Location of a member's `[package] name`, for findings about a whole crate.
+pub fn member_location(workspace: &Workspace, member: usize) -> Option<Location> {
+    let member = workspace.members.get(member)?;
+    let span = member.name_span.clone().unwrap_or(0..0);
+    Some(Location::from_span(
+        &member.manifest_path,
+        &member.manifest_text,
+        span,
+    ))
 }
