@@ -115,7 +115,9 @@ pub fn parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> 
 }
 
 /// `text` with the machine-specific paths replaced: the repository (where
-/// the fixtures are) by `[repo]`, the temp dir by `[tmp]`.
+/// the fixtures are) by `[repo]`, the temp dir by `[tmp]`. cargo runs in `/`
+/// and quotes files relative to it; that form of the repository becomes
+/// `[repo relative to /]`, so a snapshot shows it rather than hiding it.
 pub fn normalise(text: &str) -> String {
     let mut out = text.to_string();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -134,6 +136,11 @@ pub fn normalise(text: &str) -> String {
         if !path.is_empty() {
             out = out.replace(path, name);
         }
+    }
+    let relative = repo.to_string_lossy();
+    let relative = relative.trim_start_matches('/');
+    if relative.contains('/') {
+        out = out.replace(relative, "[repo relative to /]");
     }
     out
 }
