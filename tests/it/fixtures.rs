@@ -59,9 +59,13 @@ pub fn subdirs(dir: &Path) -> Vec<String> {
 
 /// Walks `fixtures/`.
 pub fn layout() -> Layout {
-    let root = fixtures_root();
+    layout_of(&fixtures_root())
+}
+
+/// Walks a fixtures folder at `root`.
+pub fn layout_of(root: &Path) -> Layout {
     let mut layout = Layout::default();
-    for top in subdirs(&root) {
+    for top in subdirs(root) {
         let dir = root.join(&top);
         if top == "config" {
             for case in subdirs(&dir) {
