@@ -10,7 +10,9 @@
 //!
 //! Each test runs all its fixtures and then fails once, naming every
 //! fixture that went wrong with its diff. `meta` checks that the walk
-//! leaves no folder out.
+//! leaves no folder out. After an intended change of output, rewrite the
+//! snapshots with `INSTA_UPDATE=always cargo test --test it` and review the
+//! diff before committing it (CI sets `INSTA_UPDATE=no`).
 
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
