@@ -1,52 +1,198 @@
-//! Each fixture workspace lists the findings it must produce in
-//! `expected.txt` (`<check> <rule> <file>:<line>`); the report must contain
-//! exactly those for the checks this version runs, and nothing else.
+//! Every fixture workspace is found by walking `fixtures/`, never listed by
+//! hand, so a new fixture cannot be forgotten:
+//! - `fixtures/<check>/{fail,pass}-*/` and the top-level workspaces (a folder
+//!   with a `Cargo.toml`) list the findings they must produce in `expected.txt`
+//!   (`<check> <rule> <file>:<line>`); the JSON report must contain exactly
+//!   those and nothing else, and exit 1 exactly when one of them is an error;
+//! - the human report of every `fail-*` fixture and of every top-level
+//!   workspace is a reviewed insta snapshot named after the fixture path;
+//! - `fixtures/config/<case>/` are run by `config_errors`.
+//!
+//! Each test runs all its fixtures and then fails once, naming every
+//! fixture that went wrong with its diff. `meta` checks that the walk
+//! leaves no folder out. After an intended change of output, rewrite the
+//! snapshots with `INSTA_UPDATE=always cargo test --test it` and review the
+//! diff before committing it (CI sets `INSTA_UPDATE=no`).
 
 use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::{archfit, fixture, stdout};
+use crate::{archfit, stderr, stdout};
 
-/// Checks whose expectations are enforced; lines of later checks are kept
-/// in the fixtures as the plan for them.
-const CHECKED: &[&str] = &[
-    "service-dependency",
-    "shared-coupling",
-    "adr-status",
-    "cycles",
-    "layers",
-    "cross-service-db",
-    "saga-compensation",
-];
+/// Every folder under `fixtures/`, sorted by what runs it. Names are paths
+/// relative to `fixtures/`, with `/` separators.
+#[derive(Debug, Default)]
+pub struct Layout {
+    /// `<check>/fail-*` and `<check>/pass-*`.
+    pub check_fixtures: Vec<String>,
+    /// Top-level folders holding a workspace (`shop`, `clean`, …).
+    pub workspaces: Vec<String>,
+    /// Top-level folders holding check fixtures; each must name a check.
+    pub check_dirs: Vec<String>,
+    /// `config/<case>`, run by `config_errors`.
+    pub config_cases: Vec<String>,
+    /// Children of a check folder that are neither `fail-*` nor `pass-*`:
+    /// nothing runs them.
+    pub unrun: Vec<String>,
+}
 
-fn expected(name: &str) -> BTreeSet<String> {
-    let path = fixture(name).join("expected.txt");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter(|l| {
-            CHECKED
-                .iter()
-                .any(|c| l.split_whitespace().next() == Some(c))
+/// The folder every fixture lives in.
+pub fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Sorted names of the sub-folders of `dir`.
+pub fn subdirs(dir: &Path) -> Vec<String> {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Walks `fixtures/`.
+pub fn layout() -> Layout {
+    layout_of(&fixtures_root())
+}
+
+/// Walks a fixtures folder at `root`.
+pub fn layout_of(root: &Path) -> Layout {
+    let mut layout = Layout::default();
+    for top in subdirs(root) {
+        let dir = root.join(&top);
+        if top == "config" {
+            for case in subdirs(&dir) {
+                layout.config_cases.push(format!("config/{case}"));
+            }
+        } else if dir.join("Cargo.toml").is_file() {
+            layout.workspaces.push(top);
+        } else {
+            for child in subdirs(&dir) {
+                let name = format!("{top}/{child}");
+                if child.starts_with("fail-") || child.starts_with("pass-") {
+                    layout.check_fixtures.push(name);
+                } else {
+                    layout.unrun.push(name);
+                }
+            }
+            layout.check_dirs.push(top);
+        }
+    }
+    layout
+}
+
+/// Runs `job` on every item on one thread per core; the results come back
+/// in the order of `items`. A fixture run mostly waits on its child
+/// processes (`cargo-archfit`, then `cargo metadata`), so the cores stay
+/// busy even while libtest runs other tests.
+pub fn parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(index) else { break };
+                let result = job(item);
+                *results[index].lock().expect("one writer per slot") = Some(result);
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .expect("no worker panicked")
+                .expect("every item ran")
         })
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect()
 }
 
-fn reported(name: &str) -> (BTreeSet<String>, Value, i32) {
-    let output = archfit(name, &["check", "--format", "json"]);
-    let code = output.status.code().unwrap_or(-1);
-    let json: Value = serde_json::from_str(&stdout(&output)).unwrap_or_else(|e| {
-        panic!(
-            "{name}: JSON report does not parse: {e}\nstderr: {}",
-            crate::stderr(&output)
-        )
-    });
-    let found = json["findings"]
+/// `text` with the machine-specific paths replaced: the repository (where
+/// the fixtures are) by `[repo]`, the temp dir by `[tmp]`. cargo runs in `/`
+/// and quotes files relative to it; that form of the repository becomes
+/// `[repo relative to /]`, so a snapshot shows it rather than hiding it.
+pub fn normalise(text: &str) -> String {
+    let mut out = text.to_string();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let temp = std::env::temp_dir();
+    let mut roots = vec![(repo.to_path_buf(), "[repo]"), (temp.clone(), "[tmp]")];
+    for (path, name) in [(repo.to_path_buf(), "[repo]"), (temp, "[tmp]")] {
+        if let Ok(real) = path.canonicalize() {
+            roots.push((real, name));
+        }
+    }
+    // Longest first, so a temp dir inside the repository is not half replaced.
+    roots.sort_by_key(|(path, _)| std::cmp::Reverse(path.as_os_str().len()));
+    for (path, name) in roots {
+        let path = path.to_string_lossy();
+        let path = path.trim_end_matches('/');
+        if !path.is_empty() {
+            out = out.replace(path, name);
+        }
+    }
+    let relative = repo.to_string_lossy();
+    let relative = relative.trim_start_matches('/');
+    if relative.contains('/') {
+        out = out.replace(relative, "[repo relative to /]");
+    }
+    out
+}
+
+/// Asserts the insta snapshot `name` (its file is named after it, `/` made
+/// `__`) without stopping at a difference: insta prints the diff, and the
+/// caller gets `false` to name the snapshot in its own failure.
+pub fn snapshot_matches(name: &str, description: &str, text: &str) -> bool {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_description(description);
+    settings.set_omit_expression(true);
+    settings.set_prepend_module_to_snapshot(true);
+    catch_unwind(AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(name, text));
+    }))
+    .is_ok()
+}
+
+/// Fails once with every problem found, one paragraph per fixture.
+pub fn report_problems(what: &str, problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} {what} went wrong:\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
+}
+
+/// The findings `expected.txt` of `name` lists, normalised to single spaces.
+fn expected(name: &str) -> Result<BTreeSet<String>, String> {
+    let path = fixtures_root().join(name).join("expected.txt");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect())
+}
+
+/// The findings of a JSON report above `info`, in `expected.txt`'s format.
+fn findings_of(json: &Value) -> BTreeSet<String> {
+    json["findings"]
         .as_array()
-        .expect("findings array")
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
         .filter(|f| f["severity"] != "info")
         .map(|f| {
@@ -58,105 +204,121 @@ fn reported(name: &str) -> (BTreeSet<String>, Value, i32) {
                 f["location"]["line"]
             )
         })
-        .collect();
-    (found, json, code)
+        .collect()
 }
 
-fn assert_fixture(name: &str) {
-    let (found, json, code) = reported(name);
-    let want = expected(name);
-    assert_eq!(
-        found, want,
-        "{name}: findings differ from expected.txt\n{json:#}"
-    );
-    let errors = json["summary"]["errors"].as_u64().unwrap_or_default();
-    assert_eq!(code, if errors > 0 { 1 } else { 0 }, "{name}: exit code");
+fn parse_report(output: &Output) -> Result<Value, String> {
+    serde_json::from_str(&stdout(output)).map_err(|e| {
+        format!(
+            "JSON report does not parse: {e}\nstderr:\n{}",
+            stderr(output)
+        )
+    })
 }
 
-macro_rules! fixture_tests {
-    ($($test:ident => $path:literal,)*) => {
-        $(
-            #[test]
-            fn $test() {
-                assert_fixture($path);
-            }
-        )*
+fn reported(name: &str) -> (BTreeSet<String>, Value, i32) {
+    let output = archfit(name, &["check", "--format", "json"]);
+    let json = parse_report(&output).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (findings_of(&json), json, output.status.code().unwrap_or(-1))
+}
+
+/// What is wrong with the JSON report of `name` against its `expected.txt`,
+/// as a diff (`-` expected but not reported, `+` reported but not expected).
+fn json_problem(name: &str, output: &Output) -> Option<String> {
+    let json = match parse_report(output) {
+        Ok(json) => json,
+        Err(e) => return Some(e),
     };
+    let want = match expected(name) {
+        Ok(want) => want,
+        Err(e) => return Some(e),
+    };
+    let found = findings_of(&json);
+    let mut lines = Vec::new();
+    for missing in want.difference(&found) {
+        lines.push(format!("  - {missing}"));
+    }
+    for extra in found.difference(&want) {
+        lines.push(format!("  + {extra}"));
+    }
+    let errors = json["summary"]["errors"].as_u64().unwrap_or_default();
+    let code = output.status.code();
+    let want_code = if errors > 0 { 1 } else { 0 };
+    if code != Some(want_code) {
+        lines.push(format!(
+            "  exit code {code:?}, expected {want_code} ({errors} errors)\n  stderr:\n{}",
+            stderr(output)
+        ));
+    }
+    (!lines.is_empty()).then(|| {
+        format!(
+            "findings differ from expected.txt (- expected, + reported):\n{}",
+            lines.join("\n")
+        )
+    })
 }
 
-fixture_tests! {
-    shop_reports_every_planted_dependency_violation => "shop",
-    clean_workspace_has_no_findings => "clean",
-    service_dependency_fail_direct => "service-dependency/fail-direct",
-    service_dependency_fail_build_dependency => "service-dependency/fail-build-dependency",
-    service_dependency_fail_transitive => "service-dependency/fail-transitive",
-    service_dependency_fail_dev_when_enabled => "service-dependency/fail-dev-when-enabled",
-    service_dependency_pass_allowed => "service-dependency/pass-allowed",
-    service_dependency_pass_dev_only => "service-dependency/pass-dev-only",
-    service_dependency_pass_transitive_disabled => "service-dependency/pass-transitive-disabled",
-    service_dependency_fail_transitive_through_excluded => "service-dependency/fail-transitive-through-excluded",
-    service_dependency_pass_transitive_excluded_dev_tool => "service-dependency/pass-transitive-excluded-dev-tool",
-    service_dependency_fail_path_attr_shared_file => "service-dependency/fail-path-attr-shared-file",
-    service_dependency_pass_path_attr_same_service => "service-dependency/pass-path-attr-same-service",
-    shared_coupling_fail_domain_shared => "shared-coupling/fail-domain-shared",
-    shared_coupling_fail_external => "shared-coupling/fail-external",
-    shared_coupling_fail_through_shared => "shared-coupling/fail-through-shared",
-    shared_coupling_pass_platform => "shared-coupling/pass-platform",
-    shared_coupling_pass_max_services => "shared-coupling/pass-max-services",
-    cycles_fail_module_cycle => "cycles/fail-module-cycle",
-    cycles_fail_module_cycle_three => "cycles/fail-module-cycle-three",
-    cycles_fail_crate_dev_cycle => "cycles/fail-crate-dev-cycle",
-    cycles_fail_service_http_event => "cycles/fail-service-http-event",
-    cycles_fail_service_grpc => "cycles/fail-service-grpc",
-    cycles_pass_parent_child => "cycles/pass-parent-child",
-    cycles_pass_super_sibling => "cycles/pass-super-sibling",
-    cycles_pass_glob_imports => "cycles/pass-glob-imports",
-    cycles_pass_pub_use_facade => "cycles/pass-pub-use-facade",
-    cycles_pass_cfg_test => "cycles/pass-cfg-test",
-    cycles_pass_macros => "cycles/pass-macros",
-    cycles_pass_external_url => "cycles/pass-external-url",
-    cycles_pass_own_topic => "cycles/pass-own-topic",
-    cycles_pass_dev_only_crates_services => "cycles/pass-dev-only-crates-services",
-    layers_fail_domain_uses_adapter => "layers/fail-domain-uses-adapter",
-    layers_fail_domain_forbidden_crate => "layers/fail-domain-forbidden-crate",
-    layers_fail_application_uses_adapter => "layers/fail-application-uses-adapter",
-    layers_pass_downward_only => "layers/pass-downward-only",
-    layers_pass_unlayered_module => "layers/pass-unlayered-module",
-    layers_pass_other_service => "layers/pass-other-service",
-    layers_pass_domain_uses_std_and_serde => "layers/pass-domain-uses-std-and-serde",
-    cross_service_db_fail_const_binding => "cross-service-db/fail-const-binding",
-    cross_service_db_fail_diesel_dsl => "cross-service-db/fail-diesel-dsl",
-    cross_service_db_fail_env_var => "cross-service-db/fail-env-var",
-    cross_service_db_fail_query_file => "cross-service-db/fail-query-file",
-    cross_service_db_fail_raw_string => "cross-service-db/fail-raw-string",
-    cross_service_db_fail_sea_orm => "cross-service-db/fail-sea-orm",
-    cross_service_db_fail_shared_table => "cross-service-db/fail-shared-table",
-    cross_service_db_fail_sqlx_macro => "cross-service-db/fail-sqlx-macro",
-    cross_service_db_fail_two_owners => "cross-service-db/fail-two-owners",
-    cross_service_db_pass_cte_and_aliases => "cross-service-db/pass-cte-and-aliases",
-    cross_service_db_pass_log_messages => "cross-service-db/pass-log-messages",
-    cross_service_db_pass_names_not_strings => "cross-service-db/pass-names-not-strings",
-    cross_service_db_pass_own_tables => "cross-service-db/pass-own-tables",
-    cross_service_db_pass_schema_qualified_own => "cross-service-db/pass-schema-qualified-own",
-    cross_service_db_pass_test_temp_table => "cross-service-db/pass-test-temp-table",
-    cross_service_db_fail_unparsed_sql => "cross-service-db/fail-unparsed-sql",
-    cross_service_db_pass_unparsed_sql_own_table => "cross-service-db/pass-unparsed-sql-own-table",
-    saga_compensation_fail_builder_missing_compensation => "saga-compensation/fail-builder-missing-compensation",
-    saga_compensation_fail_builder_missing_retriable => "saga-compensation/fail-builder-missing-retriable",
-    saga_compensation_fail_builder_non_compensable_before_pivot => "saga-compensation/fail-builder-non-compensable-before-pivot",
-    saga_compensation_fail_builder_split_over_lets => "saga-compensation/fail-builder-split-over-lets",
-    saga_compensation_fail_builder_stub_compensation => "saga-compensation/fail-builder-stub-compensation",
-    saga_compensation_fail_no_pivot_non_compensable => "saga-compensation/fail-no-pivot-non-compensable",
-    saga_compensation_fail_toml_missing_function => "saga-compensation/fail-toml-missing-function",
-    saga_compensation_fail_trait_missing_compensation => "saga-compensation/fail-trait-missing-compensation",
-    saga_compensation_fail_aliased_builder => "saga-compensation/fail-aliased-builder",
-    saga_compensation_fail_builder_from_helper => "saga-compensation/fail-builder-from-helper",
-    saga_compensation_pass_aliased_builder => "saga-compensation/pass-aliased-builder",
-    saga_compensation_pass_compensation_in_other_module => "saga-compensation/pass-compensation-in-other-module",
-    saga_compensation_pass_correct_saga => "saga-compensation/pass-correct-saga",
-    saga_compensation_pass_delegating_compensation => "saga-compensation/pass-delegating-compensation",
-    saga_compensation_pass_opaque_step => "saga-compensation/pass-opaque-step",
-    saga_compensation_pass_step_by_and_other_builders => "saga-compensation/pass-step-by-and-other-builders",
+/// One fixture's two runs: the JSON report and, for a snapshot, the human one.
+struct Run {
+    name: String,
+    json: Output,
+    human: Option<Output>,
+}
+
+/// Whether the human report of `name` is kept as a snapshot: the failing
+/// fixtures (what a finding looks like) and the top-level workspaces.
+fn snapshotted(name: &str) -> bool {
+    name.rsplit('/')
+        .next()
+        .is_some_and(|leaf| !leaf.starts_with("pass-"))
+}
+
+/// Runs every fixture of `names`, compares each with its `expected.txt`
+/// and its snapshot, and fails naming every fixture that differs.
+fn assert_fixtures(names: &[String]) {
+    assert!(!names.is_empty(), "no fixture found under fixtures/");
+    let runs = parallel(names, |name| Run {
+        name: name.clone(),
+        json: archfit(name, &["check", "--format", "json"]),
+        human: snapshotted(name).then(|| archfit(name, &["check", "--color", "never"])),
+    });
+    let mut problems = Vec::new();
+    for run in &runs {
+        let name = &run.name;
+        let mut wrong = Vec::new();
+        for output in std::iter::once(&run.json).chain(&run.human) {
+            if stderr(output).contains("panicked") {
+                wrong.push(format!("the tool panicked:\n{}", stderr(output)));
+            }
+        }
+        wrong.extend(json_problem(name, &run.json));
+        if let Some(human) = &run.human {
+            let mut text = stdout(human);
+            let err = stderr(human);
+            if !err.is_empty() {
+                text.push_str("\n--- stderr ---\n");
+                text.push_str(&err);
+            }
+            let description = format!("cargo archfit check --color never, fixtures/{name}");
+            if !snapshot_matches(name, &description, &normalise(&text)) {
+                wrong.push("the human report differs from its snapshot (diff above)".into());
+            }
+        }
+        if !wrong.is_empty() {
+            problems.push(format!("fixtures/{name}: {}", wrong.join("\n")));
+        }
+    }
+    report_problems("fixtures", &problems);
+}
+
+#[test]
+fn every_check_fixture_reports_what_its_expected_txt_lists() {
+    assert_fixtures(&layout().check_fixtures);
+}
+
+#[test]
+fn every_workspace_fixture_reports_what_its_expected_txt_lists() {
+    assert_fixtures(&layout().workspaces);
 }
 
 #[test]
@@ -168,13 +330,6 @@ fn clean_workspace_exits_zero_with_no_finding_at_all() {
         Some(0),
         "{json:#}"
     );
-}
-
-#[test]
-fn shop_human_report_snapshot() {
-    let output = archfit("shop", &["check", "--color", "never"]);
-    assert_eq!(output.status.code(), Some(1));
-    insta::assert_snapshot!("shop_human", stdout(&output));
 }
 
 #[test]

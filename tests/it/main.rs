@@ -10,6 +10,7 @@ mod facts;
 mod fixtures;
 mod formats;
 mod init;
+mod meta;
 mod output_integrity;
 mod robustness;
 mod security;
