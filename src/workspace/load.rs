@@ -74,7 +74,9 @@ fn run_cargo_metadata(manifest_path: &Path) -> Result<Metadata, Error> {
     let mut command = cmd.cargo_command();
     let output = run_with_timeout(&mut command, CARGO_TIMEOUT)?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let dir = manifest_path.parent().unwrap_or(Path::new("/"));
+        let stderr = as_seen_from(&stderr, dir);
         return Err(cargo_error(cargo_metadata::Error::CargoMetadata { stderr }));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -212,7 +214,7 @@ fn cargo_error(error: cargo_metadata::Error) -> Error {
             help: format!(
                 "fix the manifest cargo names (run `cargo metadata --no-deps --offline` to see \
                  the same error)\n\ncargo said:\n{}",
-                without_quoted_source(&stderr).trim_end()
+                stderr.trim_end()
             ),
         },
         cargo_metadata::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -231,12 +233,29 @@ fn cargo_error(error: cargo_metadata::Error) -> Error {
     }
 }
 
-/// Cargo's message without the source lines it quotes (`  1 | text`): a
-/// manifest can be a link to any file (`/etc/shadow`), and its content must
-/// not reach a CI log. Markers under the quote (`  |     ^`) stay.
-fn without_quoted_source(stderr: &str) -> String {
+/// Cargo's message as the user should see it. Cargo ran in `/`, so its
+/// `--> path` lines are relative to `/`: they are shown relative to the
+/// workspace `dir` instead. A source line cargo quotes (`  9 | text`) is
+/// kept only when the file it quotes really lies inside the workspace: a
+/// manifest can be a link to any file (`/etc/shadow`), whose content must
+/// not reach a CI log.
+fn as_seen_from(stderr: &str, dir: &Path) -> String {
+    let root = crate::fs::Root::new(dir);
     let mut out = String::new();
+    // Whether the file of the latest `-->` line is inside the workspace.
+    let mut quoting_inside = false;
     for line in stderr.lines() {
+        if let Some((indent, rest)) = line.split_once("--> ") {
+            let (path, position) = match rest.find(':') {
+                Some(at) => rest.split_at(at),
+                None => (rest, ""),
+            };
+            let absolute = neutral_dir().join(path);
+            quoting_inside = root.holds(&absolute);
+            let shown = absolute.strip_prefix(dir).unwrap_or(&absolute);
+            out.push_str(&format!("{indent}--> {}{position}\n", shown.display()));
+            continue;
+        }
         let quoted = line
             .trim_start()
             .split_once('|')
@@ -246,10 +265,10 @@ fn without_quoted_source(stderr: &str) -> String {
                     && gutter.chars().all(|c| c.is_ascii_digit())
                     && !text.trim().is_empty()
             });
-        if quoted {
+        if quoted && !quoting_inside {
             let gutter = line.split('|').next().unwrap_or_default();
             out.push_str(gutter);
-            out.push_str("| (source line not shown)\n");
+            out.push_str("| (not shown: the file is outside the workspace)\n");
         } else {
             out.push_str(line);
             out.push('\n');
@@ -259,7 +278,6 @@ fn without_quoted_source(stderr: &str) -> String {
 }
 
 fn first_error_line(stderr: &str) -> String {
-    let stderr = without_quoted_source(stderr);
     stderr
         .lines()
         .find(|l| l.trim_start().starts_with("error"))

@@ -121,9 +121,9 @@ pub fn parallel<T: Sync, R: Send>(items: &[T], job: impl Fn(&T) -> R + Sync) -> 
 }
 
 /// `text` with the machine-specific paths replaced: the repository (where
-/// the fixtures are) by `[repo]`, the temp dir by `[tmp]`. cargo runs in `/`
-/// and quotes files relative to it; that form of the repository becomes
-/// `[repo relative to /]`, so a snapshot shows it rather than hiding it.
+/// the fixtures are) by `[repo]`, the temp dir by `[tmp]`. A path relative
+/// to `/` (how cargo, run in `/`, names files) would become
+/// `[repo relative to /]`, so a snapshot shows such a leak rather than hiding it.
 pub fn normalise(text: &str) -> String {
     let mut out = text.to_string();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));

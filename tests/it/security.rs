@@ -761,3 +761,21 @@ fn a_manifest_linked_out_of_the_workspace_is_not_quoted_in_cargo_errors() {
     assert!(err.contains("cargo could not load the workspace"), "{err}");
     assert!(!err.contains(SECRET), "{err}");
 }
+
+#[test]
+fn cargo_errors_name_files_relative_to_the_workspace_and_show_their_lines() {
+    let dir = two_services(
+        "cargo-error-paths",
+        &[(
+            "services/billing/Cargo.toml",
+            b"[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nserde = { version = \"1\", feature = [\"derive\"] \n",
+        )],
+    );
+    let output = run(&dir, &["check"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = crate::stderr(&output);
+    // Cargo runs in `/`: its paths are shown from the workspace, and a line
+    // of a file inside the workspace is quoted as cargo quotes it.
+    assert!(err.contains("--> services/billing/Cargo.toml:"), "{err}");
+    assert!(err.contains("serde = { version"), "{err}");
+}
