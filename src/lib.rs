@@ -16,6 +16,7 @@ pub mod fs;
 pub mod graph;
 pub mod init;
 pub mod metrics;
+pub mod model;
 pub mod pattern;
 pub mod report;
 pub mod sql;
@@ -24,7 +25,7 @@ pub mod text;
 pub mod workspace;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use error::Error;
@@ -103,113 +104,14 @@ impl Outcome {
 
 use crate::checks::{Config, Rule};
 use crate::error::ConfigError;
-use crate::graph::CrateGraph;
+pub use crate::model::Loaded;
 use crate::workspace::{Architecture, Role, Workspace};
 
-/// A workspace with its configuration, classification, crate graph and
-/// resolved decisions: what every command starts from. Everything in it was
-/// validated together; nothing after this stage reads configuration again.
-pub struct Loaded {
-    pub workspace: Workspace,
-    pub config: Config,
-    pub architecture: Architecture,
-    pub crates: CrateGraph,
-    /// The ADR of each rule of `config.rules`, in the same order.
-    pub adrs: Vec<Option<AdrRef>>,
-    /// Migration folders per service (index into `architecture.services`,
-    /// workspace-relative folder), each checked to exist inside the root.
-    pub migration_dirs: Vec<(usize, String)>,
-    /// Warnings of this stage (an ADR without a heading).
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Loads workspace and configuration; every configuration mistake is
-/// collected into one [`Error::Config`].
+/// Loads workspace and configuration through the model stage; every
+/// configuration mistake is collected into one [`Error::Config`].
 pub fn load(options: &Options) -> Result<Loaded, Error> {
     let workspace = workspace::load(options.manifest_path.as_deref())?;
-    model(workspace, options.config.as_deref())
-}
-
-/// The model stage: configuration, classification, ADRs and migration
-/// folders of a loaded workspace. Each step runs even when an earlier one
-/// found mistakes, as far as it has something to work on, so one run shows
-/// every mistake (an unknown check, a glob matching nothing, a missing ADR
-/// and a bad `topics` glob together), then gives up with all of them.
-pub fn model(workspace: Workspace, explicit_config: Option<&Path>) -> Result<Loaded, Error> {
-    let (config, mut errors) = config::load_partial(
-        &workspace.root,
-        &workspace.root_manifest,
-        explicit_config,
-        &checks::compile,
-    )?;
-    errors.extend(unknown_service_filters(&config));
-    let architecture = match workspace::classify(&workspace, &config) {
-        Ok(architecture) => Some(architecture),
-        Err(mut mistakes) => {
-            errors.append(&mut mistakes);
-            None
-        }
-    };
-    let mut diagnostics = Vec::new();
-    let all_rules: Vec<&Rule> = config.rules.iter().collect();
-    let adrs = match resolve_adrs(&workspace, &config, &all_rules, &mut diagnostics) {
-        Ok(adrs) => adrs,
-        Err(mut mistakes) => {
-            errors.append(&mut mistakes);
-            Vec::new()
-        }
-    };
-    let migration_dirs = match &architecture {
-        Some(architecture) => match migration_dirs(&workspace, &config, architecture) {
-            Ok(dirs) => dirs,
-            Err(mut mistakes) => {
-                errors.append(&mut mistakes);
-                Vec::new()
-            }
-        },
-        None => Vec::new(),
-    };
-    let Some(architecture) = architecture.filter(|_| errors.is_empty()) else {
-        return Err(Error::Config(errors));
-    };
-    let crates = CrateGraph::build(&workspace, &architecture);
-    Ok(Loaded {
-        workspace,
-        config,
-        architecture,
-        crates,
-        adrs,
-        migration_dirs,
-        diagnostics,
-    })
-}
-
-/// `services = ["paymnets"]` would make a rule check nothing: each service
-/// filter of a rule must match a declared service.
-fn unknown_service_filters(config: &Config) -> Vec<ConfigError> {
-    let names: Vec<&str> = config
-        .services
-        .iter()
-        .map(|s| s.name.get_ref().as_str())
-        .collect();
-    let mut errors = Vec::new();
-    for rule in &config.rules {
-        for pattern in rule.params.service_filters() {
-            if pattern.error().is_some() || names.iter().any(|name| pattern.is_match(name)) {
-                continue;
-            }
-            errors.push(
-                ConfigError::at(
-                    &rule.file,
-                    pattern.span.clone(),
-                    format!("rule `{}`: `{}` matches no service", rule.id, pattern.text),
-                )
-                .label("no [[service]] has this name")
-                .help(format!("services: {}", names.join(", "))),
-            );
-        }
-    }
-    errors
+    model::build(workspace, options.config.as_deref())
 }
 
 /// Runs every enabled rule (or those in `options.rules`) and returns the
@@ -463,127 +365,6 @@ fn select_rules<'a>(config: &'a Config, only: &[String]) -> Result<Vec<&'a Rule>
         .collect())
 }
 
-/// Reads the ADR of each rule. A missing file is a configuration error; an
-/// ADR without a heading still works, with a diagnostic.
-pub(crate) fn resolve_adrs(
-    workspace: &Workspace,
-    config: &Config,
-    rules: &[&Rule],
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<Vec<Option<AdrRef>>, Vec<ConfigError>> {
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    let root = fs::Root::new(&workspace.root);
-    // Many rules share one ADR: read each file once, list the folder once.
-    let mut read: std::collections::HashMap<String, Result<AdrRef, String>> =
-        std::collections::HashMap::new();
-    let mut listing: Option<Vec<String>> = None;
-    for rule in rules {
-        let Some(adr) = &rule.adr else {
-            out.push(None);
-            continue;
-        };
-        let value = adr.get_ref();
-        let name = value.rsplit('/').next().unwrap_or(value);
-        if value.contains("://") {
-            out.push(Some(AdrRef {
-                id: adr::id_from_file_name(name),
-                title: value.clone(),
-                status: None,
-                link: value.clone(),
-            }));
-            continue;
-        }
-        let link = format!("{}/{}", config.adr_dir.trim_end_matches('/'), value);
-        let resolved = read
-            .entry(link.clone())
-            .or_insert_with(|| read_adr(&root, &link, name, diagnostics));
-        match resolved {
-            Ok(adr) => out.push(Some(adr.clone())),
-            Err(what) => {
-                let existing = listing.get_or_insert_with(|| {
-                    fs::list_workspace_dir(&root, Path::new(&config.adr_dir))
-                        .into_iter()
-                        .filter(|n| n.ends_with(".md"))
-                        .collect()
-                });
-                errors.push(missing_adr(config, rule, &link, what, existing));
-                out.push(None);
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Title and status of the ADR at `link`, or what is wrong with the file.
-fn read_adr(
-    root: &fs::Root,
-    link: &str,
-    name: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Result<AdrRef, String> {
-    let bytes = fs::read_workspace_bytes(root, Path::new(link), adr::MAX_BYTES).map_err(|e| {
-        if e.is_not_found() {
-            "does not exist".to_string()
-        } else {
-            format!("cannot be read: {e}")
-        }
-    })?;
-    let text = String::from_utf8_lossy(&bytes);
-    let info = if bytes.contains(&0) {
-        None
-    } else {
-        adr::parse(&text)
-    };
-    let title = match &info {
-        Some(info) => info.title.clone(),
-        None => {
-            diagnostics.push(Diagnostic {
-                severity: Severity::Warn,
-                message: format!("ADR {link} has no Markdown heading to take a title from"),
-                file: Some(link.to_string()),
-                location: None,
-            });
-            name.trim_end_matches(".md").to_string()
-        }
-    };
-    Ok(AdrRef {
-        id: adr::id_from_file_name(name),
-        title,
-        status: info.and_then(|i| i.status),
-        link: link.to_string(),
-    })
-}
-
-fn missing_adr(
-    config: &Config,
-    rule: &Rule,
-    link: &str,
-    what: &str,
-    existing: &[String],
-) -> ConfigError {
-    let span = rule
-        .adr
-        .as_ref()
-        .map(|a| a.span())
-        .unwrap_or(rule.id_span.clone());
-    let help = if existing.is_empty() {
-        format!(
-            "no ADR files in {}; set `adr_dir` or write the ADR",
-            config.adr_dir
-        )
-    } else {
-        format!("ADRs in {}: {}", config.adr_dir, existing.join(", "))
-    };
-    ConfigError::at(&rule.file, span, format!("ADR file {link} {what}"))
-        .label("this ADR")
-        .help(help)
-}
-
 fn retired_adr_finding(rule: &Rule, adr: &AdrRef, adr_key: &toml::Spanned<String>) -> Finding {
     let status = adr.status.as_deref().unwrap_or("retired");
     Finding {
@@ -637,66 +418,6 @@ fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> 
         });
     }
     out
-}
-
-/// Migration folders per service: those configured (each must exist), else
-/// `migrations` beside each of the service's crates, where there is one.
-fn migration_dirs(
-    workspace: &Workspace,
-    config: &Config,
-    architecture: &Architecture,
-) -> Result<Vec<(usize, String)>, Vec<ConfigError>> {
-    let mut dirs = Vec::new();
-    let mut errors = Vec::new();
-    let root = fs::Root::new(&workspace.root);
-    for (index, service) in architecture.services.iter().enumerate() {
-        let declared = &config.services[service.decl].migrations;
-        if declared.is_empty() {
-            for &member in &service.crates {
-                let dir = &workspace.members[member].dir;
-                let path = if dir.is_empty() {
-                    "migrations".to_string()
-                } else {
-                    format!("{dir}/migrations")
-                };
-                if workspace.root.join(&path).is_dir() {
-                    dirs.push((index, path));
-                }
-            }
-            continue;
-        }
-        for dir in declared {
-            let path = dir.get_ref().trim_end_matches('/').to_string();
-            if !workspace.root.join(&path).is_dir() {
-                errors.push(
-                    ConfigError::at(
-                        &config.file,
-                        dir.span(),
-                        format!("migrations folder `{path}` does not exist"),
-                    )
-                    .label("no such folder")
-                    .help("paths are relative to the workspace root"),
-                );
-            } else if !root.holds(Path::new(&path)) {
-                errors.push(
-                    ConfigError::at(
-                        &config.file,
-                        dir.span(),
-                        format!("migrations folder `{path}` is outside the workspace"),
-                    )
-                    .label("outside the workspace root")
-                    .help("the tool reads only files inside the workspace; name a folder below the root (symlinks are followed)"),
-                );
-            } else {
-                dirs.push((index, path));
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(dirs)
-    } else {
-        Err(errors)
-    }
 }
 
 /// Module graphs of every member target, built in parallel.
@@ -763,30 +484,4 @@ pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
         &loaded.architecture,
         &loaded.crates,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::SourceFile;
-
-    fn filters(text: &str) -> Vec<ConfigError> {
-        let file = SourceFile::new("archfit.toml", text);
-        unknown_service_filters(&checks::parse_config(&file).expect("parses"))
-    }
-
-    #[test]
-    fn rule_limited_to_an_unknown_service_is_an_error_at_the_name() {
-        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"orders\", \"paymnets\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
-        let errors = filters(text);
-        assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].message.contains("`paymnets` matches no service"));
-        assert_eq!(&text[errors[0].span.clone().expect("span")], "\"paymnets\"");
-    }
-
-    #[test]
-    fn rule_service_globs_that_match_a_service_are_accepted() {
-        let text = "[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n[[rule]]\nid = \"hexagonal\"\ncheck = \"layers\"\nservices = [\"pay*\"]\nlayers = [{ name = \"domain\", modules = [\"domain\"] }]\n";
-        assert!(filters(text).is_empty());
-    }
 }

@@ -70,7 +70,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             let (outcome, facts) =
                 archfit::run_keeping_facts(&loaded, &options.rules, with_sources)?;
             let view = graph::view::build(
-                &loaded,
+                &loaded.view_subject(),
                 level,
                 krate.as_deref(),
                 Some(&outcome),
@@ -230,8 +230,14 @@ fn run_check(
         }
         return Ok(ExitCode::from(2));
     }
-    let failed = outcome.count(Severity::Error) > 0
-        || (check.deny_warnings && outcome.count(Severity::Warn) > 0);
+    // `--deny-warnings`: a warning the tool gives about its own work (a rule
+    // that examined nothing, a module it could not follow) fails too.
+    let warned = outcome.count(Severity::Warn) > 0
+        || outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warn);
+    let failed = outcome.count(Severity::Error) > 0 || (check.deny_warnings && warned);
     Ok(if failed {
         ExitCode::from(1)
     } else {

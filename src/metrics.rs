@@ -8,35 +8,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::graph::coupling::Coupling;
 use crate::graph::{CrateGraph, SHIPPED};
 use crate::workspace::{Architecture, Role, Workspace};
-
-/// Coupling figures of one crate or service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Coupling {
-    pub afferent: usize,
-    pub efferent: usize,
-}
-
-impl Coupling {
-    /// Ca and Ce of member `member` among workspace members.
-    pub fn of_crate(graph: &CrateGraph, member: usize) -> Coupling {
-        Coupling {
-            afferent: graph.dependents(member, SHIPPED).len(),
-            efferent: graph.dependees(member, SHIPPED).len(),
-        }
-    }
-
-    /// I = Ce / (Ca + Ce); 0 for an isolated crate.
-    pub fn instability(&self) -> f64 {
-        let total = self.afferent + self.efferent;
-        if total == 0 {
-            0.0
-        } else {
-            self.efferent as f64 / total as f64
-        }
-    }
-}
 
 /// One row of the metrics report.
 #[derive(Debug, Clone, Serialize)]

@@ -144,7 +144,7 @@ fuzz_target!(|data: &[u8]| {
     let scratch = scratch();
     let input = Input::from(data);
     lay_out(&scratch.root, &input);
-    let loaded = match archfit::model(scratch.workspace.clone(), None) {
+    let loaded = match archfit::model::build(scratch.workspace.clone(), None) {
         Ok(loaded) => loaded,
         Err(error) => {
             let text = archfit::report::render_error(&error, false);

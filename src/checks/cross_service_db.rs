@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::{Needs, Context, Reporter, Violation};
+use super::{Context, Needs, Reporter, Violation};
 use crate::facts::{self, Arg, FileFacts, Span};
 use crate::finding::{Diagnostic, Finding, LineIndex, Location, Related};
 use crate::pattern::{any_call, CallName, GlobPattern};
@@ -179,10 +179,13 @@ impl<'f> FileLines<'f> {
     }
 }
 
-
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {
-    Needs { sources: true, modules: false, migrations: true }
+    Needs {
+        sources: true,
+        modules: false,
+        migrations: true,
+    }
 }
 
 /// Every glob of the parameters, so invalid ones are reported at their span.

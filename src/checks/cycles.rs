@@ -3,13 +3,13 @@
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Violation};
-use crate::workspace::dependency_location;
 use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};
 use crate::graph::services::{self, MessagingMethods, ServiceEdge};
 use crate::graph::shortest_cycles;
 use crate::pattern::{any_or_all, GlobPattern};
+use crate::workspace::dependency_location;
 use crate::workspace::{DepKind, Role};
 
 /// Name used in `check = "…"`.
@@ -84,7 +84,6 @@ impl Params {
         }
     }
 }
-
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(params: &Params) -> Needs {

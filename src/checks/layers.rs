@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use super::{Needs, Context, Reporter, Violation};
+use super::{Context, Needs, Reporter, Violation};
 use crate::facts::location;
 use crate::finding::Finding;
 use crate::graph::modules::{display, ModuleGraph};
@@ -48,10 +48,13 @@ impl Params {
     }
 }
 
-
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {
-    Needs { sources: true, modules: true, migrations: false }
+    Needs {
+        sources: true,
+        modules: true,
+        migrations: false,
+    }
 }
 
 /// Every glob of the parameters, so invalid ones are reported at their span.

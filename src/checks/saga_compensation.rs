@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Needs, Context, Reporter, Violation};
+use super::{Context, Needs, Reporter, Violation};
 use crate::config::SagaDecl;
 use crate::facts::Span;
 use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, StepArg};
@@ -165,10 +165,13 @@ struct Saga<'a> {
     services_involved: usize,
 }
 
-
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {
-    Needs { sources: true, modules: false, migrations: false }
+    Needs {
+        sources: true,
+        modules: false,
+        migrations: false,
+    }
 }
 
 /// Every glob of the parameters, so invalid ones are reported at their span.

@@ -3,11 +3,11 @@
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Violation};
-use crate::workspace::dependency_location;
 use crate::facts::SharedFile;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::CrateEdge;
 use crate::pattern::{any_or_all, GlobPattern};
+use crate::workspace::dependency_location;
 use crate::workspace::{DepKind, Role};
 
 /// Name used in `check = "…"`.
@@ -56,12 +56,15 @@ impl Params {
     }
 }
 
-
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {
     // Module trees too: a `#[path]` can compile another service's file
     // without any manifest entry.
-    Needs { sources: true, modules: false, migrations: false }
+    Needs {
+        sources: true,
+        modules: false,
+        migrations: false,
+    }
 }
 
 /// Every glob of the parameters, so invalid ones are reported at their span.
@@ -345,8 +348,8 @@ fn violation(
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::{self, Context};
     use crate::checks::Config;
+    use crate::checks::{self, Context};
     use crate::config::FILE_NAME;
     use crate::error::SourceFile;
     use crate::facts::{Facts, SharedFile};
@@ -421,7 +424,8 @@ severity = "error"
 
     fn run(config: &str, shared_files: Vec<SharedFile>) -> Vec<Finding> {
         let ws = workspace();
-        let config: Config = crate::checks::parse_config(&SourceFile::new(FILE_NAME, config)).expect("config");
+        let config: Config =
+            crate::checks::parse_config(&SourceFile::new(FILE_NAME, config)).expect("config");
         let architecture = classify(&ws, &config).expect("classifies");
         let crates = CrateGraph::build(&ws, &architecture);
         let facts = Facts {

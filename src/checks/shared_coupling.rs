@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Violation};
-use crate::workspace::dependency_location;
 use crate::checks::service_dependency::default_kinds;
 use crate::finding::{Finding, Location, Related};
+use crate::graph::coupling::Coupling;
 use crate::graph::CrateEdge;
-use crate::metrics::Coupling;
 use crate::pattern::GlobPattern;
+use crate::workspace::dependency_location;
 use crate::workspace::{DepKind, Role};
 
 /// Name used in `check = "…"`.
@@ -18,7 +18,8 @@ pub const NAME: &str = "shared-coupling";
 /// User documentation, printed by `explain`.
 pub const DOC: &str = include_str!("../../docs/checks/shared-coupling.md");
 /// One line for listings.
-pub const SUMMARY: &str = "a non-platform shared crate is used by more than `max_services` services";
+pub const SUMMARY: &str =
+    "a non-platform shared crate is used by more than `max_services` services";
 
 /// Parameter names, for error messages.
 pub const PARAMETERS: &[&str] = &["max_services", "external", "kinds"];
@@ -47,10 +48,13 @@ struct Reach {
     external_entry: Option<(usize, usize)>,
 }
 
-
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {
-    Needs { sources: false, modules: false, migrations: false }
+    Needs {
+        sources: false,
+        modules: false,
+        migrations: false,
+    }
 }
 
 /// Every glob of the parameters, so invalid ones are reported at their span.

@@ -1,5 +1,6 @@
 //! Graphs the checks share, built once per run.
 
+pub mod coupling;
 pub mod modules;
 pub mod services;
 pub mod view;

@@ -8,10 +8,12 @@ use serde::Serialize;
 use super::modules::{self, display};
 use super::services::{self, MessagingMethods};
 use super::{shortest_cycles, CrateGraph};
+use crate::config::Config;
 use crate::facts::{self, Facts};
 use crate::workspace::dependency_location;
+use crate::workspace::{Architecture, Workspace};
 use crate::workspace::{DepKind, Role};
-use crate::{Error, Loaded, Location, Outcome};
+use crate::{Error, Location, Outcome};
 
 /// Which graph to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,17 +54,26 @@ pub struct GraphView {
     pub edges: Vec<Edge>,
 }
 
+/// What a graph view is drawn from: the loaded workspace's parts (the
+/// model stage hands them over; the graph layer knows no model).
+pub struct Subject<'a, R> {
+    pub workspace: &'a Workspace,
+    pub architecture: &'a Architecture,
+    pub crates: &'a CrateGraph,
+    pub config: &'a Config<R>,
+}
+
 /// Builds the graph at `level` (for modules, of crate `only` or of every
 /// crate) and highlights cycle edges and edges where `outcome` has findings.
-pub fn build(
-    loaded: &Loaded,
+pub fn build<R>(
+    loaded: &Subject<'_, R>,
     level: Level,
     only: Option<&str>,
     outcome: Option<&Outcome>,
     facts: Option<&facts::Facts>,
 ) -> Result<GraphView, Error> {
-    let workspace = &loaded.workspace;
-    let architecture = &loaded.architecture;
+    let workspace = loaded.workspace;
+    let architecture = loaded.architecture;
     // The run's facts when it kept them (each file parsed once per
     // command); extracted here only for callers that ran no rules.
     let extracted: std::sync::OnceLock<facts::Facts> = std::sync::OnceLock::new();
@@ -133,9 +144,9 @@ pub fn build(
     Ok(view)
 }
 
-fn crate_view(loaded: &Loaded, group: &dyn Fn(usize) -> Option<String>) -> GraphView {
-    let workspace = &loaded.workspace;
-    let crates: &CrateGraph = &loaded.crates;
+fn crate_view<R>(loaded: &Subject<'_, R>, group: &dyn Fn(usize) -> Option<String>) -> GraphView {
+    let workspace = loaded.workspace;
+    let crates: &CrateGraph = loaded.crates;
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for (index, member) in workspace.members.iter().enumerate() {
@@ -168,13 +179,13 @@ fn crate_view(loaded: &Loaded, group: &dyn Fn(usize) -> Option<String>) -> Graph
     }
 }
 
-fn service_view(loaded: &Loaded, facts: &Facts) -> GraphView {
-    let architecture = &loaded.architecture;
+fn service_view<R>(loaded: &Subject<'_, R>, facts: &Facts) -> GraphView {
+    let architecture = loaded.architecture;
     let all = services::build(
-        &loaded.workspace,
+        loaded.workspace,
         architecture,
-        &loaded.config,
-        &loaded.crates,
+        loaded.config,
+        loaded.crates,
         Some(facts),
         &MessagingMethods::default(),
     );
@@ -210,13 +221,13 @@ fn service_view(loaded: &Loaded, facts: &Facts) -> GraphView {
     }
 }
 
-fn module_view(
-    loaded: &Loaded,
+fn module_view<R>(
+    loaded: &Subject<'_, R>,
     facts: &Facts,
     only: Option<usize>,
     group: &dyn Fn(usize) -> Option<String>,
 ) -> GraphView {
-    let workspace = &loaded.workspace;
+    let workspace = loaded.workspace;
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for (index, member) in workspace.members.iter().enumerate() {

@@ -96,6 +96,29 @@ fn deny_warnings_fails_on_warnings() {
 }
 
 #[test]
+fn deny_warnings_fails_on_warning_diagnostics_too() {
+    // A layer whose modules match nothing: the rule examined less than it
+    // was written for, a warn diagnostic and no finding.
+    let dir = crate::scratch_copy("layers/pass-downward-only", "deny-diagnostics");
+    let config = std::fs::read_to_string(dir.join("archfit.toml")).expect("config");
+    let config = config.replacen(
+        "  { name = \"application\"",
+        "  { name = \"reporting\", modules = [\"no_such_module\"] },\n  { name = \"application\"",
+        1,
+    );
+    std::fs::write(dir.join("archfit.toml"), config).expect("write");
+    let plain = archfit_in(&dir, &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&plain.stdout).expect("json");
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert!(json["diagnostics"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("no_such_module")));
+    let denied = archfit_in(&dir, &["check", "--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn missing_manifest_path_is_a_clear_error() {
     let output = archfit_in(
         Path::new(env!("CARGO_MANIFEST_DIR")),

@@ -79,7 +79,14 @@ fn graph_and_metrics_parse_each_file_at_most_once() {
         let loaded = archfit::load(&options(manifest.clone(), &[])).expect("loads");
         let (outcome, facts) =
             archfit::run_keeping_facts(&loaded, &[], level != Level::Crate).expect("runs");
-        view::build(&loaded, level, None, Some(&outcome), facts.as_ref()).expect("draws");
+        view::build(
+            &loaded.view_subject(),
+            level,
+            None,
+            Some(&outcome),
+            facts.as_ref(),
+        )
+        .expect("draws");
         let parsed = archfit::facts::parse_count() - before;
         assert_eq!(parsed, on_disk, "graph --level {level:?}");
     }
