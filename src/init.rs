@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::checks;
 use crate::config::FILE_NAME;
 use crate::pattern::GlobPattern;
 use crate::workspace::{names_member, DepKind, Workspace};
@@ -546,43 +547,6 @@ fn fits(workspace: &Workspace, roles: &[&Role], pattern: &str, role: &Role) -> b
             .all(|(m, r)| !names_member(&compiled, &m.name, &m.dir) || *r == role)
 }
 
-/// An ADR decision init writes a template for.
-struct Template {
-    /// File name without its number: `0003-<slug>.md`.
-    slug: &'static str,
-    text: &'static str,
-}
-
-/// In the order they are numbered; `{number}` in the text is the ADR number.
-const TEMPLATES: &[Template] = &[
-    Template {
-        slug: "services-do-not-depend-on-each-others-crates",
-        text: include_str!(
-            "../rules/adr-templates/services-do-not-depend-on-each-others-crates.md"
-        ),
-    },
-    Template {
-        slug: "prefer-duplication-over-coupling",
-        text: include_str!("../rules/adr-templates/prefer-duplication-over-coupling.md"),
-    },
-    Template {
-        slug: "each-service-owns-its-tables",
-        text: include_str!("../rules/adr-templates/each-service-owns-its-tables.md"),
-    },
-    Template {
-        slug: "no-cycles-between-services",
-        text: include_str!("../rules/adr-templates/no-cycles-between-services.md"),
-    },
-    Template {
-        slug: "every-saga-step-can-be-undone",
-        text: include_str!("../rules/adr-templates/every-saga-step-can-be-undone.md"),
-    },
-    Template {
-        slug: "layers-inside-services",
-        text: include_str!("../rules/adr-templates/layers-inside-services.md"),
-    },
-];
-
 /// The ADR file name of each template (an existing file with the same slug,
 /// or a new number after the highest in `dir`) and the files to write.
 fn adrs(dir: &Path) -> (Vec<String>, Vec<PlannedFile>) {
@@ -600,15 +564,17 @@ fn adrs(dir: &Path) -> (Vec<String>, Vec<PlannedFile>) {
         + 1;
     let mut names = Vec::new();
     let mut files = Vec::new();
-    for template in TEMPLATES {
-        if let Some(name) = existing.iter().find(|n| slug(n) == template.slug) {
+    // One decision per check, in registry order; `{number}` in a template is
+    // its ADR number.
+    for starter in checks::CHECKS.iter().map(|c| &c.starter) {
+        if let Some(name) = existing.iter().find(|n| slug(n) == starter.adr_slug) {
             names.push(name.clone());
             continue;
         }
-        let name = format!("{next:04}-{}.md", template.slug);
+        let name = format!("{next:04}-{}.md", starter.adr_slug);
         files.push(PlannedFile {
             path: format!("{ADR_DIR}/{name}"),
-            contents: template.text.replace("{number}", &next.to_string()),
+            contents: starter.adr_template.replace("{number}", &next.to_string()),
         });
         names.push(name);
         next += 1;
@@ -779,133 +745,25 @@ fn render_rules(out: &mut String, client_globs: &[String], adr: &[String]) {
             inline_array(client_globs)
         )
     };
-    let _ = write!(
-        out,
-        r#"
-# Rules: one [[rule]] per decision. Every rule takes `id`, `check`,
-# `severity` ("error", "warn", "info" or "off"), `adr` (a file in adr_dir, or
-# a URL) and an optional `message` shown with each finding.
-
-# A service's crates do not depend on another service's crates.
-[[rule]]
-id = "services-do-not-depend-on-services"
-check = "service-dependency"
-severity = "error"
-adr = {adr0}
-# Also report services reached through shared, platform or unclassified crates.
-transitive = false
-# Dependency kinds considered: "normal", "build", "dev".
-kinds = ["normal", "build"]
-# Intended dependencies: `from` and `to` are service-name globs, `crates`
-# (optional) limits the allowance to these crate-name globs of `to`.
-{allow}
-
-# A shared crate that is not platform code serves at most `max_services` services.
-[[rule]]
-id = "services-share-no-domain-code"
-check = "shared-coupling"
-severity = "error"
-adr = {adr1}
-# How many services may use one shared, non-platform crate.
-max_services = 1
-# Registry crates of your organisation to count as shared code, e.g. ["acme-*"].
-external = []
-# Dependency kinds considered; add "dev" to count test-only use.
-kinds = ["normal", "build"]
-
-# Code of one service does not read or write another service's tables.
-[[rule]]
-id = "services-own-their-tables"
-check = "cross-service-db"
-severity = "error"
-adr = {adr2}
-# Table-name globs never reported: the bookkeeping tables of migration tools.
-allow_tables = ["_sqlx_migrations", "__diesel_schema_migrations", "seaql_migrations", "refinery_schema_history", "schema_migrations"]
-# Where table references come from (default: all of them).
-# sources = ["sql", "sqlx", "diesel", "sea-orm", "env"]
-# Method names or `Type::function` paths whose literal arguments are SQL
-# (default: the calls of sqlx, tokio-postgres, diesel and sea-orm).
-# db_methods = ["query", "execute", "fetch_one", "sql_query"]
-
-# No cycle between services, through crates, HTTP, gRPC or messages.
-[[rule]]
-id = "no-cycles-between-services"
-check = "cycles"
-severity = "error"
-adr = {adr3}
-# The graph: "service", "crate" or "module" (the modules of each crate).
-level = "service"
-# Which edges count (default: all of them).
-# edges = ["crate", "http", "grpc", "event"]
-# Calls whose literal argument is a topic being published or consumed
-# (defaults fit rdkafka, lapin, async-nats and similar clients).
-# publish_methods = ["publish", "send", "produce", "basic_publish", "FutureRecord::to", "xadd"]
-# subscribe_methods = ["subscribe", "queue_subscribe", "basic_consume", "consume", "xread"]
-
-# No cycle between workspace crates, dev-dependencies included.
-[[rule]]
-id = "no-crate-cycles"
-check = "cycles"
-severity = "error"
-adr = {adr3}
-level = "crate"
-# Dependency kinds that make edges (cargo allows a dev-dependency cycle).
-kinds = ["normal", "build", "dev"]
-
-# Every compensable saga step has a real compensation; steps after the pivot
-# are retriable; actions that cannot be undone come after the pivot.
-[[rule]]
-id = "every-saga-step-can-be-undone"
-check = "saga-compensation"
-severity = "error"
-adr = {adr4}
-# Actions that cannot be undone (function-name globs).
-non_compensable = ["send_*", "notify_*", "charge_*", "email_*"]
-# Calls that start a builder saga, matched at the end of the path.
-# saga_constructors = ["Saga::builder", "SagaBuilder::new", "SagaDefinition::new", "Saga::new"]
-# Builder methods that add a step, compensate the step before, mark the
-# pivot, and mark the step before retriable.
-# step_methods = ["step", "add_step", "local_step"]
-# compensation_methods = ["compensate", "compensate_with", "with_compensation", "on_rollback"]
-# pivot_methods = ["pivot", "pivot_step"]
-# retriable_methods = ["retriable", "retryable", "with_retry", "idempotent"]
-# Traits whose implementations are saga steps.
-# traits = [{{ name = "SagaStep", action = "execute", compensation = "compensate" }}]
-
-# Modules inside a service depend only on inner layers. Layer names and
-# module paths are specific to each project, so this rule starts "off":
-# adapt the layers below to your services, then raise its severity.
-[[rule]]
-id = "layers-inside-services"
-check = "layers"
-severity = "off"
-adr = {adr5}
-# Service-name globs the rule applies to (default: every service).
-# services = ["orders"]
-# Outermost first: a layer may use the layers after it, never those before.
-# `modules` are module-path globs relative to the crate root;
-# `forbidden_crates` are external crates the layer must not use.
-layers = [
-  {{ name = "adapters", modules = ["http", "http::*", "db", "db::*"] }},
-  {{ name = "application", modules = ["app", "app::*"] }},
-  {{ name = "domain", modules = ["domain", "domain::*"], forbidden_crates = ["sqlx", "axum", "reqwest"] }},
-]
-# A classic layered service instead:
-# layers = [
-#   {{ name = "api", modules = ["api", "api::*"] }},
-#   {{ name = "service", modules = ["service", "service::*"] }},
-#   {{ name = "repository", modules = ["repository", "repository::*"] }},
-#   {{ name = "model", modules = ["model", "model::*"], forbidden_crates = ["sqlx", "axum"] }},
-# ]
-"#,
-        adr0 = quote(&adr[0]),
-        adr1 = quote(&adr[1]),
-        adr2 = quote(&adr[2]),
-        adr3 = quote(&adr[3]),
-        adr4 = quote(&adr[4]),
-        adr5 = quote(&adr[5]),
-    );
+    out.push_str(RULES_INTRO);
+    // Each check owns its starter rules and its decision's template.
+    for (check, adr) in checks::CHECKS.iter().zip(adr) {
+        out.push('\n');
+        out.push_str(
+            &check
+                .starter
+                .rules
+                .replace("{adr}", &quote(adr))
+                .replace("{allow}", &allow),
+        );
+    }
 }
+
+const RULES_INTRO: &str = "
+# Rules: one [[rule]] per decision. Every rule takes `id`, `check`,
+# `severity` (\"error\", \"warn\", \"info\" or \"off\"), `adr` (a file in adr_dir, or
+# a URL) and an optional `message` shown with each finding.
+";
 
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // tests build their workspaces directly
@@ -1273,7 +1131,7 @@ mod tests {
         let ws = workspace(&[("orders", "services/orders", true, &[])]);
         let plan = plan(&ws);
         let adrs: Vec<&PlannedFile> = plan.files.iter().skip(1).collect();
-        assert_eq!(adrs.len(), TEMPLATES.len());
+        assert_eq!(adrs.len(), checks::CHECKS.len());
         for (n, file) in adrs.iter().enumerate() {
             let number = n + 1;
             assert!(

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::{Context, Needs, Reporter, Violation};
+use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::{self, Arg, FileFacts, Span};
 use crate::finding::{Diagnostic, Finding, LineIndex, Location, Related};
 use crate::pattern::{any_call, CallName, GlobPattern};
@@ -178,6 +178,27 @@ impl<'f> FileLines<'f> {
         Location::from_index(&facts.path, index, span)
     }
 }
+
+/// What `init` writes for this check: the decision's ADR template and the
+/// starter rules (`{adr}` stands for the ADR's file name).
+pub const STARTER: Starter = Starter {
+    adr_slug: "each-service-owns-its-tables",
+    adr_template: include_str!("../../rules/adr-templates/each-service-owns-its-tables.md"),
+    rules: r#"# Code of one service does not read or write another service's tables.
+[[rule]]
+id = "services-own-their-tables"
+check = "cross-service-db"
+severity = "error"
+adr = {adr}
+# Table-name globs never reported: the bookkeeping tables of migration tools.
+allow_tables = ["_sqlx_migrations", "__diesel_schema_migrations", "seaql_migrations", "refinery_schema_history", "schema_migrations"]
+# Where table references come from (default: all of them).
+# sources = ["sql", "sqlx", "diesel", "sea-orm", "env"]
+# Method names or `Type::function` paths whose literal arguments are SQL
+# (default: the calls of sqlx, tokio-postgres, diesel and sea-orm).
+# db_methods = ["query", "execute", "fetch_one", "sql_query"]
+"#,
+};
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Context, Needs, Reporter, Violation};
+use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};
@@ -84,6 +84,38 @@ impl Params {
         }
     }
 }
+
+/// What `init` writes for this check: the decision's ADR template and the
+/// starter rules (`{adr}` stands for the ADR's file name).
+pub const STARTER: Starter = Starter {
+    adr_slug: "no-cycles-between-services",
+    adr_template: include_str!("../../rules/adr-templates/no-cycles-between-services.md"),
+    rules: r#"# No cycle between services, through crates, HTTP, gRPC or messages.
+[[rule]]
+id = "no-cycles-between-services"
+check = "cycles"
+severity = "error"
+adr = {adr}
+# The graph: "service", "crate" or "module" (the modules of each crate).
+level = "service"
+# Which edges count (default: all of them).
+# edges = ["crate", "http", "grpc", "event"]
+# Calls whose literal argument is a topic being published or consumed
+# (defaults fit rdkafka, lapin, async-nats and similar clients).
+# publish_methods = ["publish", "send", "produce", "basic_publish", "FutureRecord::to", "xadd"]
+# subscribe_methods = ["subscribe", "queue_subscribe", "basic_consume", "consume", "xread"]
+
+# No cycle between workspace crates, dev-dependencies included.
+[[rule]]
+id = "no-crate-cycles"
+check = "cycles"
+severity = "error"
+adr = {adr}
+level = "crate"
+# Dependency kinds that make edges (cargo allows a dev-dependency cycle).
+kinds = ["normal", "build", "dev"]
+"#,
+};
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(params: &Params) -> Needs {

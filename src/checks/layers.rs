@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::Deserialize;
 
-use super::{Context, Needs, Reporter, Violation};
+use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::location;
 use crate::finding::Finding;
 use crate::graph::modules::{display, ModuleGraph};
@@ -47,6 +47,39 @@ impl Params {
             .position(|l| l.modules.iter().any(|p| p.is_match(module)))
     }
 }
+
+/// What `init` writes for this check: the decision's ADR template and the
+/// starter rules (`{adr}` stands for the ADR's file name).
+pub const STARTER: Starter = Starter {
+    adr_slug: "layers-inside-services",
+    adr_template: include_str!("../../rules/adr-templates/layers-inside-services.md"),
+    rules: r#"# Modules inside a service depend only on inner layers. Layer names and
+# module paths are specific to each project, so this rule starts "off":
+# adapt the layers below to your services, then raise its severity.
+[[rule]]
+id = "layers-inside-services"
+check = "layers"
+severity = "off"
+adr = {adr}
+# Service-name globs the rule applies to (default: every service).
+# services = ["orders"]
+# Outermost first: a layer may use the layers after it, never those before.
+# `modules` are module-path globs relative to the crate root;
+# `forbidden_crates` are external crates the layer must not use.
+layers = [
+  { name = "adapters", modules = ["http", "http::*", "db", "db::*"] },
+  { name = "application", modules = ["app", "app::*"] },
+  { name = "domain", modules = ["domain", "domain::*"], forbidden_crates = ["sqlx", "axum", "reqwest"] },
+]
+# A classic layered service instead:
+# layers = [
+#   { name = "api", modules = ["api", "api::*"] },
+#   { name = "service", modules = ["service", "service::*"] },
+#   { name = "repository", modules = ["repository", "repository::*"] },
+#   { name = "model", modules = ["model", "model::*"], forbidden_crates = ["sqlx", "axum"] },
+# ]
+"#,
+};
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {

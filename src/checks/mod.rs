@@ -105,6 +105,7 @@ macro_rules! registry {
                 doc: $module::DOC,
                 parameters: $module::PARAMETERS,
                 parse: |v| parse_with(v, Params::$variant),
+                starter: $module::STARTER,
             },)*
         ];
     };
@@ -229,6 +230,20 @@ pub struct CheckDef {
     pub parameters: &'static [&'static str],
     /// Deserialises the rule's check-specific keys.
     pub parse: ParseParams,
+    /// What `init` writes for it.
+    pub starter: Starter,
+}
+
+/// What `cargo archfit init` writes for a check, owned by the check's module.
+#[derive(Debug, Clone, Copy)]
+pub struct Starter {
+    /// The decision's ADR file name without its number (`0003-<slug>.md`).
+    pub adr_slug: &'static str,
+    /// The ADR template (Nygard); `{number}` is its ADR number.
+    pub adr_template: &'static str,
+    /// Commented `[[rule]]` tables; `{adr}` is replaced by the ADR's file
+    /// name, `{allow}` by the `allow` line `init` derives from client crates.
+    pub rules: &'static str,
 }
 
 fn parse_with<'de, P: Deserialize<'de>>(

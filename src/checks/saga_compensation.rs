@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Context, Needs, Reporter, Violation};
+use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::config::SagaDecl;
 use crate::facts::Span;
 use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, StepArg};
@@ -164,6 +164,33 @@ struct Saga<'a> {
     steps: Vec<Step<'a>>,
     services_involved: usize,
 }
+
+/// What `init` writes for this check: the decision's ADR template and the
+/// starter rules (`{adr}` stands for the ADR's file name).
+pub const STARTER: Starter = Starter {
+    adr_slug: "every-saga-step-can-be-undone",
+    adr_template: include_str!("../../rules/adr-templates/every-saga-step-can-be-undone.md"),
+    rules: r#"# Every compensable saga step has a real compensation; steps after the pivot
+# are retriable; actions that cannot be undone come after the pivot.
+[[rule]]
+id = "every-saga-step-can-be-undone"
+check = "saga-compensation"
+severity = "error"
+adr = {adr}
+# Actions that cannot be undone (function-name globs).
+non_compensable = ["send_*", "notify_*", "charge_*", "email_*"]
+# Calls that start a builder saga, matched at the end of the path.
+# saga_constructors = ["Saga::builder", "SagaBuilder::new", "SagaDefinition::new", "Saga::new"]
+# Builder methods that add a step, compensate the step before, mark the
+# pivot, and mark the step before retriable.
+# step_methods = ["step", "add_step", "local_step"]
+# compensation_methods = ["compensate", "compensate_with", "with_compensation", "on_rollback"]
+# pivot_methods = ["pivot", "pivot_step"]
+# retriable_methods = ["retriable", "retryable", "with_retry", "idempotent"]
+# Traits whose implementations are saga steps.
+# traits = [{ name = "SagaStep", action = "execute", compensation = "compensate" }]
+"#,
+};
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {

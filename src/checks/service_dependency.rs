@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Context, Needs, Reporter, Violation};
+use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::SharedFile;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::CrateEdge;
@@ -55,6 +55,29 @@ impl Params {
             .any(|a| a.from.is_match(from) && a.to.is_match(to) && any_or_all(&a.crates, krate))
     }
 }
+
+/// What `init` writes for this check: the decision's ADR template and the
+/// starter rules (`{adr}` stands for the ADR's file name).
+pub const STARTER: Starter = Starter {
+    adr_slug: "services-do-not-depend-on-each-others-crates",
+    adr_template: include_str!(
+        "../../rules/adr-templates/services-do-not-depend-on-each-others-crates.md"
+    ),
+    rules: r#"# A service's crates do not depend on another service's crates.
+[[rule]]
+id = "services-do-not-depend-on-services"
+check = "service-dependency"
+severity = "error"
+adr = {adr}
+# Also report services reached through shared, platform or unclassified crates.
+transitive = false
+# Dependency kinds considered: "normal", "build", "dev".
+kinds = ["normal", "build"]
+# Intended dependencies: `from` and `to` are service-name globs, `crates`
+# (optional) limits the allowance to these crate-name globs of `to`.
+{allow}
+"#,
+};
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {

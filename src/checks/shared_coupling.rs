@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Context, Needs, Reporter, Violation};
+use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::checks::service_dependency::default_kinds;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::coupling::Coupling;
@@ -47,6 +47,26 @@ struct Reach {
     /// (member, dependency index) of the entry naming a registry crate.
     external_entry: Option<(usize, usize)>,
 }
+
+/// What `init` writes for this check: the decision's ADR template and the
+/// starter rules (`{adr}` stands for the ADR's file name).
+pub const STARTER: Starter = Starter {
+    adr_slug: "prefer-duplication-over-coupling",
+    adr_template: include_str!("../../rules/adr-templates/prefer-duplication-over-coupling.md"),
+    rules: r#"# A shared crate that is not platform code serves at most `max_services` services.
+[[rule]]
+id = "services-share-no-domain-code"
+check = "shared-coupling"
+severity = "error"
+adr = {adr}
+# How many services may use one shared, non-platform crate.
+max_services = 1
+# Registry crates of your organisation to count as shared code, e.g. ["acme-*"].
+external = []
+# Dependency kinds considered; add "dev" to count test-only use.
+kinds = ["normal", "build"]
+"#,
+};
 
 /// What the rule reads, so the engine extracts only that.
 pub fn needs(_params: &Params) -> Needs {
