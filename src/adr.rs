@@ -5,16 +5,81 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdrInfo {
     pub title: String,
-    /// Normalised first word, capitalised: "Accepted", "Superseded", ...
-    pub status: Option<String>,
+    /// From the status's first word.
+    pub status: Option<AdrStatus>,
     /// The whole status text ("Superseded by ADR-0007"), for messages.
     pub status_text: Option<String>,
 }
 
-impl AdrInfo {
-    /// Superseded or deprecated decisions should no longer be enforced.
+/// The status of a decision: the statuses Nygard and MADR name, and any
+/// other word a team uses, kept as written (capitalised).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AdrStatus {
+    Proposed,
+    Accepted,
+    Rejected,
+    Deprecated,
+    Superseded,
+    Other(String),
+}
+
+impl AdrStatus {
+    /// From a status word in any case ("accepted", "SUPERSEDED").
+    pub fn from_word(word: &str) -> AdrStatus {
+        match word.to_ascii_lowercase().as_str() {
+            "proposed" => AdrStatus::Proposed,
+            "accepted" => AdrStatus::Accepted,
+            "rejected" => AdrStatus::Rejected,
+            "deprecated" => AdrStatus::Deprecated,
+            "superseded" => AdrStatus::Superseded,
+            _ => {
+                let mut chars = word.chars();
+                let capitalised = chars
+                    .next()
+                    .map(|first| {
+                        first
+                            .to_uppercase()
+                            .chain(chars.flat_map(char::to_lowercase))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                AdrStatus::Other(capitalised)
+            }
+        }
+    }
+
+    /// The status as shown: "Accepted", "Superseded".
+    pub fn as_str(&self) -> &str {
+        match self {
+            AdrStatus::Proposed => "Proposed",
+            AdrStatus::Accepted => "Accepted",
+            AdrStatus::Rejected => "Rejected",
+            AdrStatus::Deprecated => "Deprecated",
+            AdrStatus::Superseded => "Superseded",
+            AdrStatus::Other(word) => word,
+        }
+    }
+
+    /// Superseded or deprecated: the decision should no longer be enforced.
     pub fn is_retired(&self) -> bool {
-        matches!(self.status.as_deref(), Some("Superseded" | "Deprecated"))
+        matches!(self, AdrStatus::Superseded | AdrStatus::Deprecated)
+    }
+
+    /// Retired or rejected: a rule enforcing it enforces no decision.
+    pub fn is_inactive(&self) -> bool {
+        self.is_retired() || *self == AdrStatus::Rejected
+    }
+}
+
+impl serde::Serialize for AdrStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for AdrStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -127,21 +192,14 @@ fn clean_title(heading: &str) -> String {
     }
 }
 
-/// "accepted" → "Accepted", "Superseded by ADR-0007" → "Superseded".
-fn normalise_status(text: &str) -> Option<String> {
+/// "accepted" → Accepted, "Superseded by ADR-0007" → Superseded.
+fn normalise_status(text: &str) -> Option<AdrStatus> {
     let word: String = text
         .trim_start_matches(['*', '_', '`'])
         .chars()
         .take_while(|c| c.is_alphabetic())
         .collect();
-    let mut chars = word.chars();
-    let first = chars.next()?;
-    Some(
-        first
-            .to_uppercase()
-            .chain(chars.flat_map(char::to_lowercase))
-            .collect(),
-    )
+    (!word.is_empty()).then(|| AdrStatus::from_word(&word))
 }
 
 #[cfg(test)]
@@ -152,7 +210,7 @@ mod tests {
     fn nygard_status_section() {
         let adr = parse("# 3. Prefer duplication over coupling\n\nDate: 2024-01-02\n\n## Status\n\nAccepted\n\n## Context\n").unwrap();
         assert_eq!(adr.title, "Prefer duplication over coupling");
-        assert_eq!(adr.status.as_deref(), Some("Accepted"));
+        assert_eq!(adr.status, Some(AdrStatus::Accepted));
     }
 
     #[test]
@@ -161,7 +219,7 @@ mod tests {
             parse("# Use Postgres per service\n\n* Status: accepted\n* Deciders: platform team\n")
                 .unwrap();
         assert_eq!(adr.title, "Use Postgres per service");
-        assert_eq!(adr.status.as_deref(), Some("Accepted"));
+        assert_eq!(adr.status, Some(AdrStatus::Accepted));
     }
 
     #[test]
@@ -171,8 +229,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(adr.title, "Shared kernel");
-        assert_eq!(adr.status.as_deref(), Some("Superseded"));
-        assert!(adr.is_retired());
+        assert_eq!(adr.status, Some(AdrStatus::Superseded));
+        assert!(adr.status.as_ref().is_some_and(AdrStatus::is_retired));
         assert_eq!(adr.status_text.as_deref(), Some("superseded by ADR-0007"));
     }
 
@@ -180,13 +238,13 @@ mod tests {
     fn plain_status_line_and_adr_prefix_in_title() {
         let adr = parse("# ADR-0005: No cycles between services\n\nStatus: Deprecated\n").unwrap();
         assert_eq!(adr.title, "No cycles between services");
-        assert_eq!(adr.status.as_deref(), Some("Deprecated"));
+        assert_eq!(adr.status, Some(AdrStatus::Deprecated));
     }
 
     #[test]
     fn bold_status_key() {
         let adr = parse("# Title\n\n**Status:** Proposed\n").unwrap();
-        assert_eq!(adr.status.as_deref(), Some("Proposed"));
+        assert_eq!(adr.status, Some(AdrStatus::Proposed));
     }
 
     #[test]
@@ -214,5 +272,14 @@ mod tests {
             Some("12")
         );
         assert_eq!(id_from_file_name("decision.md"), None);
+    }
+
+    #[test]
+    fn statuses_are_a_closed_set_with_room_for_a_team_s_own_words() {
+        assert_eq!(AdrStatus::from_word("SUPERSEDED"), AdrStatus::Superseded);
+        assert_eq!(AdrStatus::from_word("amended").as_str(), "Amended");
+        assert!(AdrStatus::Deprecated.is_retired());
+        assert!(!AdrStatus::Rejected.is_retired() && AdrStatus::Rejected.is_inactive());
+        assert!(!AdrStatus::from_word("draft").is_inactive());
     }
 }

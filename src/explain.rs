@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::adr::AdrStatus;
 use crate::checks::Rule;
 use crate::{adr, checks, load, AdrRef, Error, Options};
 
@@ -144,10 +145,11 @@ pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
     for decision in by_link.values_mut() {
         decision.rules.sort();
         decision.retired_but_enforced = !decision.rules.is_empty()
-            && matches!(
-                decision.adr.status.as_deref(),
-                Some("Superseded" | "Deprecated")
-            );
+            && decision
+                .adr
+                .status
+                .as_ref()
+                .is_some_and(AdrStatus::is_retired);
     }
     rules_without_decision.sort();
     Ok(AdrMatrix {
@@ -175,11 +177,7 @@ pub fn render_matrix(matrix: &AdrMatrix) -> String {
         .decisions
         .iter()
         .filter(|d| {
-            d.rules.is_empty()
-                && !matches!(
-                    d.adr.status.as_deref(),
-                    Some("Superseded" | "Deprecated" | "Rejected")
-                )
+            d.rules.is_empty() && !d.adr.status.as_ref().is_some_and(AdrStatus::is_inactive)
         })
         .collect();
     out.push_str("\nDecisions with no enforcing rule:\n");

@@ -250,7 +250,7 @@ pub struct AdrRef {
     /// Number taken from the file name (`0003`), when there is one.
     pub id: Option<String>,
     pub title: String,
-    pub status: Option<String>,
+    pub status: Option<crate::adr::AdrStatus>,
     /// Path relative to the workspace root, or the URL as written.
     pub link: String,
 }
@@ -267,7 +267,7 @@ impl AdrRef {
         out.push_str(&self.title);
         if let Some(status) = &self.status {
             out.push_str(" (");
-            out.push_str(status);
+            out.push_str(status.as_str());
             out.push(')');
         }
         out

@@ -1149,7 +1149,7 @@ mod tests {
                 assert!(file.contents.contains(section), "{}: {section}", file.path);
             }
             let info = crate::adr::parse(&file.contents).unwrap();
-            assert_eq!(info.status.as_deref(), Some("Proposed"));
+            assert_eq!(info.status, Some(crate::adr::AdrStatus::Proposed));
         }
     }
 

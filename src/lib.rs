@@ -251,7 +251,7 @@ pub fn run_keeping_facts(
             None => Vec::new(),
         };
         if let (Some(adr), Some(_), Some(adr_key)) = (adr, rule.severity, &rule.adr) {
-            if matches!(adr.status.as_deref(), Some("Superseded" | "Deprecated")) {
+            if adr.status.as_ref().is_some_and(adr::AdrStatus::is_retired) {
                 findings.push(retired_adr_finding(rule, adr, adr_key));
             }
         }
@@ -366,7 +366,10 @@ fn select_rules<'a>(config: &'a Config, only: &[String]) -> Result<Vec<&'a Rule>
 }
 
 fn retired_adr_finding(rule: &Rule, adr: &AdrRef, adr_key: &toml::Spanned<String>) -> Finding {
-    let status = adr.status.as_deref().unwrap_or("retired");
+    let status = adr
+        .status
+        .as_ref()
+        .map_or("retired", adr::AdrStatus::as_str);
     Finding {
         rule: rule.id.clone(),
         check: "adr-status".into(),

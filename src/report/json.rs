@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use super::{diagnostic_file, neutral::Neutral, rule_rows, sorted_diagnostics, sorted_findings};
+use crate::adr::AdrStatus;
 use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Related, Severity};
 
 /// Bumped on every breaking change to the document (a key removed or
@@ -128,7 +129,7 @@ impl<'a> AdrEntry<'a> {
         AdrEntry {
             id: adr.id.as_deref(),
             title: &adr.title,
-            status: adr.status.as_deref(),
+            status: adr.status.as_ref().map(AdrStatus::as_str),
             link: &adr.link,
         }
     }

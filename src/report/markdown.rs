@@ -377,7 +377,7 @@ mod tests {
         earlier.adr = Some(AdrRef {
             id: Some("0002".into()),
             title: "Services talk through published clients".into(),
-            status: Some("Superseded".into()),
+            status: Some(crate::adr::AdrStatus::Superseded),
             link: "docs/adr/0002-services-talk-through-published-clients.md".into(),
         });
         earlier.severity = Severity::Warn;

@@ -372,7 +372,7 @@ version = \"0.1.0\"
         AdrRef {
             id: Some("0003".into()),
             title: "Prefer duplication over coupling".into(),
-            status: Some("Accepted".into()),
+            status: Some(crate::adr::AdrStatus::Accepted),
             link: "docs/adr/0003-prefer-duplication-over-coupling.md".into(),
         }
     }

@@ -143,7 +143,11 @@ fn adr(adr: &AdrRef) -> AdrRef {
     AdrRef {
         id: opt_line(id),
         title: line(title),
-        status: opt_line(status),
+        // A status word from the file (`Other`) is workspace text too.
+        status: status.as_ref().map(|s| match s {
+            crate::adr::AdrStatus::Other(word) => crate::adr::AdrStatus::Other(line(word)),
+            known => known.clone(),
+        }),
         link: line(link),
     }
 }

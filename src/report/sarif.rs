@@ -26,6 +26,7 @@ use super::{
     check_summary, decision, diagnostic_file, markdown, neutral::Neutral, rule_rows,
     sorted_diagnostics, sorted_findings, uri_path, web_url, RuleRow,
 };
+use crate::adr::AdrStatus;
 use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
 
 /// Where SARIF producers conventionally point `$schema`.
@@ -279,7 +280,7 @@ impl<'a> AdrProperties<'a> {
         AdrProperties {
             id: adr.id.as_deref(),
             title: &adr.title,
-            status: adr.status.as_deref(),
+            status: adr.status.as_ref().map(AdrStatus::as_str),
             link: &adr.link,
         }
     }
@@ -564,7 +565,7 @@ mod tests {
         let url = AdrRef {
             id: Some("0005".into()),
             title: "No cycles between services".into(),
-            status: Some("Accepted".into()),
+            status: Some(crate::adr::AdrStatus::Accepted),
             link: "https://adr.example.com/0005-no-cycles.html".into(),
         };
         let rule = outcome

@@ -183,7 +183,12 @@ fn init_writes_the_configuration_and_an_adr_for_every_rule() {
     assert_eq!(outcome.rules.len(), 7);
     for rule in &outcome.rules {
         let adr = rule.adr.as_ref().expect("every rule has an ADR");
-        assert_eq!(adr.status.as_deref(), Some("Proposed"), "{}", rule.id);
+        assert_eq!(
+            adr.status,
+            Some(archfit::adr::AdrStatus::Proposed),
+            "{}",
+            rule.id
+        );
     }
     let config = scratch.read("archfit.toml");
     assert!(has_entry(&config, "xtask", "developer tooling"), "{config}");
