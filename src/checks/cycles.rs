@@ -6,7 +6,7 @@ use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};
-use crate::graph::services::{self, MessagingMethods, ServiceEdge};
+use crate::graph::services::{self, EdgeFamily, MessagingMethods, ServiceEdge};
 use crate::graph::shortest_cycles;
 use crate::pattern::{any_or_all, GlobPattern};
 use crate::workspace::dependency_location;
@@ -53,16 +53,6 @@ pub enum Level {
     Module,
     Crate,
     Service,
-}
-
-/// Kinds of service edges, as named in `edges = [...]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EdgeFamily {
-    Crate,
-    Http,
-    Grpc,
-    Event,
 }
 
 fn all_kinds() -> Vec<DepKind> {
@@ -337,12 +327,7 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
     );
     let wanted = |edge: &ServiceEdge| match &params.edges {
         None => true,
-        Some(families) => families.iter().any(|f| match f {
-            EdgeFamily::Crate => edge.kind.family() == "crate",
-            EdgeFamily::Http => edge.kind.family() == "http",
-            EdgeFamily::Grpc => edge.kind.family() == "grpc",
-            EdgeFamily::Event => edge.kind.family() == "event",
-        }),
+        Some(families) => families.contains(&edge.kind.family()),
     };
     let edges: Vec<&ServiceEdge> = all.iter().filter(|e| wanted(e)).collect();
     if edges.is_empty() {

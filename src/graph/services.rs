@@ -30,14 +30,37 @@ pub enum EdgeKind {
     Crate,
 }
 
-impl EdgeKind {
-    /// Name used in `edges = [...]`.
-    pub fn family(&self) -> &'static str {
+/// Kinds of service edges without their details, as named in a cycles
+/// rule's `edges = [...]` and in graph legends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EdgeFamily {
+    Crate,
+    Http,
+    Grpc,
+    Event,
+}
+
+impl EdgeFamily {
+    /// The name used in `edges = [...]`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            EdgeKind::Crate => "crate",
-            EdgeKind::Http => "http",
-            EdgeKind::Grpc => "grpc",
-            EdgeKind::Event { .. } => "event",
+            EdgeFamily::Crate => "crate",
+            EdgeFamily::Http => "http",
+            EdgeFamily::Grpc => "grpc",
+            EdgeFamily::Event => "event",
+        }
+    }
+}
+
+impl EdgeKind {
+    /// The kind without its details.
+    pub fn family(&self) -> EdgeFamily {
+        match self {
+            EdgeKind::Crate => EdgeFamily::Crate,
+            EdgeKind::Http => EdgeFamily::Http,
+            EdgeKind::Grpc => EdgeFamily::Grpc,
+            EdgeKind::Event { .. } => EdgeFamily::Event,
         }
     }
 }
@@ -46,7 +69,7 @@ impl fmt::Display for EdgeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EdgeKind::Event { topic, .. } => write!(f, "event: {topic}"),
-            other => f.write_str(other.family()),
+            other => f.write_str(other.family().as_str()),
         }
     }
 }

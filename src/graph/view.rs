@@ -208,7 +208,7 @@ fn service_view<R>(loaded: &Subject<'_, R>, facts: &Facts) -> GraphView {
         edges.push(Edge {
             from: architecture.services[edge.from].name.clone(),
             to: architecture.services[edge.to].name.clone(),
-            kind: edge.kind.family().into(),
+            kind: edge.kind.family().as_str().into(),
             label: edge.kind.to_string(),
             location: edge.location,
             highlighted: false,
