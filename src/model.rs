@@ -32,12 +32,11 @@ pub struct Loaded {
 
 impl Loaded {
     /// The parts a graph view is drawn from.
-    pub fn view_subject(&self) -> crate::graph::view::Subject<'_, Rule> {
+    pub fn view_subject(&self) -> crate::graph::view::Subject<'_> {
         crate::graph::view::Subject {
             workspace: &self.workspace,
             architecture: &self.architecture,
             crates: &self.crates,
-            config: &self.config,
         }
     }
 }

@@ -467,7 +467,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
     }
     let config_lines = LineIndex::new(&*context.config.file.text);
     for (service, declared) in context.architecture.services.iter().enumerate() {
-        for table in &context.config.services[declared.decl].tables {
+        for table in &declared.tables {
             let (schema, name) = split_schema(table.get_ref());
             claim(
                 name,

@@ -292,10 +292,7 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
         .architecture
         .services
         .iter()
-        .filter(|s| {
-            let decl = &context.config.services[s.decl];
-            !(decl.hosts.is_empty() && decl.topics.is_empty())
-        })
+        .filter(|s| !(s.hosts.is_empty() && s.topics.is_empty()))
         .map(|s| s.name.as_str())
         .collect();
     if declared.is_empty() {
@@ -320,7 +317,6 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
     let all = services::build(
         context.workspace,
         architecture,
-        context.config,
         context.crates,
         context.facts,
         &params.messaging(),

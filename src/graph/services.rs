@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::{CrateGraph, SHIPPED};
-use crate::config::Config;
 use crate::facts::{self, Facts};
 use crate::pattern::{any_call, CallName, GlobPattern};
 use crate::workspace::dependency_location;
@@ -121,10 +120,9 @@ impl Default for MessagingMethods {
 }
 
 /// Every edge between distinct services, sorted by (from, to, kind, place).
-pub fn build<R>(
+pub fn build(
     workspace: &Workspace,
     architecture: &Architecture,
-    config: &Config<R>,
     crates: &CrateGraph,
     facts: Option<&Facts>,
     methods: &MessagingMethods,
@@ -153,27 +151,11 @@ pub fn build<R>(
         }
     }
     if let Some(facts) = facts {
-        let hosts: Vec<Vec<String>> = architecture
+        let hosts: Vec<&[String]> = architecture.services.iter().map(|s| &s.hosts[..]).collect();
+        let topics: Vec<&[GlobPattern]> = architecture
             .services
             .iter()
-            .map(|s| {
-                config.services[s.decl]
-                    .hosts
-                    .iter()
-                    .map(|h| h.get_ref().to_lowercase())
-                    .collect()
-            })
-            .collect();
-        let topics: Vec<Vec<GlobPattern>> = architecture
-            .services
-            .iter()
-            .map(|s| {
-                config.services[s.decl]
-                    .topics
-                    .iter()
-                    .map(|t| GlobPattern::new(t.get_ref(), t.span()))
-                    .collect()
-            })
+            .map(|s| &s.topics[..])
             .collect();
         let split = |names: &[String]| names.iter().map(|n| CallName::new(n)).collect::<Vec<_>>();
         let (publish_calls, subscribe_calls) = (split(&methods.publish), split(&methods.subscribe));

@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::modules::{self, display};
 use super::services::{self, MessagingMethods};
 use super::{shortest_cycles, CrateGraph};
-use crate::config::Config;
 use crate::facts::{self, Facts};
 use crate::workspace::dependency_location;
 use crate::workspace::{Architecture, Workspace};
@@ -56,17 +55,16 @@ pub struct GraphView {
 
 /// What a graph view is drawn from: the loaded workspace's parts (the
 /// model stage hands them over; the graph layer knows no model).
-pub struct Subject<'a, R> {
+pub struct Subject<'a> {
     pub workspace: &'a Workspace,
     pub architecture: &'a Architecture,
     pub crates: &'a CrateGraph,
-    pub config: &'a Config<R>,
 }
 
 /// Builds the graph at `level` (for modules, of crate `only` or of every
 /// crate) and highlights cycle edges and edges where `outcome` has findings.
-pub fn build<R>(
-    loaded: &Subject<'_, R>,
+pub fn build(
+    loaded: &Subject<'_>,
     level: Level,
     only: Option<&str>,
     outcome: Option<&Outcome>,
@@ -144,7 +142,7 @@ pub fn build<R>(
     Ok(view)
 }
 
-fn crate_view<R>(loaded: &Subject<'_, R>, group: &dyn Fn(usize) -> Option<String>) -> GraphView {
+fn crate_view(loaded: &Subject<'_>, group: &dyn Fn(usize) -> Option<String>) -> GraphView {
     let workspace = loaded.workspace;
     let crates: &CrateGraph = loaded.crates;
     let mut nodes = Vec::new();
@@ -179,12 +177,11 @@ fn crate_view<R>(loaded: &Subject<'_, R>, group: &dyn Fn(usize) -> Option<String
     }
 }
 
-fn service_view<R>(loaded: &Subject<'_, R>, facts: &Facts) -> GraphView {
+fn service_view(loaded: &Subject<'_>, facts: &Facts) -> GraphView {
     let architecture = loaded.architecture;
     let all = services::build(
         loaded.workspace,
         architecture,
-        loaded.config,
         loaded.crates,
         Some(facts),
         &MessagingMethods::default(),
@@ -221,8 +218,8 @@ fn service_view<R>(loaded: &Subject<'_, R>, facts: &Facts) -> GraphView {
     }
 }
 
-fn module_view<R>(
-    loaded: &Subject<'_, R>,
+fn module_view(
+    loaded: &Subject<'_>,
     facts: &Facts,
     only: Option<usize>,
     group: &dyn Fn(usize) -> Option<String>,

@@ -31,7 +31,13 @@ pub struct Service {
     pub name: String,
     /// Member indices, sorted.
     pub crates: Vec<usize>,
-    /// Index into `Config::services`.
+    /// Names other code calls it by (URL hosts, gRPC names), lower-cased.
+    pub hosts: Vec<String>,
+    /// Channels it publishes, compiled (a bad glob is a configuration error).
+    pub topics: Vec<GlobPattern>,
+    /// Tables it declares it owns, with their place in the configuration.
+    pub tables: Vec<Spanned<String>>,
+    /// Index into `Config::services`, for the model stage's own validation.
     pub decl: usize,
 }
 
@@ -153,6 +159,17 @@ pub fn classify<R>(
         services.push(Service {
             name: name.clone(),
             crates: Vec::new(),
+            hosts: decl
+                .hosts
+                .iter()
+                .map(|h| h.get_ref().to_lowercase())
+                .collect(),
+            topics: decl
+                .topics
+                .iter()
+                .map(|t| GlobPattern::new(t.get_ref(), t.span()))
+                .collect(),
+            tables: decl.tables.clone(),
             decl: decl_index,
         });
         for (member, span) in matched(&decl.crates, &mut errors) {
