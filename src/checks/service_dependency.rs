@@ -377,7 +377,7 @@ mod tests {
     use crate::error::SourceFile;
     use crate::facts::{Facts, SharedFile};
     use crate::graph::CrateGraph;
-    use crate::workspace::{classify, Member, Workspace};
+    use crate::workspace::{classify, Workspace};
     use crate::{Finding, Location};
 
     const MEMBERS: &[(&str, &str)] = &[
@@ -408,23 +408,7 @@ severity = "error"
 "#;
 
     fn workspace() -> Workspace {
-        Workspace {
-            root: "/ws".into(),
-            root_manifest: "".into(),
-            members: MEMBERS
-                .iter()
-                .map(|(name, dir)| Member {
-                    name: name.to_string(),
-                    dir: dir.to_string(),
-                    manifest_path: format!("{dir}/Cargo.toml"),
-                    manifest_text: format!("[package]\nname = \"{name}\"\n").into(),
-                    name_span: None,
-                    targets: Vec::new(),
-                    dependencies: Vec::new(),
-                    declared_service: None,
-                })
-                .collect(),
-        }
+        crate::workspace::test_workspace(MEMBERS)
     }
 
     /// `mod repo;` with a `#[path]` on line 3 of `file`.

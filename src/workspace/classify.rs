@@ -357,27 +357,9 @@ fn service_names(services: &[Service]) -> String {
 mod tests {
     use super::*;
     use crate::config::FILE_NAME;
-    use crate::workspace::Member;
 
     fn workspace(members: &[(&str, &str)]) -> Workspace {
-        let members = members
-            .iter()
-            .map(|(name, dir)| Member {
-                name: name.to_string(),
-                dir: dir.to_string(),
-                manifest_path: format!("{dir}/Cargo.toml"),
-                manifest_text: format!("[package]\nname = \"{name}\"\n").into(),
-                name_span: None,
-                targets: Vec::new(),
-                dependencies: Vec::new(),
-                declared_service: None,
-            })
-            .collect();
-        Workspace {
-            root: "/ws".into(),
-            root_manifest: "".into(),
-            members,
-        }
+        crate::workspace::test_workspace(members)
     }
 
     fn classify_text(ws: &Workspace, text: &str) -> Result<Architecture, Vec<ConfigError>> {

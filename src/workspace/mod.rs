@@ -140,3 +140,26 @@ pub fn member_location(workspace: &Workspace, member: usize) -> Option<Location>
         span,
     ))
 }
+
+/// A workspace of members `(package name, folder)` with no targets and no
+/// dependencies, rooted at `/ws`, for unit tests of classification and checks.
+#[cfg(test)]
+pub(crate) fn test_workspace(members: &[(&str, &str)]) -> Workspace {
+    Workspace {
+        root: "/ws".into(),
+        root_manifest: "".into(),
+        members: members
+            .iter()
+            .map(|(name, dir)| Member {
+                name: name.to_string(),
+                dir: dir.to_string(),
+                manifest_path: format!("{dir}/Cargo.toml"),
+                manifest_text: format!("[package]\nname = \"{name}\"\n").into(),
+                name_span: None,
+                targets: Vec::new(),
+                dependencies: Vec::new(),
+                declared_service: None,
+            })
+            .collect(),
+    }
+}

@@ -75,6 +75,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Writes a workspace from `(path, contents)` pairs into a fresh directory
+/// `archfit-<name>-<pid>` under the system temp dir.
+pub fn write_workspace<P: AsRef<str>, C: AsRef<[u8]>>(name: &str, files: &[(P, C)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("archfit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, contents) in files {
+        let path = dir.join(path.as_ref());
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    }
+    dir
+}
+
 /// A fresh copy of `fixtures/<name>` in the temp dir, for a test to change.
 pub fn scratch_copy(name: &str, tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("archfit-{tag}-{}", std::process::id()));

@@ -21,17 +21,7 @@ const TABLE: &str = "invoices\u{1b}[2J";
 
 /// Writes `files` into a fresh directory under the system temp dir.
 fn workspace(tag: &str, files: &[(String, String)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "archfit-output-integrity-{tag}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, contents) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, contents).expect("write");
-    }
-    dir
+    crate::write_workspace(&format!("output-integrity-{tag}"), files)
 }
 
 /// Two services: orders depends on billing's crate, reads billing's table

@@ -9,14 +9,7 @@ use crate::{archfit_in, stderr, stdout};
 
 /// Writes a workspace from (path, contents) pairs into a fresh temp dir.
 pub(crate) fn workspace(tag: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archfit-robust-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, contents) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, contents).expect("write");
-    }
-    dir
+    crate::write_workspace(&format!("robust-{tag}"), files)
 }
 
 pub(crate) const ROOT: &[u8] =

@@ -188,14 +188,7 @@ fn sagas_under_an_alias_or_from_a_helper_are_found_and_an_unrelated_workflow_is_
 
 /// A workspace written from `(path, text)` pairs into a fresh temp dir.
 fn workspace(tag: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("archfit-silent-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
+    crate::write_workspace(&format!("silent-{tag}"), files)
 }
 
 fn package(name: &str, dependencies: &str) -> String {
