@@ -115,6 +115,47 @@ impl Params {
     }
 }
 
+/// How the steps of a saga talk: by synchronous calls or by messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Communication {
+    Sync,
+    Async,
+}
+
+/// Whether a saga promises all-or-nothing (every step compensated) or only
+/// an eventual outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Consistency {
+    Atomic,
+    Eventual,
+}
+
+/// Whether one service drives the saga or the services react to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Coordination {
+    Orchestration,
+    Choreography,
+}
+
+macro_rules! axis_display {
+    ($($axis:ty => { $($value:ident => $text:literal),* }),*) => {$(
+        impl std::fmt::Display for $axis {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self { $(Self::$value => $text),* })
+            }
+        }
+    )*};
+}
+
+axis_display! {
+    Communication => { Sync => "sync", Async => "async" },
+    Consistency => { Atomic => "atomic", Eventual => "eventual" },
+    Coordination => { Orchestration => "orchestration", Choreography => "choreography" }
+}
+
 /// A saga's class along the three axes, for reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SagaSummary {
@@ -124,9 +165,9 @@ pub struct SagaSummary {
     #[serde(skip)]
     pub location: Option<Location>,
     pub steps: usize,
-    pub communication: &'static str,
-    pub consistency: &'static str,
-    pub coordination: &'static str,
+    pub communication: Communication,
+    pub consistency: Consistency,
+    pub coordination: Coordination,
     /// The pattern's usual name ("Fairy Tale Saga").
     pub class: &'static str,
 }
@@ -160,7 +201,8 @@ struct Saga<'a> {
     name: String,
     dialect: &'static str,
     service: Option<usize>,
-    location: Location,
+    /// Where the saga starts; `None` for a trait saga until its first step.
+    location: Option<Location>,
     steps: Vec<Step<'a>>,
     services_involved: usize,
 }
@@ -362,7 +404,7 @@ fn builder_sagas<'a>(
                         name,
                         dialect: "builder",
                         service: Some(service),
-                        location: facts::location(file, *span),
+                        location: Some(facts::location(file, *span)),
                         steps: Vec::new(),
                         services_involved: 1,
                     });
@@ -577,7 +619,7 @@ fn trait_sagas<'a>(
             ),
             dialect: "trait",
             service: Some(service),
-            location: Location::from_span("", "", 0..0),
+            location: None,
             steps: Vec::new(),
             services_involved: 1,
         };
@@ -588,8 +630,8 @@ fn trait_sagas<'a>(
                 .filter(|i| i.trait_name.as_deref() == Some(step_trait.name.as_str()))
             {
                 let location = facts::location(file, implementation.span);
-                if saga.steps.is_empty() {
-                    saga.location = location.clone();
+                if saga.location.is_none() {
+                    saga.location = Some(location.clone());
                 }
                 let method = |name: &str| {
                     file.functions.iter().find(|f| {
@@ -724,7 +766,7 @@ fn toml_saga<'a>(
         service: (services.len() == 1)
             .then(|| services.iter().next().copied())
             .flatten(),
-        location: at(decl.name.span()),
+        location: Some(at(decl.name.span())),
         steps,
         services_involved: services.len(),
     };
@@ -899,7 +941,7 @@ fn check(
                     "mark the step that decides the outcome as the pivot and put `{}` after it, retriable",
                     step.action
                 ),
-                location: Some(saga.location.clone()),
+                location: saga.location.clone(),
                 related: vec![Related {
                     location: step.location.clone(),
                     label: format!("`{}` cannot be undone", step.action),
@@ -911,7 +953,7 @@ fn check(
         }
     }
     let summary = classify(context, saga);
-    if summary.communication == "async" && summary.consistency == "atomic" {
+    if summary.communication == Communication::Async && summary.consistency == Consistency::Atomic {
         findings.push(reporter.advisory(Violation {
             message: format!(
                 "saga `{}` is a {} ({}, {}, {}): it promises all-or-nothing over messages",
@@ -922,7 +964,7 @@ fn check(
                    distributed locking and timeouts; accept eventual consistency (Parallel/Anthology) or make \
                    the steps synchronous"
                 .into(),
-            location: Some(saga.location.clone()),
+            location: saga.location.clone(),
             related: Vec::new(),
             service,
             krate: None,
@@ -969,14 +1011,22 @@ fn classify(context: &Context<'_>, saga: &Saga<'_>) -> SagaSummary {
         name: saga.name.clone(),
         dialect: saga.dialect,
         service: names(context, saga.service),
-        location: Some(saga.location.clone()).filter(|l| !l.file.is_empty()),
+        location: saga.location.clone(),
         steps: saga.steps.len(),
-        communication: if asynchronous { "async" } else { "sync" },
-        consistency: if atomic { "atomic" } else { "eventual" },
-        coordination: if choreography {
-            "choreography"
+        communication: if asynchronous {
+            Communication::Async
         } else {
-            "orchestration"
+            Communication::Sync
+        },
+        consistency: if atomic {
+            Consistency::Atomic
+        } else {
+            Consistency::Eventual
+        },
+        coordination: if choreography {
+            Coordination::Choreography
+        } else {
+            Coordination::Orchestration
         },
         class,
     }

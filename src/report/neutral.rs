@@ -204,9 +204,9 @@ fn saga(saga: &SagaSummary) -> SagaSummary {
         service: opt_line(service),
         location: place.as_ref().map(location),
         steps: *steps,
-        communication,
-        consistency,
-        coordination,
+        communication: *communication,
+        consistency: *consistency,
+        coordination: *coordination,
         class,
     }
 }
