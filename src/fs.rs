@@ -63,6 +63,17 @@ impl Root {
         }
     }
 
+    /// `canonical` (already canonicalised by the caller) if it is inside the
+    /// root: saves resolving a path twice when the caller needed its
+    /// canonical form anyway.
+    pub fn check_canonical(&self, canonical: &Path) -> Result<(), FsError> {
+        if self.contains(canonical) {
+            Ok(())
+        } else {
+            Err(FsError::Outside(canonical.to_path_buf()))
+        }
+    }
+
     /// Whether `path` (relative to the root or absolute) is inside the root
     /// once resolved; a missing path is not.
     pub fn holds(&self, path: &Path) -> bool {
@@ -183,6 +194,18 @@ pub fn read_workspace_text_budgeted(
 ) -> Result<String, FsError> {
     let resolved = root.resolve(path)?;
     into_text(read_regular(&resolved, limit, Some(budget))?)
+}
+
+/// Like [`read_workspace_text_budgeted`] for a path the caller already
+/// canonicalised (see [`Root::check_canonical`]).
+pub fn read_canonical_text_budgeted(
+    root: &Root,
+    canonical: &Path,
+    limit: u64,
+    budget: &Budget,
+) -> Result<String, FsError> {
+    root.check_canonical(canonical)?;
+    into_text(read_regular(canonical, limit, Some(budget))?)
 }
 
 /// Reads raw bytes of a workspace file (for files that may hold non-UTF-8).

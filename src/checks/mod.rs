@@ -316,6 +316,11 @@ impl Reporter<'_> {
         self.sagas.borrow_mut().push(saga);
     }
 
+    /// The id of the rule being run, for messages.
+    pub fn rule_id(&self) -> &str {
+        &self.rule.id
+    }
+
     /// Records something the check could not analyse (a file, a statement).
     pub fn diagnostic(&self, diagnostic: Diagnostic) {
         self.diagnostics.borrow_mut().push(diagnostic);

@@ -79,12 +79,13 @@ kinds = ["normal", "build"]
 "#,
 };
 
-/// What the rule reads, so the engine extracts only that.
+/// What the rule reads, so the engine extracts only that: manifests. Files
+/// shared through `#[path]` are checked from the module trees when another
+/// rule has the sources read; parsing every file for them alone would make
+/// a manifest-only run ten times slower.
 pub fn needs(_params: &Params) -> Needs {
-    // Module trees too: a `#[path]` can compile another service's file
-    // without any manifest entry.
     Needs {
-        sources: true,
+        sources: false,
         modules: false,
         migrations: false,
     }
@@ -163,6 +164,16 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
                     .map(|v| reporter.finding(v)),
             );
         }
+    } else {
+        reporter.diagnostic(crate::Diagnostic {
+            severity: crate::Severity::Info,
+            message: format!(
+                "rule `{}`: no rule reads sources, so files that crates of two services share through #[path] were not looked for",
+                reporter.rule_id()
+            ),
+            file: None,
+            location: None,
+        });
     }
     findings
 }

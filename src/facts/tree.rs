@@ -34,6 +34,8 @@ struct Job {
     member: usize,
     target: usize,
     path: PathBuf,
+    /// `path` canonicalised, when it could be (symlinks resolved).
+    canonical: Option<PathBuf>,
     rel: String,
     module: Vec<String>,
     cfg: Option<String>,
@@ -72,12 +74,13 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
             else {
                 continue;
             };
-            if claims.claim(&path, &rel, member_index, declared_at) {
+            if let Some(canonical) = claims.claim(&path, &rel, member_index, declared_at) {
                 jobs.push(Job {
                     member: member_index,
                     target: target_index,
                     rel,
                     path,
+                    canonical,
                     module: Vec::new(),
                     cfg: None,
                     owns_dir: true,
@@ -138,7 +141,11 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
 fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
     let failed = |message: String| Read::Failed(unanalysed(message, Some(job.rel.clone())));
     let limit = limits.max_file_bytes.min(u64::from(u32::MAX));
-    let text = match crate::fs::read_workspace_text_budgeted(root, &job.path, limit, budget) {
+    let text = match &job.canonical {
+        Some(canonical) => crate::fs::read_canonical_text_budgeted(root, canonical, limit, budget),
+        None => crate::fs::read_workspace_text_budgeted(root, &job.path, limit, budget),
+    };
+    let text = match text {
         Ok(text) => text,
         Err(e) => return failed(format!("{} not analysed: {e}", job.rel)),
     };
@@ -247,12 +254,13 @@ fn children(
             Some((path, owns_dir)) => {
                 let rel = normalised_relative(&workspace.root, path);
                 let declared_at = super::location(file, decl.span);
-                if claims.claim(path, &rel, job.member, declared_at) {
+                if let Some(canonical) = claims.claim(path, &rel, job.member, declared_at) {
                     next.push(Job {
                         member: job.member,
                         target: job.target,
                         rel,
                         path: path.clone(),
+                        canonical,
                         module,
                         cfg: decl.cfg.clone(),
                         owns_dir: *owns_dir,
@@ -288,17 +296,25 @@ struct Claims {
 }
 
 impl Claims {
-    /// Records that `member` reaches `path` from `declared_at`; true the
-    /// first time the file is reached at all (it is then to be read).
-    fn claim(&mut self, path: &Path, rel: &str, member: usize, declared_at: Location) -> bool {
-        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    /// Records that `member` reaches `path` from `declared_at`. The first time
+    /// the file is reached at all (it is then to be read): `Some` of its
+    /// canonical path, when it has one.
+    fn claim(
+        &mut self,
+        path: &Path,
+        rel: &str,
+        member: usize,
+        declared_at: Location,
+    ) -> Option<Option<PathBuf>> {
+        let canonical = path.canonicalize().ok();
+        let key = canonical.clone().unwrap_or_else(|| path.to_path_buf());
         match self.by_file.get_mut(&key) {
             Some(shared) => {
                 if !shared.claimed_by.contains(&member) {
                     shared.claimed_by.push(member);
                     shared.declared_at.push(declared_at);
                 }
-                false
+                None
             }
             None => {
                 self.by_file.insert(
@@ -309,7 +325,7 @@ impl Claims {
                         declared_at: vec![declared_at],
                     },
                 );
-                true
+                Some(canonical)
             }
         }
     }

@@ -304,3 +304,29 @@ fn service_cycles_rule_with_edges_gives_no_empty_graph_warning() {
         "{json:#}"
     );
 }
+
+/// With manifest rules only, no source is read, so files shared through
+/// `#[path]` are not looked for: the run says so instead of passing quietly.
+#[test]
+fn path_sharing_unchecked_without_sources_is_said() {
+    let output = archfit(
+        "service-dependency/fail-path-attr-shared-file",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--rule",
+            "services-do-not-depend-on-services",
+        ],
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let said = json["diagnostics"].as_array().is_some_and(|all| {
+        all.iter().any(|d| {
+            d["severity"] == "info"
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("#[path] were not looked for"))
+        })
+    });
+    assert!(said, "{json:#}");
+}
