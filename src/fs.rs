@@ -113,10 +113,9 @@ impl fmt::Display for FsError {
                 target.display()
             ),
             FsError::NotRegular(kind) => write!(f, "it is a {kind}, not a regular file; refused"),
-            FsError::TooLarge { size, limit } => write!(
-                f,
-                "it is {size} bytes or more, over the {limit} byte limit; skipped (generated code?)"
-            ),
+            FsError::TooLarge { size, limit } => {
+                write!(f, "it is {size} bytes or more, over the {limit} byte limit")
+            }
             FsError::BudgetSpent { limit } => write!(
                 f,
                 "the run has already read {limit} bytes of files, its limit; skipped"

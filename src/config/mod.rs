@@ -203,8 +203,9 @@ pub fn load_partial<R: HasId>(
     }
 }
 
-/// Largest configuration file read: far above any real archfit.toml.
-const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest configuration file read: far above any real archfit.toml (a
+/// generated one with 100,000 rules is 5 MiB).
+const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads `--config` (the user's own path) or `archfit.toml` inside the root.
 fn read(path: &Path, root: Option<&Path>) -> Result<String, Error> {

@@ -147,6 +147,9 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
     };
     let text = match text {
         Ok(text) => text,
+        Err(e @ crate::fs::FsError::TooLarge { .. }) => {
+            return failed(format!("{} not analysed: {e} (generated code?)", job.rel))
+        }
         Err(e) => return failed(format!("{} not analysed: {e}", job.rel)),
     };
     let size = text.len();
