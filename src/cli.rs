@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::graph::Level;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -107,8 +108,8 @@ pub struct BaselineArgs {
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Which graph.
-    #[arg(long, value_enum, default_value_t = LevelArg::Service)]
-    pub level: LevelArg,
+    #[arg(long, value_enum, default_value_t = Level::Service)]
+    pub level: Level,
     /// With `--level module`: only this crate's modules.
     #[arg(long = "crate", value_name = "NAME")]
     pub krate: Option<String>,
@@ -190,14 +191,6 @@ pub enum TextFormat {
     Json,
 }
 
-/// `graph --level` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LevelArg {
-    Service,
-    Crate,
-    Module,
-}
-
 /// `--color` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
@@ -268,7 +261,7 @@ impl Cli {
         }
         // clap can require `--level` but not require its value to be `module`.
         if let Some(Command::Graph(graph)) = &self.command {
-            if graph.krate.is_some() && graph.level != LevelArg::Module {
+            if graph.krate.is_some() && graph.level != Level::Module {
                 let message =
                     "`--crate` selects the modules of one crate; it needs `--level module`";
                 // The error's usage line is `graph`'s, as for clap's own errors.
@@ -474,7 +467,7 @@ mod tests {
         let graph = parse(&["graph", "--crate", "orders", "--level", "module"]).expect("parses");
         assert!(matches!(
             graph.command,
-            Command::Graph(GraphArgs { level: LevelArg::Module, krate: Some(ref k), .. }) if k == "orders"
+            Command::Graph(GraphArgs { level: Level::Module, krate: Some(ref k), .. }) if k == "orders"
         ));
     }
 

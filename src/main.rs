@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use archfit::cli::{
     AdrArgs, BaselineArgs, CheckArgs, Cli, ColorArg, Command, ExplainArgs, GlobalArgs, GraphArgs,
-    GraphFormatArg, InitArgs, LevelArg, MetricsArgs, ReportFormat, TextFormat,
+    GraphFormatArg, InitArgs, MetricsArgs, ReportFormat, TextFormat,
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
@@ -60,13 +60,9 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
         }) => {
             let options = options(global, rules);
             let loaded = archfit::load(&options)?;
-            let level = match level {
-                LevelArg::Service => graph::view::Level::Service,
-                LevelArg::Crate => graph::view::Level::Crate,
-                LevelArg::Module => graph::view::Level::Module,
-            };
+            let level = *level;
             // One parse of the sources serves the rules and the drawing.
-            let with_sources = level != graph::view::Level::Crate;
+            let with_sources = level != graph::Level::Crate;
             let (outcome, facts) =
                 archfit::run_keeping_facts(&loaded, &options.rules, with_sources)?;
             let view = graph::view::build(

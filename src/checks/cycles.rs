@@ -46,14 +46,7 @@ pub struct Params {
     pub subscribe_methods: Option<Vec<String>>,
 }
 
-/// Which graph a rule looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Module,
-    Crate,
-    Service,
-}
+pub use crate::graph::Level;
 
 fn all_kinds() -> Vec<DepKind> {
     vec![DepKind::Normal, DepKind::Build, DepKind::Dev]

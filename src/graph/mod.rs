@@ -1,6 +1,18 @@
 //! Graphs the checks share, built once per run.
 
 pub mod coupling;
+
+/// Which graph: of services, of workspace crates, or of the modules of each
+/// crate. One type for a cycles rule's `level`, `graph --level` and the
+/// graph view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Service,
+    Crate,
+    Module,
+}
+
 pub mod modules;
 pub mod services;
 pub mod view;

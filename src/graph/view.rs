@@ -14,13 +14,7 @@ use crate::workspace::{Architecture, Workspace};
 use crate::workspace::{DepKind, Role};
 use crate::{Error, Location, Outcome};
 
-/// Which graph to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Service,
-    Crate,
-    Module,
-}
+pub use super::Level;
 
 /// A node: a service, a crate or a module.
 #[derive(Debug, Clone, Serialize)]
