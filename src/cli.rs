@@ -8,6 +8,8 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::graph::Level;
+use crate::report::graph::GraphFormat;
+use crate::report::Format;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -72,8 +74,8 @@ pub struct GlobalArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Report format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -114,8 +116,8 @@ pub struct GraphArgs {
     #[arg(long = "crate", value_name = "NAME")]
     pub krate: Option<String>,
     /// Graph format.
-    #[arg(long, value_enum, default_value_t = GraphFormatArg::Dot)]
-    pub format: GraphFormatArg,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
     /// Write the graph to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -163,25 +165,6 @@ pub struct InitArgs {
     /// Overwrite an existing archfit.toml.
     #[arg(long)]
     pub force: bool,
-}
-
-/// `check --format` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Human,
-    Json,
-    Sarif,
-    Junit,
-    Github,
-    Markdown,
-}
-
-/// `graph --format` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormatArg {
-    Dot,
-    Mermaid,
-    Json,
 }
 
 /// `--format` values of the commands that print a table or JSON.
@@ -327,10 +310,10 @@ mod tests {
     #[test]
     fn check_is_the_default_command_and_takes_its_options() {
         let check = check_args(&["--format", "json", "--rule", "a", "--deny-warnings"]);
-        assert_eq!(check.format, ReportFormat::Json);
+        assert_eq!(check.format, Format::Json);
         assert_eq!(check.rules, ["a"]);
         assert!(check.deny_warnings);
-        assert_eq!(check_args(&[]).format, ReportFormat::Human);
+        assert_eq!(check_args(&[]).format, Format::Human);
     }
 
     #[test]
@@ -354,7 +337,7 @@ mod tests {
         assert_eq!(check.rules, ["a", "b"]);
         assert_eq!(check.baseline, Some(PathBuf::from("base.json")));
         assert_eq!(check.output, Some(PathBuf::from("out.sarif")));
-        assert_eq!(check.format, ReportFormat::Sarif);
+        assert_eq!(check.format, Format::Sarif);
     }
 
     #[test]
@@ -406,7 +389,7 @@ mod tests {
         assert!(matches!(
             graph.command,
             Command::Graph(GraphArgs {
-                format: GraphFormatArg::Mermaid,
+                format: GraphFormat::Mermaid,
                 ..
             })
         ));

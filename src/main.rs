@@ -5,12 +5,11 @@ use std::process::ExitCode;
 
 use archfit::cli::{
     AdrArgs, BaselineArgs, CheckArgs, Cli, ColorArg, Command, ExplainArgs, GlobalArgs, GraphArgs,
-    GraphFormatArg, InitArgs, MetricsArgs, ReportFormat, TextFormat,
+    InitArgs, MetricsArgs, TextFormat,
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
-use archfit::report::graph::GraphFormat;
-use archfit::report::{self, Format, RenderOptions};
+use archfit::report::{self, RenderOptions};
 use archfit::{Error, Options, Severity};
 
 fn main() -> ExitCode {
@@ -72,11 +71,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
                 Some(&outcome),
                 facts.as_ref(),
             )?;
-            let format = match format {
-                GraphFormatArg::Dot => GraphFormat::Dot,
-                GraphFormatArg::Mermaid => GraphFormat::Mermaid,
-                GraphFormatArg::Json => GraphFormat::Json,
-            };
+            let format = *format;
             emit(
                 &workspace_guess,
                 output.as_deref(),
@@ -192,14 +187,7 @@ fn run_check(
         ..options(global, &check.rules)
     };
     let outcome = archfit::check(&options)?;
-    let format = match check.format {
-        ReportFormat::Human => Format::Human,
-        ReportFormat::Json => Format::Json,
-        ReportFormat::Sarif => Format::Sarif,
-        ReportFormat::Junit => Format::Junit,
-        ReportFormat::Github => Format::Github,
-        ReportFormat::Markdown => Format::Markdown,
-    };
+    let format = check.format;
     let render_options = RenderOptions {
         color: color && check.output.is_none(),
         quiet: global.quiet,

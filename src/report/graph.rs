@@ -13,8 +13,8 @@ use serde::Serialize;
 use crate::graph::view::{Edge, GraphView, Node};
 use crate::text::{defuse_workflow_commands, neutralise};
 
-/// Graph output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Graph output formats (also `graph --format` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
     Dot,
     Mermaid,

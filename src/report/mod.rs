@@ -22,8 +22,8 @@ use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
 pub use fatal::render_error;
 use neutral::Neutral;
 
-/// An output format of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An output format of `check` (also its `--format` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Format {
     /// Graphical diagnostics with source snippets, then a summary.
     Human,
