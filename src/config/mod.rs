@@ -154,9 +154,48 @@ struct RawShared {
 struct RawRuleCommon {
     id: Spanned<String>,
     check: Spanned<String>,
-    severity: Option<Spanned<String>>,
+    #[serde(default)]
+    severity: ConfiguredSeverity,
     adr: Option<Spanned<String>>,
     message: Option<String>,
+}
+
+/// `severity = "…"` of a rule: a finding severity, or `off`. Deserialised
+/// by serde, so a wrong word is an error at its span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum ConfiguredSeverity {
+    #[default]
+    Error,
+    Warn,
+    Info,
+    Off,
+}
+
+impl ConfiguredSeverity {
+    /// The severity of the rule's findings; `None` when the rule is off.
+    fn severity(self) -> Option<Severity> {
+        match self {
+            ConfiguredSeverity::Error => Some(Severity::Error),
+            ConfiguredSeverity::Warn => Some(Severity::Warn),
+            ConfiguredSeverity::Info => Some(Severity::Info),
+            ConfiguredSeverity::Off => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ConfiguredSeverity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let word = String::deserialize(deserializer)?;
+        match word.as_str() {
+            "error" => Ok(ConfiguredSeverity::Error),
+            "warn" | "warning" => Ok(ConfiguredSeverity::Warn),
+            "info" => Ok(ConfiguredSeverity::Info),
+            "off" => Ok(ConfiguredSeverity::Off),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown severity `{other}`: expected error, warn, info or off"
+            ))),
+        }
+    }
 }
 
 /// Finds and reads the configuration of the workspace at `root`.
@@ -435,23 +474,7 @@ pub(crate) fn parse_rule<R>(
     )))
     .map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
 
-    let mut errors = Vec::new();
-    let severity = match common.severity.as_ref() {
-        None => Some(Severity::Error),
-        Some(s) => match s.get_ref().as_str() {
-            "error" => Some(Severity::Error),
-            "warn" | "warning" => Some(Severity::Warn),
-            "info" => Some(Severity::Info),
-            "off" => None,
-            other => {
-                errors.push(
-                    ConfigError::at(file, s.span(), format!("unknown severity `{other}`"))
-                        .label("expected error, warn, info or off"),
-                );
-                None
-            }
-        },
-    };
+    let severity = common.severity.severity();
     let rest_span = rest
         .iter()
         .map(|(k, v)| k.span().start..v.span().end)
@@ -467,14 +490,7 @@ pub(crate) fn parse_rule<R>(
         message: common.message,
         file: file.clone(),
     };
-    match compile(head, Spanned::new(rest_span, DeValue::Table(rest))) {
-        Ok(rule) if errors.is_empty() => Ok(rule),
-        Ok(_) => Err(errors),
-        Err(mut more) => {
-            errors.append(&mut more);
-            Err(errors)
-        }
-    }
+    compile(head, Spanned::new(rest_span, DeValue::Table(rest)))
 }
 
 /// Removes `key` from a spanned table.
