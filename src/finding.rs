@@ -274,6 +274,53 @@ impl AdrRef {
     }
 }
 
+/// The checks the engine runs itself, beside the registered ones: their
+/// findings carry these names in `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineCheck {
+    /// A member in no service and no shared list.
+    Classification,
+    /// A rule enforcing a superseded or deprecated decision.
+    AdrStatus,
+    /// A malformed suppression comment, or one that suppresses nothing.
+    Suppression,
+}
+
+impl EngineCheck {
+    pub const ALL: [EngineCheck; 3] = [
+        EngineCheck::Classification,
+        EngineCheck::AdrStatus,
+        EngineCheck::Suppression,
+    ];
+
+    /// The name in a finding's `check`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineCheck::Classification => "classification",
+            EngineCheck::AdrStatus => "adr-status",
+            EngineCheck::Suppression => "suppression",
+        }
+    }
+
+    /// The engine check called `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<EngineCheck> {
+        EngineCheck::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// One line saying what it detects.
+    pub fn summary(self) -> &'static str {
+        match self {
+            EngineCheck::Classification => {
+                "a workspace member belongs to no service and is not listed under [shared]"
+            }
+            EngineCheck::AdrStatus => "a rule enforces a decision that is superseded or deprecated",
+            EngineCheck::Suppression => {
+                "an `archfit: allow(…)` comment is malformed or suppresses nothing"
+            }
+        }
+    }
+}
+
 /// One violation of one rule.
 #[derive(Debug, Clone)]
 pub struct Finding {

@@ -29,7 +29,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use error::Error;
-pub use finding::{AdrRef, Diagnostic, Finding, Fingerprint, Location, Related, Severity};
+pub use finding::{
+    AdrRef, Diagnostic, EngineCheck, Finding, Fingerprint, Location, Related, Severity,
+};
 
 /// Version written into every machine-readable report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -372,7 +374,7 @@ fn retired_adr_finding(rule: &Rule, adr: &AdrRef, adr_key: &toml::Spanned<String
         .map_or("retired", adr::AdrStatus::as_str);
     Finding {
         rule: rule.id.clone(),
-        check: "adr-status".into(),
+        check: EngineCheck::AdrStatus.name().into(),
         severity: Severity::Warn,
         message: format!(
             "rule `{}` enforces {}, which is {}",
@@ -391,7 +393,11 @@ fn retired_adr_finding(rule: &Rule, adr: &AdrRef, adr_key: &toml::Spanned<String
         service: None,
         krate: None,
         adr: Some(adr.clone()),
-        fingerprint: Fingerprint::new([rule.id.as_str(), "adr-status", adr.link.as_str()]),
+        fingerprint: Fingerprint::new([
+            rule.id.as_str(),
+            EngineCheck::AdrStatus.name(),
+            adr.link.as_str(),
+        ]),
     }
 }
 
@@ -404,7 +410,7 @@ fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> 
         }
         out.push(Finding {
             rule: "unclassified-member".into(),
-            check: "classification".into(),
+            check: EngineCheck::Classification.name().into(),
             severity: Severity::Info,
             message: format!("`{}` belongs to no service and is not listed under [shared]", member.name),
             help: Some(

@@ -133,7 +133,7 @@ fn problem(
     identity.extend(suppression.rules.iter().cloned());
     Finding {
         rule: rule.into(),
-        check: "suppression".into(),
+        check: crate::finding::EngineCheck::Suppression.name().into(),
         severity: Severity::Warn,
         message,
         help: Some(help.into()),

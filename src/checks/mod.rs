@@ -167,18 +167,36 @@ pub fn compile(head: RuleHead, value: Spanned<DeValue<'_>>) -> Result<Rule, Vec<
         .label("not a check of cargo-archfit")
         .help(format!("known checks: {}", names().join(", ")))]);
     };
-    let params = (check.parse)(value).map_err(|e| {
-        let mut error = ConfigError::from_toml(file, &e);
-        if error.message.contains("unknown field") {
-            error = error.help(format!(
-                "`{}` takes: {}; every rule takes: {}",
-                check.name,
-                check.parameters.join(", "),
-                COMMON_RULE_KEYS.join(", ")
-            ));
+    // Keys the check does not take are found here, by name, so each gets
+    // an error at its span that lists what the check takes.
+    if let DeValue::Table(table) = value.get_ref() {
+        let unknown: Vec<ConfigError> = table
+            .keys()
+            .filter(|key| !check.parameters.contains(&key.get_ref().as_ref()))
+            .map(|key| {
+                ConfigError::at(
+                    file,
+                    key.span(),
+                    format!(
+                        "unknown parameter `{}` of check `{}`",
+                        key.get_ref(),
+                        check.name
+                    ),
+                )
+                .label("not a parameter of this check")
+                .help(format!(
+                    "`{}` takes: {}; every rule takes: {}",
+                    check.name,
+                    check.parameters.join(", "),
+                    COMMON_RULE_KEYS.join(", ")
+                ))
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
         }
-        vec![error]
-    })?;
+    }
+    let params = (check.parse)(value).map_err(|e| vec![ConfigError::from_toml(file, &e)])?;
     let errors: Vec<ConfigError> = params
         .patterns()
         .into_iter()
@@ -226,7 +244,7 @@ pub struct CheckDef {
     pub summary: &'static str,
     /// Full user documentation (Markdown).
     pub doc: &'static str,
-    /// Parameter names, for "unknown field" help.
+    /// Parameter names: any other key of a rule is an unknown parameter.
     pub parameters: &'static [&'static str],
     /// Deserialises the rule's check-specific keys.
     pub parse: ParseParams,
@@ -420,5 +438,25 @@ mod tests {
         assert_eq!(severity_of("warn"), (Severity::Warn, Severity::Warn));
         // An info rule emits info, never warnings.
         assert_eq!(severity_of("info"), (Severity::Info, Severity::Info));
+    }
+
+    #[test]
+    fn every_check_lists_exactly_the_parameters_its_type_accepts() {
+        // serde names the fields it accepts when it meets an unknown one;
+        // PARAMETERS must say the same, or a valid key would be refused.
+        for check in CHECKS {
+            let value = toml::de::DeTable::parse("zzz_not_a_parameter = 1").expect("toml");
+            let span = value.span();
+            let value = Spanned::new(span, DeValue::Table(value.into_inner()));
+            let message = (check.parse)(value)
+                .expect_err("an unknown key is refused")
+                .message()
+                .to_string();
+            let mut accepted: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
+            accepted.sort_unstable();
+            let mut listed = check.parameters.to_vec();
+            listed.sort_unstable();
+            assert_eq!(accepted, listed, "{}: {message}", check.name);
+        }
     }
 }

@@ -106,7 +106,7 @@ pub struct RuleHead {
     pub span: Range<usize>,
 }
 
-/// Keys every rule has, for "unknown field" help.
+/// Keys every rule has; the others belong to its check.
 pub const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"];
 
 /// Turns a rule's common keys and the spanned table of its other keys into
@@ -546,7 +546,7 @@ mod tests {
         let (message, at) =
             error_span("[[rule]]\nid = \"a\"\ncheck = \"service-dependency\"\nmax_services = 2\n");
         assert!(
-            message.contains("unknown field `max_services`"),
+            message.contains("unknown parameter `max_services` of check `service-dependency`"),
             "{message}"
         );
         assert_eq!(at, "max_services");

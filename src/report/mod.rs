@@ -285,16 +285,7 @@ fn place(location: &Location) -> String {
 fn check_summary(check: &str) -> Option<&'static str> {
     match crate::checks::by_name(check) {
         Some(def) => Some(def.summary),
-        None => match check {
-            "classification" => {
-                Some("a workspace member belongs to no service and is not listed under [shared]")
-            }
-            "adr-status" => Some("a rule enforces a decision that is superseded or deprecated"),
-            "suppression" => {
-                Some("an `archfit: allow(…)` comment is malformed or suppresses nothing")
-            }
-            _ => None,
-        },
+        None => crate::finding::EngineCheck::from_name(check).map(|c| c.summary()),
     }
 }
 
