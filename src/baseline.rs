@@ -63,13 +63,6 @@ impl Baseline {
         }
     }
 
-    /// Pretty JSON with a trailing newline.
-    pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
-    }
-
     /// Reads a baseline file; a missing, unreadable, malformed or newer file
     /// is an error (exit 2), never an empty baseline. `inside`: the root the
     /// file must resolve in, when its path came from the workspace's config.
@@ -256,7 +249,7 @@ mod tests {
     #[test]
     fn baseline_round_trips_through_json() {
         let baseline = Baseline::of(&outcome(vec![finding("a", "1")]));
-        let text = baseline.to_json();
+        let text = crate::report::baseline_file(&baseline);
         assert_eq!(serde_json::from_str::<Baseline>(&text).unwrap(), baseline);
     }
 }

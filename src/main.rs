@@ -97,12 +97,12 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
                 WritePolicy::Workspace(_) => relative,
                 WritePolicy::User { .. } => &path,
             };
-            fs::write_file(target, baseline.to_json().as_bytes(), policy).map_err(|e| {
-                Error::Io {
+            fs::write_file(target, report::baseline_file(&baseline).as_bytes(), policy).map_err(
+                |e| Error::Io {
                     path: path.display().to_string(),
                     message: format!("cannot write the baseline: {e}"),
-                }
-            })?;
+                },
+            )?;
             if !global.quiet {
                 eprintln!(
                     "archfit: wrote {} entries ({} findings) to {}",
@@ -149,10 +149,10 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             let matrix = archfit::explain::adr_matrix(&options(global, &[]))?;
             let text = match format {
                 TextFormat::Json => {
-                    archfit::text::json_output(&archfit::explain::render_matrix_json(&matrix))
+                    archfit::text::json_output(&archfit::report::adr::render_matrix_json(&matrix))
                 }
                 TextFormat::Human => {
-                    archfit::text::plain_output(&archfit::explain::render_matrix(&matrix))
+                    archfit::text::plain_output(&archfit::report::adr::render_matrix(&matrix))
                 }
             };
             emit(&workspace_guess, output.as_deref(), &text)?;
@@ -162,10 +162,10 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             let metrics = archfit::metrics(&options(global, &[]))?;
             let text = match format {
                 TextFormat::Json => {
-                    archfit::text::json_output(&archfit::metrics::render_json(&metrics))
+                    archfit::text::json_output(&archfit::report::metrics::render_json(&metrics))
                 }
                 TextFormat::Human => {
-                    archfit::text::plain_output(&archfit::metrics::render_table(&metrics))
+                    archfit::text::plain_output(&archfit::report::metrics::render_table(&metrics))
                 }
             };
             emit(&workspace_guess, output.as_deref(), &text)?;

@@ -3,6 +3,7 @@
 //! gives byte-identical output (fixed width, no terminal probing, no
 //! timestamps, no absolute paths).
 
+pub mod adr;
 mod fatal;
 mod github;
 pub mod graph;
@@ -10,6 +11,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod metrics;
 mod neutral;
 mod sarif;
 
@@ -21,6 +23,13 @@ use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
 
 pub use fatal::render_error;
 use neutral::Neutral;
+
+/// The baseline file's text: pretty JSON with a trailing newline.
+pub fn baseline_file(baseline: &crate::baseline::Baseline) -> String {
+    let mut text = serde_json::to_string_pretty(baseline).unwrap_or_default();
+    text.push('\n');
+    text
+}
 
 /// An output format of `check` (also its `--format` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]

@@ -103,3 +103,41 @@ fn the_meta_test_names_each_gap_it_guards_against() {
         ]
     );
 }
+
+/// Only `src/report/` turns data into JSON: every other module hands plain
+/// data over (test code aside).
+#[test]
+fn only_report_serialises() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if !path.ends_with("report") {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            let production = text.split("#[cfg(test)]").next().unwrap_or_default();
+            if ["serde_json::to_", "serde_json::json!"]
+                .iter()
+                .any(|call| production.contains(call))
+            {
+                offenders.push(
+                    path.strip_prefix(&src)
+                        .expect("in src")
+                        .display()
+                        .to_string(),
+                );
+            }
+        }
+    }
+    offenders.sort();
+    assert!(
+        offenders.is_empty(),
+        "JSON written outside src/report/: {offenders:?}"
+    );
+}
