@@ -7,15 +7,13 @@ pub mod adr;
 pub mod baseline;
 pub mod checks;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod error;
-pub mod explain;
 pub mod facts;
 pub mod finding;
 pub mod fs;
 pub mod graph;
-pub mod init;
-pub mod metrics;
 pub mod model;
 pub mod pattern;
 pub mod report;
@@ -28,6 +26,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use commands::{explain, init, metrics};
 pub use error::Error;
 pub use finding::{
     AdrRef, Diagnostic, EngineCheck, Finding, Fingerprint, Location, Related, Severity,

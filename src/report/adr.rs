@@ -1,7 +1,7 @@
 //! `cargo archfit adr`: the rules ↔ decisions matrix as text or JSON.
 
 use crate::adr::AdrStatus;
-use crate::explain::{AdrMatrix, Decision};
+use crate::commands::explain::{AdrMatrix, Decision};
 
 /// The matrix as text: the table, then what is missing or retired.
 pub fn render_matrix(matrix: &AdrMatrix) -> String {

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::metrics::{Metrics, Row};
+use crate::commands::metrics::{Metrics, Row};
 
 /// Plain-text tables, aligned.
 pub fn render_table(metrics: &Metrics) -> String {
