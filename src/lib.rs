@@ -226,7 +226,8 @@ pub fn run_keeping_facts(
     let context = checks::Context {
         workspace,
         architecture,
-        config,
+        config_file: &config.file,
+        sagas: &config.sagas,
         crates,
         facts: facts.as_ref(),
         modules: &modules,

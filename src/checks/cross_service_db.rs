@@ -465,7 +465,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
             );
         }
     }
-    let config_lines = LineIndex::new(&*context.config.file.text);
+    let config_lines = LineIndex::new(&*context.config_file.text);
     for (service, declared) in context.architecture.services.iter().enumerate() {
         for table in &declared.tables {
             let (schema, name) = split_schema(table.get_ref());
@@ -475,7 +475,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                     service,
                     schema,
                     location: Some(Location::from_index(
-                        &context.config.file.name,
+                        &context.config_file.name,
                         &config_lines,
                         table.span(),
                     )),

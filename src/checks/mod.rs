@@ -22,7 +22,10 @@ use crate::workspace::{Architecture, Workspace};
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub architecture: &'a Architecture,
-    pub config: &'a Config,
+    /// The configuration's text, for locations of what it declares.
+    pub config_file: &'a SourceFile,
+    /// `[[saga]]` declarations.
+    pub sagas: &'a [config::SagaDecl],
     pub crates: &'a CrateGraph,
     /// Source facts; `None` when no enabled rule needs sources.
     pub facts: Option<&'a Facts>,

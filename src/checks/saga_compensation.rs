@@ -269,7 +269,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             findings.extend(trait_findings);
         }
     }
-    for decl in &context.config.sagas {
+    for decl in context.sagas {
         let (saga, missing) = toml_saga(context, facts, decl, reporter);
         findings.extend(missing);
         sagas.extend(saga);
@@ -696,7 +696,7 @@ fn toml_saga<'a>(
     decl: &SagaDecl,
     reporter: &Reporter<'_>,
 ) -> (Option<Saga<'a>>, Vec<Finding>) {
-    let config = &context.config.file;
+    let config = context.config_file;
     let at = |span: std::ops::Range<usize>| Location::from_span(&config.name, &config.text, span);
     let mut findings = Vec::new();
     let mut steps = Vec::new();

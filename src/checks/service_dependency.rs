@@ -453,7 +453,8 @@ severity = "error"
         let context = Context {
             workspace: &ws,
             architecture: &architecture,
-            config: &config,
+            config_file: &config.file,
+            sagas: &config.sagas,
             crates: &crates,
             facts: Some(&facts),
             modules: &[],
