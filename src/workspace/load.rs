@@ -46,7 +46,15 @@ fn find_manifest() -> Result<PathBuf, Error> {
 
 /// How long `cargo metadata` may take before it is stopped: a workspace can
 /// make cargo wait (a FIFO as a manifest, a lock held forever).
+/// `ARCHFIT_CARGO_TIMEOUT_SECS` (from the trusted environment) changes it.
 const CARGO_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn cargo_timeout() -> Duration {
+    std::env::var("ARCHFIT_CARGO_TIMEOUT_SECS")
+        .ok()
+        .and_then(|secs| secs.parse().ok())
+        .map_or(CARGO_TIMEOUT, Duration::from_secs)
+}
 
 /// Runs `cargo metadata` with a cargo this tool chooses, never one the
 /// analysed workspace chooses: the workspace's `rust-toolchain.toml` (whose
@@ -72,7 +80,7 @@ fn run_cargo_metadata(manifest_path: &Path) -> Result<Metadata, Error> {
         cmd.env("RUSTUP_TOOLCHAIN", toolchain);
     }
     let mut command = cmd.cargo_command();
-    let output = run_with_timeout(&mut command, CARGO_TIMEOUT)?;
+    let output = run_with_timeout(&mut command, cargo_timeout())?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let dir = manifest_path.parent().unwrap_or(Path::new("/"));

@@ -779,3 +779,19 @@ fn cargo_errors_name_files_relative_to_the_workspace_and_show_their_lines() {
     assert!(err.contains("--> services/billing/Cargo.toml:"), "{err}");
     assert!(err.contains("serde = { version"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_cargo_that_hangs_is_stopped_and_the_run_fails() {
+    // A member manifest that is a FIFO makes cargo wait for a writer forever.
+    let dir = two_services("cargo-hangs", &[]);
+    mkfifo(&dir.join("services/billing/Cargo.toml"));
+    let output = run(
+        &dir,
+        &["check"],
+        &[("ARCHFIT_CARGO_TIMEOUT_SECS", Some("3"))],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = crate::stderr(&output);
+    assert!(err.contains("did not finish within 3 s"), "{err}");
+}
