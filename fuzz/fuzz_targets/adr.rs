@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Some(adr) = archfit::adr::parse(&text) {
-        let _ = adr.is_retired();
+        let _ = adr.status.as_ref().map(|s| (s.is_retired(), s.is_inactive(), s.as_str().len()));
     }
     let _ = archfit::adr::id_from_file_name(&text);
 });
