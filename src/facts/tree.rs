@@ -233,8 +233,8 @@ fn children(
             Some(attr) if decl.module == 0 => vec![(file_dir.join(attr), attr.ends_with("mod.rs"))],
             Some(attr) => vec![(base.join(attr), attr.ends_with("mod.rs"))],
             None => vec![
-                (base.join(format!("{}.rs", decl.name)), false),
-                (base.join(&decl.name).join("mod.rs"), true),
+                (base.join(format!("{}.rs", file_stem(&decl.name))), false),
+                (base.join(file_stem(&decl.name)).join("mod.rs"), true),
             ],
         };
         let mut module = parent.path.clone();
@@ -355,6 +355,12 @@ impl Claims {
         shared.sort_by(|a, b| a.path.cmp(&b.path));
         shared
     }
+}
+
+/// The file name a module is looked for under: `mod r#async;` lives in
+/// `async.rs`, as rustc looks for it.
+fn file_stem(module: &str) -> &str {
+    module.strip_prefix("r#").unwrap_or(module)
 }
 
 /// `path` relative to `root` with `.` and `..` folded away lexically

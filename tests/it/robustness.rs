@@ -296,3 +296,32 @@ fn invalid_glob_in_config_is_a_config_error_with_span() {
         "{err}"
     );
 }
+
+#[test]
+fn raw_identifier_module_is_found_in_its_file() {
+    // `mod r#async;` lives in `async.rs`; its module cycle must be seen.
+    let dir = two_services(
+        "raw-ident",
+        &[
+            (
+                "services/orders/src/main.rs",
+                b"mod handlers;\nmod r#async;\nfn main() {}\n",
+            ),
+            (
+                "services/orders/src/async.rs",
+                b"//! Background jobs the handlers enqueue.\nuse crate::handlers::list;\npub fn drain() { list(); }\n",
+            ),
+            (
+                "services/orders/src/handlers.rs",
+                b"use crate::r#async::drain;\npub fn list() {}\npub fn flush() { drain(); }\n",
+            ),
+        ],
+    );
+    let (code, json, err) = check_with(&dir, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(diagnostic(&json, "has no file").is_none(), "{json:#}");
+    assert!(
+        rules(&json).contains(&"no-module-cycles".to_string()),
+        "{json:#}"
+    );
+}
