@@ -94,7 +94,7 @@ pub fn classify<R>(
     let members = &workspace.members;
     let matched = |patterns: &[Spanned<String>],
                    errors: &mut Vec<ConfigError>|
-     -> Vec<(usize, Range<usize>)> {
+     -> Vec<(usize, Range<usize>, Specificity)> {
         let mut out = Vec::new();
         for pattern in patterns {
             let compiled =
@@ -112,8 +112,8 @@ pub fn classify<R>(
             }
             let before = out.len();
             for (index, member) in members.iter().enumerate() {
-                if names_member(&compiled, &member.name, &member.dir) {
-                    out.push((index, pattern.span()));
+                if let Some(score) = specificity(&compiled, &member.name, &member.dir) {
+                    out.push((index, pattern.span(), score));
                 }
             }
             if out.len() == before {
@@ -124,22 +124,27 @@ pub fn classify<R>(
     };
 
     let mut roles = vec![Role::Unclassified; members.len()];
-    for (index, _) in matched(&config.exclude, &mut errors) {
+    // How specifically [shared] or platform names each member, so that a
+    // more specific service pattern can take a member out of it.
+    let mut shared_by: Vec<Option<Specificity>> = vec![None; members.len()];
+    for (index, _, _) in matched(&config.exclude, &mut errors) {
         roles[index] = Role::Excluded;
     }
-    for (index, _) in matched(&config.shared, &mut errors) {
+    for (index, _, score) in matched(&config.shared, &mut errors) {
         if roles[index] == Role::Unclassified {
             roles[index] = Role::Shared;
+            shared_by[index] = shared_by[index].max(Some(score));
         }
     }
-    for (index, _) in matched(&config.platform, &mut errors) {
+    for (index, _, score) in matched(&config.platform, &mut errors) {
         if roles[index] != Role::Excluded {
             roles[index] = Role::Platform;
+            shared_by[index] = shared_by[index].max(Some(score));
         }
     }
 
     let mut services: Vec<Service> = Vec::new();
-    let mut claimed_by: Vec<Option<(usize, Range<usize>)>> = vec![None; members.len()];
+    let mut claimed_by: Vec<Option<Claim>> = vec![None; members.len()];
     for (decl_index, decl) in config.services.iter().enumerate() {
         let name = decl.name.get_ref();
         if let Some(first) = services.iter().find(|s| &s.name == name) {
@@ -172,7 +177,7 @@ pub fn classify<R>(
             tables: decl.tables.clone(),
             decl: decl_index,
         });
-        for (member, span) in matched(&decl.crates, &mut errors) {
+        for (member, span, score) in matched(&decl.crates, &mut errors) {
             claim(
                 file,
                 workspace,
@@ -180,8 +185,11 @@ pub fn classify<R>(
                 &mut claimed_by,
                 &mut errors,
                 member,
-                service_index,
-                span,
+                Claim {
+                    service: service_index,
+                    span,
+                    score,
+                },
             );
         }
     }
@@ -192,10 +200,10 @@ pub fn classify<R>(
         };
         match services.iter().position(|s| &s.name == name) {
             Some(service) => {
-                if claimed_by[index].as_ref().map(|(s, _)| *s) != Some(service) {
+                if claimed_by[index].as_ref().map(|c| c.service) != Some(service) {
                     let manifest =
                         SourceFile::new(&member.manifest_path, member.manifest_text.clone());
-                    if let Some((other, _)) = &claimed_by[index] {
+                    if let Some(Claim { service: other, .. }) = &claimed_by[index] {
                         errors.push(
                             ConfigError::at(
                                 &manifest,
@@ -209,7 +217,12 @@ pub fn classify<R>(
                             .help("keep one of the two assignments"),
                         );
                     } else {
-                        claimed_by[index] = Some((service, span.clone()));
+                        // A member's own declaration is as specific as it gets.
+                        claimed_by[index] = Some(Claim {
+                            service,
+                            span: span.clone(),
+                            score: Specificity::EXACT,
+                        });
                     }
                 }
             }
@@ -228,9 +241,17 @@ pub fn classify<R>(
         }
     }
     for (index, claim) in claimed_by.iter().enumerate() {
-        if let Some((service, _)) = claim {
+        if let Some(Claim { service, score, .. }) = claim {
+            let shared_score = shared_by[index];
             match roles[index] {
                 Role::Excluded => {}
+                // The more specific pattern wins: `libs/*` in [shared] and
+                // `libs/orders-core` for orders make it orders'.
+                Role::Shared | Role::Platform if shared_score < Some(*score) => {
+                    roles[index] = Role::Service(*service);
+                    services[*service].crates.push(index);
+                }
+                Role::Shared | Role::Platform if shared_score > Some(*score) => {}
                 Role::Shared | Role::Platform => errors.push(
                     ConfigError::general(format!(
                         "`{}` is listed both as a crate of service `{}` and in [shared]",
@@ -288,15 +309,27 @@ fn claim(
     file: &SourceFile,
     workspace: &Workspace,
     services: &[Service],
-    claimed_by: &mut [Option<(usize, Range<usize>)>],
+    claimed_by: &mut [Option<Claim>],
     errors: &mut Vec<ConfigError>,
     member: usize,
-    service: usize,
-    span: Range<usize>,
+    new: Claim,
 ) {
+    let Claim { service, span, .. } = new.clone();
     match &claimed_by[member] {
-        Some((other, _)) if *other == service => {}
-        Some((other, other_span)) => {
+        Some(old) if old.service == service => {
+            if new.score > old.score {
+                claimed_by[member] = Some(new);
+            }
+        }
+        // Most specific wins: `platform` for one service and `platform/ctl`
+        // for another give `platform/ctl` to the second.
+        Some(old) if new.score > old.score => claimed_by[member] = Some(new),
+        Some(old) if new.score < old.score => {}
+        Some(Claim {
+            service: other,
+            span: other_span,
+            ..
+        }) => {
             let (line, _) = crate::finding::line_column(&file.text, other_span.start);
             errors.push(
                 ConfigError::at(
@@ -316,7 +349,61 @@ fn claim(
                 .help("a crate is owned by exactly one service; narrow one of the patterns"),
             );
         }
-        None => claimed_by[member] = Some((service, span)),
+        None => claimed_by[member] = Some(new),
+    }
+}
+
+/// One service's claim on a member.
+#[derive(Debug, Clone)]
+struct Claim {
+    service: usize,
+    span: Range<usize>,
+    score: Specificity,
+}
+
+/// How specifically a pattern names a member, compared field by field: an
+/// exact package name or member path beats any glob or parent folder; then
+/// a deeper folder beats a shallower one; then a literal beats a glob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Specificity {
+    exact: bool,
+    depth: usize,
+    literal: bool,
+}
+
+impl Specificity {
+    const EXACT: Specificity = Specificity {
+        exact: true,
+        depth: usize::MAX,
+        literal: true,
+    };
+}
+
+/// How specifically `pattern` names the member `name` in `dir`, if at all
+/// (see [`names_member`] for what naming means).
+fn specificity(pattern: &GlobPattern, name: &str, dir: &str) -> Option<Specificity> {
+    let text = pattern.text.trim_end_matches('/');
+    let literal = !text.contains(['*', '?', '[', '{']);
+    if pattern.is_match(name) {
+        return Some(Specificity {
+            exact: literal,
+            depth: usize::MAX,
+            literal,
+        });
+    }
+    let mut prefix = dir;
+    loop {
+        if !prefix.is_empty() && pattern.is_match(prefix) {
+            return Some(Specificity {
+                exact: literal && prefix == dir,
+                depth: prefix.split('/').count(),
+                literal,
+            });
+        }
+        match prefix.rfind('/') {
+            Some(i) => prefix = &prefix[..i],
+            None => return None,
+        }
     }
 }
 
@@ -412,13 +499,32 @@ mod tests {
     }
 
     #[test]
-    fn member_in_two_services_is_an_error_at_the_second_pattern() {
+    fn a_package_name_glob_is_more_specific_than_a_parent_folder() {
+        // `services/orders` names orders-client only as a folder above it;
+        // `*-client` names it by its package name.
         let ws = workspace(MEMBERS);
         let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"clients\"\ncrates = [\"*-client\"]\n";
+        let arch = classify_text(&ws, text).expect("valid");
+        assert_eq!(
+            service_of_member(&arch, &ws, "orders-client").as_deref(),
+            Some("clients")
+        );
+        assert_eq!(
+            service_of_member(&arch, &ws, "orders").as_deref(),
+            Some("orders")
+        );
+    }
+
+    #[test]
+    fn member_in_two_services_is_an_error_at_the_second_pattern() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/orders\", \"libs/shop-domain\"]\n[[service]]\nname = \"payments\"\ncrates = [\"services/payments\", \"libs/shop-domain\"]\n";
         let errors = classify_text(&ws, text).unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].message.contains("belongs to two services"));
-        assert_eq!(&text[errors[0].span.clone().unwrap()], "\"*-client\"");
+        let span = errors[0].span.clone().expect("span");
+        assert_eq!(&text[span.clone()], "\"libs/shop-domain\"");
+        assert!(span.start > text.find("payments").expect("second service"));
     }
 
     #[test]
@@ -464,5 +570,53 @@ mod tests {
         let ws = workspace(MEMBERS);
         let errors = classify_text(&ws, "[shared]\ncrates = [\"libs/[\"]\n").unwrap_err();
         assert!(errors[0].message.contains("invalid glob"));
+    }
+
+    fn service_of_member(arch: &Architecture, ws: &Workspace, member: &str) -> Option<String> {
+        let index = ws.members.iter().position(|m| m.name == member)?;
+        arch.service_of(index).map(|s| s.name.clone())
+    }
+
+    #[test]
+    fn the_deeper_folder_wins_over_its_parent() {
+        // One team owns the platform folder, another its `ctl` tool.
+        let ws = workspace(&[("platform", "platform"), ("ctl", "platform/ctl")]);
+        let text = "[[service]]\nname = \"core\"\ncrates = [\"platform\"]\n[[service]]\nname = \"ops\"\ncrates = [\"platform/ctl\"]\n";
+        let arch = classify_text(&ws, text).expect("valid: most specific wins");
+        assert_eq!(
+            service_of_member(&arch, &ws, "platform").as_deref(),
+            Some("core")
+        );
+        assert_eq!(service_of_member(&arch, &ws, "ctl").as_deref(), Some("ops"));
+    }
+
+    #[test]
+    fn an_exact_service_entry_takes_a_member_out_of_a_shared_glob() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/orders\", \"libs/shop-domain\"]\n[[service]]\nname = \"payments\"\ncrates = [\"services/payments\"]\n[shared]\ncrates = [\"libs/*\"]\nplatform = [\"libs/telemetry\"]\n";
+        let arch = classify_text(&ws, text).expect("valid");
+        assert_eq!(
+            service_of_member(&arch, &ws, "shop-domain").as_deref(),
+            Some("orders")
+        );
+        let telemetry = ws
+            .members
+            .iter()
+            .position(|m| m.name == "telemetry")
+            .expect("member");
+        assert_eq!(arch.roles[telemetry], Role::Platform);
+    }
+
+    #[test]
+    fn equally_specific_claims_by_two_services_are_an_error() {
+        let ws = workspace(MEMBERS);
+        let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/*\"]\n[[service]]\nname = \"payments\"\ncrates = [\"services/*\"]\n";
+        let errors = classify_text(&ws, text).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains("belongs to two services")),
+            "{errors:?}"
+        );
     }
 }
