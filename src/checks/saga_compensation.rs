@@ -391,7 +391,13 @@ fn builder_sagas<'a>(
     for file in &facts.crates[member].files {
         // Sagas being built, by the variable holding the builder, per function.
         let mut open: BTreeMap<(Option<&str>, &str), usize> = BTreeMap::new();
-        for chain in &file.chains {
+        // Test code is no saga: a builder in `#[cfg(test)] mod tests` is a
+        // mock of one (DESIGN: test code is excluded by default).
+        for chain in file
+            .chains
+            .iter()
+            .filter(|c| !file.modules[c.module].is_test())
+        {
             let function = chain.function.as_deref();
             let index = match &chain.root {
                 ChainRoot::Call(path, span) => {
@@ -628,6 +634,7 @@ fn trait_sagas<'a>(
                 .impls
                 .iter()
                 .filter(|i| i.trait_name.as_deref() == Some(step_trait.name.as_str()))
+                .filter(|i| !file.modules[i.module].is_test())
             {
                 let location = facts::location(file, implementation.span);
                 if saga.location.is_none() {
