@@ -610,16 +610,26 @@ fn only_comments(chunk: &str) -> bool {
         .all(|l| l.is_empty() || l.starts_with("--") || l == ";")
 }
 
-/// The span of the table name that starts at `start`: identifier
-/// characters and quotes (empty when none start there).
+/// The span of the table name that starts at `start`: a quoted identifier
+/// up to its closing quote, or identifier characters (empty when none start
+/// there). A name at the end of a Rust literal (`"… FROM orders"`) stops
+/// before the literal's closing quote.
 fn name_span(text: &str, start: usize) -> Range<usize> {
     let Some(rest) = text.get(start..) else {
         return start..start;
     };
-    let len = rest
-        .char_indices()
-        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '"' || *c == '`'))
-        .map_or(rest.len(), |(i, _)| i);
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let len = match rest.chars().next() {
+        Some(quote @ ('"' | '`')) => match rest[1..].find(quote) {
+            Some(close) => close + 2,
+            None => {
+                1 + rest[1..]
+                    .find(|c: char| !is_ident(c))
+                    .unwrap_or(rest.len() - 1)
+            }
+        },
+        _ => rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len()),
+    };
     start..start + len
 }
 
@@ -978,4 +988,24 @@ fn orm_accesses(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_name_span_stops_at_the_end_of_the_name() {
+        // `"` ends the Rust literal here: it is not part of the name.
+        let text = "SELECT id FROM invoices\"";
+        let start = text.find("invoices").expect("name");
+        assert_eq!(&text[name_span(text, start)], "invoices");
+        // A quoted identifier keeps both its quotes.
+        let text = "SELECT id FROM \"Invoices\" WHERE";
+        let start = text.find('"').expect("quote");
+        assert_eq!(&text[name_span(text, start)], "\"Invoices\"");
+        let text = "INSERT INTO `order_items`(id)";
+        let start = text.find('`').expect("backtick");
+        assert_eq!(&text[name_span(text, start)], "`order_items`");
+    }
 }
