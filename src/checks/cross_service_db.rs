@@ -590,12 +590,39 @@ fn parse_script(
         let (first_line, _) = lines.line_column(range.start + leading);
         let at = (chunk_line + error.line.unwrap_or(1).max(1) - 1).max(first_line);
         let start = lines.offset(at, 1);
+        // `DO $$ … $$` runs procedural code (creating a type only if it is
+        // missing, say), which no SQL parser reads. It is a limitation worth
+        // a warning only when the block changes tables.
+        let code = chunk.trim_start();
+        let is_do_block = code.get(..3).is_some_and(|head| {
+            head.eq_ignore_ascii_case("do ") || head.eq_ignore_ascii_case("do\n")
+        });
+        let upper = code.to_ascii_uppercase();
+        let changes_tables = ["CREATE TABLE", "ALTER TABLE", "DROP TABLE"]
+            .iter()
+            .any(|ddl| upper.contains(ddl));
+        let (severity, message) = if is_do_block && !changes_tables {
+            (
+                Severity::Info,
+                format!("{path}:{at}: a DO block (procedural code) is not analysed; it creates, changes and drops no table"),
+            )
+        } else if is_do_block {
+            (
+                Severity::Warn,
+                format!("{path}:{at}: a DO block creates, changes or drops tables in procedural code, which is not analysed; those tables are not counted"),
+            )
+        } else {
+            (
+                Severity::Warn,
+                format!(
+                    "{path}:{at}: migration statement does not parse ({}); its tables are not counted",
+                    error.message
+                ),
+            )
+        };
         reporter.diagnostic(Diagnostic {
-            severity: Severity::Warn,
-            message: format!(
-                "{path}:{at}: migration statement does not parse ({}); its tables are not counted",
-                error.message
-            ),
+            severity,
+            message,
             file: Some(path.to_string()),
             location: Some(Location::from_index(path, lines, start..start)),
         });

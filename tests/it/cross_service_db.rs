@@ -256,3 +256,49 @@ fn findings_of_the_token_scan_say_so_and_parsed_ones_do_not() {
         "{human}"
     );
 }
+
+/// `DO $$ … $$` blocks are procedural code no SQL parser reads: one that
+/// touches no table is a note, one that creates a table is a warning, and
+/// the statements around them still count.
+#[test]
+fn do_blocks_are_a_note_unless_they_change_tables() {
+    let migration = "CREATE TABLE invoices (id uuid primary key, status text not null);\n\n\
+        DO $$\nBEGIN\n    CREATE TYPE invoice_status AS ENUM ('open', 'paid');\nEXCEPTION\n    WHEN duplicate_object THEN null;\nEND $$;\n\n\
+        DO $$\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'invoice_lines') THEN\n        CREATE TABLE invoice_lines (id uuid primary key);\n    END IF;\nEND $$;\n";
+    let dir = crate::write_workspace(
+        "do-blocks",
+        &[
+            ("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"services/orders\", \"services/billing\"]\n"),
+            ("services/orders/Cargo.toml", "[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("services/orders/src/main.rs", "/// Shows the customer's invoices on the order page.\npub async fn invoices(pool: &sqlx::PgPool) {\n    let _ = sqlx::query(\"SELECT id FROM invoices\").fetch_all(pool).await;\n}\nfn main() {}\n"),
+            ("services/billing/Cargo.toml", "[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("services/billing/src/lib.rs", "pub fn invoice() {}\n"),
+            ("services/billing/migrations/20240101000000_init.sql", migration),
+            ("archfit.toml", "version = 1\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"billing\"\ncrates = [\"services/billing\"]\n[[rule]]\nid = \"own-tables\"\ncheck = \"cross-service-db\"\n"),
+        ],
+    );
+    let output = crate::archfit_in(&dir, &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    let severity_at = |line: &str| {
+        diagnostics
+            .iter()
+            .find(|d| d["message"].as_str().is_some_and(|m| m.contains(line)))
+            .map(|d| d["severity"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(
+        severity_at("init.sql:3:").as_deref(),
+        Some("info"),
+        "{json:#}"
+    );
+    assert_eq!(
+        severity_at("init.sql:10:").as_deref(),
+        Some("warn"),
+        "{json:#}"
+    );
+    // The table of the plain statement is still billing's, and orders reads it.
+    assert_eq!(output.status.code(), Some(1), "{json:#}");
+    assert!(json["findings"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("invoices")));
+}
