@@ -32,7 +32,8 @@ pub fn read_migrations(
     dirs: &[(usize, String)],
     limits: Limits,
 ) -> (Vec<MigrationFile>, Vec<Diagnostic>) {
-    let mut found: Vec<(usize, std::path::PathBuf)> = Vec::new();
+    // (service, version of the migration, its path): applied in version order.
+    let mut found: Vec<(usize, Version, std::path::PathBuf)> = Vec::new();
     let mut diagnostics = Vec::new();
     let workspace_root = Root::new(&workspace.root);
     for (service, dir) in dirs {
@@ -63,18 +64,19 @@ pub fn read_migrations(
             let is_sql = name.ends_with(".sql") && !name.ends_with("down.sql");
             if is_sql && !entry.file_type().is_dir() {
                 // Paths below the canonical folder, shown relative to the root.
-                let shown = entry
-                    .path()
-                    .strip_prefix(&root)
+                let below = entry.path().strip_prefix(&root).ok();
+                let version = below.map(version_of).unwrap_or_default();
+                let shown = below
                     .map(|rest| workspace.root.join(dir).join(rest))
-                    .unwrap_or_else(|_| entry.path().to_path_buf());
-                found.push((*service, shown));
+                    .unwrap_or_else(|| entry.path().to_path_buf());
+                found.push((*service, version, shown));
             }
         }
     }
+    found.sort();
     let read: Vec<Result<MigrationFile, (String, String)>> = found
         .par_iter()
-        .map(|(service, path)| {
+        .map(|(service, _, path)| {
             let rel = relative(&workspace.root, path);
             match read_text(&workspace_root, path, &rel, limits) {
                 Ok(text) => Ok(MigrationFile {
@@ -94,6 +96,44 @@ pub fn read_migrations(
         }
     }
     (files, diagnostics)
+}
+
+/// The version numbers a migration tool orders by, from the first part of
+/// its path below the migrations folder: `20240101000000_init.sql`,
+/// `V13__add_index.sql`, `V1.2__x.sql`, diesel's
+/// `2024-01-01-000000_create/up.sql`. Compared as numbers, so `V6` runs
+/// before `V13` (file names sort the other way).
+type Version = Vec<u128>;
+
+fn version_of(below: &Path) -> Version {
+    let first = below
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digits = first.strip_prefix(['V', 'v']).unwrap_or(&first);
+    let head: String = digits
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    // `V1__x`: the version ends at the double underscore.
+    let head = head.split("__").next().unwrap_or_default();
+    let numbers: Vec<u128> = head
+        .split(['.', '-', '_'])
+        .filter(|part| !part.is_empty())
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    // sqlx/diesel timestamps are one number however they are punctuated.
+    if first.starts_with(['V', 'v']) {
+        numbers
+    } else {
+        head.chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .map(|n| vec![n])
+            .unwrap_or_default()
+    }
 }
 
 /// Reads the files named by `query_file!`-style macros, relative to the
@@ -133,4 +173,38 @@ fn read_text(root: &Root, path: &Path, rel: &str, limits: Limits) -> Result<Arc<
     crate::fs::read_workspace_text(root, path, limits.max_file_bytes)
         .map(Arc::from)
         .map_err(|e| format!("{rel} not read: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_ordered_by_version_not_by_name() {
+        let mut names = vec![
+            "V13__add_index.sql",
+            "V6__create.sql",
+            "V1.10__b.sql",
+            "V1.2__a.sql",
+        ];
+        names.sort_by_key(|n| version_of(Path::new(n)));
+        assert_eq!(
+            names,
+            [
+                "V1.2__a.sql",
+                "V1.10__b.sql",
+                "V6__create.sql",
+                "V13__add_index.sql"
+            ]
+        );
+        assert_eq!(
+            version_of(Path::new("20240101000000_init.sql")),
+            vec![20240101000000]
+        );
+        assert_eq!(
+            version_of(Path::new("2024-01-01-000000_create/up.sql")),
+            vec![20240101000000]
+        );
+        assert!(version_of(Path::new("init.sql")).is_empty());
+    }
 }
