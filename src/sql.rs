@@ -252,6 +252,70 @@ pub fn defined_tables(statements: &[Statement]) -> Vec<TableRef> {
     out
 }
 
+/// What a migration statement does to a table's existence, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableChange {
+    /// Created or altered (an ALTER or an index claims the table too).
+    Defined(TableRef),
+    /// `DROP TABLE`: gone from then on.
+    Dropped(TableRef),
+    /// `ALTER TABLE a RENAME TO b`, `RENAME TABLE a TO b`.
+    Renamed { from: TableRef, to: TableRef },
+}
+
+/// The table changes of migration statements, in statement order: what
+/// [`defined_tables`] names, plus drops and renames, so that ownership can
+/// be replayed as the database would see it.
+pub fn table_changes(statements: &[Statement]) -> Vec<TableChange> {
+    use sqlparser::ast::{AlterTableOperation, ObjectType, RenameTableNameKind};
+    let mut out = Vec::new();
+    for statement in statements {
+        match statement {
+            Statement::Drop {
+                object_type: ObjectType::Table,
+                names,
+                temporary: false,
+                ..
+            } => out.extend(
+                names
+                    .iter()
+                    .filter_map(|n| table_ref(n, true))
+                    .map(TableChange::Dropped),
+            ),
+            Statement::RenameTable(renames) => out.extend(renames.iter().filter_map(|r| {
+                Some(TableChange::Renamed {
+                    from: table_ref(&r.old_name, true)?,
+                    to: table_ref(&r.new_name, true)?,
+                })
+            })),
+            Statement::AlterTable(alter) => {
+                let Some(from) = table_ref(&alter.name, true) else {
+                    continue;
+                };
+                out.push(TableChange::Defined(from.clone()));
+                for operation in &alter.operations {
+                    if let AlterTableOperation::RenameTable { table_name } = operation {
+                        let (RenameTableNameKind::As(name) | RenameTableNameKind::To(name)) =
+                            table_name;
+                        if let Some(to) = table_ref(name, true) {
+                            out.push(TableChange::Renamed {
+                                from: from.clone(),
+                                to,
+                            });
+                        }
+                    }
+                }
+            }
+            other => out.extend(
+                defined_tables(std::slice::from_ref(other))
+                    .into_iter()
+                    .map(TableChange::Defined),
+            ),
+        }
+    }
+    out
+}
+
 /// `CREATE TEMPORARY TABLE x` names, which belong to the session only.
 pub fn temporary_tables(statements: &[Statement]) -> BTreeSet<String> {
     statements

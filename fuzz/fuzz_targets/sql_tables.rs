@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(statements) = archfit::sql::parse(text) {
             let _ = archfit::sql::tables(&statements);
             let _ = archfit::sql::defined_tables(&statements);
+            let _ = archfit::sql::table_changes(&statements);
             let _ = archfit::sql::temporary_tables(&statements);
         }
     }

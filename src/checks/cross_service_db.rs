@@ -439,10 +439,14 @@ fn double_owners(
 /// `table!`, sea-orm entities.
 fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String, Vec<Owner>> {
     let mut owners: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
-    let mut claim = |name: String, owner: Owner| owners.entry(name).or_default().push(owner);
+    let claim = |owners: &mut BTreeMap<String, Vec<Owner>>, name: String, owner: Owner| {
+        owners.entry(name).or_default().push(owner)
+    };
+    // Migrations replayed in version order: a table dropped later is no
+    // longer owned, a renamed one is owned under its new name.
     for migration in context.migrations {
         let lines = LineIndex::new(&*migration.text);
-        for (table, start) in parse_script(&lines, &migration.path, reporter) {
+        let locate = |table: &TableRef, start: usize| {
             // The parser counts from the start of the statement's text.
             let (start_line, start_column) = lines.line_column(start);
             let column = if table.line == 1 {
@@ -451,18 +455,35 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                 table.column
             };
             let offset = lines.offset(start_line + table.line - 1, column);
-            claim(
-                table.name.clone(),
-                Owner {
-                    service: migration.service,
-                    schema: table.schema.clone(),
-                    location: Some(Location::from_index(
-                        &migration.path,
-                        &lines,
-                        name_span(&migration.text, offset),
-                    )),
-                },
-            );
+            Location::from_index(&migration.path, &lines, name_span(&migration.text, offset))
+        };
+        for (change, start) in parse_script(&lines, &migration.path, reporter) {
+            match change {
+                sql::TableChange::Defined(table) => claim(
+                    &mut owners,
+                    table.name.clone(),
+                    Owner {
+                        service: migration.service,
+                        schema: table.schema.clone(),
+                        location: Some(locate(&table, start)),
+                    },
+                ),
+                sql::TableChange::Dropped(table) => {
+                    forget(&mut owners, &table.name, migration.service)
+                }
+                sql::TableChange::Renamed { from, to } => {
+                    forget(&mut owners, &from.name, migration.service);
+                    claim(
+                        &mut owners,
+                        to.name.clone(),
+                        Owner {
+                            service: migration.service,
+                            schema: to.schema.clone(),
+                            location: Some(locate(&to, start)),
+                        },
+                    );
+                }
+            }
         }
     }
     let config_lines = LineIndex::new(&*context.config_file.text);
@@ -470,6 +491,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
         for table in &declared.tables {
             let (schema, name) = split_schema(table.get_ref());
             claim(
+                &mut owners,
                 name,
                 Owner {
                     service,
@@ -489,6 +511,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
             for (index, file) in files.iter().enumerate() {
                 for table in &file.tables {
                     claim(
+                        &mut owners,
                         table.name.to_lowercase(),
                         Owner {
                             service,
@@ -500,6 +523,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                 for attribute in sea_orm_tables(file) {
                     let (schema, name) = split_schema(&attribute.value);
                     claim(
+                        &mut owners,
                         name,
                         Owner {
                             service,
@@ -512,6 +536,17 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
         }
     }
     owners
+}
+
+/// Drops `service`'s claims on `table` (a `DROP TABLE` or the old name of a
+/// rename in its migrations).
+fn forget(owners: &mut BTreeMap<String, Vec<Owner>>, table: &str, service: usize) {
+    if let Some(claims) = owners.get_mut(table) {
+        claims.retain(|o| o.service != service);
+        if claims.is_empty() {
+            owners.remove(table);
+        }
+    }
 }
 
 fn sea_orm_tables(file: &FileFacts) -> impl Iterator<Item = &facts::AttributeFact> {
@@ -546,7 +581,7 @@ fn parse_script(
     lines: &LineIndex<&str>,
     path: &str,
     reporter: &Reporter<'_>,
-) -> Vec<(TableRef, usize)> {
+) -> Vec<(sql::TableChange, usize)> {
     let text = lines.text();
     let ranges = sql::statement_ranges(text).unwrap_or_else(|| {
         // Does not even tokenize (an unterminated string): plain `;`.
@@ -567,9 +602,9 @@ fn parse_script(
         }
         match sql::parse(chunk) {
             Ok(statements) => out.extend(
-                sql::defined_tables(&statements)
+                sql::table_changes(&statements)
                     .into_iter()
-                    .map(|table| (table, range.start)),
+                    .map(|change| (change, range.start)),
             ),
             Err(error) => failed.push((range.clone(), error)),
         }
@@ -577,9 +612,9 @@ fn parse_script(
     // A body the split cut in two may still parse as part of the whole.
     if !failed.is_empty() && ranges.len() <= WHOLE_SCRIPT_RETRY {
         if let Ok(statements) = sql::parse(text) {
-            return sql::defined_tables(&statements)
+            return sql::table_changes(&statements)
                 .into_iter()
-                .map(|table| (table, 0))
+                .map(|change| (change, 0))
                 .collect();
         }
     }

@@ -302,3 +302,36 @@ fn do_blocks_are_a_note_unless_they_change_tables() {
         .as_str()
         .is_some_and(|m| m.contains("invoices")));
 }
+
+/// Ownership follows the migrations as the database applies them: in
+/// version order (V9 before V10), a dropped table is owned by nobody, a
+/// renamed one under its new name.
+#[test]
+fn migrations_replay_drops_and_renames_in_version_order() {
+    let dir = crate::write_workspace(
+        "drop-rename",
+        &[
+            ("Cargo.toml", "[workspace]\nresolver = \"2\"\nmembers = [\"services/orders\", \"services/billing\"]\n"),
+            ("services/orders/Cargo.toml", "[package]\nname = \"orders\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("services/orders/src/main.rs", "/// The order page shows the invoices and the old credit notes.\npub async fn page(pool: &sqlx::PgPool) {\n    let _ = sqlx::query(\"SELECT id FROM invoices\").fetch_all(pool).await;\n    let _ = sqlx::query(\"SELECT id FROM credit_notes\").fetch_all(pool).await;\n}\nfn main() {}\n"),
+            ("services/billing/Cargo.toml", "[package]\nname = \"billing\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("services/billing/src/lib.rs", "pub fn invoice() {}\n"),
+            ("services/billing/migrations/V9__create_billing.sql", "CREATE TABLE invoice (id uuid primary key);\nCREATE TABLE credit_notes (id uuid primary key);\n"),
+            ("services/billing/migrations/V10__credit_notes_move_to_ledger.sql", "DROP TABLE credit_notes;\nALTER TABLE invoice RENAME TO invoices;\n"),
+            ("archfit.toml", "version = 1\n[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[service]]\nname = \"billing\"\ncrates = [\"services/billing\"]\n[[rule]]\nid = \"own-tables\"\ncheck = \"cross-service-db\"\n"),
+        ],
+    );
+    let output = crate::archfit_in(&dir, &["check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["service orders reads table `invoices`, owned by service billing"],
+        "{json:#}"
+    );
+}
