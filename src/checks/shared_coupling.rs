@@ -204,9 +204,23 @@ fn violation(
             (None, None) => None,
         }
     };
-    let mut entries = by_service.iter();
-    let (first_service, first_reach) = entries.next().expect("more than max_services users");
-    let related = entries
+    // A direct user names the crate on its own dependency line: anchor
+    // there when there is one, not at a hop that names another crate.
+    let is_direct = |reach: &Reach| {
+        if external {
+            reach.chain.is_empty()
+        } else {
+            reach.chain.len() <= 1
+        }
+    };
+    let (first_service, first_reach) = by_service
+        .iter()
+        .find(|(_, reach)| is_direct(reach))
+        .or_else(|| by_service.iter().next())
+        .expect("more than max_services users");
+    let related = by_service
+        .iter()
+        .filter(|(service, _)| *service != first_service)
         .filter_map(|(service, reach)| {
             Some(Related {
                 location: location_of(reach)?,
@@ -232,14 +246,32 @@ fn violation(
             .unwrap_or_default();
         (format!("shared crate `{name}`"), coupling)
     };
+    let (direct, through): (Vec<&str>, Vec<&str>) =
+        services.iter().partition(|s| is_direct(&by_service[**s]));
+    let users = match (direct.is_empty(), through.is_empty()) {
+        (false, true) => direct.join(", "),
+        (true, false) => format!("{} through other crates", through.join(", ")),
+        _ => format!(
+            "{} directly; {} through other crates",
+            direct.join(", "),
+            through.join(", ")
+        ),
+    };
+    // The anchor is the first dependency of the chain: name what it names.
+    let label = match first_reach.chain.first() {
+        Some(first) if !is_direct(first_reach) => format!(
+            "service {first_service} reaches `{name}` through `{}` here",
+            workspace.members[first.to].name
+        ),
+        _ => format!("service {first_service} uses `{name}` here"),
+    };
     Violation {
         message: format!(
-            "{what} is used by {} services ({}); at most {} allowed",
+            "{what} is used by {} services ({users}); at most {} allowed",
             services.len(),
-            services.join(", "),
             params.max_services
         ),
-        label: format!("service {first_service} uses `{name}` here"),
+        label,
         help: format!(
             "reached by {}.{coupling} Give each service its own copy of what it needs (prefer duplication \
              over coupling), or, if `{name}` is operational code (logging, config, metrics), list it \
