@@ -56,6 +56,12 @@ impl CrateGraph {
         for (from, member) in workspace.members.iter().enumerate() {
             for (dependency, dep) in member.dependencies.iter().enumerate() {
                 let Some(to) = dep.member else { continue };
+                // A crate's dev-dependency on itself (`foo = { path = ".",
+                // features = ["test-util"] }`) only turns features on for
+                // its own tests: no coupling, and never a cycle.
+                if to == from {
+                    continue;
+                }
                 graph.add_edge(
                     NodeIndex::new(from),
                     NodeIndex::new(to),
@@ -179,14 +185,17 @@ impl CrateGraph {
 /// For every strongly connected set of `edges` over `names.len()` nodes, the
 /// shortest cycle through its alphabetically-first node, as indices into
 /// `edges`. Each set is reported once; between two nodes the earliest edge
-/// in `edges` is used, so callers order edges by preference.
+/// in `edges` is used, so callers order edges by preference. A self-edge is
+/// never a cycle: it neither joins a set nor shortens the path quoted.
 pub fn shortest_cycles(names: &[String], edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
     let mut graph: DiGraph<usize, usize> = DiGraph::with_capacity(names.len(), edges.len());
     for index in 0..names.len() {
         graph.add_node(index);
     }
     for (index, &(from, to)) in edges.iter().enumerate() {
-        graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), index);
+        if from != to {
+            graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), index);
+        }
     }
     let mut out = Vec::new();
     for component in petgraph::algo::tarjan_scc(&graph) {
@@ -218,7 +227,7 @@ fn shortest_cycle_from(
     let mut outgoing: std::collections::BTreeMap<usize, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (index, &(from, to)) in edges.iter().enumerate() {
-        if members.contains(&from) && members.contains(&to) {
+        if from != to && members.contains(&from) && members.contains(&to) {
             outgoing.entry(from).or_default().push(index);
         }
     }
@@ -282,6 +291,19 @@ mod tests {
 
     /// accounts → xtask (excluded) → ledger-testkit; accounts ⇢ (dev) audit-tool (excluded).
     fn through_excluded() -> CrateGraph {
+        let architecture = Architecture {
+            services: Vec::new(),
+            roles: vec![
+                Role::Service(0),
+                Role::Excluded,
+                Role::Service(1),
+                Role::Excluded,
+            ],
+        };
+        CrateGraph::build(&through_excluded_workspace(), &architecture)
+    }
+
+    fn through_excluded_workspace() -> Workspace {
         use crate::workspace::{Dependency, Member};
         let dep = |to: usize, kind: DepKind| Dependency {
             package: String::new(),
@@ -301,7 +323,7 @@ mod tests {
             dependencies,
             declared_service: None,
         };
-        let workspace = Workspace {
+        Workspace {
             root: "/ws".into(),
             root_manifest: "".into(),
             members: vec![
@@ -313,17 +335,7 @@ mod tests {
                 member("ledger-testkit", Vec::new()),
                 member("audit-tool", vec![dep(2, DepKind::Normal)]),
             ],
-        };
-        let architecture = Architecture {
-            services: Vec::new(),
-            roles: vec![
-                Role::Service(0),
-                Role::Excluded,
-                Role::Service(1),
-                Role::Excluded,
-            ],
-        };
-        CrateGraph::build(&workspace, &architecture)
+        }
     }
 
     #[test]
@@ -346,6 +358,31 @@ mod tests {
             graph.is_excluded(m)
         });
         assert!(reached.iter().all(|(m, _)| *m != 3), "{reached:?}");
+    }
+
+    #[test]
+    fn a_self_edge_is_no_cycle_and_does_not_hide_the_real_one() {
+        let n = names(&["ledger", "ledger-testkit"]);
+        assert!(shortest_cycles(&n, &[(0, 0)]).is_empty());
+        // The self-edge comes first, yet the cycle quoted is the real one.
+        assert_eq!(
+            shortest_cycles(&n, &[(0, 0), (0, 1), (1, 0)]),
+            vec![vec![1, 2]]
+        );
+    }
+
+    #[test]
+    fn a_dev_dependency_on_itself_is_no_edge_of_the_crate_graph() {
+        let mut workspace = through_excluded_workspace();
+        workspace.members[0].dependencies[1].member = Some(0);
+        let architecture = Architecture {
+            services: Vec::new(),
+            roles: vec![Role::Service(0); 4],
+        };
+        let graph = CrateGraph::build(&workspace, &architecture);
+        let all = [DepKind::Normal, DepKind::Build, DepKind::Dev];
+        assert_eq!(graph.dependees(0, &all), [1]);
+        assert!(!graph.dependents(0, &all).contains(&0));
     }
 
     #[test]
