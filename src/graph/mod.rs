@@ -337,7 +337,7 @@ pub fn feedback_arc_set(nodes: usize, edges: &[(usize, usize, u64)]) -> Vec<usiz
             let delta = |n: usize| i128::from(weight_out[n]) - i128::from(weight_in[n]);
             let mut best = None;
             for n in live {
-                if best.map_or(true, |b| delta(n) > delta(b)) {
+                if best.is_none_or(|b| delta(n) > delta(b)) {
                     best = Some(n);
                 }
             }
