@@ -166,10 +166,16 @@ fn component_text(component: &Component, names: &[String], noun: &str, path: &st
 /// "cut `a → b` (2 uses) and `c → d` (1 use)": the suggestion of a
 /// component, `weight` saying what joins each pair.
 fn suggestion(cut: &[Cut], names: &[String], weight: impl Fn(&Cut) -> String) -> String {
-    let parts: Vec<String> = cut
+    let mut parts: Vec<String> = cut
         .iter()
+        .take(MAX_LISTED)
         .map(|c| format!("`{} → {}` ({})", names[c.from], names[c.to], weight(c)))
         .collect();
+    // A tangle that needs dozens of cuts is better named in part than
+    // recited in full.
+    if cut.len() > MAX_LISTED {
+        parts.push(format!("{} more edges", cut.len() - MAX_LISTED));
+    }
     match parts.split_last() {
         Some((last, [])) => format!("cut {last}"),
         Some((last, rest)) => format!("cut {} and {last}", rest.join(", ")),
@@ -480,6 +486,10 @@ mod tests {
             "cut `pricing → billing` (1 use), `plans → invoicing` (4 uses) and `invoicing → billing` (2 uses)"
         );
         assert_eq!(suggestion(&[], &n, uses), "");
+        let many: Vec<Cut> = (0..12).map(|_| cut(0, 1, 1)).collect();
+        let text = suggestion(&many, &n, uses);
+        assert_eq!(text.matches("`billing → pricing`").count(), 10, "{text}");
+        assert!(text.ends_with(" and 2 more edges"), "{text}");
     }
 
     #[test]
