@@ -162,6 +162,7 @@ mod tests {
             severity: Severity::Error,
             message: "m".into(),
             help: None,
+            suggestion: None,
             label: None,
             location: None,
             related: Vec::new(),

@@ -329,6 +329,9 @@ pub struct Finding {
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
+    /// The concrete change that would fix it, when the check can name one
+    /// (the edges to cut from a cycle); also part of `help`.
+    pub suggestion: Option<String>,
     /// Label drawn under the primary location.
     pub label: Option<String>,
     pub location: Option<Location>,

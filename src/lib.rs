@@ -383,6 +383,7 @@ fn retired_adr_finding(rule: &Rule, adr: &AdrRef, adr_key: &toml::Spanned<String
             status.to_lowercase()
         ),
         help: Some("point the rule at the decision that replaced it, or turn the rule off".into()),
+        suggestion: None,
         label: Some(format!("{status} decision")),
         location: Some(Location::from_span(
             &rule.file.name,
@@ -417,6 +418,7 @@ fn unclassified_findings(workspace: &Workspace, architecture: &Architecture) -> 
                 "add it to a [[service]]'s `crates`, to [shared] `crates` or `platform`, or to `exclude`, so the checks know what it is"
                     .into(),
             ),
+            suggestion: None,
             label: Some("unclassified crate".into()),
             location: workspace::member_location(workspace, index),
             related: Vec::new(),

@@ -137,6 +137,7 @@ fn problem(
         severity: Severity::Warn,
         message,
         help: Some(help.into()),
+        suggestion: None,
         label: Some("this suppression".into()),
         location: Some(location),
         related: Vec::new(),

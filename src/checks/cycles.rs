@@ -7,7 +7,7 @@ use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};
 use crate::graph::services::{self, EdgeFamily, MessagingMethods, ServiceEdge};
-use crate::graph::shortest_cycles;
+use crate::graph::{cycle_components, Component, Cut};
 use crate::pattern::{any_or_all, GlobPattern};
 use crate::workspace::dependency_location;
 use crate::workspace::{DepKind, Role};
@@ -131,6 +131,74 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
 const HELP: &str = "break the cycle: move what both sides need into a part both may use, or invert one \
                     dependency (an interface owned by the lower part, implemented by the upper one)";
 
+/// Members named in a message before "and N more".
+const MAX_LISTED: usize = 10;
+
+/// What a message says about a component beside its quoted cycle `path`:
+/// "among 2 crates: a → b → a" when the cycle goes through every member,
+/// else "among 4 modules (a, b, c, d); one of its cycles: a → b → a".
+fn component_text(component: &Component, names: &[String], noun: &str, path: &str) -> String {
+    let count = component.members.len();
+    if component.cycle.len() == count {
+        return format!("among {count} {noun}s: {path}");
+    }
+    let mut listed: Vec<&str> = component
+        .members
+        .iter()
+        .take(MAX_LISTED)
+        .map(|&m| names[m].as_str())
+        .collect();
+    let more = count.saturating_sub(MAX_LISTED);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    let last = listed.pop().unwrap_or_default();
+    let list = if listed.is_empty() {
+        last.to_string()
+    } else {
+        format!("{}, {last}", listed.join(", "))
+    };
+    format!("among {count} {noun}s ({list}{more}); one of its cycles: {path}")
+}
+
+/// "cut `a → b` (2 uses) and `c → d` (1 use)": the suggestion of a
+/// component, `weight` saying what joins each pair.
+fn suggestion(cut: &[Cut], names: &[String], weight: impl Fn(&Cut) -> String) -> String {
+    let mut parts: Vec<String> = cut
+        .iter()
+        .take(MAX_LISTED)
+        .map(|c| format!("`{} → {}` ({})", names[c.from], names[c.to], weight(c)))
+        .collect();
+    // A tangle that needs dozens of cuts is better named in part than
+    // recited in full.
+    if cut.len() > MAX_LISTED {
+        parts.push(format!("{} more edges", cut.len() - MAX_LISTED));
+    }
+    match parts.split_last() {
+        Some((last, [])) => format!("cut {last}"),
+        Some((last, rest)) => format!("cut {} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+fn uses(cut: &Cut) -> String {
+    match cut.uses {
+        1 => "1 use".to_string(),
+        n => format!("{n} uses"),
+    }
+}
+
+/// Help that starts with the component's suggestion.
+fn help_with(suggestion: &str, component: &Component, noun: &str, rest: &str) -> String {
+    if suggestion.is_empty() {
+        return rest.to_string();
+    }
+    let count = component.members.len();
+    format!("{suggestion} to leave no cycle among these {count} {noun}s; {rest}")
+}
+
 fn module_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for graph in context.modules {
@@ -176,7 +244,8 @@ fn module_graph_cycles(
         format!("`{}`", member.name)
     };
     let mut findings = Vec::new();
-    for cycle in shortest_cycles(&names, &pairs) {
+    for component in cycle_components(&names, &pairs, |_| 1) {
+        let cycle = &component.cycle;
         let edges: Vec<_> = cycle.iter().map(|&i| &graph.edges[i]).collect();
         let mut path: Vec<&str> = edges
             .iter()
@@ -202,21 +271,25 @@ fn module_graph_cycles(
         let mut sorted = path[..path.len() - 1].to_vec();
         sorted.sort_unstable();
         identity.extend(sorted.iter().map(|s| s.to_string()));
-        findings.push(
-            reporter.finding(Violation {
-                message: format!("module cycle in {where_}: {}", path.join(" → ")),
-                label: format!("{} uses {} here", display(&first.from), display(&first.to)),
-                help: HELP.to_string(),
-                location: Some(primary),
-                related,
-                service: context
-                    .architecture
-                    .service_of(graph.member)
-                    .map(|s| s.name.clone()),
-                krate: Some(member.name.clone()),
-                identity,
-            }),
-        );
+        let suggestion = suggestion(&component.cut, &names, uses);
+        let mut finding = reporter.finding(Violation {
+            message: format!(
+                "module cycle in {where_} {}",
+                component_text(&component, &names, "module", &path.join(" → "))
+            ),
+            label: format!("{} uses {} here", display(&first.from), display(&first.to)),
+            help: help_with(&suggestion, &component, "module", HELP),
+            location: Some(primary),
+            related,
+            service: context
+                .architecture
+                .service_of(graph.member)
+                .map(|s| s.name.clone()),
+            krate: Some(member.name.clone()),
+            identity,
+        });
+        finding.suggestion = Some(suggestion).filter(|s| !s.is_empty());
+        findings.push(finding);
     }
     findings
 }
@@ -236,9 +309,12 @@ fn crate_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>)
         edges.extend(context.crates.dependencies(from, &params.kinds));
     }
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
+    // A dev-dependency is the cheaper one to cut: it serves only tests,
+    // and is usually what closes a crate cycle.
+    let cost = |i: usize| if edges[i].kind == DepKind::Dev { 1 } else { 2 };
     let mut findings = Vec::new();
-    for cycle in shortest_cycles(&names, &pairs) {
-        let chain: Vec<_> = cycle.iter().map(|&i| edges[i]).collect();
+    for component in cycle_components(&names, &pairs, cost) {
+        let chain: Vec<_> = component.cycle.iter().map(|&i| edges[i]).collect();
         let mut text = names[chain[0].from].clone();
         for edge in &chain {
             let kind = match edge.kind {
@@ -261,18 +337,34 @@ fn crate_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>)
             .collect();
         let mut identity: Vec<String> = chain.iter().map(|e| names[e.from].clone()).collect();
         identity.sort_unstable();
-        findings.push(reporter.finding(Violation {
-            message: format!("crate cycle: {text}"),
+        let kinds = |cut: &Cut| {
+            let mut kinds: Vec<String> = edges
+                .iter()
+                .filter(|e| e.from == cut.from && e.to == cut.to)
+                .map(|e| match e.kind {
+                    DepKind::Normal => "dependency".to_string(),
+                    other => format!("{other}-dependency"),
+                })
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            kinds.join(", ")
+        };
+        let suggestion = suggestion(&component.cut, &names, kinds);
+        let mut finding = reporter.finding(Violation {
+            message: format!("crate cycle {}", component_text(&component, &names, "crate", &text)),
             label: label(&chain[0]),
-            help: format!(
+            help: help_with(&suggestion, &component, "crate", &format!(
                 "{HELP}; a dev-dependency cycle makes cargo build the crate twice in tests, so types from the two copies do not match"
-            ),
+            )),
             location: dependency_location(workspace, chain[0].from, chain[0].dependency),
             related,
             service: context.architecture.service_of(chain[0].from).map(|s| s.name.clone()),
             krate: Some(names[chain[0].from].clone()),
             identity,
-        }));
+        });
+        finding.suggestion = Some(suggestion).filter(|s| !s.is_empty());
+        findings.push(finding);
     }
     findings
 }
@@ -329,8 +421,8 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
         .collect();
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
     let mut findings = Vec::new();
-    for cycle in shortest_cycles(&names, &pairs) {
-        let chain: Vec<&ServiceEdge> = cycle.iter().map(|&i| edges[i]).collect();
+    for component in cycle_components(&names, &pairs, |_| 1) {
+        let chain: Vec<&ServiceEdge> = component.cycle.iter().map(|&i| edges[i]).collect();
         let mut text = names[chain[0].from].clone();
         for edge in &chain {
             text.push_str(&format!(" -[{}]-> {}", edge.kind, names[edge.to]));
@@ -353,19 +445,73 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
         let mut identity: Vec<String> = chain.iter().map(|e| names[e.from].clone()).collect();
         identity.sort_unstable();
         let primary: Option<Location> = chain[0].location.clone();
-        findings.push(reporter.finding(Violation {
-            message: format!("service cycle: {text}"),
+        let suggestion = suggestion(&component.cut, &names, uses);
+        let mut finding = reporter.finding(Violation {
+            message: format!("service cycle {}", component_text(&component, &names, "service", &text)),
             label: label(chain[0]),
-            help: format!(
+            help: help_with(&suggestion, &component, "service", &format!(
                 "{HELP}; between services, replace one direction by an event the other side subscribes to, \
                  or move the shared step into one service"
-            ),
+            )),
             location: primary,
             related,
             service: Some(names[chain[0].from].clone()),
             krate: None,
             identity,
-        }));
+        });
+        finding.suggestion = Some(suggestion).filter(|s| !s.is_empty());
+        findings.push(finding);
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_suggestion_joins_its_cuts_in_a_sentence() {
+        let n = names(&["billing", "pricing", "plans", "invoicing"]);
+        let cut = |from, to, uses| Cut { from, to, uses };
+        assert_eq!(
+            suggestion(&[cut(1, 0, 1)], &n, uses),
+            "cut `pricing → billing` (1 use)"
+        );
+        assert_eq!(
+            suggestion(&[cut(1, 0, 1), cut(2, 3, 4), cut(3, 0, 2)], &n, uses),
+            "cut `pricing → billing` (1 use), `plans → invoicing` (4 uses) and `invoicing → billing` (2 uses)"
+        );
+        assert_eq!(suggestion(&[], &n, uses), "");
+        let many: Vec<Cut> = (0..12).map(|_| cut(0, 1, 1)).collect();
+        let text = suggestion(&many, &n, uses);
+        assert_eq!(text.matches("`billing → pricing`").count(), 10, "{text}");
+        assert!(text.ends_with(" and 2 more edges"), "{text}");
+    }
+
+    #[test]
+    fn a_component_text_lists_members_only_when_the_cycle_misses_some() {
+        let n = names(&["a", "b", "c"]);
+        let whole = Component {
+            members: vec![0, 1],
+            cycle: vec![0, 1],
+            cut: Vec::new(),
+        };
+        assert_eq!(
+            component_text(&whole, &n, "crate", "a → b → a"),
+            "among 2 crates: a → b → a"
+        );
+        let part = Component {
+            members: vec![0, 1, 2],
+            cycle: vec![0, 1],
+            cut: Vec::new(),
+        };
+        assert_eq!(
+            component_text(&part, &n, "service", "a → b → a"),
+            "among 3 services (a, b, c); one of its cycles: a → b → a"
+        );
+    }
 }

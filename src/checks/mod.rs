@@ -376,6 +376,7 @@ impl Reporter<'_> {
             severity: self.rule.severity.unwrap_or(crate::Severity::Info),
             message: violation.message,
             help: Some(help),
+            suggestion: None,
             label: Some(violation.label),
             location: violation.location,
             related: violation.related,

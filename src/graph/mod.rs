@@ -56,6 +56,12 @@ impl CrateGraph {
         for (from, member) in workspace.members.iter().enumerate() {
             for (dependency, dep) in member.dependencies.iter().enumerate() {
                 let Some(to) = dep.member else { continue };
+                // A crate's dev-dependency on itself (`foo = { path = ".",
+                // features = ["test-util"] }`) only turns features on for
+                // its own tests: no coupling, and never a cycle.
+                if to == from {
+                    continue;
+                }
                 graph.add_edge(
                     NodeIndex::new(from),
                     NodeIndex::new(to),
@@ -176,37 +182,225 @@ impl CrateGraph {
     }
 }
 
+/// A strongly connected set of nodes: one cycle finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Its nodes, in name order.
+    pub members: Vec<usize>,
+    /// The shortest cycle through its first member, as indices into the
+    /// edges.
+    pub cycle: Vec<usize>,
+    /// Few node pairs whose edges, once removed, leave the set acyclic.
+    pub cut: Vec<Cut>,
+}
+
+/// A pair of nodes whose edges a [`Component`] suggests removing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    pub from: usize,
+    pub to: usize,
+    /// How many edges join the pair (uses, dependency entries, calls).
+    pub uses: usize,
+}
+
 /// For every strongly connected set of `edges` over `names.len()` nodes, the
 /// shortest cycle through its alphabetically-first node, as indices into
 /// `edges`. Each set is reported once; between two nodes the earliest edge
-/// in `edges` is used, so callers order edges by preference.
+/// in `edges` is used, so callers order edges by preference. A self-edge is
+/// never a cycle: it neither joins a set nor shortens the path quoted.
 pub fn shortest_cycles(names: &[String], edges: &[(usize, usize)]) -> Vec<Vec<usize>> {
+    cycle_components(names, edges, |_| 1)
+        .into_iter()
+        .map(|c| c.cycle)
+        .collect()
+}
+
+/// The strongly connected sets of `edges` (see [`shortest_cycles`]), each
+/// with its members and the pairs to cut: `cost(edge)` is what removing
+/// edge `edge` costs, summed over the edges between a pair. Sets come in
+/// the order of their first member's name.
+pub fn cycle_components(
+    names: &[String],
+    edges: &[(usize, usize)],
+    cost: impl Fn(usize) -> u64,
+) -> Vec<Component> {
     let mut graph: DiGraph<usize, usize> = DiGraph::with_capacity(names.len(), edges.len());
     for index in 0..names.len() {
         graph.add_node(index);
     }
     for (index, &(from, to)) in edges.iter().enumerate() {
-        graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), index);
+        if from != to {
+            graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), index);
+        }
     }
     let mut out = Vec::new();
     for component in petgraph::algo::tarjan_scc(&graph) {
         if component.len() < 2 {
             continue;
         }
-        let members: std::collections::BTreeSet<usize> =
-            component.iter().map(|n| n.index()).collect();
-        let Some(&start) = members.iter().min_by(|a, b| names[**a].cmp(&names[**b])) else {
+        let mut members: Vec<usize> = component.iter().map(|n| n.index()).collect();
+        members.sort_by(|a, b| names[*a].cmp(&names[*b]).then(a.cmp(b)));
+        let set: std::collections::BTreeSet<usize> = members.iter().copied().collect();
+        let Some(cycle) = shortest_cycle_from(members[0], &set, edges) else {
             continue;
         };
-        if let Some(cycle) = shortest_cycle_from(start, &members, edges) {
-            out.push(cycle);
+        out.push(Component {
+            cut: component_cut(&members, edges, &cost),
+            members,
+            cycle,
+        });
+    }
+    out.sort_by(|a, b| names[a.members[0]].cmp(&names[b.members[0]]));
+    out
+}
+
+/// The pairs to cut inside one strongly connected set `members` (in name
+/// order), their edges merged and weighted by `cost`.
+fn component_cut(
+    members: &[usize],
+    edges: &[(usize, usize)],
+    cost: impl Fn(usize) -> u64,
+) -> Vec<Cut> {
+    let positions: std::collections::BTreeMap<usize, usize> =
+        members.iter().enumerate().map(|(p, &m)| (m, p)).collect();
+    let position = |node: usize| positions.get(&node).copied();
+    // (from, to) positions → (cost, uses)
+    let mut pairs: std::collections::BTreeMap<(usize, usize), (u64, usize)> =
+        std::collections::BTreeMap::new();
+    for (index, &(from, to)) in edges.iter().enumerate() {
+        if from == to {
+            continue;
+        }
+        if let (Some(f), Some(t)) = (position(from), position(to)) {
+            let entry = pairs.entry((f, t)).or_default();
+            entry.0 += cost(index);
+            entry.1 += 1;
         }
     }
-    out.sort_by(|a, b| {
-        let key = |c: &Vec<usize>| names[edges[c[0]].0].clone();
-        key(a).cmp(&key(b))
-    });
-    out
+    let weighted: Vec<(usize, usize, u64)> =
+        pairs.iter().map(|(&(f, t), &(c, _))| (f, t, c)).collect();
+    feedback_arc_set(members.len(), &weighted)
+        .into_iter()
+        .map(|i| {
+            let (f, t, _) = weighted[i];
+            Cut {
+                from: members[f],
+                to: members[t],
+                uses: pairs[&(f, t)].1,
+            }
+        })
+        .collect()
+}
+
+/// A small set of `edges` (from, to, weight) over nodes `0..nodes` whose
+/// removal leaves the graph acyclic, light edges preferred, as indices in
+/// `edges` order. Greedy (Eades, Lin and Smyth, weighted): order the nodes
+/// by repeatedly taking sinks to the back, sources to the front, and
+/// otherwise the node whose outgoing weight most exceeds its incoming
+/// weight (ties to the lower index); the edges pointing backwards are the
+/// set. Then each cut edge, heaviest first, is put back when it closes no
+/// cycle, so no edge of the answer is superfluous. Finding the true minimum
+/// is NP-hard; this is the usual approximation.
+pub fn feedback_arc_set(nodes: usize, edges: &[(usize, usize, u64)]) -> Vec<usize> {
+    let proper: Vec<usize> = (0..edges.len())
+        .filter(|&i| edges[i].0 != edges[i].1)
+        .collect();
+    let mut outgoing = vec![Vec::new(); nodes];
+    let mut incoming = vec![Vec::new(); nodes];
+    // Live weight and edge count in and out of each node, kept up to date
+    // as nodes are placed: linear work per placement.
+    let mut weight_out = vec![0u64; nodes];
+    let mut weight_in = vec![0u64; nodes];
+    let mut count_out = vec![0usize; nodes];
+    let mut count_in = vec![0usize; nodes];
+    for &i in &proper {
+        let (from, to, weight) = edges[i];
+        outgoing[from].push(i);
+        incoming[to].push(i);
+        weight_out[from] += weight;
+        weight_in[to] += weight;
+        count_out[from] += 1;
+        count_in[to] += 1;
+    }
+    let mut alive = vec![true; nodes];
+    let mut front = Vec::new();
+    let mut back = Vec::new();
+    for _ in 0..nodes {
+        let live = (0..nodes).filter(|&n| alive[n]);
+        let pick = if let Some(sink) = live.clone().find(|&n| count_out[n] == 0) {
+            back.push(sink);
+            sink
+        } else if let Some(source) = live.clone().find(|&n| count_in[n] == 0) {
+            front.push(source);
+            source
+        } else {
+            let delta = |n: usize| i128::from(weight_out[n]) - i128::from(weight_in[n]);
+            let mut best = None;
+            for n in live {
+                if best.is_none_or(|b| delta(n) > delta(b)) {
+                    best = Some(n);
+                }
+            }
+            let Some(best) = best else { break };
+            front.push(best);
+            best
+        };
+        alive[pick] = false;
+        for &i in &outgoing[pick] {
+            let (_, to, weight) = edges[i];
+            weight_in[to] -= weight;
+            count_in[to] -= 1;
+        }
+        for &i in &incoming[pick] {
+            let (from, _, weight) = edges[i];
+            weight_out[from] -= weight;
+            count_out[from] -= 1;
+        }
+    }
+    back.reverse();
+    front.extend(back);
+    let mut rank = vec![0; nodes];
+    for (position, &node) in front.iter().enumerate() {
+        rank[node] = position;
+    }
+    let mut cut = vec![false; edges.len()];
+    for &i in &proper {
+        cut[i] = rank[edges[i].0] > rank[edges[i].1];
+    }
+    // Put back what is not needed, heaviest first.
+    let mut candidates: Vec<usize> = (0..edges.len()).filter(|&i| cut[i]).collect();
+    candidates.sort_by(|a, b| edges[*b].2.cmp(&edges[*a].2).then(a.cmp(b)));
+    for candidate in candidates {
+        let kept: Vec<(usize, usize)> = proper
+            .iter()
+            .filter(|&&i| !cut[i])
+            .map(|&i| (edges[i].0, edges[i].1))
+            .collect();
+        let (from, to, _) = edges[candidate];
+        if !reaches(nodes, &kept, to, from) {
+            cut[candidate] = false;
+        }
+    }
+    (0..edges.len()).filter(|&i| cut[i]).collect()
+}
+
+/// Whether `target` can be reached from `start` along `edges`.
+fn reaches(nodes: usize, edges: &[(usize, usize)], start: usize, target: usize) -> bool {
+    let mut next = vec![Vec::new(); nodes];
+    for &(from, to) in edges {
+        next[from].push(to);
+    }
+    let mut seen = vec![false; nodes];
+    let mut stack = vec![start];
+    while let Some(node) = stack.pop() {
+        if node == target {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[node], true) {
+            stack.extend(next[node].iter().copied());
+        }
+    }
+    false
 }
 
 /// Breadth-first search from `start` back to `start` inside `members`.
@@ -218,7 +412,7 @@ fn shortest_cycle_from(
     let mut outgoing: std::collections::BTreeMap<usize, Vec<usize>> =
         std::collections::BTreeMap::new();
     for (index, &(from, to)) in edges.iter().enumerate() {
-        if members.contains(&from) && members.contains(&to) {
+        if from != to && members.contains(&from) && members.contains(&to) {
             outgoing.entry(from).or_default().push(index);
         }
     }
@@ -282,6 +476,19 @@ mod tests {
 
     /// accounts → xtask (excluded) → ledger-testkit; accounts ⇢ (dev) audit-tool (excluded).
     fn through_excluded() -> CrateGraph {
+        let architecture = Architecture {
+            services: Vec::new(),
+            roles: vec![
+                Role::Service(0),
+                Role::Excluded,
+                Role::Service(1),
+                Role::Excluded,
+            ],
+        };
+        CrateGraph::build(&through_excluded_workspace(), &architecture)
+    }
+
+    fn through_excluded_workspace() -> Workspace {
         use crate::workspace::{Dependency, Member};
         let dep = |to: usize, kind: DepKind| Dependency {
             package: String::new(),
@@ -301,7 +508,7 @@ mod tests {
             dependencies,
             declared_service: None,
         };
-        let workspace = Workspace {
+        Workspace {
             root: "/ws".into(),
             root_manifest: "".into(),
             members: vec![
@@ -313,17 +520,7 @@ mod tests {
                 member("ledger-testkit", Vec::new()),
                 member("audit-tool", vec![dep(2, DepKind::Normal)]),
             ],
-        };
-        let architecture = Architecture {
-            services: Vec::new(),
-            roles: vec![
-                Role::Service(0),
-                Role::Excluded,
-                Role::Service(1),
-                Role::Excluded,
-            ],
-        };
-        CrateGraph::build(&workspace, &architecture)
+        }
     }
 
     #[test]
@@ -346,6 +543,83 @@ mod tests {
             graph.is_excluded(m)
         });
         assert!(reached.iter().all(|(m, _)| *m != 3), "{reached:?}");
+    }
+
+    #[test]
+    fn a_self_edge_is_no_cycle_and_does_not_hide_the_real_one() {
+        let n = names(&["ledger", "ledger-testkit"]);
+        assert!(shortest_cycles(&n, &[(0, 0)]).is_empty());
+        // The self-edge comes first, yet the cycle quoted is the real one.
+        assert_eq!(
+            shortest_cycles(&n, &[(0, 0), (0, 1), (1, 0)]),
+            vec![vec![1, 2]]
+        );
+    }
+
+    #[test]
+    fn a_dev_dependency_on_itself_is_no_edge_of_the_crate_graph() {
+        let mut workspace = through_excluded_workspace();
+        workspace.members[0].dependencies[1].member = Some(0);
+        let architecture = Architecture {
+            services: Vec::new(),
+            roles: vec![Role::Service(0); 4],
+        };
+        let graph = CrateGraph::build(&workspace, &architecture);
+        let all = [DepKind::Normal, DepKind::Build, DepKind::Dev];
+        assert_eq!(graph.dependees(0, &all), [1]);
+        assert!(!graph.dependents(0, &all).contains(&0));
+    }
+
+    #[test]
+    fn a_two_cycle_is_cut_at_one_edge() {
+        assert_eq!(feedback_arc_set(2, &[(0, 1, 1), (1, 0, 1)]).len(), 1);
+    }
+
+    #[test]
+    fn a_three_cycle_is_cut_at_one_edge() {
+        let edges = [(0, 1, 1), (1, 2, 1), (2, 0, 1)];
+        assert_eq!(feedback_arc_set(3, &edges).len(), 1);
+    }
+
+    #[test]
+    fn two_cycles_sharing_an_edge_are_cut_at_that_edge() {
+        // a → b → a and a → b → c → a share a → b.
+        let edges = [(0, 1, 1), (1, 0, 1), (1, 2, 1), (2, 0, 1)];
+        assert_eq!(feedback_arc_set(3, &edges), [0]);
+    }
+
+    #[test]
+    fn the_lighter_edge_is_cut() {
+        assert_eq!(feedback_arc_set(2, &[(0, 1, 5), (1, 0, 2)]), [1]);
+        assert_eq!(feedback_arc_set(2, &[(0, 1, 2), (1, 0, 5)]), [0]);
+        // A heavy edge shared by two cycles costs more than the two light
+        // ones that break them separately.
+        let edges = [(0, 1, 10), (1, 0, 1), (1, 2, 1), (2, 0, 1)];
+        assert_eq!(feedback_arc_set(3, &edges), [1, 3]);
+    }
+
+    #[test]
+    fn an_acyclic_graph_needs_no_cut() {
+        assert!(feedback_arc_set(3, &[(0, 1, 1), (1, 2, 1), (0, 2, 1)]).is_empty());
+    }
+
+    #[test]
+    fn a_component_lists_its_members_by_name_and_merges_parallel_uses() {
+        // pricing ⇄ billing (billing → pricing used twice), plus audit alone.
+        let n = names(&["pricing", "billing", "audit"]);
+        let edges = [(1, 0), (1, 0), (0, 1), (2, 1)];
+        let components = cycle_components(&n, &edges, |_| 1);
+        assert_eq!(components.len(), 1);
+        assert_eq!(components[0].members, [1, 0]);
+        assert_eq!(components[0].cycle, [0, 2]);
+        assert_eq!(
+            components[0].cut,
+            [Cut {
+                from: 0,
+                to: 1,
+                uses: 1
+            }]
+        );
     }
 
     #[test]

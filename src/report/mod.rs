@@ -386,6 +386,7 @@ version = \"0.1.0\"
             severity: Severity::Error,
             message: "crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`".into(),
             help: Some("call the payments API instead, or move the shared code into a platform crate".into()),
+            suggestion: None,
             label: Some("dependency on another service's crate".into()),
             location: Some(at(
                 manifest,
@@ -413,6 +414,7 @@ version = \"0.1.0\"
             severity: Severity::Info,
             message: "crate `telemetry` belongs to no service and is not listed as shared".into(),
             help: Some("add it to `[shared] platform` or to a service's `crates`".into()),
+            suggestion: None,
             label: None,
             location: Some(at(
                 manifest,

@@ -79,6 +79,7 @@ fn finding(finding: &Finding) -> Finding {
         severity,
         message,
         help,
+        suggestion,
         label,
         location: place,
         related,
@@ -93,6 +94,7 @@ fn finding(finding: &Finding) -> Finding {
         severity: *severity,
         message: line(message),
         help: lines(help),
+        suggestion: opt_line(suggestion),
         label: opt_line(label),
         location: place.as_ref().map(location),
         related: related

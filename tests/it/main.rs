@@ -6,6 +6,7 @@ mod baseline;
 mod cli;
 mod config_errors;
 mod cross_service_db;
+mod cycles;
 mod facts;
 mod fixtures;
 mod formats;
