@@ -436,6 +436,13 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_carriage_return_ends_the_heading_as_in_commonmark() {
+        let adr = parse("# Use Kafka\r::error::injected\n\nStatus: accepted\r\n").unwrap();
+        assert_eq!(adr.title, "Use Kafka");
+        assert_eq!(adr.status_text.as_deref(), Some("accepted"));
+    }
+
+    #[test]
     fn status_link_text_is_kept() {
         let adr = parse("# Shared kernel\n\n* Status: superseded by [ADR-0007](0007-split.md)\n")
             .unwrap();
