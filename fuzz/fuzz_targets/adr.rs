@@ -8,5 +8,8 @@ fuzz_target!(|data: &[u8]| {
     if let Some(adr) = archfit::adr::parse(&text) {
         let _ = adr.status.as_ref().map(|s| (s.is_retired(), s.is_inactive(), s.as_str().len()));
     }
-    let _ = archfit::adr::id_from_file_name(&text);
+    // An id is a file-name number or a date prefix: digits and dashes only.
+    if let Some(id) = archfit::adr::id_from_file_name(&text) {
+        assert!(!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit() || b == b'-'));
+    }
 });

@@ -556,9 +556,13 @@ fn adrs(dir: &Path) -> (Vec<String>, Vec<PlannedFile>) {
             .filter(|n| n.to_ascii_lowercase().ends_with(".md"))
             .collect();
     existing.sort();
+    // Only numbered records count: a date id (`2023-03-08-…`) is no number
+    // to continue from.
     let mut next = existing
         .iter()
-        .filter_map(|n| crate::adr::id_from_file_name(n)?.parse::<u32>().ok())
+        .filter_map(|n| crate::adr::id_from_file_name(n))
+        .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+        .filter_map(|id| id.parse::<u32>().ok())
         .max()
         .unwrap_or(0)
         + 1;
@@ -1286,6 +1290,28 @@ mod tests {
             .contents
             .contains("adr = \"0007-prefer-duplication-over-coupling.md\""));
         assert!(plan.files[1].contents.starts_with("# 8. "));
+    }
+
+    #[test]
+    fn date_prefixed_adrs_do_not_change_the_numbering() {
+        let root = temp_dir("dated-adrs");
+        let adr_dir = root.join(ADR_DIR);
+        std::fs::create_dir_all(&adr_dir).unwrap();
+        for (name, text) in [
+            ("0004-use-postgres-per-service.md", "# 4. Postgres\n"),
+            ("2023-03-08-use-kafka.md", "Use Kafka\n=========\n"),
+            ("2024-11-30-no-shared-schemas.md", "# No shared schemas\n"),
+        ] {
+            std::fs::write(adr_dir.join(name), text).unwrap();
+        }
+        let ws = workspace_at(&root, &[("orders", "services/orders", true, &[])]);
+        let plan = plan(&ws);
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(
+            plan.files[1].path,
+            "docs/adr/0005-services-do-not-depend-on-each-others-crates.md"
+        );
+        assert!(plan.files[1].contents.starts_with("# 5. "));
     }
 
     #[test]
