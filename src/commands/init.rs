@@ -51,7 +51,7 @@ pub const ADR_DIR: &str = "docs/adr";
 /// after the highest existing number.
 pub fn plan(workspace: &Workspace) -> Plan {
     let guesses = guess(workspace);
-    let (adr_names, adr_files) = adrs(&workspace.root.join(ADR_DIR));
+    let (adr_names, adr_files) = adrs(&workspace.root);
     let config = render_config(workspace, &guesses, &adr_names);
     let mut files = vec![PlannedFile {
         path: FILE_NAME.to_string(),
@@ -548,10 +548,12 @@ fn fits(workspace: &Workspace, roles: &[&Role], pattern: &str, role: &Role) -> b
 }
 
 /// The ADR file name of each template (an existing file with the same slug,
-/// or a new number after the highest in `dir`) and the files to write.
-fn adrs(dir: &Path) -> (Vec<String>, Vec<PlannedFile>) {
+/// or a new number after the highest in the ADR folder) and the files to
+/// write. The folder is listed only if it resolves inside the workspace: a
+/// `docs/adr` linked elsewhere lends no file names.
+fn adrs(root: &Path) -> (Vec<String>, Vec<PlannedFile>) {
     let mut existing: Vec<String> =
-        crate::fs::list_workspace_dir(&crate::fs::Root::new(dir), Path::new(""))
+        crate::fs::list_workspace_dir(&crate::fs::Root::new(root), Path::new(ADR_DIR))
             .into_iter()
             .filter(|n| n.to_ascii_lowercase().ends_with(".md"))
             .collect();

@@ -795,3 +795,34 @@ fn a_cargo_that_hangs_is_stopped_and_the_run_fails() {
     let err = crate::stderr(&output);
     assert!(err.contains("did not finish within 3 s"), "{err}");
 }
+
+/// A `docs/adr` linked out of the workspace lends `init` no file names: with
+/// every decision already "there" outside, init would otherwise write an
+/// archfit.toml pointing at them and succeed.
+#[cfg(unix)]
+#[test]
+fn init_takes_no_adr_names_from_a_linked_folder() {
+    let dir = two_services("init-adr-names", &[]);
+    std::fs::remove_file(dir.join("archfit.toml")).expect("rm config");
+    let elsewhere = dir.with_extension("decisions");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    for slug in [
+        "services-do-not-depend-on-each-others-crates",
+        "prefer-duplication-over-coupling",
+        "each-service-owns-its-tables",
+        "no-cycles-between-services",
+        "every-saga-step-can-be-undone",
+        "layers-inside-services",
+    ] {
+        write(&elsewhere, &format!("0042-{slug}.md"), "# Outside\n");
+    }
+    let _ = std::fs::remove_dir_all(dir.join("docs"));
+    symlink(&elsewhere, dir.join("docs/adr"));
+    let output = run(&dir, &["init"], &[]);
+    let config = std::fs::read_to_string(dir.join("archfit.toml")).unwrap_or_default();
+    assert!(
+        !config.contains("0042-"),
+        "outside names in archfit.toml:\n{config}"
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", crate::stderr(&output));
+}
