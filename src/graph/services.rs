@@ -176,8 +176,11 @@ pub fn build(
                     })
                     .collect();
                 for file in &facts.crates[member].files {
+                    // Test code (`#[cfg(test)]` smoke tests against a
+                    // staging stack) makes no service edge.
+                    let production = |module: usize| !file.modules[module].is_test();
                     // (b) HTTP calls.
-                    for string in &file.strings {
+                    for string in file.strings.iter().filter(|s| production(s.module)) {
                         let Some(host) = url_host(&string.value) else {
                             continue;
                         };
@@ -197,8 +200,16 @@ pub fn build(
                         }
                     }
                     // (c) gRPC clients from another service's crate.
-                    let uses = file.uses.iter().map(|u| (&u.segments, u.span));
-                    let paths = file.paths.iter().map(|p| (&p.segments, p.span));
+                    let uses = file
+                        .uses
+                        .iter()
+                        .filter(|u| production(u.module))
+                        .map(|u| (&u.segments, u.span));
+                    let paths = file
+                        .paths
+                        .iter()
+                        .filter(|p| production(p.module))
+                        .map(|p| (&p.segments, p.span));
                     for (segments, span) in uses.chain(paths) {
                         let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
                             continue;
@@ -219,7 +230,7 @@ pub fn build(
                         }
                     }
                     // (d) messaging.
-                    for call in &file.calls {
+                    for call in file.calls.iter().filter(|c| production(c.module)) {
                         let publish = any_call(&publish_calls, &call.callee, call.method);
                         let subscribe =
                             !publish && any_call(&subscribe_calls, &call.callee, call.method);
