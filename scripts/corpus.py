@@ -42,17 +42,45 @@ def mirror_of(repo):
     return git_dir if git_dir.is_dir() else None
 
 
+def missing_blobs(git_dir, commit):
+    """Paths whose blobs the mirror lacks (snapshots leave out files of 4 MiB
+    and more); `git archive` would stop at the first of them."""
+    tree = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", commit],
+        check=True, capture_output=True,
+    ).stdout.split(b"\0")
+    entries = []
+    for line in tree:
+        if not line:
+            continue
+        meta, path = line.split(b"\t", 1)
+        mode, kind, sha = meta.split()
+        if kind == b"blob":
+            entries.append((sha, path))
+    batch = b"".join(sha + b"\n" for sha, _ in entries)
+    answers = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "cat-file", "--batch-check"],
+        input=batch, check=True, capture_output=True,
+    ).stdout.splitlines()
+    return [path.decode("utf-8", "replace")
+            for (_, path), answer in zip(entries, answers) if answer.endswith(b"missing")]
+
+
 def unpack(git_dir, commit, dest):
-    """Extracts one commit (no work tree in the mirror) into a fresh folder."""
+    """Extracts one commit (no work tree in the mirror) into a fresh folder,
+    leaving out the files the mirror does not have; returns those paths."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
+    missing = missing_blobs(git_dir, commit)
+    excludes = [f":(exclude,literal){path}" for path in missing]
     archive = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "archive", "--format=tar", commit],
+        ["git", f"--git-dir={git_dir}", "archive", "--format=tar", commit, "--", "."] + excludes,
         check=True,
         capture_output=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return missing
 
 
 def matches(finding, entry):
@@ -76,7 +104,7 @@ def run_one(name, args, work):
     if git_dir is None:
         return {"name": name, "skipped": f"no local mirror of {source['repo']}"}
     dest = work / name
-    unpack(git_dir, source["commit"], dest)
+    left_out = unpack(git_dir, source["commit"], dest)
     manifest = dest / source.get("manifest", "Cargo.toml")
     cmd = [
         "/usr/bin/time", "-f", "%e %M", args.bin, "check",
@@ -90,7 +118,8 @@ def run_one(name, args, work):
     timing = proc.stderr.strip().splitlines()[-1].split() if proc.stderr.strip() else ["?", "0"]
     peak_mib = int(timing[-1]) / 1024 if timing[-1].isdigit() else 0.0
     result = {"name": name, "exit": proc.returncode, "seconds": round(elapsed, 2),
-              "peak_mib": round(peak_mib, 1), "checks": {}, "diagnostics": []}
+              "peak_mib": round(peak_mib, 1), "checks": {}, "diagnostics": [],
+              "left_out": left_out}
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -164,6 +193,8 @@ def print_table(results):
                   f"{r['exit']:>4} {r['seconds']:>6} {r['peak_mib']:>6}")
         for d in r["diagnostics"]:
             print(f"{'':<24}diag   {d}")
+        for path in r["left_out"]:
+            print(f"{'':<24}absent {path} (not in the mirror)")
     print()
     print(f"{'corpus total':<22} {'check':<20} {'err':>5} {'true':>5} {'prec':>6} {'wanted':>7} "
           f"{'found':>6} {'recall':>7}")
