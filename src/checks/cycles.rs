@@ -309,9 +309,10 @@ fn crate_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>)
         edges.extend(context.crates.dependencies(from, &params.kinds));
     }
     let pairs: Vec<(usize, usize)> = edges.iter().map(|e| (e.from, e.to)).collect();
-    // A dev-dependency is the cheaper one to cut: it serves only tests,
-    // and is usually what closes a crate cycle.
-    let cost = |i: usize| if edges[i].kind == DepKind::Dev { 1 } else { 2 };
+    // A dev-dependency is far cheaper to cut (move the tests that need it)
+    // than a normal dependency (restructure the code), and is usually what
+    // closes a crate cycle.
+    let cost = |i: usize| if edges[i].kind == DepKind::Dev { 1 } else { 10 };
     let mut findings = Vec::new();
     for component in cycle_components(&names, &pairs, cost) {
         let chain: Vec<_> = component.cycle.iter().map(|&i| edges[i]).collect();

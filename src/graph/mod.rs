@@ -359,15 +359,40 @@ pub fn feedback_arc_set(nodes: usize, edges: &[(usize, usize, u64)]) -> Vec<usiz
     }
     back.reverse();
     front.extend(back);
+    let greedy = cut_for_order(nodes, edges, &proper, &front);
+    // The greedy order can cut a heavy edge where light ones would do (a
+    // normal dependency where the dev-dependencies alone close every
+    // cycle). When the heavy edges alone form no cycle, their topological
+    // order cuts only light edges: take it when it costs less.
+    let Some(order) = heavy_topological_order(nodes, edges, &proper) else {
+        return greedy;
+    };
+    let light = cut_for_order(nodes, edges, &proper, &order);
+    let cost = |cut: &[usize]| (cut.iter().map(|&i| edges[i].2).sum::<u64>(), cut.len());
+    if cost(&light) < cost(&greedy) {
+        light
+    } else {
+        greedy
+    }
+}
+
+/// The edges pointing backwards in `order` (a permutation of the nodes),
+/// then each put back, heaviest first, when it closes no cycle, so no edge
+/// of the answer is superfluous.
+fn cut_for_order(
+    nodes: usize,
+    edges: &[(usize, usize, u64)],
+    proper: &[usize],
+    order: &[usize],
+) -> Vec<usize> {
     let mut rank = vec![0; nodes];
-    for (position, &node) in front.iter().enumerate() {
+    for (position, &node) in order.iter().enumerate() {
         rank[node] = position;
     }
     let mut cut = vec![false; edges.len()];
-    for &i in &proper {
+    for &i in proper {
         cut[i] = rank[edges[i].0] > rank[edges[i].1];
     }
-    // Put back what is not needed, heaviest first.
     let mut candidates: Vec<usize> = (0..edges.len()).filter(|&i| cut[i]).collect();
     candidates.sort_by(|a, b| edges[*b].2.cmp(&edges[*a].2).then(a.cmp(b)));
     for candidate in candidates {
@@ -382,6 +407,43 @@ pub fn feedback_arc_set(nodes: usize, edges: &[(usize, usize, u64)]) -> Vec<usiz
         }
     }
     (0..edges.len()).filter(|&i| cut[i]).collect()
+}
+
+/// A topological order of the edges heavier than the lightest (Kahn's,
+/// lowest node first), or `None` when they form a cycle or all weigh the same.
+fn heavy_topological_order(
+    nodes: usize,
+    edges: &[(usize, usize, u64)],
+    proper: &[usize],
+) -> Option<Vec<usize>> {
+    let lightest = proper.iter().map(|&i| edges[i].2).min()?;
+    let heavy: Vec<usize> = proper
+        .iter()
+        .copied()
+        .filter(|&i| edges[i].2 > lightest)
+        .collect();
+    if heavy.is_empty() {
+        return None;
+    }
+    let mut incoming = vec![0usize; nodes];
+    let mut outgoing = vec![Vec::new(); nodes];
+    for &i in &heavy {
+        incoming[edges[i].1] += 1;
+        outgoing[edges[i].0].push(edges[i].1);
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..nodes).filter(|&n| incoming[n] == 0).collect();
+    let mut order = Vec::with_capacity(nodes);
+    while let Some(node) = ready.pop_first() {
+        order.push(node);
+        for &to in &outgoing[node] {
+            incoming[to] -= 1;
+            if incoming[to] == 0 {
+                ready.insert(to);
+            }
+        }
+    }
+    (order.len() == nodes).then_some(order)
 }
 
 /// Whether `target` can be reached from `start` along `edges`.
@@ -448,6 +510,23 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_cut_prefers_light_edges_when_they_alone_close_every_cycle() {
+        // Crates 0..4: normal dependencies (10) 1 → 3 → 0 and 3 → 2 form
+        // no cycle; the dev-dependencies (1) 0 → 1, 0 → 2 and 2 → 1 close
+        // them. The greedy order alone cuts the normal 1 → 3; cutting the
+        // dev-dependencies 0 → 1 and 2 → 1 costs less.
+        let edges = [
+            (0, 1, 1),
+            (0, 2, 1),
+            (1, 3, 10),
+            (2, 1, 1),
+            (3, 0, 10),
+            (3, 2, 10),
+        ];
+        assert_eq!(feedback_arc_set(4, &edges), vec![0, 3]);
     }
 
     #[test]
