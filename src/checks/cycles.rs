@@ -370,6 +370,23 @@ fn crate_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>)
     findings
 }
 
+/// What to do about a service cycle: turning a call into an event is no
+/// advice when every edge already is one.
+fn service_advice(chain: &[&ServiceEdge]) -> String {
+    if chain.iter().all(|e| e.kind.family() == EdgeFamily::Event) {
+        "every edge of this cycle is an event, so the services react to each other in a loop: \
+         let one service own the conversation (an orchestrator that sends commands and \
+         receives replies on its own topics), or move the steps that close the loop into one \
+         service"
+            .to_string()
+    } else {
+        format!(
+            "{HELP}; between services, replace one direction by an event the other side \
+             subscribes to, or move the shared step into one service"
+        )
+    }
+}
+
 /// Services that say how they are reached (hosts, topics) but
 /// between which no edge was recognised: the rule could find no cycle, which
 /// says more about the recognition than about the architecture.
@@ -391,8 +408,11 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
     reporter.rule_warning(
         format!(
             "the service graph has no edge although {who} hosts or topics: no call, \
-             client, publish or subscribe between services was recognised, so no cycle could be found; \
-             check the call names (`publish_methods`, `subscribe_methods`) and the `hosts`"
+             client, publish or subscribe between services was recognised, so no cycle could be found. \
+             Edges come from URL literals naming a service's `hosts`, `…Client` types of another \
+             service's crates, and publish or subscribe calls (`publish_methods`, \
+             `subscribe_methods`) naming a topic another service declares; URLs and topics that \
+             are only known at run time (configuration, environment) cannot be seen"
         ),
         None,
     );
@@ -448,12 +468,12 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
         let primary: Option<Location> = chain[0].location.clone();
         let suggestion = suggestion(&component.cut, &names, uses);
         let mut finding = reporter.finding(Violation {
-            message: format!("service cycle {}", component_text(&component, &names, "service", &text)),
+            message: format!(
+                "service cycle {}",
+                component_text(&component, &names, "service", &text)
+            ),
             label: label(chain[0]),
-            help: help_with(&suggestion, &component, "service", &format!(
-                "{HELP}; between services, replace one direction by an event the other side subscribes to, \
-                 or move the shared step into one service"
-            )),
+            help: help_with(&suggestion, &component, "service", &service_advice(&chain)),
             location: primary,
             related,
             service: Some(names[chain[0].from].clone()),
