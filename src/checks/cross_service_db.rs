@@ -106,10 +106,32 @@ const SQLX_MACROS: &[&str] = &[
 ];
 
 /// A service's claim on a table.
+#[derive(Clone)]
 struct Owner {
     service: usize,
     schema: Option<String>,
     location: Option<Location>,
+    source: Claimed,
+}
+
+/// Where a claim on a table comes from, strongest first: the configuration
+/// says who owns a table, then migrations, then ORM declarations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Claimed {
+    Config,
+    Migration,
+    Orm,
+}
+
+impl Claimed {
+    /// "creates `orders` here", for the label at a claim.
+    fn does(self, table: &str) -> String {
+        match self {
+            Claimed::Config => format!("lists `{table}` in its `tables` here"),
+            Claimed::Migration => format!("creates `{table}` here"),
+            Claimed::Orm => format!("maps `{table}` here"),
+        }
+    }
 }
 
 /// One place where a service touches a table.
@@ -221,14 +243,24 @@ pub fn service_filters(_params: &Params) -> &[GlobPattern] {
 
 /// Reports cross-service table use, shared persistence and double owners.
 pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
-    let owners = ownership(context, reporter);
     let names: Vec<&str> = context
         .architecture
         .services
         .iter()
         .map(|s| s.name.as_str())
         .collect();
-    let mut findings = double_owners(params, &owners, &names, reporter);
+    let databases: Vec<&str> = context
+        .architecture
+        .services
+        .iter()
+        .map(|s| s.database.as_str())
+        .collect();
+    let claims = ownership(context, reporter);
+    let (owners, collisions) = settle(params, &claims, &names, &databases);
+    let mut findings: Vec<Finding> = collisions
+        .into_iter()
+        .map(|v| reporter.finding(v))
+        .collect();
     let Some(facts) = context.facts else {
         return findings;
     };
@@ -261,10 +293,19 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
                         .or_insert(access);
                     continue;
                 }
+                // Its own table, even when other services keep a table of
+                // that name in their databases.
                 if owning.contains(&service) {
                     continue;
                 }
-                let owner = *owning.iter().next().unwrap_or(&service);
+                // The owner in its own database when there is one: that is
+                // the table the query reaches.
+                let owner = owning
+                    .iter()
+                    .copied()
+                    .find(|&o| databases[o] == databases[service])
+                    .or_else(|| owning.iter().next().copied())
+                    .unwrap_or(service);
                 findings.push(reporter.finding(foreign_access(
                     &access, service, owner, &owners, &names, member, context,
                 )));
@@ -382,61 +423,217 @@ fn shared_table(table: &str, by_service: &BTreeMap<usize, Access>, names: &[&str
     }
 }
 
-fn double_owners(
+/// The owners of each table after precedence, and the findings about
+/// tables with several owners.
+///
+/// Claims on one name are compared within a database: services in separate
+/// databases each own their own `outbox`. Within a database (and a schema,
+/// when claims name one) the strongest kind of claim decides: `tables` in
+/// archfit.toml, then migrations, then ORM declarations. ORM declarations
+/// claim nothing when a configuration or migration owner exists anywhere:
+/// they are uses then (see [`orm_declarations`]). Two or more services
+/// claiming one table of one database is a finding listing all of them; a
+/// migration creating a table the configuration gives to another service of
+/// the same database is one too, at that migration, and that service's own
+/// queries of it are uses of the configured owner's table.
+fn settle(
     params: &Params,
-    owners: &BTreeMap<String, Vec<Owner>>,
+    claims: &BTreeMap<String, Vec<Owner>>,
     names: &[&str],
-    reporter: &Reporter<'_>,
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for (table, claims) in owners {
-        if params.allowed(table) {
-            continue;
+    databases: &[&str],
+) -> (BTreeMap<String, Vec<Owner>>, Vec<Violation>) {
+    let mut owners: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
+    let mut collisions = Vec::new();
+    let mut reported = BTreeSet::new();
+    for (table, all) in claims {
+        let declared = all.iter().any(|c| c.source != Claimed::Orm);
+        let counted: Vec<&Owner> = all
+            .iter()
+            .filter(|c| !declared || c.source != Claimed::Orm)
+            .collect();
+        let mut by_database: BTreeMap<&str, Vec<&Owner>> = BTreeMap::new();
+        for claim in &counted {
+            by_database
+                .entry(databases[claim.service])
+                .or_default()
+                .push(claim);
         }
-        // First claim of each service, services by name.
-        let mut by_service: BTreeMap<&str, &Owner> = BTreeMap::new();
-        for claim in claims {
-            by_service.entry(names[claim.service]).or_insert(claim);
+        let mut effective: Vec<&Owner> = Vec::new();
+        for (database, claims) in by_database {
+            for group in schema_groups(&claims) {
+                let Some(best) = group.iter().map(|c| c.source).min() else {
+                    continue;
+                };
+                // Every claim of the winning services, so that a table both
+                // listed in `tables` and created by a migration is shown at
+                // its CREATE TABLE.
+                let winners: BTreeSet<usize> = group
+                    .iter()
+                    .filter(|c| c.source == best)
+                    .map(|c| c.service)
+                    .collect();
+                for claim in &group {
+                    if winners.contains(&claim.service)
+                        && !effective.iter().any(|e| std::ptr::eq(*e, *claim))
+                    {
+                        effective.push(claim);
+                    }
+                }
+                if params.allowed(table) {
+                    continue;
+                }
+                if let Some(violation) = collision(table, database, &group, best, names) {
+                    if reported.insert(violation.identity.clone()) {
+                        collisions.push(violation);
+                    }
+                }
+            }
         }
-        let claims: Vec<(&str, &Owner)> = by_service.into_iter().collect();
-        let Some(((first_name, first), (second_name, second))) = claims.first().zip(claims.get(1))
-        else {
-            continue;
-        };
-        if !schemas_agree(&first.schema, &second.schema) {
-            continue;
+        if !effective.is_empty() {
+            owners.insert(table.clone(), effective.into_iter().cloned().collect());
         }
-        let Some(location) = second.location.clone() else {
-            continue;
-        };
-        let all: Vec<&str> = claims.iter().map(|(n, _)| *n).collect();
-        findings.push(reporter.finding(Violation {
-            message: format!("table `{table}` is created by services {}", all.join(" and ")),
-            label: format!("{second_name} creates `{table}` here"),
-            help: format!(
-                "a table has one owner: keep `{table}` in {first_name} or {second_name}, and let the other \
-                 use that service's API"
-            ),
-            location: Some(location),
-            related: first
-                .location
-                .clone()
-                .map(|location| Related {
-                    location,
-                    label: format!("{first_name} creates `{table}` here"),
-                })
-                .into_iter()
-                .collect(),
-            service: Some(second_name.to_string()),
-            krate: None,
-            identity: vec!["owners".into(), table.clone()],
-        }));
     }
-    findings
+    (owners, collisions)
 }
 
-/// Every table claim: migrations, `tables` in archfit.toml, diesel
-/// `table!`, sea-orm entities.
+/// Claims of one database split by schema: claims naming different schemas
+/// are different tables; a claim naming none may be either, so it joins
+/// every group.
+fn schema_groups<'o>(claims: &[&'o Owner]) -> Vec<Vec<&'o Owner>> {
+    let schemas: BTreeSet<&str> = claims.iter().filter_map(|c| c.schema.as_deref()).collect();
+    if schemas.len() < 2 {
+        return vec![claims.to_vec()];
+    }
+    schemas
+        .into_iter()
+        .map(|schema| {
+            claims
+                .iter()
+                .copied()
+                .filter(|c| c.schema.as_deref().is_none_or(|s| s == schema))
+                .collect()
+        })
+        .collect()
+}
+
+/// The finding about one table of one database claimed by several services.
+fn collision(
+    table: &str,
+    database: &str,
+    group: &[&Owner],
+    best: Claimed,
+    names: &[&str],
+) -> Option<Violation> {
+    // Each service's strongest, then first, claim; services by name.
+    let mut by_service: BTreeMap<&str, &Owner> = BTreeMap::new();
+    for claim in group {
+        let entry = by_service.entry(names[claim.service]).or_insert(claim);
+        if claim.source < entry.source {
+            *entry = claim;
+        }
+    }
+    if by_service.len() < 2 {
+        return None;
+    }
+    let all: Vec<&str> = by_service.keys().copied().collect();
+    let configured: Vec<&str> = by_service
+        .iter()
+        .filter(|(_, c)| c.source == Claimed::Config)
+        .map(|(n, _)| *n)
+        .collect();
+    let intruders: Vec<&str> = by_service
+        .iter()
+        .filter(|(_, c)| c.source != best)
+        .map(|(n, _)| *n)
+        .collect();
+    // Anchored where the fix goes: a migration creating a table the
+    // configuration gives to another service, else the second claimer.
+    let anchor = match (configured.as_slice(), intruders.first()) {
+        ([_], Some(intruder)) => Some((*intruder, by_service[intruder])),
+        _ => {
+            let located: Vec<(&str, &Owner)> = by_service
+                .iter()
+                .filter(|(_, c)| c.location.is_some())
+                .map(|(n, c)| (*n, *c))
+                .collect();
+            located.get(1).or(located.first()).copied()
+        }
+    };
+    let (anchor_name, anchor) = anchor?;
+    let location = anchor.location.clone()?;
+    let related = by_service
+        .iter()
+        .filter(|(name, _)| **name != anchor_name)
+        .filter_map(|(name, claim)| {
+            Some(Related {
+                location: claim.location.clone()?,
+                label: format!("{name} {}", claim.source.does(table)),
+            })
+        })
+        .collect();
+    let (message, help) = match configured.as_slice() {
+        [owner] if !intruders.is_empty() => (
+            format!(
+                "table `{table}` is given to service {owner} in archfit.toml, but {} {} {} it too in \
+                 their shared database `{database}`",
+                if intruders.len() == 1 { "service" } else { "services" },
+                list(&intruders),
+                if intruders.len() == 1 { "creates" } else { "create" },
+            ),
+            format!(
+                "a table of a database has one owner: drop `{table}` from the migrations of {} \
+                 and go through the API of {owner}; if {} keeps a table of its own by that name, \
+                 give it another name or schema, or a database of its own (`database` in \
+                 archfit.toml)",
+                list(&intruders),
+                list(&intruders),
+            ),
+        ),
+        _ => {
+            let verb = if by_service.values().all(|c| c.source == Claimed::Migration) {
+                "created"
+            } else {
+                "claimed"
+            };
+            (
+                format!(
+                    "table `{table}` is {verb} by services {}, which share database `{database}`",
+                    list(&all)
+                ),
+                format!(
+                    "services in one database share its tables, so these {} services share one \
+                     `{table}`: if each means a table of its own, give each its own name (a \
+                     service prefix) or schema, or a database of its own (`database` in \
+                     archfit.toml); if it is one table, list it in `tables` of the service that \
+                     owns it",
+                    all.len()
+                ),
+            )
+        }
+    };
+    Some(Violation {
+        message,
+        label: format!("{anchor_name} {}", anchor.source.does(table)),
+        help,
+        location: Some(location),
+        related,
+        service: Some(anchor_name.to_string()),
+        krate: None,
+        identity: vec!["owners".into(), table.to_string(), database.to_string()],
+    })
+}
+
+/// "a", "a and b", "a, b and c".
+fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Every table claim, of every kind: migrations, `tables` in archfit.toml,
+/// diesel `table!`, sea-orm entities ([`settle`] weighs them).
 fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String, Vec<Owner>> {
     let mut owners: BTreeMap<String, Vec<Owner>> = BTreeMap::new();
     let claim = |owners: &mut BTreeMap<String, Vec<Owner>>, name: String, owner: Owner| {
@@ -466,6 +663,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                         service: migration.service,
                         schema: table.schema.clone(),
                         location: Some(locate(&table, start)),
+                        source: Claimed::Migration,
                     },
                 ),
                 sql::TableChange::Dropped(table) => {
@@ -480,6 +678,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                             service: migration.service,
                             schema: to.schema.clone(),
                             location: Some(locate(&to, start)),
+                            source: Claimed::Migration,
                         },
                     );
                 }
@@ -501,6 +700,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                         &config_lines,
                         table.span(),
                     )),
+                    source: Claimed::Config,
                 },
             );
         }
@@ -517,6 +717,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                             service,
                             schema: table.schema.as_ref().map(|s| s.to_lowercase()),
                             location: Some(lines.location(index, table.span.range())),
+                            source: Claimed::Orm,
                         },
                     );
                 }
@@ -529,6 +730,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                             service,
                             schema,
                             location: Some(lines.location(index, attribute.span.range())),
+                            source: Claimed::Orm,
                         },
                     );
                 }
@@ -885,7 +1087,61 @@ fn accesses(
         out.extend(env_accesses(context, files, service));
     }
     if params.enabled(Source::Diesel) || params.enabled(Source::SeaOrm) {
+        out.extend(orm_declarations(params, files, &lines, owners));
         out.extend(orm_accesses(params, context, facts, member, service));
+    }
+    out
+}
+
+/// Diesel `table!` and sea-orm entities of tables whose owner the
+/// configuration or a migration names: mapping a table is using it. The
+/// owner's own declarations are dropped by the caller like any own use.
+fn orm_declarations(
+    params: &Params,
+    files: &[FileFacts],
+    lines: &FileLines<'_>,
+    owners: &BTreeMap<String, Vec<Owner>>,
+) -> Vec<Access> {
+    let declared = |name: &str| {
+        owners
+            .get(name)
+            .is_some_and(|claims| claims.iter().any(|c| c.source != Claimed::Orm))
+    };
+    let mut out = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let diesel = file
+            .tables
+            .iter()
+            .filter(|_| params.enabled(Source::Diesel))
+            .map(|t| {
+                let schema = t.schema.as_ref().map(|s| s.to_lowercase());
+                (
+                    schema,
+                    t.name.to_lowercase(),
+                    t.span.range(),
+                    "diesel table!",
+                )
+            });
+        let sea_orm = sea_orm_tables(file)
+            .filter(|_| params.enabled(Source::SeaOrm))
+            .map(|a| {
+                let (schema, name) = split_schema(&a.value);
+                (schema, name, a.span.range(), "sea-orm entity")
+            });
+        for (schema, table, span, how) in diesel.chain(sea_orm) {
+            if !declared(&table) {
+                continue;
+            }
+            out.push(Access {
+                table,
+                schema,
+                write: None,
+                location: lines.location(index, span),
+                how,
+                owner: None,
+                scanned: false,
+            });
+        }
     }
     out
 }
@@ -1055,6 +1311,42 @@ fn orm_accesses(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn claim(service: usize, schema: Option<&str>) -> Owner {
+        Owner {
+            service,
+            schema: schema.map(str::to_string),
+            location: None,
+            source: Claimed::Migration,
+        }
+    }
+
+    #[test]
+    fn claims_in_different_schemas_are_different_tables_and_an_unqualified_one_may_be_either() {
+        let claims = [
+            claim(0, None),
+            claim(1, Some("billing")),
+            claim(2, Some("identity")),
+        ];
+        let refs: Vec<&Owner> = claims.iter().collect();
+        let groups: Vec<Vec<usize>> = schema_groups(&refs)
+            .iter()
+            .map(|g| g.iter().map(|c| c.service).collect())
+            .collect();
+        assert_eq!(groups, [vec![0, 1], vec![0, 2]]);
+        let same = [claim(0, None), claim(1, Some("public"))];
+        let refs: Vec<&Owner> = same.iter().collect();
+        assert_eq!(schema_groups(&refs).len(), 1);
+    }
+
+    #[test]
+    fn every_claimer_is_named() {
+        assert_eq!(list(&["billing"]), "billing");
+        assert_eq!(
+            list(&["billing", "identity", "orders"]),
+            "billing, identity and orders"
+        );
+    }
 
     #[test]
     fn a_table_name_span_stops_at_the_end_of_the_name() {

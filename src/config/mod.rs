@@ -85,6 +85,10 @@ pub struct ServiceDecl {
     pub topics: Vec<Spanned<String>>,
     #[serde(default)]
     pub hosts: Vec<Spanned<String>>,
+    /// The database its tables live in; services that name the same one
+    /// share it. Default: the service's own name (a database of its own).
+    #[serde(default)]
+    pub database: Option<Spanned<String>>,
 }
 
 /// The keys every `[[rule]]` has, from the user's file or from a built-in
@@ -387,6 +391,7 @@ fn parse_value<R: HasId>(
 
     for service in &raw.services {
         check_service_patterns(file, service, &mut errors);
+        check_database(file, service, &mut errors);
     }
     Ok((
         Config {
@@ -429,6 +434,28 @@ fn check_service_patterns(file: &SourceFile, service: &ServiceDecl, errors: &mut
                 );
             }
         }
+    }
+}
+
+/// `database = ""` would put the service in a database no other can name,
+/// which is what leaving the key out already says: a mistake, not a choice.
+fn check_database(file: &SourceFile, service: &ServiceDecl, errors: &mut Vec<ConfigError>) {
+    let Some(database) = &service.database else {
+        return;
+    };
+    if database.get_ref().trim().is_empty() {
+        errors.push(
+            ConfigError::at(
+                file,
+                database.span(),
+                format!("empty `database` of service `{}`", service.name.get_ref()),
+            )
+            .label("no database name")
+            .help(
+                "name the database its tables live in (services naming the same one share it), \
+                 or leave `database` out: by default each service has a database of its own",
+            ),
+        );
     }
 }
 
@@ -521,6 +548,17 @@ mod tests {
             error_span("version = 1\n[[service]]\nname = \"orders\"\ncrate = [\"x\"]\n");
         assert!(message.contains("unknown field `crate`"), "{message}");
         assert_eq!(at, "crate");
+    }
+
+    #[test]
+    fn empty_database_is_an_error_at_its_value() {
+        let (message, at) =
+            error_span("[[service]]\nname = \"orders\"\ncrates = [\"x\"]\ndatabase = \" \"\n");
+        assert!(
+            message.contains("empty `database` of service `orders`"),
+            "{message}"
+        );
+        assert_eq!(at, "\" \"");
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub struct Service {
     pub topics: Vec<GlobPattern>,
     /// Tables it declares it owns, with their place in the configuration.
     pub tables: Vec<Spanned<String>>,
+    /// The database its tables live in (`database`, by default its name):
+    /// same-named tables of services in different databases are different
+    /// tables.
+    pub database: String,
     /// Index into `Config::services`, for the model stage's own validation.
     pub decl: usize,
 }
@@ -175,6 +179,10 @@ pub fn classify<R>(
                 .map(|t| GlobPattern::new(t.get_ref(), t.span()))
                 .collect(),
             tables: decl.tables.clone(),
+            database: decl
+                .database
+                .as_ref()
+                .map_or_else(|| name.clone(), |d| d.get_ref().trim().to_string()),
             decl: decl_index,
         });
         for (member, span, score) in matched(&decl.crates, &mut errors) {
@@ -484,6 +492,25 @@ mod tests {
             ]
         );
         assert_eq!(arch.services[0].crates, vec![0, 1]);
+    }
+
+    #[test]
+    fn a_service_has_a_database_of_its_own_unless_it_names_one() {
+        let ws = workspace(MEMBERS);
+        let arch = classify_text(
+            &ws,
+            "[[service]]\nname = \"orders\"\ncrates = [\"orders\"]\n[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\ndatabase = \"orders\"\n",
+        )
+        .unwrap();
+        let databases: Vec<&str> = arch.services.iter().map(|s| s.database.as_str()).collect();
+        assert_eq!(databases, ["orders", "orders"]);
+        let arch = classify_text(
+            &ws,
+            "[[service]]\nname = \"orders\"\ncrates = [\"orders\"]\n[[service]]\nname = \"payments\"\ncrates = [\"payments\"]\n",
+        )
+        .unwrap();
+        let databases: Vec<&str> = arch.services.iter().map(|s| s.database.as_str()).collect();
+        assert_eq!(databases, ["orders", "payments"]);
     }
 
     #[test]
