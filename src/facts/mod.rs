@@ -230,6 +230,11 @@ pub struct ModuleFact {
     pub path: Vec<String>,
     /// `cfg(…)` predicate this module sits behind, if any (`cfg(test)`).
     pub cfg: Option<String>,
+    /// Names of the items defined directly in the module (types, functions,
+    /// traits, constants, statics, `macro_rules!`), not those it imports:
+    /// what tells a definition from a re-export. Items a macro expands to
+    /// are not known.
+    pub items: Vec<String>,
 }
 
 impl ModuleFact {
@@ -357,6 +362,9 @@ pub struct UseFact {
     pub glob: bool,
     /// Visible outside its module (`pub`, `pub(crate)`, …): a re-export.
     pub public: bool,
+    /// Written inside a function body or another block: it names things
+    /// there, but brings nothing into the module's scope.
+    pub local: bool,
     pub span: Span,
 }
 

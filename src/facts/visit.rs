@@ -31,6 +31,41 @@ pub(super) struct Extracted {
     pub chains: Vec<ChainFact>,
 }
 
+/// Names of the items `items` define (not import), in source order; modules
+/// are left out: the module tree knows them.
+fn item_names(items: &[syn::Item]) -> Vec<String> {
+    use syn::{ForeignItem, Item};
+    let mut names = Vec::new();
+    for item in items {
+        let ident = match item {
+            Item::Const(i) => Some(&i.ident),
+            Item::Enum(i) => Some(&i.ident),
+            Item::Fn(i) => Some(&i.sig.ident),
+            Item::Macro(i) => i.ident.as_ref(),
+            Item::Static(i) => Some(&i.ident),
+            Item::Struct(i) => Some(&i.ident),
+            Item::Trait(i) => Some(&i.ident),
+            Item::TraitAlias(i) => Some(&i.ident),
+            Item::Type(i) => Some(&i.ident),
+            Item::Union(i) => Some(&i.ident),
+            Item::ForeignMod(block) => {
+                names.extend(block.items.iter().filter_map(|f| match f {
+                    ForeignItem::Fn(f) => Some(f.sig.ident.to_string()),
+                    ForeignItem::Static(s) => Some(s.ident.to_string()),
+                    ForeignItem::Type(t) => Some(t.ident.to_string()),
+                    _ => None,
+                }));
+                None
+            }
+            _ => None,
+        };
+        if let Some(ident) = ident.filter(|i| *i != "_") {
+            names.push(ident.to_string());
+        }
+    }
+    names
+}
+
 /// Tokenises then parses, so that an unbalanced delimiter is reported where
 /// it is (syn's own `parse_file` only says "cannot parse string"). A shebang
 /// line is blanked rather than cut so spans stay aligned.
@@ -90,8 +125,13 @@ pub(super) fn extract(
             scope: FnScope::default(),
             impl_context: None,
             defining: None,
+            blocks: 0,
         };
-        visitor.out.modules.push(ModuleFact { path: module, cfg });
+        visitor.out.modules.push(ModuleFact {
+            path: module,
+            cfg,
+            items: item_names(&file.items),
+        });
         visitor.visit_file(&file);
         visitor.out
     });
@@ -119,6 +159,9 @@ struct Visitor {
     impl_context: Option<(String, Option<String>)>,
     /// Name of the `macro_rules!` item whose macro is about to be walked.
     defining: Option<String>,
+    /// How many blocks (function bodies, closures) enclose the walk: a `use`
+    /// inside one binds nothing at module level.
+    blocks: usize,
 }
 
 /// What the visitor tracks inside one function body.
@@ -221,6 +264,7 @@ impl Visitor {
             alias,
             glob,
             public,
+            local: self.blocks > 0,
             span,
         });
     }
@@ -634,12 +678,13 @@ impl<'ast> Visit<'ast> for Visitor {
         // `#[path = "…"]`, so the span starts there when there is one.
         let start = path_attr_token(&item.attrs).unwrap_or(item.mod_token.span);
         let span = self.join(start, item.ident.span());
-        let inline = item.content.as_ref().map(|_| {
+        let inline = item.content.as_ref().map(|(_, items)| {
             let mut path = self.out.modules[self.module].path.clone();
             path.push(name.clone());
             self.out.modules.push(ModuleFact {
                 path,
                 cfg: cfg.clone(),
+                items: item_names(items),
             });
             self.out.modules.len() - 1
         });
@@ -656,11 +701,21 @@ impl<'ast> Visit<'ast> for Visitor {
         }
         if let (Some(index), Some((_, items))) = (inline, &item.content) {
             let outer = std::mem::replace(&mut self.module, index);
+            // A module's items are at its top level, even when the module
+            // itself sits in a function body.
+            let blocks = std::mem::take(&mut self.blocks);
             for item in items {
                 self.visit_item(item);
             }
+            self.blocks = blocks;
             self.module = outer;
         }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        self.blocks += 1;
+        visit::visit_block(self, block);
+        self.blocks -= 1;
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
@@ -995,6 +1050,40 @@ mod tests {
                 ("crate::pricing".into(), None, true, false),
                 ("super::tax".into(), None, false, true),
                 ("::sqlx::PgPool".into(), None, false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn modules_list_the_items_they_define_but_not_what_they_import() {
+        let f = facts(
+            "use crate::money::Money;\npub struct Invoice;\nenum Status { Open }\nconst _: () = ();\n\
+             fn total() { struct Line; }\nmacro_rules! cents { () => {} }\nextern \"C\" { fn audit(); }\n\
+             pub mod repo { pub trait Store {} pub type Id = u64; static POOL: u8 = 0; }",
+        );
+        assert_eq!(
+            f.modules[0].items,
+            ["Invoice", "Status", "total", "cents", "audit"]
+        );
+        assert_eq!(f.modules[1].items, ["Store", "Id", "POOL"]);
+    }
+
+    #[test]
+    fn a_use_in_a_body_is_local_and_one_in_a_module_inside_it_is_not() {
+        let f = facts(
+            "use crate::billing;\nfn f() { use serde_json::*; mod inner { pub use crate::billing::Invoice; } }",
+        );
+        let local: Vec<(String, bool)> = f
+            .uses
+            .iter()
+            .map(|u| (u.segments.join("::"), u.local))
+            .collect();
+        assert_eq!(
+            local,
+            [
+                ("crate::billing".into(), false),
+                ("serde_json".into(), true),
+                ("crate::billing::Invoice".into(), false),
             ]
         );
     }

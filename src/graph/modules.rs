@@ -1,6 +1,11 @@
 //! The module graph of each crate target: which module uses which, resolved
 //! from `use` trees and qualified paths. An edge points at the module that
-//! defines the item, following `pub use` re-exports.
+//! defines the item, following re-exports (`pub use a::Item as Other`,
+//! `pub use crate::internal::api::*`, chains of them) the way rustc resolves
+//! names: an item defined in the module first, then a named import, then
+//! globs. An item re-exported from another crate makes no edge, so a `proto`
+//! module that does `pub use prost_types::*` is not a dependency of the code
+//! that names `crate::proto::Timestamp`.
 //!
 //! Edges are lifted to siblings: when `billing::invoice` uses
 //! `pricing::rate`, the architectural dependency is `billing → pricing` (the
@@ -10,7 +15,7 @@
 //! close a cycle with its parent; and uses inside test-only modules make no
 //! edge at all (a test of `config` may build a `checks` rule).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::facts::{CrateFacts, FileFacts, Span};
 use crate::workspace::Member;
@@ -87,14 +92,52 @@ pub fn build(member_index: usize, member: &Member, facts: &CrateFacts) -> Vec<Mo
         .collect()
 }
 
-/// Per-module scope: the names `use` brings in, and which are re-exported.
+/// Per-module scope: the names `use` brings in.
 #[derive(Default)]
 struct Scope {
-    /// binding → (segments as written, public)
-    bindings: HashMap<String, (Vec<String>, bool)>,
-    /// `pub use x::*` sources (segments as written).
-    public_globs: Vec<Vec<String>>,
+    /// binding → segments as written, of every `use` in the module, those
+    /// in function bodies included: what a path written there starts from.
+    bindings: HashMap<String, Vec<String>>,
+    /// binding → segments, of the module-level `use`s only: the names the
+    /// module itself holds, which other modules can reach through it.
+    imports: HashMap<String, Vec<String>>,
+    /// Module-level `use x::*` sources (segments as written). Private ones
+    /// count too: a child reaches them with `super::Item`.
+    globs: Vec<Vec<String>>,
+    /// Items defined in the module.
+    items: HashSet<String>,
 }
+
+/// Where the item a path names is defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Definition {
+    /// The absolute path of the definition inside the crate; when the item
+    /// cannot be found (a macro expanded to it), the path as written.
+    Local(Vec<String>),
+    /// Another crate, re-exported.
+    Outside,
+}
+
+/// What looking a name up in one module's scope gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Found {
+    /// The path the name stands for: the item itself when it is defined
+    /// there, else the import's target, to be followed further.
+    At(Vec<String>),
+    /// Imported by name from another crate.
+    Outside,
+    /// Not found; `external_glob` when a glob from another crate may hold it.
+    Unknown { external_glob: bool },
+}
+
+/// Bounds one lookup: re-exports may form cycles (legal for globs).
+#[derive(Default)]
+struct Guard {
+    visited: HashSet<(ModPath, String)>,
+}
+
+/// Lookups per path, beyond which a chain of re-exports is not followed.
+const MAX_LOOKUPS: usize = 64;
 
 struct Resolver<'a> {
     modules: &'a BTreeSet<ModPath>,
@@ -139,9 +182,7 @@ impl Resolver<'_> {
                         child.into_iter().chain(rest.iter().cloned()).collect(),
                     ));
                 }
-                if let Some((target, _)) =
-                    self.scopes.get(module).and_then(|s| s.bindings.get(name))
-                {
+                if let Some(target) = self.scopes.get(module).and_then(|s| s.bindings.get(name)) {
                     let resolved = self.resolve(module, target, depth + 1)?;
                     return Some(match resolved {
                         Resolved::Local(mut path) => {
@@ -161,24 +202,115 @@ impl Resolver<'_> {
         }
     }
 
-    /// The module defining the item at absolute `path`, following `pub use`.
-    fn defining_module(&self, path: &[String], depth: usize) -> ModPath {
+    /// The module defining the item at absolute `path` (`None`: another
+    /// crate defines it).
+    fn defining_module(&self, path: &[String]) -> Option<ModPath> {
+        match self.definition(path, &mut Guard::default()) {
+            Definition::Local(path) => Some(self.module_prefix(&path).to_vec()),
+            Definition::Outside => None,
+        }
+    }
+
+    /// The longest prefix of `path` that is a module.
+    fn module_prefix<'p>(&self, path: &'p [String]) -> &'p [String] {
         let mut len = path.len();
         while len > 0 && !self.modules.contains(&path[..len]) {
             len -= 1;
         }
-        let module = path[..len].to_vec();
-        if depth > 8 || len == path.len() {
-            return module;
+        &path[..len]
+    }
+
+    /// Follows the re-exports on the way to the item at absolute `path`.
+    fn definition(&self, path: &[String], guard: &mut Guard) -> Definition {
+        let module = self.module_prefix(path);
+        let Some(item) = path.get(module.len()) else {
+            return Definition::Local(path.to_vec());
+        };
+        let scope = self.scopes.get(module);
+        // Most paths name an item where it is defined: no lookup.
+        if scope.is_some_and(|s| s.items.contains(item)) {
+            return Definition::Local(path.to_vec());
         }
-        let item = &path[len];
-        if let Some((target, true)) = self.scopes.get(&module).and_then(|s| s.bindings.get(item)) {
-            if let Some(Resolved::Local(mut resolved)) = self.resolve(&module, target, depth + 1) {
-                resolved.extend(path[len + 1..].iter().cloned());
-                return self.defining_module(&resolved, depth + 1);
+        let rest = &path[module.len() + 1..];
+        match self.lookup(module, item, guard) {
+            Found::At(target) if target[..] == path[..=module.len()] => {
+                Definition::Local(path.to_vec())
+            }
+            Found::At(mut target) => {
+                target.extend(rest.iter().cloned());
+                self.definition(&target, guard)
+            }
+            Found::Outside => Definition::Outside,
+            // Not defined here, not imported by name, not in a glob of this
+            // crate, but a glob of another crate is there: that crate is the
+            // likelier home (an item a local macro expands to is the other
+            // possibility, and the rarer one beside a foreign glob).
+            Found::Unknown {
+                external_glob: true,
+            } => Definition::Outside,
+            // Probably expanded from a macro here (`include_proto!`): the
+            // module as written.
+            Found::Unknown {
+                external_glob: false,
+            } => Definition::Local(path.to_vec()),
+        }
+    }
+
+    /// Looks `item` up in the scope of `module`, as rustc does: an item
+    /// defined there or a child module, then a named import, then globs.
+    fn lookup(&self, module: &[String], item: &str, guard: &mut Guard) -> Found {
+        let unknown = Found::Unknown {
+            external_glob: false,
+        };
+        if guard.visited.len() >= MAX_LOOKUPS
+            || !guard.visited.insert((module.to_vec(), item.to_string()))
+        {
+            return unknown;
+        }
+        let here = || -> Vec<String> { module.iter().cloned().chain([item.to_string()]).collect() };
+        let Some(scope) = self.scopes.get(module) else {
+            return if self.modules.contains(&here()) {
+                Found::At(here())
+            } else {
+                unknown
+            };
+        };
+        if scope.items.contains(item) || self.modules.contains(&here()) {
+            return Found::At(here());
+        }
+        if let Some(target) = scope.imports.get(item) {
+            return match self.resolve(module, target, 0) {
+                Some(Resolved::Local(path)) => Found::At(path),
+                Some(Resolved::External(_)) => Found::Outside,
+                None => unknown,
+            };
+        }
+        let mut external_glob = false;
+        for glob in &scope.globs {
+            let source = match self.resolve(module, glob, 0) {
+                Some(Resolved::Local(path)) => self.definition(&path, guard),
+                Some(Resolved::External(_)) => Definition::Outside,
+                None => continue,
+            };
+            match source {
+                // Only a module's items can be named through its glob here;
+                // a glob of an enum's variants names no module.
+                Definition::Local(source) if self.modules.contains(&source) => {
+                    match self.lookup(&source, item, guard) {
+                        Found::Unknown {
+                            external_glob: false,
+                        } => {}
+                        Found::Unknown {
+                            external_glob: true,
+                        } => external_glob = true,
+                        found => return found,
+                    }
+                }
+                Definition::Local(_) => {}
+                Definition::Outside => external_glob = true,
             }
         }
-        module
+        Found::Unknown { external_glob }
     }
 }
 
@@ -198,17 +330,26 @@ fn build_target(
     let mut scopes: HashMap<ModPath, Scope> = HashMap::new();
     for &f in files {
         let file = &all_files[f];
+        for module in &file.modules {
+            let scope = scopes.entry(module.path.clone()).or_default();
+            scope.items.extend(module.items.iter().cloned());
+        }
         for u in &file.uses {
             let module = &file.modules[u.module].path;
             let scope = scopes.entry(module.clone()).or_default();
             if u.glob {
-                if u.public {
-                    scope.public_globs.push(u.segments.clone());
+                if !u.local {
+                    scope.globs.push(u.segments.clone());
                 }
             } else if let Some(binding) = u.binding() {
                 scope
                     .bindings
-                    .insert(binding.to_string(), (u.segments.clone(), u.public));
+                    .insert(binding.to_string(), u.segments.clone());
+                if !u.local {
+                    scope
+                        .imports
+                        .insert(binding.to_string(), u.segments.clone());
+                }
             }
         }
     }
@@ -227,7 +368,17 @@ fn build_target(
     };
     for &f in files {
         let file = &all_files[f];
-        let uses = file.uses.iter().map(|u| (u.module, &u.segments, &u.span));
+        // A glob re-export (`pub use crate::internal::api::*`) forwards names
+        // for others to use and is no edge of its own: whoever names an item
+        // through it gets the edge to the item's definition, and two modules
+        // may re-export each other's items without depending on each other.
+        // The price: code of the re-exporting module that uses an item only
+        // through its own glob is not seen (single names are no facts).
+        let uses = file
+            .uses
+            .iter()
+            .filter(|u| !(u.glob && u.public && !u.local))
+            .map(|u| (u.module, &u.segments, &u.span));
         let paths = file.paths.iter().map(|p| (p.module, &p.segments, &p.span));
         for (module_index, segments, span) in uses.chain(paths) {
             // Test code (`#[cfg(test)] mod tests`, `cfg(feature = "test-util")`)
@@ -242,7 +393,9 @@ fn build_target(
             };
             match resolver.resolve(module, segments, 0) {
                 Some(Resolved::Local(path)) => {
-                    let used = resolver.defining_module(&path, 0);
+                    let Some(used) = resolver.defining_module(&path) else {
+                        continue;
+                    };
                     if let Some((from, to)) = lift(module, &used) {
                         graph.edges.push(ModuleEdge {
                             user: module.clone(),
@@ -321,6 +474,109 @@ mod tests {
         assert_eq!(lift(&p("billing"), &p("billing::invoice")), None);
         assert_eq!(lift(&p(""), &p("billing")), None);
         assert_eq!(lift(&p("billing"), &p("billing")), None);
+    }
+
+    /// The definition edges (`user → used`) of one crate written as a
+    /// single root file with inline modules.
+    fn edges(text: &str, externals: &[&str]) -> Vec<(String, String)> {
+        let file = crate::facts::test_file("src/lib.rs", text);
+        let externals = externals.iter().map(|s| s.to_string()).collect();
+        let graph = build_target(0, 0, &[file], &[0], &externals);
+        graph
+            .edges
+            .iter()
+            .map(|e| (display(&e.user), display(&e.used)))
+            .collect()
+    }
+
+    fn edge(user: &str, used: &str) -> (String, String) {
+        (user.to_string(), used.to_string())
+    }
+
+    #[test]
+    fn a_glob_facade_leads_to_the_module_defining_the_item() {
+        let found = edges(
+            "mod internal { pub mod api { pub struct Handler; } }
+             pub mod api { pub use crate::internal::api::*; }
+             mod web { use crate::api::Handler; }",
+            &[],
+        );
+        assert_eq!(found, [edge("web", "internal::api")]);
+    }
+
+    #[test]
+    fn chains_of_self_globs_renames_and_groups_are_followed() {
+        let found = edges(
+            "mod billing { pub struct Invoice; pub struct Refund; pub fn charge() {} }
+             pub mod api {
+                 pub use self::v1::*;
+                 mod v1 { pub use crate::billing::{Invoice as Bill, Refund, charge}; }
+             }
+             mod checkout { use crate::api::Bill; fn f() { crate::api::charge(); let _ = crate::api::Refund; } }",
+            &[],
+        );
+        // The named re-export is the facade's own dependency; the glob is none.
+        let billing = |user| vec![edge(user, "billing"); 3];
+        assert_eq!(found, [billing("api::v1"), billing("checkout")].concat());
+    }
+
+    #[test]
+    fn an_item_re_exported_from_another_crate_is_no_edge() {
+        let found = edges(
+            "pub mod proto { pub use prost_types::*; pub use chrono::Utc as Clock; pub struct Envelope; }
+             mod ledger { use crate::proto::Timestamp; use crate::proto::Clock; use crate::proto::Envelope; }",
+            &["prost_types", "chrono"],
+        );
+        // Only `Envelope`, defined in `proto`, is an edge.
+        assert_eq!(found, [edge("ledger", "proto")]);
+    }
+
+    #[test]
+    fn an_unknown_item_stays_an_edge_unless_a_foreign_glob_may_hold_it() {
+        // `include_proto!` defines items no fact knows: the module as written.
+        let found = edges(
+            "pub mod pb { tonic::include_proto!(\"billing.v1\"); fn decode() { use serde_json::*; } }
+             mod client { use crate::pb::InvoiceRequest; }",
+            &["tonic", "serde_json"],
+        );
+        assert_eq!(found, [edge("client", "pb")]);
+        let found = edges(
+            "pub mod pb { tonic::include_proto!(\"billing.v1\"); pub use prost_types::*; }
+             mod client { use crate::pb::InvoiceRequest; }",
+            &["tonic", "prost_types"],
+        );
+        assert_eq!(found, []);
+    }
+
+    #[test]
+    fn cyclic_glob_re_exports_end_and_still_find_definitions() {
+        let text = "pub mod orders { pub use crate::stock::*; pub struct Order; }
+                    pub mod stock { pub use crate::orders::*; pub struct Sku; }
+                    mod web { use crate::orders::Sku; use crate::stock::Order; use crate::orders::Missing; }";
+        assert_eq!(
+            edges(text, &[]),
+            [
+                edge("web", "orders"),
+                edge("web", "orders"),
+                edge("web", "stock")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_child_reaches_what_its_parent_imports() {
+        let found = edges(
+            "mod domain { pub struct Order; }
+             mod handlers { use crate::domain::Order; pub mod create { use super::Order; } }",
+            &[],
+        );
+        assert_eq!(
+            found,
+            [
+                edge("handlers", "domain"),
+                edge("handlers::create", "domain")
+            ]
+        );
     }
 
     #[test]
