@@ -146,6 +146,9 @@ struct Resolver<'a> {
     /// Crate names that are not dependencies of this member but are used
     /// with a leading `::` or as `extern crate`.
     own_name: &'a str,
+    /// How many glob lookups for a path's first name are under way: a glob
+    /// whose own path needs a glob lookup could otherwise recurse forever.
+    first_name_lookups: std::cell::Cell<usize>,
 }
 
 impl Resolver<'_> {
@@ -192,6 +195,13 @@ impl Resolver<'_> {
                         external => external,
                     });
                 }
+                // A name brought in by a glob (`use super::*;` in a child,
+                // then `service::call()`), before the extern prelude, as in
+                // rustc.
+                if let Some(mut path) = self.through_globs(module, name) {
+                    path.extend(rest.iter().cloned());
+                    return Some(Resolved::Local(path));
+                }
                 if name == self.own_name {
                     return Some(Resolved::Local(rest.to_vec()));
                 }
@@ -199,6 +209,24 @@ impl Resolver<'_> {
                     .contains(name)
                     .then(|| Resolved::External(name.to_string()))
             }
+        }
+    }
+
+    /// Where `name`, the first segment of a path written in `module`, comes
+    /// from when only a glob import of this crate can bring it.
+    fn through_globs(&self, module: &[String], name: &str) -> Option<Vec<String>> {
+        let scope = self.scopes.get(module)?;
+        if scope.globs.is_empty() || self.first_name_lookups.get() >= 4 {
+            return None;
+        }
+        self.first_name_lookups
+            .set(self.first_name_lookups.get() + 1);
+        let found = self.lookup(module, name, &mut Guard::default());
+        self.first_name_lookups
+            .set(self.first_name_lookups.get() - 1);
+        match found {
+            Found::At(path) => Some(path),
+            _ => None,
         }
     }
 
@@ -358,6 +386,7 @@ fn build_target(
         scopes: &scopes,
         externals,
         own_name: "",
+        first_name_lookups: std::cell::Cell::new(0),
     };
 
     let mut graph = ModuleGraph {
@@ -575,6 +604,47 @@ mod tests {
             [
                 edge("handlers", "domain"),
                 edge("handlers::create", "domain")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_module_named_through_a_glob_of_the_parent_is_an_edge() {
+        // `use super::*;` brings the root's child modules into scope; the
+        // schema and its resolvers then call each other by bare names.
+        let found = edges(
+            "mod schema { use super::*; pub struct Account; fn q() { service::load(); } }
+             mod service { use super::*; pub fn load() -> schema::Account { schema::Account } }",
+            &[],
+        );
+        // The private globs themselves are upward edges to the root.
+        assert_eq!(
+            found,
+            [
+                edge("schema", "crate"),
+                edge("schema", "service"),
+                edge("service", "crate"),
+                edge("service", "schema"),
+                edge("service", "schema")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_glob_that_names_itself_through_a_glob_ends() {
+        let found = edges(
+            "mod a { use b::*; use super::*; pub fn f() { c::g(); } }
+             mod b { use a::*; pub use super::*; }
+             mod c { pub fn g() {} }",
+            &[],
+        );
+        assert_eq!(
+            found,
+            [
+                edge("a", "crate"),
+                edge("a", "b"),
+                edge("a", "c"),
+                edge("b", "a")
             ]
         );
     }
