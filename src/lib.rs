@@ -204,8 +204,13 @@ pub fn run_keeping_facts(
         .collect();
 
     let enabled = || selected.iter().filter(|r| r.severity.is_some());
+    // tests/, benches/ and examples/ are read only when a rule asks for them.
+    let limits = facts::Limits {
+        all_targets: enabled().any(|r| r.include_tests),
+        ..facts::Limits::default()
+    };
     let facts = (with_sources || enabled().any(|r| r.params.needs().sources))
-        .then(|| facts::extract(workspace, architecture, facts::Limits::default()));
+        .then(|| facts::extract(workspace, architecture, limits));
     let modules = match &facts {
         Some(facts) if enabled().any(|r| r.params.needs().modules) => {
             module_graphs(workspace, facts)
@@ -232,6 +237,7 @@ pub fn run_keeping_facts(
         facts: facts.as_ref(),
         modules: &modules,
         migrations: &migrations,
+        include_tests: false,
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();

@@ -709,7 +709,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
             let files = &facts.crates[member].files;
             let lines = FileLines::new(files);
             for (index, file) in files.iter().enumerate() {
-                for table in &file.tables {
+                for table in diesel_tables(context, file) {
                     claim(
                         &mut owners,
                         table.name.to_lowercase(),
@@ -721,7 +721,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                         },
                     );
                 }
-                for attribute in sea_orm_tables(file) {
+                for attribute in sea_orm_tables(context, file) {
                     let (schema, name) = split_schema(&attribute.value);
                     claim(
                         &mut owners,
@@ -751,10 +751,29 @@ fn forget(owners: &mut BTreeMap<String, Vec<Owner>>, table: &str, service: usize
     }
 }
 
-fn sea_orm_tables(file: &FileFacts) -> impl Iterator<Item = &facts::AttributeFact> {
-    file.attributes
+/// `#[sea_orm(table_name = …)]` of production code (or of any code when the
+/// rule includes tests).
+fn sea_orm_tables<'f>(
+    context: &Context<'_>,
+    file: &'f FileFacts,
+) -> impl Iterator<Item = &'f facts::AttributeFact> {
+    let include_tests = context.include_tests;
+    file.attributes.iter().filter(move |a| {
+        a.attribute == "sea_orm"
+            && a.key == "table_name"
+            && (include_tests || !file.is_test_code(a.module))
+    })
+}
+
+/// diesel `table!` definitions, likewise.
+fn diesel_tables<'f>(
+    context: &Context<'_>,
+    file: &'f FileFacts,
+) -> impl Iterator<Item = &'f facts::TableMacroFact> {
+    let include_tests = context.include_tests;
+    file.tables
         .iter()
-        .filter(|a| a.attribute == "sea_orm" && a.key == "table_name")
+        .filter(move |t| include_tests || !file.is_test_code(t.module))
 }
 
 fn split_schema(name: &str) -> (Option<String>, String) {
@@ -930,7 +949,7 @@ fn accesses(
         .flat_map(|(i, f)| {
             f.bindings
                 .iter()
-                .filter(|b| b.constant)
+                .filter(move |b| b.constant && !context.skips(f, b.module))
                 .map(move |b| (b.name.as_str(), (i, b)))
         })
         .collect();
@@ -944,7 +963,11 @@ fn accesses(
             owned_only,
         };
         if params.enabled(Source::Sqlx) {
-            for string in &file.strings {
+            for string in file
+                .strings
+                .iter()
+                .filter(|s| !context.skips(file, s.module))
+            {
                 match string.in_macro.as_deref() {
                     Some(m) if SQLX_MACROS.contains(&m) => {
                         candidates.push(inline(string.span, &string.value, "sqlx macro", false))
@@ -969,7 +992,7 @@ fn accesses(
             }
         }
         if params.enabled(Source::Sql) {
-            for call in &file.calls {
+            for call in file.calls.iter().filter(|c| !context.skips(file, c.module)) {
                 if !any_call(&db_methods, &call.callee, call.method) {
                     continue;
                 }
@@ -1007,7 +1030,11 @@ fn accesses(
                     }
                 }
             }
-            for binding in file.bindings.iter().filter(|b| b.constant) {
+            for binding in file
+                .bindings
+                .iter()
+                .filter(|b| b.constant && !context.skips(file, b.module))
+            {
                 candidates.push(inline(
                     binding.span,
                     &binding.value,
@@ -1087,7 +1114,7 @@ fn accesses(
         out.extend(env_accesses(context, files, service));
     }
     if params.enabled(Source::Diesel) || params.enabled(Source::SeaOrm) {
-        out.extend(orm_declarations(params, files, &lines, owners));
+        out.extend(orm_declarations(params, context, files, &lines, owners));
         out.extend(orm_accesses(params, context, facts, member, service));
     }
     out
@@ -1098,6 +1125,7 @@ fn accesses(
 /// owner's own declarations are dropped by the caller like any own use.
 fn orm_declarations(
     params: &Params,
+    context: &Context<'_>,
     files: &[FileFacts],
     lines: &FileLines<'_>,
     owners: &BTreeMap<String, Vec<Owner>>,
@@ -1109,9 +1137,7 @@ fn orm_declarations(
     };
     let mut out = Vec::new();
     for (index, file) in files.iter().enumerate() {
-        let diesel = file
-            .tables
-            .iter()
+        let diesel = diesel_tables(context, file)
             .filter(|_| params.enabled(Source::Diesel))
             .map(|t| {
                 let schema = t.schema.as_ref().map(|s| s.to_lowercase());
@@ -1122,7 +1148,7 @@ fn orm_declarations(
                     "diesel table!",
                 )
             });
-        let sea_orm = sea_orm_tables(file)
+        let sea_orm = sea_orm_tables(context, file)
             .filter(|_| params.enabled(Source::SeaOrm))
             .map(|a| {
                 let (schema, name) = split_schema(&a.value);
@@ -1189,7 +1215,11 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
     let lines = FileLines::new(files);
     let mut out = Vec::new();
     for (index, file) in files.iter().enumerate() {
-        for string in &file.strings {
+        for string in file
+            .strings
+            .iter()
+            .filter(|s| !context.skips(file, s.module))
+        {
             let Some(&owner) = variables.get(string.value.trim()) else {
                 continue;
             };
@@ -1242,7 +1272,7 @@ fn orm_accesses(
         let mut tables = Vec::new();
         for file in &facts.crates[target].files {
             if params.enabled(Source::Diesel) {
-                for table in &file.tables {
+                for table in diesel_tables(context, file) {
                     let mut path = file.modules[table.module].path.clone();
                     path.push(table.name.clone());
                     tables.push(ForeignTable {
@@ -1253,7 +1283,7 @@ fn orm_accesses(
                 }
             }
             if params.enabled(Source::SeaOrm) {
-                for attribute in sea_orm_tables(file) {
+                for attribute in sea_orm_tables(context, file) {
                     let path = file.modules[attribute.module].path.clone();
                     tables.push(ForeignTable {
                         path,

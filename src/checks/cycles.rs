@@ -224,10 +224,15 @@ fn module_graph_cycles(
     let nodes: Vec<ModPath> = graph.modules.iter().cloned().collect();
     let names: Vec<String> = nodes.iter().map(|m| display(m)).collect();
     let index = |m: &ModPath| nodes.binary_search(m).ok();
-    // Edges already sorted by (from, to, evidence): the first per pair is
-    // the earliest use in the earliest file.
-    let pairs: Vec<(usize, usize)> = graph
+    // Edges already sorted by (from, to, production first, evidence): the
+    // first per pair is the earliest production use in the earliest file.
+    let kept: Vec<&crate::graph::modules::ModuleEdge> = graph
         .edges
+        .iter()
+        .filter(|e| context.include_tests || !e.test_only)
+        .filter(|e| index(&e.from).is_some() && index(&e.to).is_some())
+        .collect();
+    let pairs: Vec<(usize, usize)> = kept
         .iter()
         .filter_map(|e| Some((index(&e.from)?, index(&e.to)?)))
         .collect();
@@ -246,7 +251,8 @@ fn module_graph_cycles(
     let mut findings = Vec::new();
     for component in cycle_components(&names, &pairs, |_| 1) {
         let cycle = &component.cycle;
-        let edges: Vec<_> = cycle.iter().map(|&i| &graph.edges[i]).collect();
+        let edges: Vec<_> = cycle.iter().map(|&i| kept[i]).collect();
+        let tests = super::test_only(edges.iter().any(|e| e.test_only));
         let mut path: Vec<&str> = edges
             .iter()
             .map(|e| names[pairs_index(&nodes, &e.from)].as_str())
@@ -274,7 +280,7 @@ fn module_graph_cycles(
         let suggestion = suggestion(&component.cut, &names, uses);
         let mut finding = reporter.finding(Violation {
             message: format!(
-                "module cycle in {where_} {}",
+                "module cycle in {where_} {}{tests}",
                 component_text(&component, &names, "module", &path.join(" → "))
             ),
             label: format!("{} uses {} here", display(&first.from), display(&first.to)),

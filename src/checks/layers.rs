@@ -185,8 +185,19 @@ fn check_graph(
     let mut findings = Vec::new();
     // Edges are sorted by (module pair, evidence): the first seen per pair is
     // the first use.
-    let mut edges: Vec<_> = graph.edges.iter().collect();
-    edges.sort_by(|a, b| (&a.user, &a.used, &a.evidence).cmp(&(&b.user, &b.used, &b.evidence)));
+    let mut edges: Vec<_> = graph
+        .edges
+        .iter()
+        .filter(|e| context.include_tests || !e.test_only)
+        .collect();
+    edges.sort_by(|a, b| {
+        (&a.user, &a.used, a.test_only, &a.evidence).cmp(&(
+            &b.user,
+            &b.used,
+            b.test_only,
+            &b.evidence,
+        ))
+    });
     for edge in edges {
         let (user, used) = (display(&edge.user), display(&edge.used));
         let (Some(from), Some(to)) = (params.layer_of(&user), params.layer_of(&used)) else {
@@ -198,7 +209,8 @@ fn check_graph(
         let (inner, outer) = (&params.layers[from].name, &params.layers[to].name);
         findings.push(reporter.finding(Violation {
             message: format!(
-                "`{user}` (layer {inner}) uses `{used}` (layer {outer}): a layer may only use the layers below it"
+                "`{user}` (layer {inner}) uses `{used}` (layer {outer}): a layer may only use the layers below it{}",
+                super::test_only(edge.test_only)
             ),
             label: format!(
                 "{inner} uses {outer} here: {}",
@@ -215,7 +227,11 @@ fn check_graph(
             identity: vec![member.name.clone(), user, used],
         }));
     }
-    for external in &graph.external {
+    for external in graph
+        .external
+        .iter()
+        .filter(|e| context.include_tests || !e.test_only)
+    {
         let module = display(&external.module);
         let Some(layer) = params.layer_of(&module).map(|i| &params.layers[i]) else {
             continue;

@@ -19,6 +19,7 @@ use crate::pattern::GlobPattern;
 use crate::workspace::{Architecture, Workspace};
 
 /// What a check may look at.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub workspace: &'a Workspace,
     pub architecture: &'a Architecture,
@@ -33,6 +34,26 @@ pub struct Context<'a> {
     pub modules: &'a [ModuleGraph],
     /// Migration files of every service (read when a rule needs them).
     pub migrations: &'a [crate::facts::MigrationFile],
+    /// The running rule's `include_tests`: whether test code counts.
+    pub include_tests: bool,
+}
+
+impl Context<'_> {
+    /// Whether code in `module` of `file` is left out because it is test
+    /// code (`#[cfg(test)]`, a test-only feature, tests/, benches/,
+    /// examples/) and the rule does not include tests.
+    pub fn skips(&self, file: &crate::facts::FileFacts, module: usize) -> bool {
+        !self.include_tests && file.is_test_code(module)
+    }
+}
+
+/// What a finding about test code adds to its message.
+pub fn test_only(test_only: bool) -> &'static str {
+    if test_only {
+        " (test only)"
+    } else {
+        ""
+    }
 }
 
 /// What a rule reads; each check says so explicitly for its parameters, so
@@ -133,6 +154,8 @@ pub struct Rule {
     pub severity: Option<crate::Severity>,
     pub adr: Option<Spanned<String>>,
     pub message: Option<String>,
+    /// Whether test code counts for this rule (`include_tests = true`).
+    pub include_tests: bool,
     pub params: Params,
     /// Where the rule is written (the user's file or the pack's text).
     pub file: SourceFile,
@@ -224,6 +247,7 @@ pub fn compile(head: RuleHead, value: Spanned<DeValue<'_>>) -> Result<Rule, Vec<
         severity: head.severity,
         adr: head.adr,
         message: head.message,
+        include_tests: head.include_tests,
         params,
         file: head.file,
         id_span: head.id_span,
@@ -301,7 +325,11 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutp
         diagnostics: RefCell::new(Vec::new()),
         sagas: RefCell::new(Vec::new()),
     };
-    let findings = rule.params.run(context, &reporter);
+    let context = Context {
+        include_tests: rule.include_tests,
+        ..*context
+    };
+    let findings = rule.params.run(&context, &reporter);
     RuleOutput {
         findings,
         diagnostics: reporter.diagnostics.into_inner(),

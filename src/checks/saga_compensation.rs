@@ -262,7 +262,9 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     let mut findings = Vec::new();
     for (service, declared) in context.architecture.services.iter().enumerate() {
         for &member in &declared.crates {
-            sagas.extend(builder_sagas(params, facts, member, service, reporter));
+            sagas.extend(builder_sagas(
+                params, context, facts, member, service, reporter,
+            ));
             let (trait_sagas, trait_findings) =
                 trait_sagas(params, context, facts, member, service, reporter);
             sagas.extend(trait_sagas);
@@ -382,6 +384,7 @@ fn target<'a>(
 
 fn builder_sagas<'a>(
     params: &Params,
+    context: &Context<'_>,
     facts: &'a facts::Facts,
     member: usize,
     service: usize,
@@ -396,7 +399,7 @@ fn builder_sagas<'a>(
         for chain in file
             .chains
             .iter()
-            .filter(|c| !file.modules[c.module].is_test())
+            .filter(|c| !context.skips(file, c.module))
         {
             let function = chain.function.as_deref();
             let index = match &chain.root {
@@ -634,7 +637,7 @@ fn trait_sagas<'a>(
                 .impls
                 .iter()
                 .filter(|i| i.trait_name.as_deref() == Some(step_trait.name.as_str()))
-                .filter(|i| !file.modules[i.module].is_test())
+                .filter(|i| !context.skips(file, i.module))
             {
                 let location = facts::location(file, implementation.span);
                 if saga.location.is_none() {

@@ -459,6 +459,7 @@ severity = "error"
             facts: Some(&facts),
             modules: &[],
             migrations: &[],
+            include_tests: false,
         };
         checks::run(&config.rules[0], None, &context).findings
     }

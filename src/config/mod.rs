@@ -102,6 +102,8 @@ pub struct RuleHead {
     pub severity: Option<Severity>,
     pub adr: Option<Spanned<String>>,
     pub message: Option<String>,
+    /// `include_tests = true`: test code counts too (see DESIGN, "The checks").
+    pub include_tests: bool,
     /// Where the rule is written (the user's file or the pack's text).
     pub file: SourceFile,
     /// Span of the rule's `id` value.
@@ -111,7 +113,8 @@ pub struct RuleHead {
 }
 
 /// Keys every rule has; the others belong to its check.
-pub const COMMON_RULE_KEYS: &[&str] = &["id", "check", "severity", "adr", "message"];
+pub const COMMON_RULE_KEYS: &[&str] =
+    &["id", "check", "severity", "adr", "message", "include_tests"];
 
 /// Turns a rule's common keys and the spanned table of its other keys into
 /// the caller's rule type, or the mistakes in them (at their spans).
@@ -162,6 +165,8 @@ struct RawRuleCommon {
     severity: ConfiguredSeverity,
     adr: Option<Spanned<String>>,
     message: Option<String>,
+    #[serde(default)]
+    include_tests: bool,
 }
 
 /// `severity = "…"` of a rule: a finding severity, or `off`. Deserialised
@@ -515,6 +520,7 @@ pub(crate) fn parse_rule<R>(
         severity,
         adr: common.adr,
         message: common.message,
+        include_tests: common.include_tests,
         file: file.clone(),
     };
     compile(head, Spanned::new(rest_span, DeValue::Table(rest)))

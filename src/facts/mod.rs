@@ -203,6 +203,8 @@ pub struct FileFacts {
     pub path: String,
     /// Index into the member's `targets` whose module tree holds this file.
     pub target: usize,
+    /// It belongs to a test, bench or example target: all of it is test code.
+    pub test_target: bool,
     /// The file's text, for snippets in reports.
     pub text: Arc<str>,
     /// Line starts of `text`, built on the first location asked for, so a
@@ -241,6 +243,14 @@ impl ModuleFact {
     /// Whether the module is compiled only for tests (see [`is_test_cfg`]).
     pub fn is_test(&self) -> bool {
         self.cfg.as_deref().is_some_and(is_test_cfg)
+    }
+}
+
+impl FileFacts {
+    /// Whether code in `module` of this file is test code: its target is a
+    /// test, bench or example, or the module is compiled only for tests.
+    pub fn is_test_code(&self, module: usize) -> bool {
+        self.test_target || self.modules.get(module).is_some_and(ModuleFact::is_test)
     }
 }
 
@@ -601,6 +611,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
     FileFacts {
         path: path.into(),
         target: 0,
+        test_target: false,
         text: Arc::from(text),
         lines: std::sync::OnceLock::new(),
         modules: x.modules,

@@ -33,6 +33,8 @@ const MAX_MODULE_DEPTH: usize = 64;
 struct Job {
     member: usize,
     target: usize,
+    /// The target is a test, bench or example: all of its code is test code.
+    test_target: bool,
     path: PathBuf,
     /// `path` canonicalised, when it could be (symlinks resolved).
     canonical: Option<PathBuf>,
@@ -78,6 +80,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
                 jobs.push(Job {
                     member: member_index,
                     target: target_index,
+                    test_target: OTHER_TARGETS.contains(&target.kind.as_str()),
                     rel,
                     path,
                     canonical,
@@ -168,6 +171,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
             Box::new(FileFacts {
                 path: job.rel.clone(),
                 target: job.target,
+                test_target: job.test_target,
                 text: Arc::from(text),
                 lines: std::sync::OnceLock::new(),
                 modules: extracted.modules,
@@ -261,6 +265,7 @@ fn children(
                     next.push(Job {
                         member: job.member,
                         target: job.target,
+                        test_target: job.test_target,
                         rel,
                         path: path.clone(),
                         canonical,

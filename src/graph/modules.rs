@@ -41,6 +41,8 @@ pub struct ModuleEdge {
     pub from: ModPath,
     pub to: ModPath,
     pub evidence: Evidence,
+    /// The use is in test code; only rules with `include_tests` see it.
+    pub test_only: bool,
 }
 
 /// A use of another crate from a module (`sqlx::query`, `use axum::Router`).
@@ -50,6 +52,8 @@ pub struct ExternalUse {
     /// Crate name as written in code (`-` already `_`).
     pub krate: String,
     pub evidence: Evidence,
+    /// The use is in test code; only rules with `include_tests` see it.
+    pub test_only: bool,
 }
 
 /// Modules and their dependencies for one target of one member.
@@ -410,11 +414,9 @@ fn build_target(
             .map(|u| (u.module, &u.segments, &u.span));
         let paths = file.paths.iter().map(|p| (p.module, &p.segments, &p.span));
         for (module_index, segments, span) in uses.chain(paths) {
-            // Test code (`#[cfg(test)] mod tests`, `cfg(feature = "test-util")`)
-            // makes no architectural dependency.
-            if file.modules[module_index].is_test() {
-                continue;
-            }
+            // Test code (`#[cfg(test)] mod tests`, `cfg(feature = "test-util")`,
+            // tests/) makes no architectural dependency unless a rule asks.
+            let test_only = file.is_test_code(module_index);
             let module = &file.modules[module_index].path;
             let evidence = || Evidence {
                 file: f,
@@ -432,6 +434,7 @@ fn build_target(
                             from,
                             to,
                             evidence: evidence(),
+                            test_only,
                         });
                     }
                 }
@@ -439,16 +442,23 @@ fn build_target(
                     module: module.clone(),
                     krate,
                     evidence: evidence(),
+                    test_only,
                 }),
                 None => {}
             }
         }
     }
-    graph
-        .edges
-        .sort_by(|a, b| (&a.from, &a.to, &a.evidence).cmp(&(&b.from, &b.to, &b.evidence)));
+    // Production edges first between two modules: they are the ones quoted.
+    graph.edges.sort_by(|a, b| {
+        (&a.from, &a.to, a.test_only, &a.evidence).cmp(&(&b.from, &b.to, b.test_only, &b.evidence))
+    });
     graph.external.sort_by(|a, b| {
-        (&a.module, &a.krate, &a.evidence).cmp(&(&b.module, &b.krate, &b.evidence))
+        (&a.module, &a.krate, a.test_only, &a.evidence).cmp(&(
+            &b.module,
+            &b.krate,
+            b.test_only,
+            &b.evidence,
+        ))
     });
     graph
 }
@@ -514,6 +524,7 @@ mod tests {
         graph
             .edges
             .iter()
+            .filter(|e| !e.test_only)
             .map(|e| (display(&e.user), display(&e.used)))
             .collect()
     }

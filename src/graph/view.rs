@@ -241,7 +241,7 @@ fn module_view(
                 });
             }
             let mut seen = BTreeSet::new();
-            for edge in &graph.edges {
+            for edge in graph.edges.iter().filter(|e| !e.test_only) {
                 if !seen.insert((&edge.from, &edge.to)) {
                     continue;
                 }
