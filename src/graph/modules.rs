@@ -132,6 +132,10 @@ enum Found {
     Outside,
     /// Not found; `external_glob` when a glob from another crate may hold it.
     Unknown { external_glob: bool },
+    /// Not found, but a glob of this crate leads to the module in this
+    /// path, which must define it through a macro (`newtype!`, a derive)
+    /// since the module re-exporting it defines nothing itself.
+    Behind(Vec<String>),
 }
 
 /// Bounds one lookup: re-exports may form cycles (legal for globs).
@@ -273,6 +277,10 @@ impl Resolver<'_> {
                 self.definition(&target, guard)
             }
             Found::Outside => Definition::Outside,
+            Found::Behind(mut target) => {
+                target.extend(rest.iter().cloned());
+                Definition::Local(target)
+            }
             // Not defined here, not imported by name, not in a glob of this
             // crate, but a glob of another crate is there: that crate is the
             // likelier home (an item a local macro expands to is the other
@@ -318,6 +326,7 @@ impl Resolver<'_> {
             };
         }
         let mut external_glob = false;
+        let mut behind = None;
         for glob in &scope.globs {
             let source = match self.resolve(module, glob, 0) {
                 Some(Resolved::Local(path)) => self.definition(&path, guard),
@@ -331,10 +340,21 @@ impl Resolver<'_> {
                     match self.lookup(&source, item, guard) {
                         Found::Unknown {
                             external_glob: false,
-                        } => {}
+                        } => {
+                            if behind.is_none() {
+                                behind = Some(
+                                    source.iter().cloned().chain([item.to_string()]).collect(),
+                                );
+                            }
+                        }
                         Found::Unknown {
                             external_glob: true,
                         } => external_glob = true,
+                        Found::Behind(path) => {
+                            if behind.is_none() {
+                                behind = Some(path);
+                            }
+                        }
                         found => return found,
                     }
                 }
@@ -342,7 +362,10 @@ impl Resolver<'_> {
                 Definition::Outside => external_glob = true,
             }
         }
-        Found::Unknown { external_glob }
+        match behind {
+            Some(path) if !external_glob && scope.items.is_empty() => Found::Behind(path),
+            _ => Found::Unknown { external_glob },
+        }
     }
 }
 
@@ -658,6 +681,19 @@ mod tests {
                 edge("b", "a")
             ]
         );
+    }
+
+    #[test]
+    fn an_item_a_macro_defines_behind_a_glob_facade_belongs_to_the_macro_module() {
+        // `ids` makes its newtypes with a macro; `model::ids` only
+        // re-exports them. A use through the facade depends on `ids`.
+        let found = edges(
+            "mod ids { newtype_uuid!(AccountId); pub struct Plain; }
+             pub mod model { pub mod ids { pub use crate::ids::*; } }
+             mod billing { use crate::model::ids::AccountId; use crate::model::ids::Plain; }",
+            &[],
+        );
+        assert_eq!(found, [edge("billing", "ids"), edge("billing", "ids")]);
     }
 
     #[test]
