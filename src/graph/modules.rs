@@ -133,8 +133,7 @@ enum Found {
     /// Not found; `external_glob` when a glob from another crate may hold it.
     Unknown { external_glob: bool },
     /// Not found, but a glob of this crate leads to the module in this
-    /// path, which must define it through a macro (`newtype!`, a derive)
-    /// since the module re-exporting it defines nothing itself.
+    /// path, which probably defines it through a macro (`newtype!`).
     Behind(Vec<String>),
 }
 
@@ -363,7 +362,9 @@ impl Resolver<'_> {
             }
         }
         match behind {
-            Some(path) if !external_glob && scope.items.is_empty() => Found::Behind(path),
+            // The glob's module is the likelier home than this one: a module
+            // re-exporting another rarely also makes items with a macro.
+            Some(path) if !external_glob => Found::Behind(path),
             _ => Found::Unknown { external_glob },
         }
     }
@@ -685,11 +686,12 @@ mod tests {
 
     #[test]
     fn an_item_a_macro_defines_behind_a_glob_facade_belongs_to_the_macro_module() {
-        // `ids` makes its newtypes with a macro; `model::ids` only
-        // re-exports them. A use through the facade depends on `ids`.
+        // `ids` makes its newtypes with a macro; `model::ids` re-exports
+        // them (and adds a constant of its own). A use through the facade
+        // depends on `ids`.
         let found = edges(
             "mod ids { newtype_uuid!(AccountId); pub struct Plain; }
-             pub mod model { pub mod ids { pub use crate::ids::*; } }
+             pub mod model { pub mod ids { pub use crate::ids::*; pub const V: u32 = 1; } }
              mod billing { use crate::model::ids::AccountId; use crate::model::ids::Plain; }",
             &[],
         );
