@@ -82,7 +82,7 @@ adr = {adr}
 # The graph: "service", "crate" or "module" (the modules of each crate).
 level = "service"
 # Which edges count (default: all of them).
-# edges = ["crate", "http", "grpc", "event"]
+# edges = ["crate", "http", "grpc", "client-crate", "event"]
 # Calls whose literal argument is a topic being published or consumed
 # (defaults fit rdkafka, lapin, async-nats and similar clients).
 # publish_methods = ["publish", "send", "produce", "basic_publish", "FutureRecord::to", "xadd"]
@@ -393,7 +393,7 @@ fn service_advice(chain: &[&ServiceEdge]) -> String {
     }
 }
 
-/// Services that say how they are reached (hosts, topics) but
+/// Services that say how they are reached (hosts, topics, gRPC) but
 /// between which no edge was recognised: the rule could find no cycle, which
 /// says more about the recognition than about the architecture.
 fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
@@ -401,7 +401,7 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
         .architecture
         .services
         .iter()
-        .filter(|s| !(s.hosts.is_empty() && s.topics.is_empty()))
+        .filter(|s| !(s.hosts.is_empty() && s.topics.is_empty() && s.grpc.is_empty()))
         .map(|s| s.name.as_str())
         .collect();
     if declared.is_empty() {
@@ -413,10 +413,11 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
     };
     reporter.rule_warning(
         format!(
-            "the service graph has no edge although {who} hosts or topics: no call, \
+            "the service graph has no edge although {who} hosts, topics or gRPC services: no call, \
              client, publish or subscribe between services was recognised, so no cycle could be found. \
-             Edges come from URL literals naming a service's `hosts`, `…Client` types of another \
-             service's crates, and publish or subscribe calls (`publish_methods`, \
+             Edges come from URL literals naming a service's `hosts`, generated clients \
+             (`…Client`) of a service's `grpc` names, `…Client` types of another service's \
+             crates, and publish or subscribe calls (`publish_methods`, \
              `subscribe_methods`) naming a topic another service declares; URLs and topics that \
              are only known at run time (configuration, environment) cannot be seen"
         ),

@@ -85,6 +85,11 @@ pub struct ServiceDecl {
     pub topics: Vec<Spanned<String>>,
     #[serde(default)]
     pub hosts: Vec<Spanned<String>>,
+    /// gRPC services it serves, as the proto names them
+    /// (`package.Service` or `Service`): another service's code using their
+    /// generated `{Service}Client` is an edge to this one.
+    #[serde(default)]
+    pub grpc: Vec<Spanned<String>>,
     /// The database its tables live in; services that name the same one
     /// share it. Default: the service's own name (a database of its own).
     #[serde(default)]
@@ -398,6 +403,7 @@ fn parse_value<R: HasId>(
         check_service_patterns(file, service, &mut errors);
         check_database(file, service, &mut errors);
     }
+    check_grpc_names(file, &raw.services, &mut errors);
     Ok((
         Config {
             file: file.clone(),
@@ -462,6 +468,73 @@ fn check_database(file: &SourceFile, service: &ServiceDecl, errors: &mut Vec<Con
             ),
         );
     }
+}
+
+/// A `grpc` name is matched against generated client names, so one that no
+/// proto could declare would silently match nothing, and one served by two
+/// services would make every client of it ambiguous.
+fn check_grpc_names(file: &SourceFile, services: &[ServiceDecl], errors: &mut Vec<ConfigError>) {
+    let mut first_by_name: HashMap<&str, (&str, Range<usize>)> = HashMap::new();
+    let mut lines = None;
+    for service in services {
+        let owner = service.name.get_ref().as_str();
+        for name in &service.grpc {
+            if !is_grpc_name(name.get_ref()) {
+                errors.push(
+                    ConfigError::at(
+                        file,
+                        name.span(),
+                        format!(
+                            "invalid gRPC service name `{}` in `grpc` of service `{owner}`",
+                            name.get_ref()
+                        ),
+                    )
+                    .label("not `Service` or `package.Service`")
+                    .help(
+                        "write the service as its .proto file declares it: the package, a dot, \
+                         and the service name (`routing.v1.RoutingService`), or the service name alone",
+                    ),
+                );
+                continue;
+            }
+            match first_by_name.get(name.get_ref().as_str()) {
+                None => {
+                    first_by_name.insert(name.get_ref(), (owner, name.span()));
+                }
+                Some((first, _)) if *first == owner => {}
+                Some((first, span)) => {
+                    let lines = lines.get_or_insert_with(|| LineIndex::new(&*file.text));
+                    let (line, _) = lines.line_column(span.start);
+                    errors.push(
+                        ConfigError::at(
+                            file,
+                            name.span(),
+                            format!(
+                                "gRPC service `{}` is served by both `{first}` and `{owner}`",
+                                name.get_ref()
+                            ),
+                        )
+                        .label(format!("already served by `{first}` on line {line}"))
+                        .help(
+                            "list a gRPC service under the one service that serves it; \
+                             its clients call that service",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `Service` or `pkg.sub.Service`: dot-separated identifiers.
+fn is_grpc_name(name: &str) -> bool {
+    name.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 fn check_duplicate_ids<R: HasId>(file: &SourceFile, rules: &[R], errors: &mut Vec<ConfigError>) {
@@ -565,6 +638,40 @@ mod tests {
             "{message}"
         );
         assert_eq!(at, "\" \"");
+    }
+
+    #[test]
+    fn malformed_grpc_names_are_errors_at_their_value() {
+        for bad in [
+            "\"\"",
+            "\"routing.\"",
+            "\"routing/Routing\"",
+            "\"routing Routing\"",
+            "\"1routing.Routing\"",
+        ] {
+            let text = format!("[[service]]\nname = \"routing\"\ncrates = [\"x\"]\ngrpc = [\"routing.v1.Routing\", {bad}]\n");
+            let text: &'static str = Box::leak(text.into_boxed_str());
+            let (message, at) = error_span(text);
+            assert!(
+                message.contains("invalid gRPC service name") && message.contains("`routing`"),
+                "{message}"
+            );
+            assert_eq!(at, bad);
+        }
+    }
+
+    #[test]
+    fn a_grpc_name_served_by_two_services_is_an_error_at_the_second() {
+        let (message, at) = error_span(
+            "[[service]]\nname = \"routing\"\ncrates = [\"x\"]\ngrpc = [\"fleet.Routing\"]\n\
+             [[service]]\nname = \"dispatch\"\ncrates = [\"y\"]\ngrpc = [\"Dispatch\", \"fleet.Routing\"]\n",
+        );
+        assert!(
+            message.contains("`fleet.Routing` is served by both `routing` and `dispatch`"),
+            "{message}"
+        );
+        assert_eq!(at, "\"fleet.Routing\"");
+        assert!(parse("[[service]]\nname = \"routing\"\ncrates = [\"x\"]\ngrpc = [\"Routing\", \"fleet.v1.Routing\", \"_private.Admin2\"]\n").is_ok());
     }
 
     #[test]

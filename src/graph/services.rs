@@ -1,7 +1,7 @@
 //! The service graph: which service depends on which, and how — a crate
-//! dependency, an HTTP call to another service's host, a gRPC client of
-//! another service's crate, or a message published to or consumed from a
-//! topic another service owns.
+//! dependency, an HTTP call to another service's host, a gRPC client of a
+//! service another one serves, a client type from another service's crate,
+//! or a message published to or consumed from a topic another service owns.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +20,11 @@ use crate::Location;
 /// that exists for those calls) last.
 pub enum EdgeKind {
     Http,
+    /// The generated client of a gRPC service the target declares in `grpc`.
     Grpc,
+    /// A `…Client` type from the target's crate that is none of its declared
+    /// gRPC services (an HTTP client library, a hand-written wrapper).
+    ClientCrate,
     /// Publishing to, or subscribing from, a topic the target owns.
     Event {
         topic: String,
@@ -32,11 +36,12 @@ pub enum EdgeKind {
 /// Kinds of service edges without their details, as named in a cycles
 /// rule's `edges = [...]` and in graph legends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum EdgeFamily {
     Crate,
     Http,
     Grpc,
+    ClientCrate,
     Event,
 }
 
@@ -47,6 +52,7 @@ impl EdgeFamily {
             EdgeFamily::Crate => "crate",
             EdgeFamily::Http => "http",
             EdgeFamily::Grpc => "grpc",
+            EdgeFamily::ClientCrate => "client-crate",
             EdgeFamily::Event => "event",
         }
     }
@@ -59,6 +65,7 @@ impl EdgeKind {
             EdgeKind::Crate => EdgeFamily::Crate,
             EdgeKind::Http => EdgeFamily::Http,
             EdgeKind::Grpc => EdgeFamily::Grpc,
+            EdgeKind::ClientCrate => EdgeFamily::ClientCrate,
             EdgeKind::Event { .. } => EdgeFamily::Event,
         }
     }
@@ -157,6 +164,13 @@ pub fn build(
             .iter()
             .map(|s| &s.topics[..])
             .collect();
+        let grpc = GrpcClients::new(
+            architecture
+                .services
+                .iter()
+                .enumerate()
+                .flat_map(|(s, service)| service.grpc.iter().map(move |g| (s, g.as_str()))),
+        );
         let split = |names: &[String]| names.iter().map(|n| CallName::new(n)).collect::<Vec<_>>();
         let (publish_calls, subscribe_calls) = (split(&methods.publish), split(&methods.subscribe));
         let owner_of_topic = |topic: &str| {
@@ -199,7 +213,8 @@ pub fn build(
                             }
                         }
                     }
-                    // (c) gRPC clients from another service's crate.
+                    // (c) gRPC clients of a service another one serves, and
+                    // client types from another service's crate.
                     let uses = file
                         .uses
                         .iter()
@@ -214,19 +229,27 @@ pub fn build(
                         let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
                             continue;
                         };
-                        if !last.ends_with("Client") {
-                            continue;
-                        }
-                        if let Some(&to) = foreign.get(first) {
-                            if to != s {
-                                edges.push(ServiceEdge {
-                                    from: s,
-                                    to,
-                                    kind: EdgeKind::Grpc,
-                                    location: Some(facts::location(file, span)),
-                                    detail: segments.join("::"),
-                                });
-                            }
+                        let (kind, to) = match grpc.named(segments, s) {
+                            ClientOf::Service(to) => (EdgeKind::Grpc, to),
+                            // Its own client (an admin CLI), or a name two
+                            // services' protos share: no edge rather than
+                            // one to a wrong service.
+                            ClientOf::NoEdge => continue,
+                            ClientOf::Nothing => match foreign.get(first) {
+                                Some(&to) if last.ends_with("Client") => {
+                                    (EdgeKind::ClientCrate, to)
+                                }
+                                _ => continue,
+                            },
+                        };
+                        if to != s {
+                            edges.push(ServiceEdge {
+                                from: s,
+                                to,
+                                kind,
+                                location: Some(facts::location(file, span)),
+                                detail: segments.join("::"),
+                            });
                         }
                     }
                     // (d) messaging.
@@ -264,6 +287,108 @@ pub fn build(
         (a.from, a.to, &a.kind, &a.location).cmp(&(b.from, b.to, &b.kind, &b.location))
     });
     edges
+}
+
+/// The client names tonic generates for every declared gRPC service: the
+/// type `{Service}Client` and its module `{service}_client`, wherever the
+/// generated code is included (a shared proto crate, `include_proto!`).
+struct GrpcClients<'a> {
+    /// Client type name → (serving service, proto package parts).
+    types: HashMap<String, Vec<(usize, Vec<&'a str>)>>,
+    /// Client module name → the same.
+    modules: HashMap<String, Vec<(usize, Vec<&'a str>)>>,
+}
+
+/// What a path says about gRPC clients.
+#[derive(Debug, PartialEq, Eq)]
+enum ClientOf {
+    /// It names no declared service's client.
+    Nothing,
+    /// The client of a service the caller serves itself, or of a name that
+    /// services in different proto packages share and the path does not
+    /// tell apart.
+    NoEdge,
+    /// The client of this service.
+    Service(usize),
+}
+
+impl<'a> GrpcClients<'a> {
+    /// From (serving service, declared name) pairs.
+    fn new(declared: impl Iterator<Item = (usize, &'a str)>) -> GrpcClients<'a> {
+        let mut clients = GrpcClients {
+            types: HashMap::new(),
+            modules: HashMap::new(),
+        };
+        for (s, name) in declared {
+            let mut parts: Vec<&str> = name.split('.').collect();
+            let Some(service_name) = parts.pop().filter(|n| !n.is_empty()) else {
+                continue;
+            };
+            clients
+                .types
+                .entry(format!("{service_name}Client"))
+                .or_default()
+                .push((s, parts.clone()));
+            clients
+                .modules
+                .entry(format!("{}_client", tonic_snake_case(service_name)))
+                .or_default()
+                .push((s, parts));
+        }
+        clients
+    }
+
+    /// Whose client `segments` (a `use` or a path in service `from`) names:
+    /// a segment that is a client type (`RoutingClient::connect`), or a
+    /// last segment that is a client module (`use proto::routing_client`).
+    fn named(&self, segments: &[String], from: usize) -> ClientOf {
+        let last = segments.len().saturating_sub(1);
+        let candidates = segments.iter().enumerate().find_map(|(i, segment)| {
+            self.types
+                .get(segment)
+                .or_else(|| self.modules.get(segment).filter(|_| i == last))
+        });
+        let Some(candidates) = candidates else {
+            return ClientOf::Nothing;
+        };
+        // Same-named services of different packages: the path's modules
+        // (`fleet::v1::routing_client`) tell which one is meant.
+        let in_path = |package: &[&str]| {
+            package
+                .iter()
+                .all(|part| segments.iter().any(|s| s == part))
+        };
+        let by_package: Vec<usize> = candidates
+            .iter()
+            .filter(|(_, package)| in_path(package))
+            .map(|(s, _)| *s)
+            .collect();
+        let mut services = if by_package.is_empty() {
+            candidates.iter().map(|(s, _)| *s).collect()
+        } else {
+            by_package
+        };
+        services.sort_unstable();
+        services.dedup();
+        match services.as_slice() {
+            [to] if *to != from => ClientOf::Service(*to),
+            _ => ClientOf::NoEdge,
+        }
+    }
+}
+
+/// The module name tonic derives from a service name: `RoutingService`
+/// gives `routing_service`, `HTTPGateway` gives `h_t_t_p_gateway`.
+fn tonic_snake_case(name: &str) -> String {
+    let mut snake = String::with_capacity(name.len() + 4);
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        snake.push(c.to_ascii_lowercase());
+        if chars.peek().is_some_and(|next| next.is_uppercase()) {
+            snake.push('_');
+        }
+    }
+    snake
 }
 
 /// The host of a URL-looking literal: `http://payments:8080/x` and
@@ -351,6 +476,71 @@ mod tests {
         assert!(host_matches("payments.prod.svc.cluster.local", "payments"));
         assert!(!host_matches("partner-payments.example.com", "payments"));
         assert!(!host_matches("api.stripe.com", "payments"));
+    }
+
+    fn path(text: &str) -> Vec<String> {
+        text.split("::").map(str::to_string).collect()
+    }
+
+    #[test]
+    fn generated_client_types_and_modules_name_the_serving_service() {
+        let clients = GrpcClients::new(
+            [
+                (0, "fleet.routing.v1.Routing"),
+                (1, "DispatchService"),
+                (2, "provisioner.Provisioner"),
+            ]
+            .into_iter(),
+        );
+        let named = |text: &str, from: usize| clients.named(&path(text), from);
+        assert_eq!(
+            named("proto::routing_client::RoutingClient", 1),
+            ClientOf::Service(0)
+        );
+        assert_eq!(named("RoutingClient::connect", 1), ClientOf::Service(0));
+        assert_eq!(named("proto::routing_client", 1), ClientOf::Service(0));
+        assert_eq!(
+            named(
+                "crate::pb::dispatch_service_client::DispatchServiceClient::new",
+                0
+            ),
+            ClientOf::Service(1)
+        );
+        // Its own client: no edge, and not left to other rules either.
+        assert_eq!(
+            named("proto::routing_client::RoutingClient", 0),
+            ClientOf::NoEdge
+        );
+        // Exact names only: a longer type, a module in the middle of a path.
+        assert_eq!(named("proto::FastRoutingClient", 1), ClientOf::Nothing);
+        assert_eq!(named("proto::RoutingClientConfig", 1), ClientOf::Nothing);
+        assert_eq!(named("crate::routing_client::retry", 1), ClientOf::Nothing);
+        assert_eq!(
+            named("proto::routing_server::RoutingServer", 1),
+            ClientOf::Nothing
+        );
+    }
+
+    #[test]
+    fn a_service_name_two_packages_share_is_told_apart_by_the_path() {
+        let clients = GrpcClients::new([(0, "fleet.Routing"), (1, "parcels.Routing")].into_iter());
+        let named = |text: &str| clients.named(&path(text), 2);
+        assert_eq!(
+            named("proto::parcels::routing_client::RoutingClient"),
+            ClientOf::Service(1)
+        );
+        assert_eq!(
+            named("fleet::routing_client::RoutingClient"),
+            ClientOf::Service(0)
+        );
+        assert_eq!(named("pb::routing_client::RoutingClient"), ClientOf::NoEdge);
+    }
+
+    #[test]
+    fn module_names_follow_tonic() {
+        assert_eq!(tonic_snake_case("Routing"), "routing");
+        assert_eq!(tonic_snake_case("ResourceRecorder"), "resource_recorder");
+        assert_eq!(tonic_snake_case("HTTPGateway"), "h_t_t_p_gateway");
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub struct Node {
 pub struct Edge {
     pub from: String,
     pub to: String,
-    /// `normal`/`build`/`dev`, `crate`/`http`/`grpc`/`event`, or `use`.
+    /// `normal`/`build`/`dev`, `crate`/`http`/`grpc`/`client-crate`/`event`,
+    /// or `use`.
     pub kind: String,
     pub label: String,
     #[serde(skip)]

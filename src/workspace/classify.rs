@@ -35,6 +35,8 @@ pub struct Service {
     pub hosts: Vec<String>,
     /// Channels it publishes, compiled (a bad glob is a configuration error).
     pub topics: Vec<GlobPattern>,
+    /// gRPC services it serves, as declared (`routing.v1.Routing`, `Routing`).
+    pub grpc: Vec<String>,
     /// Tables it declares it owns, with their place in the configuration.
     pub tables: Vec<Spanned<String>>,
     /// The database its tables live in (`database`, by default its name):
@@ -178,6 +180,7 @@ pub fn classify<R>(
                 .iter()
                 .map(|t| GlobPattern::new(t.get_ref(), t.span()))
                 .collect(),
+            grpc: decl.grpc.iter().map(|g| g.get_ref().clone()).collect(),
             tables: decl.tables.clone(),
             database: decl
                 .database

@@ -284,7 +284,7 @@ fn service_cycles_rule_with_an_empty_graph_despite_declared_hosts_warns() {
     assert_eq!(found.len(), 1, "{json:#}");
     assert!(
         found[0]["message"].as_str().is_some_and(|m| m.starts_with(
-            "rule `no-service-cycles`: the service graph has no edge although services orders, payments declare hosts or topics"
+            "rule `no-service-cycles`: the service graph has no edge although services orders, payments declare hosts, topics or gRPC services"
         )),
         "{:#}",
         found[0]
