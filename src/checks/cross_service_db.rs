@@ -1110,6 +1110,9 @@ fn accesses(
             });
         }
     }
+    if params.enabled(Source::Sql) {
+        out.extend(generated_query_accesses(facts, member, reporter));
+    }
     if params.enabled(Source::Env) {
         out.extend(env_accesses(context, files, service));
     }
@@ -1118,6 +1121,131 @@ fn accesses(
         out.extend(orm_accesses(params, context, facts, member, service));
     }
     out
+}
+
+/// The queries of a crate whose build script generates code from
+/// `queries/*.sql` (cornucopia, clorinde): each `--! name` block is one
+/// statement, with `:param` placeholders.
+fn generated_query_accesses(
+    facts: &facts::Facts,
+    member: usize,
+    reporter: &Reporter<'_>,
+) -> Vec<Access> {
+    let mut out = Vec::new();
+    for path in &facts.crates[member].query_files {
+        let Some(text) = facts.sql_files.get(path) else {
+            continue;
+        };
+        let lines = LineIndex::new(&**text);
+        for block in query_blocks(text) {
+            let query = &text[block.clone()];
+            let sql = positional_placeholders(query);
+            let (tables, scanned) = match sql::parse(&sql) {
+                Ok(statements) => (sql::tables(&statements), false),
+                Err(error) => {
+                    let scanned = sql::scan_tables(&sql);
+                    if !scanned.is_empty() {
+                        reporter.diagnostic(Diagnostic {
+                            severity: Severity::Info,
+                            message: format!(
+                                "{path}: query could not be parsed ({}), so its tables were found by a token scan",
+                                error.message
+                            ),
+                            file: Some(path.clone()),
+                            location: Some(Location::from_index(path, &lines, block.start..block.start)),
+                        });
+                    }
+                    (scanned, true)
+                }
+            };
+            for table in tables {
+                let at = block.start + name_offset(query, &table);
+                out.push(Access {
+                    location: Location::from_index(path, &lines, at..at + table.name.len()),
+                    table: table.name,
+                    schema: table.schema,
+                    write: Some(table.write),
+                    how: "generated query",
+                    owner: None,
+                    scanned,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Byte ranges of the queries in a cornucopia/clorinde file: the text after
+/// each `--!` annotation up to the next one (the whole file when it has none).
+fn query_blocks(text: &str) -> Vec<Range<usize>> {
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("--!") {
+            starts.push((offset, offset + line.len()));
+        }
+        offset += line.len();
+    }
+    if starts.is_empty() {
+        let whole = 0..text.len();
+        return vec![whole];
+    }
+    let mut blocks = Vec::new();
+    for (i, &(_, body)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(text.len(), |&(next, _)| next);
+        blocks.push(body..end);
+    }
+    blocks
+}
+
+/// `:name` placeholders as `$1`, which every dialect parses; `::` casts and
+/// text in quotes are kept. Lines stay where they were.
+fn positional_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    let mut previous = ' ';
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        let starts_name = chars.peek().is_some_and(|n| n.is_alphabetic() || *n == '_');
+        if c == ':' && !quoted && previous != ':' && starts_name {
+            out.push_str("$1");
+            while chars
+                .peek()
+                .is_some_and(|n| n.is_alphanumeric() || *n == '_')
+            {
+                chars.next();
+            }
+            previous = '1';
+            continue;
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
+}
+
+/// Offset in `query` of the name of `table` on the line the parser gave
+/// (columns moved where placeholders were rewritten); the line's start when
+/// the name is written differently (quoted, schema-qualified).
+fn name_offset(query: &str, table: &TableRef) -> usize {
+    let mut line_start = 0;
+    for (index, line) in query.split_inclusive('\n').enumerate() {
+        if index + 1 == table.line {
+            let lower = line.to_lowercase();
+            let found = lower.match_indices(&table.name).find(|(at, _)| {
+                let before = lower[..*at].chars().next_back();
+                let after = lower[at + table.name.len()..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !word(before) && !word(after)
+            });
+            return line_start + found.map_or(0, |(at, _)| at);
+        }
+        line_start += line.len();
+    }
+    0
 }
 
 /// Diesel `table!` and sea-orm entities of tables whose owner the
@@ -1375,6 +1503,23 @@ mod tests {
         assert_eq!(
             list(&["billing", "identity", "orders"]),
             "billing, identity and orders"
+        );
+    }
+
+    #[test]
+    fn generated_query_files_split_at_annotations_and_keep_casts() {
+        let text = "-- jobs of the controller\n--! get_job (id)\nSELECT * FROM job_configs WHERE id = :id::text;\n\n--! set_state\nUPDATE job_statuses SET state = ':not_a_param' WHERE id = :id;\n";
+        let blocks = query_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert!(text[blocks[0].clone()].starts_with("SELECT"));
+        assert!(text[blocks[1].clone()].starts_with("UPDATE"));
+        assert_eq!(
+            positional_placeholders(&text[blocks[0].clone()]),
+            "SELECT * FROM job_configs WHERE id = $1::text;\n\n"
+        );
+        assert_eq!(
+            positional_placeholders(&text[blocks[1].clone()]),
+            "UPDATE job_statuses SET state = ':not_a_param' WHERE id = $1;\n"
         );
     }
 

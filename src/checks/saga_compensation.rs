@@ -1093,7 +1093,10 @@ mod plain {}",
 impl OrderSagas { fn cancel() -> B { Saga::builder(\"cancel-order\") } }",
         );
         let facts = facts::Facts {
-            crates: vec![facts::CrateFacts { files: vec![file] }],
+            crates: vec![facts::CrateFacts {
+                files: vec![file],
+                query_files: Vec::new(),
+            }],
             ..facts::Facts::default()
         };
         let name = |p: &str| helper(&facts, 0, &path(p)).map(|(_, f)| f.name.clone());

@@ -194,6 +194,9 @@ impl Facts {
 #[derive(Debug, Default)]
 pub struct CrateFacts {
     pub files: Vec<FileFacts>,
+    /// SQL files a build script turns into code (cornucopia's and clorinde's
+    /// `queries/`), workspace-relative; their texts are in `sql_files`.
+    pub query_files: Vec<String>,
 }
 
 /// What one source file says.
@@ -640,7 +643,10 @@ mod tests {
 
     fn facts(files: Vec<FileFacts>) -> Facts {
         Facts {
-            crates: vec![CrateFacts { files }],
+            crates: vec![CrateFacts {
+                files,
+                query_files: Vec::new(),
+            }],
             ..Facts::default()
         }
     }

@@ -156,6 +156,41 @@ pub fn read_query_files(workspace: &Workspace, facts: &mut Facts, limits: Limits
         }
     }
     let root = Root::new(&workspace.root);
+    let mut problems = Vec::new();
+    for (member, krate) in facts.crates.iter_mut().enumerate() {
+        if krate.files.is_empty() || !generates_from_queries(&workspace.members[member]) {
+            continue;
+        }
+        let dir = workspace.root.join(&workspace.members[member].dir);
+        let Ok(queries) = root.resolve(&dir.join(QUERIES_DIR)) else {
+            continue;
+        };
+        for entry in WalkDir::new(&queries)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let rel = relative(&workspace.root, &dir.join(QUERIES_DIR));
+                    problems.push(super::unanalysed(
+                        format!("cannot read queries in {rel}: {e}"),
+                        Some(rel),
+                    ));
+                    continue;
+                }
+            };
+            if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".sql")
+            {
+                let below = entry.path().strip_prefix(&queries).unwrap_or(entry.path());
+                let shown = dir.join(QUERIES_DIR).join(below);
+                let rel = relative(&workspace.root, &shown);
+                wanted.insert(rel.clone(), shown);
+                krate.query_files.push(rel);
+            }
+        }
+    }
+    facts.diagnostics.extend(problems);
     for (rel, path) in wanted {
         match read_text(&root, &path, &rel, limits) {
             Ok(text) => {
@@ -166,6 +201,20 @@ pub fn read_query_files(workspace: &Workspace, facts: &mut Facts, limits: Limits
                 .push(super::unanalysed(message, Some(rel))),
         }
     }
+}
+
+/// Where cornucopia and clorinde read queries from by default.
+const QUERIES_DIR: &str = "queries";
+
+/// Build-time generators of typed query code from `queries/*.sql`: the
+/// crate's SQL lives in those files, not in Rust literals.
+const QUERY_GENERATORS: &[&str] = &["cornucopia", "clorinde"];
+
+/// Whether `member`'s build script generates code from SQL query files.
+fn generates_from_queries(member: &crate::workspace::Member) -> bool {
+    member.dependencies.iter().any(|d| {
+        d.kind == crate::workspace::DepKind::Build && QUERY_GENERATORS.contains(&d.package.as_str())
+    })
 }
 
 /// Reads one SQL file inside the workspace: regular, bounded, UTF-8.
