@@ -337,6 +337,9 @@ fn parse_value<R: HasId>(
         )]);
     };
     let raw_rules = take(&mut table, "rule");
+    // Unknown keys are taken out first, each an error at its span, so that
+    // one misspelt key does not hide the next (serde stops at the first).
+    strip_unknown_keys(file, &mut table, &mut errors);
     let raw: Option<RawConfig> = RawConfig::deserialize(ValueDeserializer::from(Spanned::new(
         span.clone(),
         DeValue::Table(table),
@@ -597,6 +600,92 @@ pub(crate) fn parse_rule<R>(
         file: file.clone(),
     };
     compile(head, Spanned::new(rest_span, DeValue::Table(rest)))
+}
+
+/// Keys of the tables of archfit.toml, in the order serde would list them.
+const TOP_KEYS: &[&str] = &[
+    "version", "extends", "adr_dir", "exclude", "service", "shared", "saga", "baseline",
+];
+const SERVICE_KEYS: &[&str] = &[
+    "name",
+    "crates",
+    "tables",
+    "migrations",
+    "topics",
+    "hosts",
+    "grpc",
+    "database",
+];
+const SHARED_KEYS: &[&str] = &["crates", "platform"];
+const SAGA_KEYS: &[&str] = &["name", "steps"];
+const SAGA_STEP_KEYS: &[&str] = &["service", "action", "compensation", "pivot", "retriable"];
+
+/// Removes every unknown key of the configuration's tables, with an error
+/// at each.
+fn strip_unknown_keys(file: &SourceFile, table: &mut DeTable<'_>, errors: &mut Vec<ConfigError>) {
+    strip(file, table, TOP_KEYS, errors);
+    let each = |value: &mut DeValue<'_>, keys: &[&str], errors: &mut Vec<ConfigError>| {
+        if let DeValue::Table(inner) = value {
+            strip(file, inner, keys, errors);
+        }
+    };
+    for (key, value) in table.iter_mut() {
+        match (key.get_ref().as_ref(), value.get_mut()) {
+            ("service", DeValue::Array(items)) => {
+                for item in items.iter_mut() {
+                    each(item.get_mut(), SERVICE_KEYS, errors);
+                }
+            }
+            ("shared", shared) => each(shared, SHARED_KEYS, errors),
+            ("saga", DeValue::Array(items)) => {
+                for item in items.iter_mut() {
+                    if let DeValue::Table(saga) = item.get_mut() {
+                        strip(file, saga, SAGA_KEYS, errors);
+                        for (key, steps) in saga.iter_mut() {
+                            if key.get_ref() != "steps" {
+                                continue;
+                            }
+                            if let DeValue::Array(steps) = steps.get_mut() {
+                                for step in steps.iter_mut() {
+                                    each(step.get_mut(), SAGA_STEP_KEYS, errors);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn strip(
+    file: &SourceFile,
+    table: &mut DeTable<'_>,
+    known: &[&str],
+    errors: &mut Vec<ConfigError>,
+) {
+    let unknown: Vec<_> = table
+        .keys()
+        .filter(|k| !known.contains(&k.get_ref().as_ref()))
+        .cloned()
+        .collect();
+    for key in unknown {
+        let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+        errors.push(
+            ConfigError::at(
+                file,
+                key.span(),
+                format!(
+                    "unknown field `{}`, expected one of {}",
+                    key.get_ref(),
+                    expected.join(", ")
+                ),
+            )
+            .label("here"),
+        );
+        table.remove(&key);
+    }
 }
 
 /// Removes `key` from a spanned table.
