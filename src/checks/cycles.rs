@@ -434,9 +434,12 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
         context.facts,
         &params.messaging(),
     );
-    let wanted = |edge: &ServiceEdge| match &params.edges {
-        None => true,
-        Some(families) => families.contains(&edge.kind.family()),
+    let wanted = |edge: &ServiceEdge| {
+        (context.include_tests || !edge.test_only)
+            && match &params.edges {
+                None => true,
+                Some(families) => families.contains(&edge.kind.family()),
+            }
     };
     let edges: Vec<&ServiceEdge> = all.iter().filter(|e| wanted(e)).collect();
     if edges.is_empty() {
@@ -476,8 +479,9 @@ fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_
         let suggestion = suggestion(&component.cut, &names, uses);
         let mut finding = reporter.finding(Violation {
             message: format!(
-                "service cycle {}",
-                component_text(&component, &names, "service", &text)
+                "service cycle {}{}",
+                component_text(&component, &names, "service", &text),
+                super::test_only(chain.iter().any(|e| e.test_only))
             ),
             label: label(chain[0]),
             help: help_with(&suggestion, &component, "service", &service_advice(&chain)),

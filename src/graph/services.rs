@@ -89,6 +89,9 @@ pub struct ServiceEdge {
     pub location: Option<Location>,
     /// What makes the edge: the crate, the URL, the client type, the call.
     pub detail: String,
+    /// Only test code makes it (a `#[cfg(test)]` smoke test against a
+    /// staging stack); only rules with `include_tests` see it.
+    pub test_only: bool,
 }
 
 /// Method names (or `Type::function` paths) that publish or subscribe.
@@ -152,6 +155,7 @@ pub fn build(
                             "{} depends on {}",
                             workspace.members[member].name, workspace.members[edge.to].name
                         ),
+                        test_only: false,
                     });
                 }
             }
@@ -190,11 +194,9 @@ pub fn build(
                     })
                     .collect();
                 for file in &facts.crates[member].files {
-                    // Test code (`#[cfg(test)]` smoke tests against a
-                    // staging stack) makes no service edge.
-                    let production = |module: usize| !file.modules[module].is_test();
+                    let test_only = |module: usize| file.is_test_code(module);
                     // (b) HTTP calls.
-                    for string in file.strings.iter().filter(|s| production(s.module)) {
+                    for string in &file.strings {
                         let Some(host) = url_host(&string.value) else {
                             continue;
                         };
@@ -209,23 +211,16 @@ pub fn build(
                                     kind: EdgeKind::Http,
                                     location: Some(facts::location(file, string.span)),
                                     detail: string.value.clone(),
+                                    test_only: test_only(string.module),
                                 });
                             }
                         }
                     }
                     // (c) gRPC clients of a service another one serves, and
                     // client types from another service's crate.
-                    let uses = file
-                        .uses
-                        .iter()
-                        .filter(|u| production(u.module))
-                        .map(|u| (&u.segments, u.span));
-                    let paths = file
-                        .paths
-                        .iter()
-                        .filter(|p| production(p.module))
-                        .map(|p| (&p.segments, p.span));
-                    for (segments, span) in uses.chain(paths) {
+                    let uses = file.uses.iter().map(|u| (&u.segments, u.span, u.module));
+                    let paths = file.paths.iter().map(|p| (&p.segments, p.span, p.module));
+                    for (segments, span, module) in uses.chain(paths) {
                         let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
                             continue;
                         };
@@ -249,11 +244,12 @@ pub fn build(
                                 kind,
                                 location: Some(facts::location(file, span)),
                                 detail: segments.join("::"),
+                                test_only: test_only(module),
                             });
                         }
                     }
                     // (d) messaging.
-                    for call in file.calls.iter().filter(|c| production(c.module)) {
+                    for call in &file.calls {
                         let publish = any_call(&publish_calls, &call.callee, call.method);
                         let subscribe =
                             !publish && any_call(&subscribe_calls, &call.callee, call.method);
@@ -275,6 +271,7 @@ pub fn build(
                                     },
                                     location: Some(facts::location(file, span)),
                                     detail: format!("{}(\"{value}\")", call.callee.join("::")),
+                                    test_only: test_only(call.module),
                                 });
                             }
                         }
@@ -283,8 +280,15 @@ pub fn build(
             }
         }
     }
+    // Production edges first between two services: they are the ones quoted.
     edges.sort_by(|a, b| {
-        (a.from, a.to, &a.kind, &a.location).cmp(&(b.from, b.to, &b.kind, &b.location))
+        (a.from, a.to, a.test_only, &a.kind, &a.location).cmp(&(
+            b.from,
+            b.to,
+            b.test_only,
+            &b.kind,
+            &b.location,
+        ))
     });
     edges
 }

@@ -192,7 +192,8 @@ fn service_view(loaded: &Subject<'_>, facts: &Facts) -> GraphView {
         .collect();
     let mut seen = BTreeSet::new();
     let mut edges = Vec::new();
-    for edge in all {
+    // The architecture as it ships: edges only test code makes are left out.
+    for edge in all.into_iter().filter(|e| !e.test_only) {
         // One edge per pair and kind; the first place stands for the rest.
         if !seen.insert((edge.from, edge.to, edge.kind.to_string())) {
             continue;
