@@ -867,27 +867,21 @@ fn parse_script(
         if !is_do_block && !names_a_table && sql::looks_like_sql(code) {
             continue;
         }
-        let (severity, message) = if is_do_block && !changes_tables {
-            (
-                Severity::Info,
-                format!("{path}:{at}: a DO block (procedural code) is not analysed; it creates, changes and drops no table"),
-            )
-        } else if is_do_block {
-            (
-                Severity::Warn,
-                format!("{path}:{at}: a DO block creates, changes or drops tables in procedural code, which is not analysed; those tables are not counted"),
-            )
+        // A DO block that creates, changes and drops no table (a type
+        // created only if missing, say) leaves nothing uncounted either.
+        if is_do_block && !changes_tables {
+            continue;
+        }
+        let message = if is_do_block {
+            format!("{path}:{at}: a DO block creates, changes or drops tables in procedural code, which is not analysed; those tables are not counted")
         } else {
-            (
-                Severity::Warn,
-                format!(
-                    "{path}:{at}: migration statement does not parse ({}); its tables are not counted",
-                    error.message
-                ),
+            format!(
+                "{path}:{at}: migration statement does not parse ({}); its tables are not counted",
+                error.message
             )
         };
         reporter.diagnostic(Diagnostic {
-            severity,
+            severity: Severity::Warn,
             message,
             file: Some(path.to_string()),
             location: Some(Location::from_index(path, lines, start..start)),

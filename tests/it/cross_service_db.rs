@@ -270,10 +270,10 @@ fn findings_of_the_token_scan_say_so_and_parsed_ones_do_not() {
 }
 
 /// `DO $$ … $$` blocks are procedural code no SQL parser reads: one that
-/// touches no table is a note, one that creates a table is a warning, and
-/// the statements around them still count.
+/// touches no table leaves nothing uncounted (no diagnostic), one that
+/// creates a table is a warning, and the statements around them still count.
 #[test]
-fn do_blocks_are_a_note_unless_they_change_tables() {
+fn do_blocks_are_a_warning_only_when_they_change_tables() {
     let migration = "CREATE TABLE invoices (id uuid primary key, status text not null);\n\n\
         DO $$\nBEGIN\n    CREATE TYPE invoice_status AS ENUM ('open', 'paid');\nEXCEPTION\n    WHEN duplicate_object THEN null;\nEND $$;\n\n\
         DO $$\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'invoice_lines') THEN\n        CREATE TABLE invoice_lines (id uuid primary key);\n    END IF;\nEND $$;\n";
@@ -298,11 +298,7 @@ fn do_blocks_are_a_note_unless_they_change_tables() {
             .find(|d| d["message"].as_str().is_some_and(|m| m.contains(line)))
             .map(|d| d["severity"].as_str().unwrap_or_default().to_string())
     };
-    assert_eq!(
-        severity_at("init.sql:3:").as_deref(),
-        Some("info"),
-        "{json:#}"
-    );
+    assert_eq!(severity_at("init.sql:3:"), None, "{json:#}");
     assert_eq!(
         severity_at("init.sql:10:").as_deref(),
         Some("warn"),
