@@ -1132,11 +1132,18 @@ fn accesses(
 }
 
 /// Whether SQL text has a word that introduces a table (`FROM`, `JOIN`,
-/// `INTO`, `UPDATE`, `TABLE`): text without one reads and writes none.
+/// `INTO`, `TABLE`, `USING`, or `UPDATE` leading a statement): text without
+/// one reads and writes none (`ALTER EXTENSION neon UPDATE` updates no table).
 fn names_a_relation(sql: &str) -> bool {
-    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .any(|word| {
-            ["FROM", "JOIN", "INTO", "UPDATE", "TABLE", "USING"]
+    let mut words = sql
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    let first = words.next().unwrap_or_default();
+    let leads = |k: &str| first.eq_ignore_ascii_case(k);
+    leads("UPDATE")
+        || (leads("WITH") && sql.to_ascii_uppercase().contains("UPDATE"))
+        || std::iter::once(first).chain(words).any(|word| {
+            ["FROM", "JOIN", "INTO", "TABLE", "USING"]
                 .iter()
                 .any(|k| word.eq_ignore_ascii_case(k))
         })
@@ -1488,6 +1495,16 @@ fn orm_accesses(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_words_that_introduce_a_table_make_sql_worth_a_diagnostic() {
+        assert!(names_a_relation("UPDATE jobs SET x = 1 WHERE ("));
+        assert!(names_a_relation("select * from jobs where ("));
+        assert!(names_a_relation("WITH t AS (SELECT 1) UPDATE jobs SET ("));
+        assert!(!names_a_relation("ALTER EXTENSION neon UPDATE"));
+        assert!(!names_a_relation("ALTER SYSTEM SET work_mem TO '64MB'"));
+        assert!(!names_a_relation("CREATE USER reader WITH PASSWORD 'x'"));
+    }
 
     fn claim(service: usize, schema: Option<&str>) -> Owner {
         Owner {
