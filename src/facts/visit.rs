@@ -764,18 +764,23 @@ impl<'ast> Visit<'ast> for Visitor {
                         self.visit_path(path);
                     }
                 }
-            } else if let Ok(pairs) =
-                list.parse_args_with(Punctuated::<syn::MetaNameValue, Token![,]>::parse_terminated)
+            } else if let Ok(metas) =
+                list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
             {
-                // `#[sea_orm(table_name = "orders")]`; `#[error("…")]` is
-                // not a name-value list and is never recorded.
+                // `#[sea_orm(table_name = "orders")]`, and the name-values
+                // among flags: `#[arg(long, default_value = "http://…")]`.
+                // `#[error("…")]` is no such list and is never recorded.
                 let attribute = list
                     .path
                     .segments
                     .last()
                     .map(|s| s.ident.to_string())
                     .unwrap_or_default();
-                for pair in &pairs {
+                let pairs = metas.iter().filter_map(|meta| match meta {
+                    Meta::NameValue(pair) => Some(pair),
+                    _ => None,
+                });
+                for pair in pairs {
                     if let (Some(key), Some((value, span))) =
                         (pair.path.get_ident(), self.literal(&pair.value))
                     {
@@ -1297,6 +1302,23 @@ mod sql_fact_tests {
             .collect();
         assert_eq!(pairs, [("table_name", "orders"), ("schema_name", "sales")]);
         assert!(f.strings.iter().all(|s| !s.value.contains("update orders")));
+    }
+
+    #[test]
+    fn name_values_among_flags_in_an_attribute() {
+        let f = facts("#[derive(clap::Parser)]\nstruct Args {\n    #[arg(long, env = \"ROUTING_URL\", default_value = \"http://routing:8080\")]\n    routing_url: String,\n    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..), default_value_t = 8000)]\n    port: u16,\n}\n");
+        let pairs: Vec<(&str, &str, &str)> = f
+            .attributes
+            .iter()
+            .map(|a| (a.attribute.as_str(), a.key.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("arg", "env", "ROUTING_URL"),
+                ("arg", "default_value", "http://routing:8080")
+            ]
+        );
     }
 
     #[test]

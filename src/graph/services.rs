@@ -216,6 +216,28 @@ pub fn build(
                             }
                         }
                     }
+                    // (b') the default of a CLI argument is where the service
+                    // is called unless deployment says otherwise.
+                    for attribute in file.attributes.iter().filter(|a| is_cli_default(a)) {
+                        let Some(host) = url_host(&attribute.value) else {
+                            continue;
+                        };
+                        if let Some(to) = hosts
+                            .iter()
+                            .position(|list| list.iter().any(|h| host_matches(&host, h)))
+                        {
+                            if to != s {
+                                edges.push(ServiceEdge {
+                                    from: s,
+                                    to,
+                                    kind: EdgeKind::Http,
+                                    location: Some(facts::location(file, attribute.span)),
+                                    detail: attribute.value.clone(),
+                                    test_only: test_only(attribute.module),
+                                });
+                            }
+                        }
+                    }
                     // (c) gRPC clients of a service another one serves, and
                     // client types from another service's crate.
                     let uses = file.uses.iter().map(|u| (&u.segments, u.span, u.module));
@@ -393,6 +415,17 @@ fn tonic_snake_case(name: &str) -> String {
         }
     }
     snake
+}
+
+/// `#[arg(default_value = "…")]` and its clap/structopt spellings.
+fn is_cli_default(attribute: &facts::AttributeFact) -> bool {
+    matches!(
+        attribute.attribute.as_str(),
+        "arg" | "clap" | "structopt" | "option"
+    ) && matches!(
+        attribute.key.as_str(),
+        "default_value" | "default_missing_value" | "default_value_os"
+    )
 }
 
 /// The host of a URL-looking literal: `http://payments:8080/x` and
