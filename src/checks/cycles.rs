@@ -415,7 +415,7 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
         format!(
             "the service graph has no edge although {who} hosts, topics or gRPC services: no call, \
              client, publish or subscribe between services was recognised, so no cycle could be found. \
-             Edges come from URL literals naming a service's `hosts`, generated clients \
+             Edges come from URL literals and CLI-argument defaults naming a service's `hosts`, generated clients \
              (`…Client`) of a service's `grpc` names, `…Client` types of another service's \
              crates, and publish or subscribe calls (`publish_methods`, \
              `subscribe_methods`) naming a topic another service declares; URLs and topics that \
