@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::{CrateGraph, SHIPPED};
-use crate::facts::{self, Facts};
+use crate::facts::{self, Arg, Facts};
 use crate::pattern::{any_call, CallName, GlobPattern};
 use crate::workspace::dependency_location;
 use crate::workspace::{Architecture, Role, Workspace};
@@ -184,6 +184,7 @@ pub fn build(
         };
         for (s, service) in architecture.services.iter().enumerate() {
             for &member in &service.crates {
+                let constants = string_constants(&facts.crates[member].files);
                 // Dependency code names of this member that belong to other services.
                 let foreign: HashMap<String, usize> = workspace.members[member]
                     .dependencies
@@ -278,10 +279,18 @@ pub fn build(
                         if !publish && !subscribe {
                             continue;
                         }
-                        let topic =
-                            call.args.iter().filter_map(|a| a.literal()).find_map(
-                                |(value, span)| Some((value, span, owner_of_topic(value)?)),
-                            );
+                        // A literal, or a `const`/`static` of this crate
+                        // (`FutureRecord::to(REFUND_REQUESTS)`), at the call.
+                        let topic = call.args.iter().find_map(|arg| {
+                            let (value, span) = match arg {
+                                Arg::Str(value, span) => (value.as_str(), *span),
+                                Arg::Name(name) => {
+                                    (constants.get(name.as_str())?.as_str(), call.span)
+                                }
+                                Arg::Other => return None,
+                            };
+                            Some((value, span, owner_of_topic(value)?))
+                        });
                         if let Some((value, span, to)) = topic {
                             if to != s {
                                 edges.push(ServiceEdge {
@@ -415,6 +424,30 @@ fn tonic_snake_case(name: &str) -> String {
         }
     }
     snake
+}
+
+/// The string `const`s and `static`s of a crate by name; a name given two
+/// different values (in two modules) is left out rather than guessed.
+fn string_constants(files: &[facts::FileFacts]) -> HashMap<&str, String> {
+    let mut found: HashMap<&str, Option<String>> = HashMap::new();
+    for binding in files
+        .iter()
+        .flat_map(|f| &f.bindings)
+        .filter(|b| b.constant)
+    {
+        found
+            .entry(binding.name.as_str())
+            .and_modify(|known| {
+                if known.as_deref() != Some(binding.value.as_str()) {
+                    *known = None;
+                }
+            })
+            .or_insert_with(|| Some(binding.value.clone()));
+    }
+    found
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
 }
 
 /// `#[arg(default_value = "…")]` and its clap/structopt spellings.
