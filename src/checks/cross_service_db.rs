@@ -146,6 +146,8 @@ struct Access {
     owner: Option<usize>,
     /// Read by the token scan of SQL no dialect parses: less certain.
     scanned: bool,
+    /// Only test code makes it (the rule includes tests).
+    test_only: bool,
 }
 
 /// Said with every access the token scan found.
@@ -932,6 +934,8 @@ struct Candidate {
     how: &'static str,
     /// Only report tables some service owns (a `const` nobody passes to a call).
     owned_only: bool,
+    /// Written in test code (seen only when the rule includes tests).
+    test_only: bool,
 }
 
 fn accesses(
@@ -958,13 +962,14 @@ fn accesses(
         })
         .collect();
     for (index, file) in files.iter().enumerate() {
-        let inline = |span: Span, value: &str, how, owned_only| Candidate {
+        let inline = |module: usize, span: Span, value: &str, how, owned_only| Candidate {
             file: index,
             span,
             text: value.into(),
             inline: true,
             how,
             owned_only,
+            test_only: file.is_test_code(module),
         };
         if params.enabled(Source::Sqlx) {
             for string in file
@@ -973,9 +978,13 @@ fn accesses(
                 .filter(|s| !context.skips(file, s.module))
             {
                 match string.in_macro.as_deref() {
-                    Some(m) if SQLX_MACROS.contains(&m) => {
-                        candidates.push(inline(string.span, &string.value, "sqlx macro", false))
-                    }
+                    Some(m) if SQLX_MACROS.contains(&m) => candidates.push(inline(
+                        string.module,
+                        string.span,
+                        &string.value,
+                        "sqlx macro",
+                        false,
+                    )),
                     Some(m) if m.starts_with("query_file") => {
                         let root = &context.workspace.root;
                         let dir = root.join(&context.workspace.members[member].dir);
@@ -988,6 +997,7 @@ fn accesses(
                                 inline: false,
                                 how: "query_file!",
                                 owned_only: false,
+                                test_only: file.is_test_code(string.module),
                             });
                         }
                     }
@@ -1003,7 +1013,7 @@ fn accesses(
                 for arg in &call.args {
                     match arg {
                         Arg::Str(value, span) => {
-                            candidates.push(inline(*span, value, "SQL string", false))
+                            candidates.push(inline(call.module, *span, value, "SQL string", false))
                         }
                         Arg::Name(name) => {
                             let local = file
@@ -1013,6 +1023,7 @@ fn accesses(
                                 .find(|b| !b.constant && &b.name == name);
                             if let Some(binding) = local {
                                 candidates.push(inline(
+                                    call.module,
                                     binding.span,
                                     &binding.value,
                                     "SQL in a `let`",
@@ -1021,7 +1032,10 @@ fn accesses(
                             } else if let Some((at, binding)) = constants.get(name.as_str()) {
                                 candidates.push(Candidate {
                                     file: *at,
+                                    test_only: files[*at].is_test_code(binding.module)
+                                        || file.is_test_code(call.module),
                                     ..inline(
+                                        call.module,
                                         binding.span,
                                         &binding.value,
                                         "SQL in a `const`",
@@ -1040,6 +1054,7 @@ fn accesses(
                 .filter(|b| b.constant && !context.skips(file, b.module))
             {
                 candidates.push(inline(
+                    binding.module,
                     binding.span,
                     &binding.value,
                     "SQL in a `const`",
@@ -1115,6 +1130,7 @@ fn accesses(
                 how: candidate.how,
                 owner: None,
                 scanned: table.found_by == FoundBy::TokenScan,
+                test_only: candidate.test_only,
             });
         }
     }
@@ -1194,6 +1210,7 @@ fn generated_query_accesses(
                     how: "generated query",
                     owner: None,
                     scanned,
+                    test_only: false,
                 });
             }
         }
@@ -1320,6 +1337,7 @@ fn orm_declarations(
                 how,
                 owner: None,
                 scanned: false,
+                test_only: false,
             });
         }
     }
@@ -1388,6 +1406,7 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
                 how: "database URL",
                 owner: Some(owner),
                 scanned: false,
+                test_only: file.is_test_code(string.module),
             });
         }
     }
@@ -1486,6 +1505,7 @@ fn orm_accesses(
                 how,
                 owner: None,
                 scanned: false,
+                test_only: false,
             });
         }
     }

@@ -11,6 +11,7 @@ use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, StepArg};
 use crate::finding::{Diagnostic, Finding, Location, Related};
 use crate::graph::services::MessagingMethods;
 use crate::pattern::{CallName, GlobPattern};
+use crate::workspace::Role;
 use crate::Severity;
 
 /// Name used in `check = "…"`.
@@ -62,6 +63,15 @@ pub struct StepTrait {
     pub name: String,
     pub action: String,
     pub compensation: String,
+    /// A method saying whether the step can be undone at all
+    /// (`rollback_supported`): a step whose method returns `false` is
+    /// recovered forward (retried), not compensated, and needs no
+    /// compensation. Without an implementation the trait's default,
+    /// `compensable_default`, applies.
+    #[serde(default)]
+    pub compensable: Option<String>,
+    #[serde(default)]
+    pub compensable_default: bool,
 }
 
 fn default_constructors() -> Vec<String> {
@@ -94,6 +104,8 @@ fn default_traits() -> Vec<StepTrait> {
         name: "SagaStep".into(),
         action: "execute".into(),
         compensation: "compensate".into(),
+        compensable: None,
+        compensable_default: false,
     }]
 }
 fn default_non_compensable() -> Vec<GlobPattern> {
@@ -260,16 +272,21 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     };
     let mut sagas = Vec::new();
     let mut findings = Vec::new();
-    for (service, declared) in context.architecture.services.iter().enumerate() {
-        for &member in &declared.crates {
-            sagas.extend(builder_sagas(
-                params, context, facts, member, service, reporter,
-            ));
-            let (trait_sagas, trait_findings) =
-                trait_sagas(params, context, facts, member, service, reporter);
-            sagas.extend(trait_sagas);
-            findings.extend(trait_findings);
-        }
+    // Every member that is not excluded: sagas often live in shared crates
+    // (a procedure framework, a workflow library), owned by no service.
+    for (member, role) in context.architecture.roles.iter().enumerate() {
+        let service = match role {
+            Role::Excluded => continue,
+            Role::Service(service) => Some(*service),
+            Role::Shared | Role::Platform | Role::Unclassified => None,
+        };
+        sagas.extend(builder_sagas(
+            params, context, facts, member, service, reporter,
+        ));
+        let (trait_sagas, trait_findings) =
+            trait_sagas(params, context, facts, member, service, reporter);
+        sagas.extend(trait_sagas);
+        findings.extend(trait_findings);
     }
     for decl in context.sagas {
         let (saga, missing) = toml_saga(context, facts, decl, reporter);
@@ -387,7 +404,7 @@ fn builder_sagas<'a>(
     context: &Context<'_>,
     facts: &'a facts::Facts,
     member: usize,
-    service: usize,
+    service: Option<usize>,
     reporter: &Reporter<'_>,
 ) -> Vec<Saga<'a>> {
     let mut sagas = Vec::new();
@@ -412,7 +429,7 @@ fn builder_sagas<'a>(
                     sagas.push(Saga {
                         name,
                         dialect: "builder",
-                        service: Some(service),
+                        service,
                         location: Some(facts::location(file, *span)),
                         steps: Vec::new(),
                         services_involved: 1,
@@ -615,7 +632,7 @@ fn trait_sagas<'a>(
     context: &Context<'_>,
     facts: &'a facts::Facts,
     member: usize,
-    service: usize,
+    service: Option<usize>,
     reporter: &Reporter<'_>,
 ) -> (Vec<Saga<'a>>, Vec<Finding>) {
     let mut sagas = Vec::new();
@@ -627,7 +644,7 @@ fn trait_sagas<'a>(
                 step_trait.name, context.workspace.members[member].name
             ),
             dialect: "trait",
-            service: Some(service),
+            service,
             location: None,
             steps: Vec::new(),
             services_involved: 1,
@@ -663,7 +680,15 @@ fn trait_sagas<'a>(
                         Target::Function(file, f),
                     )
                 });
-                let undoable = !params.non_compensable(&snake_case(&implementation.self_type));
+                // Declared forward-recovering (`rollback_supported()` is
+                // false, by default or by its body): retried, not undone.
+                let declared_compensable = step_trait.compensable.as_deref().is_none_or(|name| {
+                    method(name).map_or(step_trait.compensable_default, |f| {
+                        f.constant != Some(false)
+                    })
+                });
+                let undoable = declared_compensable
+                    && !params.non_compensable(&snake_case(&implementation.self_type));
                 if compensation.is_none() && undoable {
                     findings.push(reporter.finding(Violation {
                         message: format!(
@@ -677,7 +702,7 @@ fn trait_sagas<'a>(
                         ),
                         location: Some(location.clone()),
                         related: Vec::new(),
-                        service: names(context, Some(service)),
+                        service: names(context, service),
                         krate: Some(context.workspace.members[member].name.clone()),
                         identity: vec![implementation.self_type.clone(), "missing compensation".into()],
                     }));
@@ -862,6 +887,11 @@ fn check(
                     pivot_related.clone(),
                 )));
             }
+            continue;
+        }
+        // A step that declares it is recovered forward (trait dialect:
+        // `rollback_supported()` false) needs no working compensation.
+        if step.exempt {
             continue;
         }
         if before_pivot && saga.dialect != "trait" {

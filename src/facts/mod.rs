@@ -536,6 +536,8 @@ pub struct FnFact {
     /// Trait the enclosing impl implements (`SagaStep`).
     pub trait_name: Option<String>,
     pub body: Body,
+    /// The body's value when it is only `true` or `false`.
+    pub constant: Option<bool>,
     /// Whether the body awaits anything (a synchronous call to another party).
     pub awaits: bool,
     /// Method names and function paths (last two segments, `FutureRecord::to`) called in the body.

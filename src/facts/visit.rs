@@ -340,6 +340,7 @@ impl Visitor {
             owner,
             trait_name,
             body: classify_block(block),
+            constant: constant_bool(block),
             awaits: false,
             calls: Vec::new(),
             span,
@@ -553,6 +554,27 @@ fn declared_modules(tokens: TokenStream, out: &mut Vec<String>) {
             }
             _ => {}
         }
+    }
+}
+
+/// The value of a body that is only `true` or `false` (`fn
+/// rollback_supported(&self) -> bool { false }`).
+fn constant_bool(block: &syn::Block) -> Option<bool> {
+    fn of(expr: &Expr) -> Option<bool> {
+        match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(value),
+                ..
+            }) => Some(value.value),
+            Expr::Return(r) => of(r.expr.as_deref()?),
+            Expr::Block(b) => constant_bool(&b.block),
+            Expr::Paren(p) => of(&p.expr),
+            _ => None,
+        }
+    }
+    match block.stmts.as_slice() {
+        [syn::Stmt::Expr(expr, _)] => of(expr),
+        _ => None,
     }
 }
 
