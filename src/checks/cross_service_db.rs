@@ -362,10 +362,11 @@ fn foreign_access(
         .collect();
     Violation {
         message: format!(
-            "service {user} {} {}, owned by service {owner_name}{}",
+            "service {user} {} {}, owned by service {owner_name}{}{}",
             verb(access.write),
             access.what(),
-            access.scan_note()
+            access.scan_note(),
+            super::test_only(access.test_only)
         ),
         label: format!("{} {} of service {owner_name} ({})", verb(access.write), access.what(), access.how()),
         help: format!(
@@ -402,10 +403,11 @@ fn shared_table(table: &str, by_service: &BTreeMap<usize, Access>, names: &[&str
         .collect();
     Violation {
         message: format!(
-            "table `{table}` is owned by no service but used by {} ({}){}",
+            "table `{table}` is owned by no service but used by {} ({}){}{}",
             users.len(),
             users.join(", "),
-            first.scan_note()
+            first.scan_note(),
+            super::test_only(by_service.values().all(|a| a.test_only))
         ),
         label: format!(
             "service {} {} `{table}` here ({})",
