@@ -227,6 +227,7 @@ pub struct FileFacts {
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
     pub chains: Vec<ChainFact>,
+    pub aliases: Vec<AliasFact>,
 }
 
 /// A module: its path from the crate root (`[]` is the root).
@@ -538,12 +539,23 @@ pub struct FnFact {
     pub body: Body,
     /// The body's value when it is only `true` or `false`.
     pub constant: Option<bool>,
+    /// Type names its return type mentions (generic arguments included).
+    pub returns: Vec<String>,
     /// Whether the body awaits anything (a synchronous call to another party).
     pub awaits: bool,
     /// Method names and function paths (last two segments, `FutureRecord::to`) called in the body.
     pub calls: Vec<String>,
     /// Span of the function's name.
     pub span: Span,
+}
+
+/// `type WorkerClient = WorkerGrpcClient<…>;`: a name for a type.
+#[derive(Debug, Clone)]
+pub struct AliasFact {
+    pub module: usize,
+    pub name: String,
+    /// Type names the aliased type mentions.
+    pub targets: Vec<String>,
 }
 
 /// An `impl [Trait for] Type` block.
@@ -632,6 +644,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         functions: x.functions,
         impls: x.impls,
         chains: x.chains,
+        aliases: x.aliases,
     }
 }
 

@@ -187,6 +187,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 functions: extracted.functions,
                 impls: extracted.impls,
                 chains: extracted.chains,
+                aliases: extracted.aliases,
             }),
             size,
         ),

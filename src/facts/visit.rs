@@ -8,8 +8,8 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
 use super::{
-    Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact, Hidden,
-    ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact,
+    AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact,
+    Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact,
     TableMacroFact, UseFact,
 };
 
@@ -29,6 +29,7 @@ pub(super) struct Extracted {
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
     pub chains: Vec<ChainFact>,
+    pub aliases: Vec<AliasFact>,
 }
 
 /// Names of the items `items` define (not import), in source order; modules
@@ -328,7 +329,13 @@ impl Visitor {
     }
 
     /// Records a function with a body and walks it in its own scope.
-    fn function(&mut self, name: &syn::Ident, block: &syn::Block, walk: impl FnOnce(&mut Self)) {
+    fn function(
+        &mut self,
+        name: &syn::Ident,
+        output: &syn::ReturnType,
+        block: &syn::Block,
+        walk: impl FnOnce(&mut Self),
+    ) {
         let span = self.span(name.span());
         let (owner, trait_name) = self
             .impl_context
@@ -341,6 +348,10 @@ impl Visitor {
             trait_name,
             body: classify_block(block),
             constant: constant_bool(block),
+            returns: match output {
+                syn::ReturnType::Type(_, ty) => type_names(ty),
+                syn::ReturnType::Default => Vec::new(),
+            },
             awaits: false,
             calls: Vec::new(),
             span,
@@ -555,6 +566,24 @@ fn declared_modules(tokens: TokenStream, out: &mut Vec<String>) {
             _ => {}
         }
     }
+}
+
+/// Every type name a type mentions, generic arguments included
+/// (`Result<ControllerGrpcClient<Channel>>` gives `Result`,
+/// `ControllerGrpcClient`, `Channel`), capped: what a helper hands out.
+fn type_names(ty: &syn::Type) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+            if self.0.len() < 16 {
+                self.0.push(segment.ident.to_string());
+            }
+            visit::visit_path_segment(self, segment);
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_type(ty);
+    names.0
 }
 
 /// The value of a body that is only `true` or `false` (`fn
@@ -854,16 +883,25 @@ impl<'ast> Visit<'ast> for Visitor {
         visit::visit_local(self, local);
     }
 
+    fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
+        self.out.aliases.push(AliasFact {
+            module: self.module,
+            name: item.ident.to_string(),
+            targets: type_names(&item.ty),
+        });
+        visit::visit_item_type(self, item);
+    }
+
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         let outer_impl = self.impl_context.take();
-        self.function(&item.sig.ident, &item.block, |v| {
+        self.function(&item.sig.ident, &item.sig.output, &item.block, |v| {
             visit::visit_item_fn(v, item)
         });
         self.impl_context = outer_impl;
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.function(&item.sig.ident, &item.block, |v| {
+        self.function(&item.sig.ident, &item.sig.output, &item.block, |v| {
             visit::visit_impl_item_fn(v, item)
         });
     }

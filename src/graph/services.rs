@@ -182,9 +182,16 @@ pub fn build(
                 .iter()
                 .position(|patterns| patterns.iter().any(|p| p.is_match(topic)))
         };
+        let helpers = client_helpers(architecture, facts, &grpc);
         for (s, service) in architecture.services.iter().enumerate() {
             for &member in &service.crates {
                 let constants = string_constants(&facts.crates[member].files);
+                // Dependency code names of this member → the member they name.
+                let dependencies: HashMap<String, usize> = workspace.members[member]
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| Some((d.key.replace('-', "_"), d.member?)))
+                    .collect();
                 // Dependency code names of this member that belong to other services.
                 let foreign: HashMap<String, usize> = workspace.members[member]
                     .dependencies
@@ -247,7 +254,17 @@ pub fn build(
                         let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
                             continue;
                         };
+                        // A function or type alias of another workspace crate
+                        // that hands out a declared service's client
+                        // (`arroyo_rpc::controller_client`).
+                        let helper = dependencies
+                            .get(first)
+                            .and_then(|krate| helpers.get(krate)?.get(last.as_str()));
                         let (kind, to) = match grpc.named(segments, s) {
+                            ClientOf::Nothing if helper.is_some() => match helper {
+                                Some(&to) => (EdgeKind::Grpc, to),
+                                None => continue,
+                            },
                             ClientOf::Service(to) => (EdgeKind::Grpc, to),
                             // Its own client (an admin CLI), or a name two
                             // services' protos share: no edge rather than
@@ -424,6 +441,61 @@ fn tonic_snake_case(name: &str) -> String {
         }
     }
     snake
+}
+
+/// Functions and type aliases of workspace crates whose type names a
+/// declared gRPC service's client: (member, item name) → the service.
+/// Production code only; a name two services' clients share is left out.
+fn client_helpers(
+    architecture: &Architecture,
+    facts: &Facts,
+    grpc: &GrpcClients<'_>,
+) -> HashMap<usize, HashMap<String, usize>> {
+    let mut found: HashMap<usize, HashMap<String, Option<usize>>> = HashMap::new();
+    for (member, krate) in facts.crates.iter().enumerate() {
+        if architecture.roles.get(member) == Some(&Role::Excluded) {
+            continue;
+        }
+        for file in &krate.files {
+            let functions = file
+                .functions
+                .iter()
+                .filter(|f| f.owner.is_none() && !file.is_test_code(f.module))
+                .map(|f| (&f.name, &f.returns));
+            let aliases = file
+                .aliases
+                .iter()
+                .filter(|a| !file.is_test_code(a.module))
+                .map(|a| (&a.name, &a.targets));
+            for (name, types) in functions.chain(aliases) {
+                // Served by nobody in particular (`usize::MAX`): the helper's
+                // own crate does not decide; `named` only needs a caller.
+                let ClientOf::Service(to) = grpc.named(types, usize::MAX) else {
+                    continue;
+                };
+                found
+                    .entry(member)
+                    .or_default()
+                    .entry(name.clone())
+                    .and_modify(|known| {
+                        if *known != Some(to) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert(Some(to));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(member, names)| {
+            let names = names
+                .into_iter()
+                .filter_map(|(name, to)| Some((name, to?)))
+                .collect();
+            (member, names)
+        })
+        .collect()
 }
 
 /// The string `const`s and `static`s of a crate by name; a name given two
