@@ -186,6 +186,7 @@ pub fn build(
         for (s, service) in architecture.services.iter().enumerate() {
             for &member in &service.crates {
                 let constants = string_constants(&facts.crates[member].files);
+                let sink_only_names = names_only_handed_on(&facts.crates[member].files);
                 // Dependency code names of this member → the member they name.
                 let dependencies: HashMap<String, usize> = workspace.members[member]
                     .dependencies
@@ -203,8 +204,13 @@ pub fn build(
                     .collect();
                 for file in &facts.crates[member].files {
                     let test_only = |module: usize| file.is_test_code(module);
-                    // (b) HTTP calls.
+                    // (b) HTTP calls. A URL only handed to a child process or
+                    // written to its environment configures another program.
+                    let handed_on = handed_to_other_programs(file, &sink_only_names);
                     for string in &file.strings {
+                        if handed_on.contains(&string.span) {
+                            continue;
+                        }
                         let Some(host) = url_host(&string.value) else {
                             continue;
                         };
@@ -496,6 +502,59 @@ fn client_helpers(
             (member, names)
         })
         .collect()
+}
+
+/// Calls that hand a value to another program rather than call a service:
+/// a child process's arguments and environment, the process environment.
+fn configures_other_program(call: &facts::CallFact) -> bool {
+    let last = call.callee.last().map(String::as_str);
+    match (call.method, last) {
+        (true, Some("env" | "envs" | "arg" | "args")) => true,
+        (false, Some("set_var")) => true,
+        (false, Some("new")) => call.callee.iter().any(|s| s == "Command"),
+        _ => false,
+    }
+}
+
+/// Names (bindings, constants) passed to such calls and to no other call.
+fn names_only_handed_on(files: &[facts::FileFacts]) -> std::collections::HashSet<String> {
+    let mut handed = std::collections::HashSet::new();
+    let mut used = std::collections::HashSet::new();
+    for call in files.iter().flat_map(|f| &f.calls) {
+        for arg in &call.args {
+            if let Arg::Name(name) = arg {
+                if configures_other_program(call) {
+                    handed.insert(name.clone());
+                } else {
+                    used.insert(name.clone());
+                }
+            }
+        }
+    }
+    handed.retain(|name| !used.contains(name));
+    handed
+}
+
+/// Spans of the string literals of `file` that only configure another
+/// program: arguments of such calls, and bindings only passed to them.
+fn handed_to_other_programs(
+    file: &facts::FileFacts,
+    names: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<facts::Span> {
+    let mut spans: std::collections::HashSet<facts::Span> = file
+        .calls
+        .iter()
+        .filter(|call| configures_other_program(call))
+        .flat_map(|call| &call.args)
+        .filter_map(|arg| arg.literal().map(|(_, span)| span))
+        .collect();
+    spans.extend(
+        file.bindings
+            .iter()
+            .filter(|b| names.contains(&b.name))
+            .map(|b| b.span),
+    );
+    spans
 }
 
 /// The string `const`s and `static`s of a crate by name; a name given two
