@@ -258,6 +258,15 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         .map(|s| s.database.as_str())
         .collect();
     let claims = ownership(context, reporter);
+    if claims.is_empty() {
+        reporter.rule_warning(
+            "no table has an owner, so no use of a table can be another service's: no service \
+             lists `tables`, no migration folder creates a table, and no ORM entity or diesel \
+             `table!` declares one; list each service's `tables` or `migrations`"
+                .into(),
+            None,
+        );
+    }
     let (owners, collisions) = settle(params, &claims, &names, &databases);
     let mut findings: Vec<Finding> = collisions
         .into_iter()

@@ -486,7 +486,7 @@ mod tests {
         assert!(text.contains(
             "decision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md"
         ));
-        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules\n"));
+        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined\n"));
     }
 
     #[test]
@@ -593,7 +593,7 @@ mod tests {
         assert!(!text.contains("  services-own-their-dependencies  service-dependency"));
         assert!(text.contains("× crate `orders` of service `orders` depends on `payments-core`"));
         assert!(text.contains("warning: could not parse"));
-        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules\n"));
+        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined\n"));
     }
 
     #[test]
@@ -614,7 +614,9 @@ mod tests {
         outcome.findings.push(error);
         outcome.findings[1].severity = crate::Severity::Warn;
         let text = plain(&outcome);
-        assert!(text.ends_with("archfit: 2 errors, 1 warning, 0 infos in 2 rules\n"));
+        assert!(text.ends_with(
+            "archfit: 2 errors, 1 warning, 0 infos in 2 rules; 1 diagnostic about what was not examined\n"
+        ));
     }
 
     #[test]
@@ -715,7 +717,7 @@ mod tests {
 
           saga `create-order` in orders: Fairy Tale Saga — sync, eventual, orchestration; 5 steps, builder dialect (services/orders/src/checkout.rs:2)
 
-        archfit: 1 error, 0 warnings, 1 info in 2 rules
+        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined
         "#);
     }
 }

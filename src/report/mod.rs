@@ -260,16 +260,32 @@ fn summary_line(outcome: &Outcome) -> String {
     let warnings = outcome.count(Severity::Warn);
     let infos = outcome.count(Severity::Info);
     let rows = rule_rows(outcome);
+    // What could not be examined (a rule that saw nothing, a file not
+    // analysed) is no finding, but a summary silent about it would read as
+    // a clean pass.
+    let warned = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity <= Severity::Warn)
+        .count();
+    let diagnostics = if warned == 0 {
+        String::new()
+    } else {
+        format!(
+            "; {} about what was not examined",
+            count(warned, "diagnostic", "diagnostics")
+        )
+    };
     if errors + warnings + infos == 0 {
         let enabled = rows.iter().filter(|r| r.severity.is_some()).count();
         return format!(
-            "archfit: no findings from {}",
+            "archfit: no findings from {}{diagnostics}",
             count(enabled, "rule", "rules")
         );
     }
     let with_findings = rows.iter().filter(|r| r.total() > 0).count();
     format!(
-        "archfit: {}, {}, {} in {}",
+        "archfit: {}, {}, {} in {}{diagnostics}",
         count(errors, "error", "errors"),
         count(warnings, "warning", "warnings"),
         count(infos, "info", "infos"),
@@ -621,10 +637,15 @@ mod tests {
     fn summary_line_counts_findings_and_rules() {
         assert_eq!(
             summary_line(&fixture::outcome()),
-            "archfit: 1 error, 0 warnings, 1 info in 2 rules"
+            "archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined"
         );
         let mut outcome = fixture::outcome();
         outcome.findings.clear();
+        assert_eq!(
+            summary_line(&outcome),
+            "archfit: no findings from 3 rules; 1 diagnostic about what was not examined"
+        );
+        outcome.diagnostics.clear();
         assert_eq!(summary_line(&outcome), "archfit: no findings from 3 rules");
     }
 

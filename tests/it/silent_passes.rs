@@ -149,6 +149,32 @@ fn rule_limited_to_a_misspelt_service_is_a_config_error_at_the_name() {
 }
 
 #[test]
+fn cross_service_db_rule_with_no_owned_table_is_a_warning_and_with_one_is_not() {
+    let dir = scratch_copy(
+        "service-dependency/pass-path-attr-same-service",
+        "no-tables",
+    );
+    append(
+        &dir.join("archfit.toml"),
+        "\n[[rule]]\nid = \"services-own-their-tables\"\ncheck = \"cross-service-db\"\nseverity = \"error\"\n",
+    );
+    let (json, code) = check_json(&dir);
+    let found = diagnostics(&json, "no table has an owner");
+    assert_eq!(found.len(), 1, "{json:#}");
+    assert_eq!(found[0]["severity"], "warn");
+    assert_eq!(code, 0);
+    std::fs::remove_dir_all(&dir).ok();
+
+    let dir = scratch_copy("cross-service-db/pass-own-tables", "owned-tables");
+    let (json, _) = check_json(&dir);
+    assert!(
+        diagnostics(&json, "no table has an owner").is_empty(),
+        "{json:#}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn saga_rule_that_finds_no_saga_is_a_warning() {
     let dir = scratch_copy("service-dependency/pass-path-attr-same-service", "no-saga");
     append(
