@@ -1055,7 +1055,7 @@ fn accesses(
                                 });
                             }
                         }
-                        Arg::Other => {}
+                        Arg::Field(_) | Arg::Other => {}
                     }
                 }
             }

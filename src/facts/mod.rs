@@ -223,6 +223,8 @@ pub struct FileFacts {
     pub macros: Vec<MacroFact>,
     pub bindings: Vec<BindingFact>,
     pub attributes: Vec<AttributeFact>,
+    /// Struct fields with a CLI default (`#[arg(default_value = "…")]`).
+    pub field_defaults: Vec<FieldDefaultFact>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -437,6 +439,8 @@ pub enum Arg {
     Str(String, Span),
     /// A name: a local binding, a constant or a path's last segment (`FIND`, `queries::FIND`).
     Name(String),
+    /// A field of a value (`&self.reply_topic`, `args.orders_url`): its name.
+    Field(String),
     Other,
 }
 
@@ -469,6 +473,16 @@ pub struct AttributeFact {
     /// Last segment of the attribute path (`sea_orm`).
     pub attribute: String,
     pub key: String,
+    pub value: String,
+    pub span: Span,
+}
+
+/// A struct field whose attribute gives it a default value (clap's
+/// `#[arg(default_value = "order-replies")] reply_topic: String`).
+#[derive(Debug, Clone)]
+pub struct FieldDefaultFact {
+    pub module: usize,
+    pub field: String,
     pub value: String,
     pub span: Span,
 }
@@ -640,6 +654,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         macros: x.macros,
         bindings: x.bindings,
         attributes: x.attributes,
+        field_defaults: x.field_defaults,
         tables: x.tables,
         functions: x.functions,
         impls: x.impls,

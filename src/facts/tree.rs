@@ -183,6 +183,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 macros: extracted.macros,
                 bindings: extracted.bindings,
                 attributes: extracted.attributes,
+                field_defaults: extracted.field_defaults,
                 tables: extracted.tables,
                 functions: extracted.functions,
                 impls: extracted.impls,

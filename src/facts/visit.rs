@@ -8,9 +8,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
 use super::{
-    AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot, FnFact,
-    Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact, Span, StepArg, StringFact,
-    TableMacroFact, UseFact,
+    AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot,
+    FieldDefaultFact, FnFact, Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact,
+    Span, StepArg, StringFact, TableMacroFact, UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -25,6 +25,7 @@ pub(super) struct Extracted {
     pub macros: Vec<MacroFact>,
     pub bindings: Vec<BindingFact>,
     pub attributes: Vec<AttributeFact>,
+    pub field_defaults: Vec<FieldDefaultFact>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -311,6 +312,10 @@ impl Visitor {
                 .map_or(Arg::Other, |s| Arg::Name(s.ident.to_string())),
             Expr::Reference(r) => self.arg(&r.expr),
             Expr::Paren(p) => self.arg(&p.expr),
+            Expr::Field(field) => match &field.member {
+                syn::Member::Named(name) => Arg::Field(name.to_string()),
+                syn::Member::Unnamed(_) => Arg::Other,
+            },
             Expr::MethodCall(call) if call.args.is_empty() => self.arg(&call.receiver),
             _ => Arg::Other,
         }
@@ -881,6 +886,26 @@ impl<'ast> Visit<'ast> for Visitor {
             }
         }
         visit::visit_local(self, local);
+    }
+
+    fn visit_field(&mut self, field: &'ast syn::Field) {
+        let before = self.out.attributes.len();
+        visit::visit_field(self, field);
+        // `#[arg(default_value = "order-replies")] reply_topic: String`: the
+        // value the program uses unless it is told otherwise.
+        if let Some(name) = &field.ident {
+            let defaults: Vec<FieldDefaultFact> = self.out.attributes[before..]
+                .iter()
+                .filter(|a| a.key == "default_value")
+                .map(|a| FieldDefaultFact {
+                    module: a.module,
+                    field: name.to_string(),
+                    value: a.value.clone(),
+                    span: a.span,
+                })
+                .collect();
+            self.out.field_defaults.extend(defaults);
+        }
     }
 
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {

@@ -187,6 +187,13 @@ pub fn build(
             for &member in &service.crates {
                 let constants = string_constants(&facts.crates[member].files);
                 let sink_only_names = names_only_handed_on(&facts.crates[member].files);
+                let field_defaults = unique_by_name(
+                    facts.crates[member]
+                        .files
+                        .iter()
+                        .flat_map(|f| &f.field_defaults)
+                        .map(|d| (d.field.as_str(), &d.value)),
+                );
                 // Dependency code names of this member → the member they name.
                 let dependencies: HashMap<String, usize> = workspace.members[member]
                     .dependencies
@@ -302,13 +309,18 @@ pub fn build(
                         if !publish && !subscribe {
                             continue;
                         }
-                        // A literal, or a `const`/`static` of this crate
-                        // (`FutureRecord::to(REFUND_REQUESTS)`), at the call.
+                        // A literal, a `const`/`static` of this crate
+                        // (`FutureRecord::to(REFUND_REQUESTS)`), or a field
+                        // whose CLI default names the topic
+                        // (`FutureRecord::to(&self.reply_topic)`), at the call.
                         let topic = call.args.iter().find_map(|arg| {
                             let (value, span) = match arg {
                                 Arg::Str(value, span) => (value.as_str(), *span),
                                 Arg::Name(name) => {
                                     (constants.get(name.as_str())?.as_str(), call.span)
+                                }
+                                Arg::Field(name) => {
+                                    (field_defaults.get(name.as_str())?.as_str(), call.span)
                                 }
                                 Arg::Other => return None,
                             };
@@ -560,20 +572,29 @@ fn handed_to_other_programs(
 /// The string `const`s and `static`s of a crate by name; a name given two
 /// different values (in two modules) is left out rather than guessed.
 fn string_constants(files: &[facts::FileFacts]) -> HashMap<&str, String> {
+    unique_by_name(
+        files
+            .iter()
+            .flat_map(|f| &f.bindings)
+            .filter(|b| b.constant)
+            .map(|b| (b.name.as_str(), &b.value)),
+    )
+}
+
+/// Values by name, leaving out a name given two different values.
+fn unique_by_name<'a>(
+    pairs: impl Iterator<Item = (&'a str, &'a String)>,
+) -> HashMap<&'a str, String> {
     let mut found: HashMap<&str, Option<String>> = HashMap::new();
-    for binding in files
-        .iter()
-        .flat_map(|f| &f.bindings)
-        .filter(|b| b.constant)
-    {
+    for (name, value) in pairs {
         found
-            .entry(binding.name.as_str())
+            .entry(name)
             .and_modify(|known| {
-                if known.as_deref() != Some(binding.value.as_str()) {
+                if known.as_ref() != Some(value) {
                     *known = None;
                 }
             })
-            .or_insert_with(|| Some(binding.value.clone()));
+            .or_insert_with(|| Some(value.clone()));
     }
     found
         .into_iter()
