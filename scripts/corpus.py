@@ -15,6 +15,12 @@ Precision is judged at error severity: an error finding that matches neither a
 true finding nor a trap counts as unreviewed, and unreviewed counts as wrong,
 so a new finding forces a review. Recall is the share of true findings that a
 finding of the same check reports at the same file and line (any severity).
+
+The service graph (`graph --level service --format json`) is scored against the
+truth's `[[edge]]` list: an edge is found when the graph has an edge with the
+same `from` and `to` (and the same `kind` when the truth gives one). A graph
+edge that matches a `[[not_edge]]` and no `[[edge]]` is wrong; one that matches
+neither is unreviewed, which also forces a review.
 """
 import argparse
 import json
@@ -155,9 +161,57 @@ def run_one(name, args, work):
                 for f in trapped + unreviewed
             ],
         }
+    result["edges"] = score_edges(args, manifest, folder, truth)
     if not args.keep:
         shutil.rmtree(dest, ignore_errors=True)
     return result
+
+
+def edge_matches(graph_edge, entry):
+    """Same pair of services, and the same kind when the entry names one."""
+    return (graph_edge["from"] == entry["from"] and graph_edge["to"] == entry["to"]
+            and entry.get("kind", graph_edge["kind"]) == graph_edge["kind"])
+
+
+def where(edge):
+    loc = edge.get("location")
+    return f"{loc['file']}:{loc['line']}" if loc else "(no location)"
+
+
+def score_edges(args, manifest, folder, truth):
+    """Compares the service graph with the reviewed `[[edge]]`/`[[not_edge]]` lists."""
+    cmd = [args.bin, "graph", "--level", "service", "--format", "json",
+           "--manifest-path", str(manifest), "--config", str(folder / "archfit.toml")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    try:
+        graph = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return {"error": f"graph exit {proc.returncode}: {proc.stderr.strip()[:500]}"}
+    wanted = truth.get("edge", [])
+    traps = truth.get("not_edge", [])
+    edges = graph.get("edges", [])
+    found = [t for t in wanted if any(edge_matches(e, t) for e in edges)]
+    right = [e for e in edges if any(edge_matches(e, t) for t in wanted)]
+    wrong = [e for e in edges if e not in right and any(edge_matches(e, t) for t in traps)]
+    unreviewed = [e for e in edges if e not in right and e not in wrong]
+    # A true pair whose only evidence the tool gives is a trap's place.
+    trap_places = {(t["file"], t.get("line")) for t in traps if "file" in t}
+    misplaced = [e for e in right if e.get("location") and (
+        (e["location"]["file"], e["location"]["line"]) in trap_places
+        or (e["location"]["file"], None) in trap_places)]
+    describe = lambda e: f"{e['from']} -> {e['to']} {e['kind']} at {where(e)}"
+    return {
+        "wanted": len(wanted),
+        "found": len(found),
+        "graph": len(edges),
+        "right": len(right),
+        "recall": round(len(found) / len(wanted), 3) if wanted else None,
+        "missed": [f"{t['from']} -> {t['to']} {t.get('kind', '*')} at "
+                   f"{t.get('file', '?')}:{t.get('line', '?')}" for t in wanted if t not in found],
+        "unreviewed": [describe(e) for e in unreviewed],
+        "wrong": [describe(e) for e in wrong],
+        "misplaced": [describe(e) for e in misplaced],
+    }
 
 
 def print_table(results):
@@ -203,6 +257,39 @@ def print_table(results):
         rec = f"{t['found'] / t['wanted']:.1%}" if t["wanted"] else "-"
         print(f"{'':<22} {check:<20} {t['errors']:>5} {t['true']:>5} {prec:>6} {t['wanted']:>7} "
               f"{t['found']:>6} {rec:>7}")
+    print()
+    print_edges(results)
+
+
+def print_edges(results):
+    print(f"{'service graph':<22} {'truth':>6} {'found':>6} {'recall':>7} {'graph':>6} "
+          f"{'right':>6} {'unrev':>6} {'wrong':>6}")
+    total = {"wanted": 0, "found": 0, "graph": 0, "right": 0, "unreviewed": 0, "wrong": 0}
+    for r in results:
+        e = r.get("edges")
+        if e is None:
+            continue
+        if "error" in e:
+            print(f"{r['name']:<22} {e['error']}")
+            continue
+        for key in ("wanted", "found", "graph", "right"):
+            total[key] += e[key]
+        total["unreviewed"] += len(e["unreviewed"])
+        total["wrong"] += len(e["wrong"])
+        rec = "-" if e["recall"] is None else f"{e['recall']:.0%}"
+        print(f"{r['name']:<22} {e['wanted']:>6} {e['found']:>6} {rec:>7} {e['graph']:>6} "
+              f"{e['right']:>6} {len(e['unreviewed']):>6} {len(e['wrong']):>6}")
+        for m in e["missed"]:
+            print(f"{'':<24}missed edge     {m}")
+        for w in e["wrong"]:
+            print(f"{'':<24}wrong edge      {w}")
+        for u in e["unreviewed"]:
+            print(f"{'':<24}unreviewed edge {u}")
+        for m in e["misplaced"]:
+            print(f"{'':<24}trap as evidence {m}")
+    rec = f"{total['found'] / total['wanted']:.1%}" if total["wanted"] else "-"
+    print(f"{'corpus total':<22} {total['wanted']:>6} {total['found']:>6} {rec:>7} "
+          f"{total['graph']:>6} {total['right']:>6} {total['unreviewed']:>6} {total['wrong']:>6}")
 
 
 def main():
