@@ -470,37 +470,46 @@ fn client_helpers(
     grpc: &GrpcClients<'_>,
 ) -> HashMap<usize, HashMap<String, usize>> {
     let mut found: HashMap<usize, HashMap<String, Option<usize>>> = HashMap::new();
-    for (member, krate) in facts.crates.iter().enumerate() {
-        if architecture.roles.get(member) == Some(&Role::Excluded) {
-            continue;
-        }
-        for file in &krate.files {
-            let functions = file
-                .functions
-                .iter()
-                .filter(|f| f.owner.is_none() && !file.is_test_code(f.module))
-                .map(|f| (&f.name, &f.returns));
-            let aliases = file
-                .aliases
-                .iter()
-                .filter(|a| !file.is_test_code(a.module))
-                .map(|a| (&a.name, &a.targets));
-            for (name, types) in functions.chain(aliases) {
-                // Served by nobody in particular (`usize::MAX`): the helper's
-                // own crate does not decide; `named` only needs a caller.
-                let ClientOf::Service(to) = grpc.named(types, usize::MAX) else {
-                    continue;
-                };
-                found
-                    .entry(member)
-                    .or_default()
-                    .entry(name.clone())
-                    .and_modify(|known| {
-                        if *known != Some(to) {
-                            *known = None;
-                        }
-                    })
-                    .or_insert(Some(to));
+    // Twice: a helper may hand out an alias of the crate
+    // (`fn connect() -> Result<BrokerClientChannel>`, `type BrokerClientChannel
+    // = BrokerServiceClient<Channel>`).
+    for _ in 0..2 {
+        for (member, krate) in facts.crates.iter().enumerate() {
+            if architecture.roles.get(member) == Some(&Role::Excluded) {
+                continue;
+            }
+            for file in &krate.files {
+                let functions = file
+                    .functions
+                    .iter()
+                    .filter(|f| f.owner.is_none() && !file.is_test_code(f.module))
+                    .map(|f| (&f.name, &f.returns));
+                let aliases = file
+                    .aliases
+                    .iter()
+                    .filter(|a| !file.is_test_code(a.module))
+                    .map(|a| (&a.name, &a.targets));
+                for (name, types) in functions.chain(aliases) {
+                    // Served by nobody in particular (`usize::MAX`): the
+                    // helper's own crate does not decide.
+                    let to = match grpc.named(types, usize::MAX) {
+                        ClientOf::Service(to) => Some(to),
+                        _ => found.get(&member).and_then(|known| {
+                            types.iter().find_map(|t| known.get(t).copied().flatten())
+                        }),
+                    };
+                    let Some(to) = to else { continue };
+                    found
+                        .entry(member)
+                        .or_default()
+                        .entry(name.clone())
+                        .and_modify(|known| {
+                            if *known != Some(to) {
+                                *known = None;
+                            }
+                        })
+                        .or_insert(Some(to));
+                }
             }
         }
     }
@@ -662,6 +671,45 @@ pub fn host_matches(host: &str, service_host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helper_handing_out_an_alias_of_a_client_is_a_client_helper() {
+        // Member 0 is the broker's client library: a `connect` that returns
+        // a type alias of the generated client, declared after it.
+        let lib = crate::facts::test_file(
+            "broker/src/lib.rs",
+            "pub async fn connect(endpoint: String) -> anyhow::Result<BrokerClientChannel> { todo!() }\n\
+             pub type BrokerClientChannel = proto::broker_service_client::BrokerServiceClient<Channel>;\n\
+             pub fn default_endpoint() -> String { String::new() }\n",
+        );
+        let facts = Facts {
+            crates: vec![crate::facts::CrateFacts {
+                files: vec![lib],
+                query_files: Vec::new(),
+            }],
+            ..Facts::default()
+        };
+        let service = |name: &str, grpc: &[&str]| crate::workspace::Service {
+            name: name.into(),
+            crates: Vec::new(),
+            hosts: Vec::new(),
+            topics: Vec::new(),
+            grpc: grpc.iter().map(|g| g.to_string()).collect(),
+            tables: Vec::new(),
+            database: name.into(),
+            decl: 0,
+        };
+        let architecture = Architecture {
+            services: vec![service("broker", &["storage_broker.BrokerService"])],
+            roles: vec![Role::Service(0)],
+        };
+        let grpc = GrpcClients::new(std::iter::once((0, "storage_broker.BrokerService")));
+        let helpers = client_helpers(&architecture, &facts, &grpc);
+        let mut found: Vec<(&str, usize)> =
+            helpers[&0].iter().map(|(n, s)| (n.as_str(), *s)).collect();
+        found.sort();
+        assert_eq!(found, [("BrokerClientChannel", 0), ("connect", 0)]);
+    }
 
     #[test]
     fn url_hosts_with_and_without_scheme_and_port() {
