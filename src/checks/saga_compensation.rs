@@ -1,15 +1,15 @@
 #![doc = include_str!("../../docs/checks/saga-compensation.md")]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::config::SagaDecl;
 use crate::facts::Span;
-use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, StepArg};
+use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, Link, StepArg};
 use crate::finding::{Diagnostic, Finding, Location, Related};
-use crate::graph::services::MessagingMethods;
+use crate::graph::services::{self, EdgeKind, MessagingMethods, ServiceEdge};
 use crate::pattern::{CallName, GlobPattern};
 use crate::workspace::Role;
 use crate::Severity;
@@ -41,7 +41,7 @@ fn list(names: &[&str]) -> Vec<String> {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     #[serde(default = "default_constructors")]
-    pub saga_constructors: Vec<String>,
+    pub saga_constructors: Vec<GlobPattern>,
     #[serde(default = "default_steps")]
     pub step_methods: Vec<String>,
     #[serde(default = "default_compensations")]
@@ -74,13 +74,16 @@ pub struct StepTrait {
     pub compensable_default: bool,
 }
 
-fn default_constructors() -> Vec<String> {
-    list(&[
+fn default_constructors() -> Vec<GlobPattern> {
+    [
         "Saga::builder",
         "SagaBuilder::new",
         "SagaDefinition::new",
         "Saga::new",
-    ])
+    ]
+    .iter()
+    .map(|p| GlobPattern::new(p, 0..0))
+    .collect()
 }
 fn default_steps() -> Vec<String> {
     list(&["step", "add_step", "local_step"])
@@ -116,10 +119,50 @@ fn default_non_compensable() -> Vec<GlobPattern> {
 }
 
 impl Params {
+    /// Whether a call of `path` starts a saga: a plain name matches the end
+    /// of the path (`Saga::builder` matches `saga::Saga::builder`), a glob
+    /// (`*Saga::builder`) the whole path or its last two segments.
     fn is_constructor(&self, path: &[String]) -> bool {
-        self.saga_constructors
-            .iter()
-            .any(|c| CallName::new(c).matches(path, false))
+        let whole = path.join("::");
+        let last_two = path[path.len().saturating_sub(2)..].join("::");
+        self.saga_constructors.iter().any(|c| {
+            CallName::new(&c.text).matches(path, false)
+                || c.is_match(&whole)
+                || c.is_match(&last_two)
+        })
+    }
+
+    fn is_step(&self, method: &str) -> bool {
+        self.step_methods.iter().any(|m| m == method)
+    }
+
+    fn is_compensation(&self, method: &str) -> bool {
+        self.compensation_methods.iter().any(|m| m == method)
+    }
+
+    fn is_pivot(&self, method: &str) -> bool {
+        self.pivot_methods.iter().any(|m| m == method)
+    }
+
+    fn is_retriable(&self, method: &str) -> bool {
+        self.retriable_methods.iter().any(|m| m == method)
+    }
+
+    /// Whether the links of a chain whose constructor is unknown build a
+    /// saga all the same: a step that takes something, and a compensation,
+    /// a pivot or a retry marker (`.retriable()`, no argument: a
+    /// `.retryable(true)` is some client's setting). A lone `.step(..)` is
+    /// an iterator, a range or another builder's increment
+    /// (`Backoff::builder().step(d)`).
+    fn links_build_a_saga<'l>(&self, links: impl Iterator<Item = &'l Link> + Clone) -> bool {
+        links
+            .clone()
+            .any(|l| self.is_step(&l.method) && !l.args.is_empty())
+            && links.into_iter().any(|l| {
+                (self.is_compensation(&l.method) && !l.args.is_empty())
+                    || self.is_pivot(&l.method)
+                    || (self.is_retriable(&l.method) && l.args.is_empty())
+            })
     }
 
     fn non_compensable(&self, action: &str) -> bool {
@@ -202,8 +245,13 @@ struct Step<'a> {
     location: Location,
     target: Target<'a>,
     compensation: Option<(String, Location, Target<'a>)>,
-    /// Cannot be undone by design (a trait step named like `send_*`).
+    /// What `non_compensable` patterns see (a type's snake_case form).
+    pattern: String,
+    /// Declared recovered forward (`rollback_supported()` false).
     exempt: bool,
+    /// A step given as a value: its type, and the method that would
+    /// compensate it.
+    value_type: Option<(String, String)>,
     pivot: bool,
     retriable: bool,
 }
@@ -216,7 +264,8 @@ struct Saga<'a> {
     /// Where the saga starts; `None` for a trait saga until its first step.
     location: Option<Location>,
     steps: Vec<Step<'a>>,
-    services_involved: usize,
+    /// Services whose functions are steps (TOML sagas; empty otherwise).
+    participants: Vec<usize>,
 }
 
 /// What `init` writes for this check: the decision's ADR template and the
@@ -233,7 +282,8 @@ severity = "error"
 adr = {adr}
 # Actions that cannot be undone (function-name globs).
 non_compensable = ["send_*", "notify_*", "charge_*", "email_*"]
-# Calls that start a builder saga, matched at the end of the path.
+# Calls that start a builder saga, matched at the end of the path; globs
+# (`*Saga::builder`) match the path or its last two segments.
 # saga_constructors = ["Saga::builder", "SagaBuilder::new", "SagaDefinition::new", "Saga::new"]
 # Builder methods that add a step, compensate the step before, mark the
 # pivot, and mark the step before retriable.
@@ -257,7 +307,11 @@ pub fn needs(_params: &Params) -> Needs {
 
 /// Every glob of the parameters, so invalid ones are reported at their span.
 pub fn patterns(params: &Params) -> Vec<&GlobPattern> {
-    params.non_compensable.iter().collect()
+    params
+        .saga_constructors
+        .iter()
+        .chain(&params.non_compensable)
+        .collect()
 }
 
 /// Service-name globs the rule is limited to; each must name a service.
@@ -274,20 +328,42 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     let mut findings = Vec::new();
     // Every member that is not excluded: sagas often live in shared crates
     // (a procedure framework, a workflow library), owned by no service.
-    for (member, role) in context.architecture.roles.iter().enumerate() {
-        let service = match role {
-            Role::Excluded => continue,
-            Role::Service(service) => Some(*service),
-            Role::Shared | Role::Platform | Role::Unclassified => None,
-        };
+    let members: Vec<(usize, Option<usize>)> = context
+        .architecture
+        .roles
+        .iter()
+        .enumerate()
+        .filter_map(|(member, role)| match role {
+            Role::Excluded => None,
+            Role::Service(service) => Some((member, Some(*service))),
+            Role::Shared | Role::Platform | Role::Unclassified => Some((member, None)),
+        })
+        .collect();
+    for &(member, service) in &members {
         sagas.extend(builder_sagas(
             params, context, facts, member, service, reporter,
         ));
-        let (trait_sagas, trait_findings) =
-            trait_sagas(params, context, facts, member, service, reporter);
-        sagas.extend(trait_sagas);
+    }
+    let builder_steps: BTreeSet<&str> = sagas
+        .iter()
+        .flat_map(|s| &s.steps)
+        .filter_map(|step| step.value_type.as_ref().map(|(ty, _)| ty.as_str()))
+        .collect();
+    let mut trait_found = Vec::new();
+    for &(member, service) in &members {
+        let (trait_sagas, trait_findings) = trait_sagas(
+            params,
+            context,
+            facts,
+            member,
+            service,
+            &builder_steps,
+            reporter,
+        );
+        trait_found.extend(trait_sagas);
         findings.extend(trait_findings);
     }
+    sagas.extend(trait_found);
     for decl in context.sagas {
         let (saga, missing) = toml_saga(context, facts, decl, reporter);
         findings.extend(missing);
@@ -297,18 +373,41 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         let traits: Vec<&str> = params.traits.iter().map(|t| t.name.as_str()).collect();
         reporter.rule_warning(
             format!(
-                "found no saga, so nothing was checked: no builder chain starts with {}, no type implements {}, \
-                 and archfit.toml declares no [[saga]]; set `saga_constructors` or `traits` to the names your \
-                 saga library uses",
-                params.saga_constructors.join(", "),
+                "found no saga, so nothing was checked: no builder chain starts with {} or adds steps ({}) \
+                 with compensations ({}), no type implements {}, and archfit.toml declares no [[saga]]; set \
+                 `saga_constructors`, the builder's method names or `traits` to the names your saga library uses",
+                params.saga_constructors.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(", "),
+                params.step_methods.join(", "),
+                params.compensation_methods.join(", "),
                 if traits.is_empty() { "a step trait".to_string() } else { traits.join(", ") }
             ),
             None,
         );
     }
+    // The service graph tells who drives a saga spread over services; it is
+    // built only when there is such a saga.
+    let graph = if sagas.iter().any(|s| s.participants.len() > 1) {
+        services::build(
+            context.workspace,
+            context.architecture,
+            context.crates,
+            context.facts,
+            &MessagingMethods::default(),
+        )
+    } else {
+        Vec::new()
+    };
     for saga in &sagas {
-        findings.extend(check(params, context, saga, reporter));
-        reporter.saga(classify(context, saga));
+        let (summary, fire_and_forget) = classify(context, facts, &graph, saga);
+        findings.extend(check(
+            params,
+            context,
+            saga,
+            &summary,
+            fire_and_forget,
+            reporter,
+        ));
+        reporter.saga(summary);
     }
     findings
 }
@@ -359,44 +458,252 @@ fn resolve<'a>(
     fallback
 }
 
+/// A step argument followed to what runs.
+struct Resolved<'a> {
+    name: String,
+    /// What `non_compensable` patterns see: a function's name, or a type's
+    /// snake_case form (`SendSms` → `send_sms`).
+    pattern: String,
+    target: Target<'a>,
+    /// For a step given as a value of a type: what its impls say.
+    typed: Option<TypeStep<'a>>,
+}
+
+/// What the impls of a step's type say about undoing it.
+struct TypeStep<'a> {
+    ty: String,
+    compensation: Option<(String, Location, Target<'a>)>,
+    /// The method a compensation would be, for the help text.
+    wanted: String,
+    /// Declared recovered forward (`rollback_supported()` false).
+    exempt: bool,
+}
+
+/// `text` under `span`, as a diagnostic may quote it: on one line, at most
+/// 60 characters, and with control and bidi characters made visible.
+fn quote(file: &FileFacts, span: Span) -> String {
+    let flat = span
+        .text(&file.text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let short = if flat.chars().count() > 60 {
+        format!("{}…", flat.chars().take(59).collect::<String>())
+    } else {
+        flat
+    };
+    crate::text::neutralise(&short).into_owned()
+}
+
 fn target<'a>(
+    params: &Params,
+    context: &Context<'_>,
     facts: &'a facts::Facts,
     member: usize,
     file: &'a FileFacts,
     arg: &StepArg,
     self_type: Option<&str>,
-) -> (String, Target<'a>) {
+) -> Resolved<'a> {
+    let plain = |name: String, target: Target<'a>| Resolved {
+        pattern: name.rsplit("::").next().unwrap_or_default().to_string(),
+        name,
+        target,
+        typed: None,
+    };
+    let typed = |ty: &str, quoted: String| match type_step(params, context, facts, member, ty) {
+        Ok((target, typed)) => Resolved {
+            name: ty.to_string(),
+            pattern: snake_case(ty),
+            target,
+            typed: Some(typed),
+        },
+        Err(why) => Resolved {
+            name: ty.to_string(),
+            pattern: snake_case(ty),
+            target: Target::Opaque(format!("`{quoted}`: {why}")),
+            typed: None,
+        },
+    };
     match arg {
-        StepArg::Path(path, _) => {
+        StepArg::Path(path, span) => {
             let name = path.join("::");
             match resolve(facts, member, path, self_type) {
-                Some((f, func)) => (name, Target::Function(f, func)),
+                Some((f, func)) => plain(name, Target::Function(f, func)),
+                // A unit struct (`.add_step(SendReceipt)`) is a value of its type.
+                None if path
+                    .last()
+                    .is_some_and(|last| last.starts_with(char::is_uppercase)) =>
+                {
+                    typed(path.last().map_or("", String::as_str), quote(file, *span))
+                }
                 None => {
                     let why = if path.len() == 1 {
                         format!("`{name}` is a variable or an imported function, not a function of this crate")
                     } else {
                         format!("`{name}` is not a function of this crate")
                     };
-                    (name, Target::Opaque(why))
+                    plain(name, Target::Opaque(why))
                 }
             }
         }
-        StepArg::Closure { body, span, .. } => (
+        StepArg::Value(ty, span) => typed(ty.last().map_or("", String::as_str), quote(file, *span)),
+        StepArg::Closure { body, span, .. } => plain(
             "closure".into(),
             Target::Closure {
                 body: body.clone(),
                 location: facts::location(file, *span),
             },
         ),
-        StepArg::Literal(text) => (
-            text.clone(),
-            Target::Opaque(format!("`{text}` is a string, not a function")),
-        ),
-        StepArg::Other(_) => (
-            "expression".into(),
-            Target::Opaque("the step is an expression the check cannot follow".into()),
+        StepArg::Literal(text) => {
+            let why = format!(
+                "`{}` is a string, not a function",
+                crate::text::neutralise(text)
+            );
+            plain(text.clone(), Target::Opaque(why))
+        }
+        StepArg::Other(span) => plain(
+            quote(file, *span),
+            Target::Opaque("an expression the check cannot follow".into()),
         ),
     }
+}
+
+/// The action and compensation of a step given as a value of `ty`: the
+/// methods of a configured trait the type implements, or else its methods
+/// named like a step or a compensation (`step_methods`,
+/// `compensation_methods`, the traits' method names). The step's own crate
+/// is searched first, then every other member that is not excluded.
+fn type_step<'a>(
+    params: &Params,
+    context: &Context<'_>,
+    facts: &'a facts::Facts,
+    member: usize,
+    ty: &str,
+) -> Result<(Target<'a>, TypeStep<'a>), String> {
+    let others = (0..facts.crates.len()).filter(|&m| {
+        m != member
+            && !matches!(
+                context.architecture.roles.get(m),
+                Some(Role::Excluded) | None
+            )
+    });
+    for m in std::iter::once(member).chain(others) {
+        let Some(krate) = facts.crates.get(m) else {
+            continue;
+        };
+        let methods: Vec<(&'a FileFacts, &'a FnFact)> = krate
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.functions
+                    .iter()
+                    .filter(|func| func.owner.as_deref() == Some(ty))
+                    .map(move |func| (f, func))
+            })
+            .collect();
+        if methods.is_empty() {
+            continue;
+        }
+        let find = |name: &str, via: Option<&str>| {
+            methods
+                .iter()
+                .find(|(_, f)| f.name == name && (via.is_none() || f.trait_name.as_deref() == via))
+                .copied()
+        };
+        let compensation_of = |found: Option<(&'a FileFacts, &'a FnFact)>| {
+            found.map(|(file, f)| {
+                (
+                    format!("{ty}::{}", f.name),
+                    facts::location(file, f.span),
+                    Target::Function(file, f),
+                )
+            })
+        };
+        let implemented = params.traits.iter().find(|t| {
+            krate.files.iter().any(|f| {
+                f.impls
+                    .iter()
+                    .any(|i| i.self_type == ty && i.trait_name.as_deref() == Some(t.name.as_str()))
+            })
+        });
+        if let Some(step_trait) = implemented {
+            let via = Some(step_trait.name.as_str());
+            let action = match find(&step_trait.action, via) {
+                Some((file, f)) => Target::Function(file, f),
+                None => Target::Opaque(format!(
+                    "`{ty}` uses the trait's default `{}`",
+                    step_trait.action
+                )),
+            };
+            let declared = step_trait.compensable.as_deref().is_none_or(|name| {
+                find(name, via).map_or(step_trait.compensable_default, |(_, f)| {
+                    f.constant != Some(false)
+                })
+            });
+            return Ok((
+                action,
+                TypeStep {
+                    ty: ty.to_string(),
+                    compensation: compensation_of(find(&step_trait.compensation, via)),
+                    wanted: step_trait.compensation.clone(),
+                    exempt: !declared,
+                },
+            ));
+        }
+        let named = |f: &FnFact, is: &dyn Fn(&StepTrait) -> &str, configured: bool| {
+            configured || params.traits.iter().any(|t| is(t) == f.name)
+        };
+        let action = methods
+            .iter()
+            .find(|(_, f)| named(f, &|t| t.action.as_str(), params.is_step(&f.name)))
+            .copied();
+        let compensation = methods
+            .iter()
+            .find(|(_, f)| {
+                named(
+                    f,
+                    &|t| t.compensation.as_str(),
+                    params.is_compensation(&f.name),
+                )
+            })
+            .copied();
+        if action.is_none() && compensation.is_none() {
+            return Err(format!(
+                "`{ty}` has no method named like a step or a compensation"
+            ));
+        }
+        let wanted = params
+            .traits
+            .first()
+            .map(|t| t.compensation.clone())
+            .or_else(|| params.compensation_methods.first().cloned())
+            .unwrap_or_else(|| "compensate".into());
+        return Ok((
+            match action {
+                Some((file, f)) => Target::Function(file, f),
+                None => Target::Opaque(format!("`{ty}` has no method named like a step")),
+            },
+            TypeStep {
+                ty: ty.to_string(),
+                compensation: compensation_of(compensation),
+                wanted,
+                exempt: false,
+            },
+        ));
+    }
+    Err(format!("`{ty}` has no impl in the workspace"))
+}
+
+/// A builder saga being assembled: where it starts and every link added
+/// to it, through `let` rebindings and statements on the builder variable.
+struct Candidate<'a> {
+    name: String,
+    location: Location,
+    /// Rooted at a configured constructor; otherwise its links must show
+    /// it is a saga.
+    known: bool,
+    self_type: Option<&'a str>,
+    links: Vec<&'a Link>,
 }
 
 fn builder_sagas<'a>(
@@ -409,6 +716,7 @@ fn builder_sagas<'a>(
 ) -> Vec<Saga<'a>> {
     let mut sagas = Vec::new();
     for file in &facts.crates[member].files {
+        let mut candidates: Vec<Candidate<'a>> = Vec::new();
         // Sagas being built, by the variable holding the builder, per function.
         let mut open: BTreeMap<(Option<&str>, &str), usize> = BTreeMap::new();
         // Test code is no saga: a builder in `#[cfg(test)] mod tests` is a
@@ -421,20 +729,24 @@ fn builder_sagas<'a>(
             let function = chain.function.as_deref();
             let index = match &chain.root {
                 ChainRoot::Call(path, span) => {
-                    let Some(name) =
-                        builder_start(params, facts, member, file, chain.module, path, *span)
-                    else {
-                        continue;
-                    };
-                    sagas.push(Saga {
-                        name,
-                        dialect: "builder",
-                        service,
-                        location: Some(facts::location(file, *span)),
-                        steps: Vec::new(),
-                        services_involved: 1,
+                    let start =
+                        builder_start(params, facts, member, file, chain.module, path, *span);
+                    let self_type = file
+                        .functions
+                        .iter()
+                        .find(|f| Some(f.name.as_str()) == function)
+                        .and_then(|f| f.owner.as_deref());
+                    candidates.push(Candidate {
+                        known: start.is_some(),
+                        name: start.unwrap_or_else(|| {
+                            saga_name(file, *span)
+                                .unwrap_or_else(|| format!("{} saga", path.join("::")))
+                        }),
+                        location: facts::location(file, *span),
+                        self_type,
+                        links: Vec::new(),
                     });
-                    sagas.len() - 1
+                    candidates.len() - 1
                 }
                 ChainRoot::Var(var) => match open.get(&(function, var.as_str())) {
                     Some(&index) => index,
@@ -445,64 +757,38 @@ fn builder_sagas<'a>(
             if let Some(var) = &chain.bound_to {
                 open.insert((function, var.as_str()), index);
             }
-            let self_type = file
-                .functions
-                .iter()
-                .find(|f| Some(f.name.as_str()) == function)
-                .and_then(|f| f.owner.as_deref());
-            let saga = &mut sagas[index];
-            for link in &chain.links {
-                let method = link.method.as_str();
-                let location = facts::location(file, link.span);
-                let new_step = |arg: &StepArg| {
-                    let (action, target) = target(facts, member, file, arg, self_type);
-                    Step {
-                        action,
-                        location: location.clone(),
-                        target,
-                        compensation: None,
-                        exempt: false,
-                        pivot: false,
-                        retriable: false,
-                    }
-                };
-                if params.step_methods.iter().any(|m| m == method) {
-                    let Some(arg) = link.args.first() else {
-                        continue;
-                    };
-                    let mut step = new_step(arg);
-                    if let Some(second) = link.args.get(1) {
-                        let (name, target) = target(facts, member, file, second, self_type);
-                        step.compensation = Some((name, location.clone(), target));
-                    }
-                    saga.steps.push(step);
-                } else if params.compensation_methods.iter().any(|m| m == method) {
-                    if let (Some(step), Some(arg)) = (saga.steps.last_mut(), link.args.first()) {
-                        let (name, target) = target(facts, member, file, arg, self_type);
-                        step.compensation = Some((name, location, target));
-                    }
-                } else if params.pivot_methods.iter().any(|m| m == method) {
-                    match link.args.first() {
-                        Some(arg) => {
-                            let mut step = new_step(arg);
-                            step.pivot = true;
-                            saga.steps.push(step);
-                        }
-                        None => {
-                            if let Some(step) = saga.steps.last_mut() {
-                                step.pivot = true;
-                            }
-                        }
-                    }
-                } else if params.retriable_methods.iter().any(|m| m == method) {
-                    if let Some(step) = saga.steps.last_mut() {
-                        step.retriable = true;
-                    }
-                }
+            candidates[index].links.extend(&chain.links);
+        }
+        for candidate in candidates {
+            if !candidate.known && !params.links_build_a_saga(candidate.links.iter().copied()) {
+                continue;
             }
+            let steps = steps(params, context, facts, member, file, &candidate);
+            sagas.push(Saga {
+                name: candidate.name,
+                dialect: "builder",
+                service,
+                location: Some(candidate.location),
+                steps,
+                participants: Vec::new(),
+            });
         }
     }
     for saga in &sagas {
+        if saga.steps.is_empty() {
+            if let Some(location) = &saga.location {
+                reporter.diagnostic(Diagnostic {
+                    severity: Severity::Info,
+                    message: format!(
+                        "saga `{}`: found no step (no call of {} with an argument on the builder), so nothing in it is checked",
+                        saga.name,
+                        params.step_methods.iter().map(|m| format!("`.{m}(…)`")).collect::<Vec<_>>().join(", ")
+                    ),
+                    file: Some(location.file.clone()),
+                    location: Some(location.clone()),
+                });
+            }
+        }
         for step in &saga.steps {
             let opaque = std::iter::once((&step.action, &step.target, &step.location))
                 .chain(step.compensation.iter().map(|(n, l, t)| (n, t, l)));
@@ -522,6 +808,89 @@ fn builder_sagas<'a>(
         }
     }
     sagas
+}
+
+/// The steps a builder's links add, in order.
+fn steps<'a>(
+    params: &Params,
+    context: &Context<'_>,
+    facts: &'a facts::Facts,
+    member: usize,
+    file: &'a FileFacts,
+    candidate: &Candidate<'a>,
+) -> Vec<Step<'a>> {
+    let mut steps: Vec<Step<'a>> = Vec::new();
+    let resolve_arg = |arg: &StepArg| {
+        target(
+            params,
+            context,
+            facts,
+            member,
+            file,
+            arg,
+            candidate.self_type,
+        )
+    };
+    for link in &candidate.links {
+        let method = link.method.as_str();
+        let location = facts::location(file, link.span);
+        let new_step = |arg: &StepArg| {
+            let resolved = resolve_arg(arg);
+            let (compensation, exempt, value_type) = match resolved.typed {
+                Some(typed) => (
+                    typed.compensation,
+                    typed.exempt,
+                    Some((typed.ty, typed.wanted)),
+                ),
+                None => (None, false, None),
+            };
+            Step {
+                action: resolved.name,
+                pattern: resolved.pattern,
+                location: location.clone(),
+                target: resolved.target,
+                compensation,
+                exempt,
+                value_type,
+                pivot: false,
+                retriable: false,
+            }
+        };
+        if params.is_step(method) {
+            let Some(arg) = link.args.first() else {
+                continue;
+            };
+            let mut step = new_step(arg);
+            if let Some(second) = link.args.get(1) {
+                let resolved = resolve_arg(second);
+                step.compensation = Some((resolved.name, location.clone(), resolved.target));
+            }
+            steps.push(step);
+        } else if params.is_compensation(method) {
+            if let (Some(step), Some(arg)) = (steps.last_mut(), link.args.first()) {
+                let resolved = resolve_arg(arg);
+                step.compensation = Some((resolved.name, location, resolved.target));
+            }
+        } else if params.is_pivot(method) {
+            match link.args.first() {
+                Some(arg) => {
+                    let mut step = new_step(arg);
+                    step.pivot = true;
+                    steps.push(step);
+                }
+                None => {
+                    if let Some(step) = steps.last_mut() {
+                        step.pivot = true;
+                    }
+                }
+            }
+        } else if params.is_retriable(method) {
+            if let Some(step) = steps.last_mut() {
+                step.retriable = true;
+            }
+        }
+    }
+    steps
 }
 
 /// The saga's name when a chain rooted at the call of `path` (written in
@@ -627,12 +996,16 @@ fn snake_case(name: &str) -> String {
     out
 }
 
+/// Trait sagas: every implementation of a step trait in `member`, except
+/// the types a builder saga already uses as steps (`builder_steps`), which
+/// are checked there, where the pivot is known.
 fn trait_sagas<'a>(
     params: &Params,
     context: &Context<'_>,
     facts: &'a facts::Facts,
     member: usize,
     service: Option<usize>,
+    builder_steps: &BTreeSet<&str>,
     reporter: &Reporter<'_>,
 ) -> (Vec<Saga<'a>>, Vec<Finding>) {
     let mut sagas = Vec::new();
@@ -647,7 +1020,7 @@ fn trait_sagas<'a>(
             service,
             location: None,
             steps: Vec::new(),
-            services_involved: 1,
+            participants: Vec::new(),
         };
         for file in &facts.crates[member].files {
             for implementation in file
@@ -655,6 +1028,7 @@ fn trait_sagas<'a>(
                 .iter()
                 .filter(|i| i.trait_name.as_deref() == Some(step_trait.name.as_str()))
                 .filter(|i| !context.skips(file, i.module))
+                .filter(|i| !builder_steps.contains(i.self_type.as_str()))
             {
                 let location = facts::location(file, implementation.span);
                 if saga.location.is_none() {
@@ -709,10 +1083,12 @@ fn trait_sagas<'a>(
                 }
                 saga.steps.push(Step {
                     action: implementation.self_type.clone(),
+                    pattern: snake_case(&implementation.self_type),
                     location,
                     target: action,
                     compensation,
                     exempt: !undoable,
+                    value_type: None,
                     pivot: false,
                     retriable: false,
                 });
@@ -787,10 +1163,12 @@ fn toml_saga<'a>(
         });
         steps.push(Step {
             action: step.action.get_ref().clone(),
+            pattern: step.action.get_ref().clone(),
             location: at(step.action.span()),
             target,
             compensation,
             exempt: false,
+            value_type: None,
             pivot: step.pivot,
             retriable: step.retriable,
         });
@@ -803,7 +1181,7 @@ fn toml_saga<'a>(
             .flatten(),
         location: Some(at(decl.name.span())),
         steps,
-        services_involved: services.len(),
+        participants: services.iter().copied().collect(),
     };
     (Some(saga), findings)
 }
@@ -842,6 +1220,8 @@ fn check(
     params: &Params,
     context: &Context<'_>,
     saga: &Saga<'_>,
+    summary: &SagaSummary,
+    fire_and_forget: bool,
     reporter: &Reporter<'_>,
 ) -> Vec<Finding> {
     let Some(facts) = context.facts else {
@@ -875,7 +1255,7 @@ fn check(
     for (index, step) in saga.steps.iter().enumerate() {
         let before_pivot = pivot.is_none_or(|p| index < p);
         let after_pivot = pivot.is_some_and(|p| index > p);
-        let undoable = !params.non_compensable(&step.action);
+        let undoable = !params.non_compensable(&step.pattern);
         if before_pivot && !undoable {
             if pivot.is_some() {
                 findings.push(reporter.finding(violation(
@@ -901,10 +1281,15 @@ fn check(
                     "missing compensation",
                     format!("saga `{}`: step `{}` comes before the pivot but has no compensation", saga.name, step.action),
                     "no compensation".into(),
-                    format!(
-                        "add a compensation that undoes `{}` (`.compensate(…)` after the step), or move the step after the pivot and make it retriable",
-                        step.action
-                    ),
+                    match &step.value_type {
+                        Some((ty, wanted)) => format!(
+                            "implement `{wanted}` for `{ty}` so that it undoes the step (or add `.compensate(…)` after it), or move the step after the pivot and make it retriable"
+                        ),
+                        None => format!(
+                            "add a compensation that undoes `{}` (`.compensate(…)` after the step), or move the step after the pivot and make it retriable",
+                            step.action
+                        ),
+                    },
                     pivot_related.clone(),
                 ))),
                 Some((name, location, target)) => {
@@ -969,7 +1354,7 @@ fn check(
         if let Some(step) = saga
             .steps
             .iter()
-            .find(|s| params.non_compensable(&s.action))
+            .find(|s| params.non_compensable(&s.pattern))
         {
             findings.push(reporter.finding(Violation {
                 message: format!(
@@ -992,17 +1377,29 @@ fn check(
             }));
         }
     }
-    let summary = classify(context, saga);
-    if summary.communication == Communication::Async && summary.consistency == Consistency::Atomic {
+    // Async + atomic is a risk where the saga cannot know when a step has
+    // taken effect: steps that react to each other's events
+    // (choreography), or a step that only publishes a message and returns.
+    // An orchestrator that sends a command and waits for the reply knows.
+    let risky = summary.coordination == Coordination::Choreography || fire_and_forget;
+    if summary.communication == Communication::Async
+        && summary.consistency == Consistency::Atomic
+        && risky
+    {
+        let why = if fire_and_forget {
+            "a step publishes a message and returns before its effect happens"
+        } else {
+            "its steps react to each other's messages"
+        };
         findings.push(reporter.advisory(Violation {
             message: format!(
-                "saga `{}` is a {} ({}, {}, {}): it promises all-or-nothing over messages",
+                "saga `{}` is a {} ({}, {}, {}): it promises all-or-nothing, but {why}",
                 saga.name, summary.class, summary.communication, summary.consistency, summary.coordination
             ),
             label: format!("{} saga", summary.class),
             help: "asynchronous steps complete in any order and at any time, so an atomic outcome needs \
-                   distributed locking and timeouts; accept eventual consistency (Parallel/Anthology) or make \
-                   the steps synchronous"
+                   distributed locking and timeouts; accept eventual consistency (Parallel/Anthology), wait \
+                   for each step's reply before the next, or make the steps synchronous"
                 .into(),
             location: saga.location.clone(),
             related: Vec::new(),
@@ -1014,20 +1411,72 @@ fn check(
     findings
 }
 
-/// The saga's class along the three axes of the literature.
-fn classify(context: &Context<'_>, saga: &Saga<'_>) -> SagaSummary {
-    // `send` also sends HTTP requests and channel messages: only names that
-    // can only mean publishing a message count.
-    let publish: Vec<String> = MessagingMethods::default()
+/// Publishing calls: `send` also sends HTTP requests and channel
+/// messages, so only names that can only mean publishing a message count.
+fn publish_calls() -> Vec<String> {
+    MessagingMethods::default()
         .publish
         .into_iter()
         .filter(|p| p != "send" && p != "send_to")
-        .collect();
-    let publishes = |target: &Target<'_>| match target {
-        Target::Function(_, func) => func.calls.iter().any(|c| publish.contains(c)),
-        _ => false,
-    };
-    let asynchronous = saga.steps.iter().any(|s| publishes(&s.target));
+        .collect()
+}
+
+/// The functions of the crate that holds `file`.
+fn crate_functions<'a>(
+    facts: &'a facts::Facts,
+    file: &FileFacts,
+) -> impl Iterator<Item = &'a FnFact> + Clone {
+    facts
+        .crates
+        .iter()
+        .find(|c| c.files.iter().any(|f| std::ptr::eq(f, file)))
+        .into_iter()
+        .flat_map(|c| c.files.iter().flat_map(|f| &f.functions))
+}
+
+/// Whether `func` publishes a message, itself or through a function of its
+/// crate that it calls.
+fn publishes<'a>(
+    publish: &[String],
+    functions: impl Iterator<Item = &'a FnFact> + Clone,
+    func: &FnFact,
+) -> bool {
+    let direct = |f: &FnFact| f.calls.iter().any(|c| publish.contains(c));
+    direct(func)
+        || functions
+            .filter(|f| func.calls.contains(&f.name))
+            .any(direct)
+}
+
+/// The saga's class along the three axes of the literature, and whether a
+/// step publishes and returns (fire and forget).
+fn classify(
+    context: &Context<'_>,
+    facts: &facts::Facts,
+    graph: &[ServiceEdge],
+    saga: &Saga<'_>,
+) -> (SagaSummary, bool) {
+    let publish = publish_calls();
+    let mut fire_and_forget = false;
+    let mut asynchronous = false;
+    for step in &saga.steps {
+        let Target::Function(file, func) = &step.target else {
+            continue;
+        };
+        let functions = crate_functions(facts, file);
+        if publishes(&publish, functions.clone(), func) {
+            fire_and_forget = true;
+            asynchronous = true;
+        } else if saga.dialect == "toml" {
+            // A declared step is often a handler whose dispatcher replies
+            // or publishes after calling it (`handle_command` calls
+            // `handle_process_payment`, then `send_reply`).
+            asynchronous |= functions
+                .clone()
+                .filter(|f| f.calls.contains(&func.name))
+                .any(|caller| publishes(&publish, functions.clone(), caller));
+        }
+    }
     let pivot = saga
         .steps
         .iter()
@@ -1036,7 +1485,7 @@ fn classify(context: &Context<'_>, saga: &Saga<'_>) -> SagaSummary {
     let atomic = saga.steps[..pivot]
         .iter()
         .all(|s| s.compensation.is_some() || s.exempt);
-    let choreography = saga.services_involved > 1;
+    let choreography = coordination(context, facts, graph, saga) == Coordination::Choreography;
     let class = match (asynchronous, atomic, choreography) {
         (false, true, false) => "Epic Saga",
         (false, true, true) => "Phone Tag Saga",
@@ -1047,7 +1496,7 @@ fn classify(context: &Context<'_>, saga: &Saga<'_>) -> SagaSummary {
         (true, false, false) => "Parallel Saga",
         (true, false, true) => "Anthology Saga",
     };
-    SagaSummary {
+    let summary = SagaSummary {
         name: saga.name.clone(),
         dialect: saga.dialect,
         service: names(context, saga.service),
@@ -1069,6 +1518,67 @@ fn classify(context: &Context<'_>, saga: &Saga<'_>) -> SagaSummary {
             Coordination::Orchestration
         },
         class,
+    };
+    (summary, fire_and_forget)
+}
+
+/// Orchestration when one service's code drives the steps, choreography
+/// when the steps react to each other's messages. A builder or trait saga
+/// is run by the code that builds it. A TOML saga over several services is
+/// orchestrated when the calls and messages between its services all go
+/// through one of them (a star: commands out, replies back), and
+/// choreographed when two other services talk to each other (events
+/// passed along). When the graph shows nothing between them, a saga
+/// coordinator type (`SagaManager`, `OrderOrchestrator`) in exactly one
+/// of them says that one drives it; otherwise the steps can only be
+/// reacting to each other.
+fn coordination(
+    context: &Context<'_>,
+    facts: &facts::Facts,
+    graph: &[ServiceEdge],
+    saga: &Saga<'_>,
+) -> Coordination {
+    let participants = &saga.participants;
+    if saga.dialect != "toml" || participants.len() < 2 {
+        return Coordination::Orchestration;
+    }
+    let between: Vec<&ServiceEdge> = graph
+        .iter()
+        .filter(|e| {
+            !e.test_only
+                && e.kind != EdgeKind::Crate
+                && participants.contains(&e.from)
+                && participants.contains(&e.to)
+        })
+        .collect();
+    if !between.is_empty() {
+        let hub = participants
+            .iter()
+            .any(|&h| between.iter().all(|e| e.from == h || e.to == h));
+        return if hub {
+            Coordination::Orchestration
+        } else {
+            Coordination::Choreography
+        };
+    }
+    let coordinates = |service: usize| {
+        context.architecture.services[service]
+            .crates
+            .iter()
+            .filter_map(|&member| facts.crates.get(member))
+            .flat_map(|c| &c.files)
+            .any(|file| {
+                file.impls.iter().any(|i| {
+                    let ty = i.self_type.to_lowercase();
+                    !context.skips(file, i.module)
+                        && (ty.contains("saga") || ty.contains("orchestrat"))
+                })
+            })
+    };
+    if participants.iter().filter(|&&s| coordinates(s)).count() == 1 {
+        Coordination::Orchestration
+    } else {
+        Coordination::Choreography
     }
 }
 
@@ -1145,5 +1655,44 @@ impl OrderSagas { fn cancel() -> B { Saga::builder(\"cancel-order\") } }",
         assert!(!params.is_constructor(&["WorkflowBuilder".into(), "new".into()]));
         assert!(params.non_compensable("send_confirmation_email"));
         assert!(!params.non_compensable("reserve_stock"));
+    }
+
+    #[test]
+    fn constructor_globs_match_the_path_as_written_or_its_last_two_segments() {
+        let params: Params =
+            toml::from_str("saga_constructors = [\"*Saga::builder\", \"Workflow::start*\"]")
+                .expect("params");
+        assert!(params.is_constructor(&path("TransactionSaga::builder")));
+        assert!(params.is_constructor(&path("procedures::TransactionSaga::builder")));
+        assert!(params.is_constructor(&path("engine::Workflow::start_saga")));
+        assert!(!params.is_constructor(&path("SagaRunner::builder")));
+        assert!(!params.is_constructor(&path("TransactionSaga::new")));
+    }
+
+    #[test]
+    fn unknown_builders_are_sagas_only_with_a_step_and_a_compensation_or_pivot() {
+        let params: Params = toml::from_str("").expect("defaults");
+        let chain = |text: &str| {
+            let file = facts::test_file("src/lib.rs", text);
+            let links = file.chains[0].links.clone();
+            params.links_build_a_saga(links.iter())
+        };
+        assert!(chain(
+            "fn f() { SagaRunner::start(\"x\").add_step(reserve).compensate(release); }"
+        ));
+        assert!(chain(
+            "fn f() { Flow::new().step(reserve).step(approve).pivot(); }"
+        ));
+        assert!(!chain(
+            "fn f() { Backoff::builder().step(d).max(m).build(); }"
+        ));
+        assert!(!chain("fn f() { Range::new(0, 9).step(2).compensate(); }"));
+        assert!(!chain("fn f() { Policy::new().compensate(release); }"));
+        assert!(!chain(
+            "fn f() { RetryPolicy::builder().step(d).retryable(true); }"
+        ));
+        assert!(chain(
+            "fn f() { Flow::new().step(a).compensate_with(b).step(c).retriable(); }"
+        ));
     }
 }

@@ -631,6 +631,11 @@ pub enum StepArg {
     },
     /// A string literal.
     Literal(String),
+    /// A value of a named type: a struct literal (`ReserveStock { .. }`) or a
+    /// call of one of its associated functions (`ReserveStock::new(..)`,
+    /// `ReserveStock::default()`), also inside `Box::new`/`Arc::new`. The
+    /// path names the type; the span covers the whole expression.
+    Value(Vec<String>, Span),
     /// Anything else (a variable holding a closure is a `Path` of one segment).
     Other(Span),
 }

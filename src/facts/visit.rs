@@ -403,6 +403,28 @@ impl Visitor {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
             }) => StepArg::Literal(s.value()),
+            Expr::Struct(literal) => StepArg::Value(segments(&literal.path), self.expr_span(expr)),
+            Expr::Call(call) => match &*call.func {
+                // A step in a box (`Box::new(ReserveStock { .. })`) is that step.
+                Expr::Path(path) if is_wrapper(&path.path) && call.args.len() == 1 => {
+                    match self.step_arg(&call.args[0]) {
+                        StepArg::Value(ty, _) => StepArg::Value(ty, self.expr_span(expr)),
+                        StepArg::Other(_) => StepArg::Other(self.expr_span(expr)),
+                        inner => inner,
+                    }
+                }
+                // `ReserveStock::new(..)`: a function of an upper-case type.
+                Expr::Path(path) if path.path.segments.len() >= 2 => {
+                    let mut ty = segments(&path.path);
+                    ty.pop();
+                    if ty.last().is_some_and(|t| t.starts_with(char::is_uppercase)) {
+                        StepArg::Value(ty, self.expr_span(expr))
+                    } else {
+                        StepArg::Other(self.expr_span(expr))
+                    }
+                }
+                _ => StepArg::Other(self.expr_span(expr)),
+            },
             other => StepArg::Other(self.expr_span(other)),
         }
     }
@@ -682,6 +704,25 @@ fn awaits(expr: &Expr) -> bool {
     let mut finder = Finder(false);
     finder.visit_expr(expr);
     finder.0
+}
+
+/// The identifiers of a path, generics dropped.
+fn segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// `Box::new`, `Arc::new`, `Rc::new`: a call that only wraps its argument.
+fn is_wrapper(path: &syn::Path) -> bool {
+    let names = segments(path);
+    matches!(
+        names
+            .iter()
+            .rev()
+            .take(2)
+            .map(String::as_str)
+            .collect::<Vec<_>>()[..],
+        ["new", "Box" | "Arc" | "Rc"] | ["pin", "Box"]
+    )
 }
 
 /// Whether a call may return a builder whose chain is worth keeping:
@@ -1435,6 +1476,31 @@ mod saga_fact_tests {
         let methods: Vec<&str> = chain.links.iter().map(|l| l.method.as_str()).collect();
         assert_eq!(methods, ["step", "compensate", "step", "pivot", "build"]);
         assert!(matches!(&chain.links[0].args[0], StepArg::Path(p, _) if p == &["reserve"]));
+    }
+
+    #[test]
+    fn steps_given_as_values_name_their_type() {
+        let f = facts("fn saga() { TransactionSaga::builder(\"x\").add_step(CreateSample { id, table }).add_step(Box::new(ReserveStock::new(3))).add_step(steps::Notify::default()).add_step(Box::new(reserve)).add_step(make_step(1)) ; }");
+        let types: Vec<Option<Vec<&str>>> = f.chains[0]
+            .links
+            .iter()
+            .map(|l| match &l.args[0] {
+                StepArg::Value(ty, _) => Some(ty.iter().map(String::as_str).collect()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            types,
+            [
+                Some(vec!["CreateSample"]),
+                Some(vec!["ReserveStock"]),
+                Some(vec!["steps", "Notify"]),
+                None,
+                None
+            ]
+        );
+        assert!(matches!(&f.chains[0].links[3].args[0], StepArg::Path(p, _) if p == &["reserve"]));
+        assert!(matches!(&f.chains[0].links[4].args[0], StepArg::Other(_)));
     }
 
     #[test]

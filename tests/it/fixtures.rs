@@ -401,6 +401,69 @@ fn shop_saga_is_classified_in_the_json_report() {
     let sagas = json["sagas"].as_array().expect("sagas");
     assert_eq!(sagas.len(), 1, "{json:#}");
     assert_eq!(sagas[0]["name"], "create-order");
-    assert_eq!(sagas[0]["class"], "Fairy Tale Saga");
+    // confirm_order publishes `orders.confirmed` through the events helper
+    // it calls: asynchronous, and redeem_gift_card has no compensation.
+    assert_eq!(sagas[0]["class"], "Parallel Saga");
+    assert_eq!(sagas[0]["communication"], "async");
     assert_eq!(sagas[0]["consistency"], "eventual");
+}
+
+#[test]
+fn a_saga_with_no_step_and_a_step_it_cannot_follow_are_info_diagnostics_quoting_the_code() {
+    let (_, json, code) = reported("saga-compensation/pass-saga-with-no-step");
+    assert_eq!(code, 0);
+    let messages: Vec<(&str, &str, u64)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default(),
+                d["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(messages.len(), 2, "{json:#}");
+    assert!(messages.iter().all(|(severity, ..)| *severity == "info"));
+    assert!(messages[0]
+        .1
+        .starts_with("saga `return-parcel`: found no step"));
+    assert_eq!(messages[0].2, 13);
+    // The call is quoted on one line and cut at 60 characters.
+    assert!(messages[1].1.starts_with(
+        "saga `restock-parcel`: cannot resolve `plan::step_from(&config.restock_steps[0], config.region.as_…`"
+    ), "{}", messages[1].1);
+    assert_eq!(messages[1].2, 16);
+}
+
+#[test]
+fn a_saga_driven_by_one_service_is_orchestrated_and_one_of_reacting_handlers_choreographed() {
+    let class = |name: &str| {
+        let (_, json, _) = reported(name);
+        let saga = &json["sagas"][0];
+        (
+            saga["communication"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            saga["coordination"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            saga["class"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    assert_eq!(
+        class("saga-compensation/pass-orchestrated-command-reply"),
+        (
+            "async".into(),
+            "orchestration".into(),
+            "Fantasy Fiction Saga".into()
+        )
+    );
+    assert_eq!(
+        class("saga-compensation/fail-choreography-events"),
+        ("async".into(), "choreography".into(), "Horror Story".into())
+    );
 }
