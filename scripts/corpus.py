@@ -301,6 +301,8 @@ def main():
     args = parser.parse_args()
     if not Path(args.bin).exists():
         sys.exit(f"no binary at {args.bin}: run `cargo build --release` first")
+    # The tool runs from the temporary folder, so a relative path would not resolve.
+    args.bin = str(Path(args.bin).resolve())
     names = args.names or sorted(p.name for p in CORPUS.iterdir() if (p / "source.toml").exists())
     work = Path(os.environ.get("ARCHFIT_CORPUS_WORK", Path(tempfile.gettempdir()) / "archfit-corpus"))
     results = [run_one(n, args, work) for n in names]
