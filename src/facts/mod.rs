@@ -563,12 +563,13 @@ pub struct FnFact {
     pub span: Span,
 }
 
-/// `type WorkerClient = WorkerGrpcClient<…>;`: a name for a type.
+/// `type WorkerClient = WorkerGrpcClient<…>;`, or a struct by the types its
+/// fields hold: a name for what a type is made of.
 #[derive(Debug, Clone)]
 pub struct AliasFact {
     pub module: usize,
     pub name: String,
-    /// Type names the aliased type mentions.
+    /// Type names the aliased type (or the struct's fields) mention.
     pub targets: Vec<String>,
 }
 

@@ -949,6 +949,26 @@ impl<'ast> Visit<'ast> for Visitor {
         }
     }
 
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        // A struct is known by what it holds: one that wraps a generated
+        // client (`struct GrpcRegistryService { client: GrpcClient<RegistryServiceClient<Channel>> }`)
+        // hands that client out.
+        let mut targets = Vec::new();
+        for field in &item.fields {
+            for name in type_names(&field.ty) {
+                if targets.len() < 32 && !targets.contains(&name) {
+                    targets.push(name);
+                }
+            }
+        }
+        self.out.aliases.push(AliasFact {
+            module: self.module,
+            name: item.ident.to_string(),
+            targets,
+        });
+        visit::visit_item_struct(self, item);
+    }
+
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
         self.out.aliases.push(AliasFact {
             module: self.module,

@@ -492,13 +492,19 @@ fn client_helpers(
                 for (name, types) in functions.chain(aliases) {
                     // Served by nobody in particular (`usize::MAX`): the
                     // helper's own crate does not decide.
-                    let to = match grpc.named(types, usize::MAX) {
-                        ClientOf::Service(to) => Some(to),
-                        _ => found.get(&member).and_then(|known| {
-                            types.iter().find_map(|t| known.get(t).copied().flatten())
-                        }),
-                    };
-                    let Some(to) = to else { continue };
+                    // Each type name on its own: a struct holding the clients
+                    // of two services hands out neither for sure.
+                    let known = found.get(&member);
+                    let mut services: Vec<usize> = types
+                        .iter()
+                        .filter_map(|t| match grpc.named(std::slice::from_ref(t), usize::MAX) {
+                            ClientOf::Service(to) => Some(to),
+                            _ => known.and_then(|k| k.get(t).copied().flatten()),
+                        })
+                        .collect();
+                    services.sort_unstable();
+                    services.dedup();
+                    let [to] = services[..] else { continue };
                     found
                         .entry(member)
                         .or_default()
@@ -680,7 +686,9 @@ mod tests {
             "broker/src/lib.rs",
             "pub async fn connect(endpoint: String) -> anyhow::Result<BrokerClientChannel> { todo!() }\n\
              pub type BrokerClientChannel = proto::broker_service_client::BrokerServiceClient<Channel>;\n\
-             pub fn default_endpoint() -> String { String::new() }\n",
+             pub fn default_endpoint() -> String { String::new() }\n\
+             pub struct GrpcBroker { client: GrpcClient<BrokerServiceClient<Channel>>, retries: u32 }\n\
+             pub struct Clients { broker: BrokerServiceClient<Channel>, routing: RoutingClient<Channel> }\n",
         );
         let facts = Facts {
             crates: vec![crate::facts::CrateFacts {
@@ -700,15 +708,29 @@ mod tests {
             decl: 0,
         };
         let architecture = Architecture {
-            services: vec![service("broker", &["storage_broker.BrokerService"])],
+            services: vec![
+                service("broker", &["storage_broker.BrokerService"]),
+                service("routing", &["fleet.Routing"]),
+            ],
             roles: vec![Role::Service(0)],
         };
-        let grpc = GrpcClients::new(std::iter::once((0, "storage_broker.BrokerService")));
+        let grpc = GrpcClients::new(
+            [(0, "storage_broker.BrokerService"), (1, "fleet.Routing")].into_iter(),
+        );
         let helpers = client_helpers(&architecture, &facts, &grpc);
         let mut found: Vec<(&str, usize)> =
             helpers[&0].iter().map(|(n, s)| (n.as_str(), *s)).collect();
         found.sort();
-        assert_eq!(found, [("BrokerClientChannel", 0), ("connect", 0)]);
+        // A struct wrapping one service's client hands it out; one holding
+        // two services' clients hands out neither for sure.
+        assert_eq!(
+            found,
+            [
+                ("BrokerClientChannel", 0),
+                ("GrpcBroker", 0),
+                ("connect", 0)
+            ]
+        );
     }
 
     #[test]
