@@ -161,6 +161,9 @@ pub fn build(
             }
         }
     }
+    // Addresses read from the environment: weaker evidence than a call, used
+    // only between services that no other edge joins.
+    let mut from_environment = Vec::new();
     if let Some(facts) = facts {
         let hosts: Vec<&[String]> = architecture.services.iter().map(|s| &s.hosts[..]).collect();
         let topics: Vec<&[GlobPattern]> = architecture
@@ -183,6 +186,7 @@ pub fn build(
                 .position(|patterns| patterns.iter().any(|p| p.is_match(topic)))
         };
         let helpers = client_helpers(architecture, facts, &grpc);
+        let address_variables = address_variables(architecture);
         for (s, service) in architecture.services.iter().enumerate() {
             for &member in &service.crates {
                 let constants = string_constants(&facts.crates[member].files);
@@ -235,6 +239,27 @@ pub fn build(
                                     test_only: test_only(string.module),
                                 });
                             }
+                        }
+                    }
+                    // (b'') the name of an environment variable holding another
+                    // service's address (`ACCOUNT_VIEW_URL` read by env::var,
+                    // `#[arg(env = …)]`, `#[envconfig(from = …)]`), as
+                    // cross-service-db reads `PAYMENTS_DATABASE_URL`.
+                    let strings = file.strings.iter().map(|s| (&s.value, s.span, s.module));
+                    let attributes = file.attributes.iter().map(|a| (&a.value, a.span, a.module));
+                    for (value, span, module) in strings.chain(attributes) {
+                        let Some(&to) = address_variables.get(value.as_str()) else {
+                            continue;
+                        };
+                        if to != s && !handed_on.contains(&span) {
+                            from_environment.push(ServiceEdge {
+                                from: s,
+                                to,
+                                kind: EdgeKind::Http,
+                                location: Some(facts::location(file, span)),
+                                detail: format!("${value}"),
+                                test_only: test_only(module),
+                            });
                         }
                     }
                     // (b') the default of a CLI argument is where the service
@@ -346,6 +371,13 @@ pub fn build(
             }
         }
     }
+    let joined: std::collections::HashSet<(usize, usize)> =
+        edges.iter().map(|e| (e.from, e.to)).collect();
+    edges.extend(
+        from_environment
+            .into_iter()
+            .filter(|e| !joined.contains(&(e.from, e.to))),
+    );
     // Production edges first between two services: they are the ones quoted.
     edges.sort_by(|a, b| {
         (a.from, a.to, a.test_only, &a.kind, &a.location).cmp(&(
@@ -614,6 +646,35 @@ fn unique_by_name<'a>(
     found
         .into_iter()
         .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
+}
+
+/// Environment variable names that hold a service's address:
+/// `<NAME>_URL`, `_URI`, `_ADDR`, `_ADDRESS`, `_ENDPOINT`, `_HOST` for the
+/// service's name and each of its hosts (upper case, `-` as `_`). A name two
+/// services could claim is left out.
+fn address_variables(architecture: &Architecture) -> HashMap<String, usize> {
+    const SUFFIXES: &[&str] = &["URL", "URI", "ADDR", "ADDRESS", "ENDPOINT", "HOST"];
+    let mut found: HashMap<String, Option<usize>> = HashMap::new();
+    for (index, service) in architecture.services.iter().enumerate() {
+        let stems = std::iter::once(&service.name).chain(&service.hosts);
+        for stem in stems {
+            let stem = stem.to_uppercase().replace(['-', '.'], "_");
+            for suffix in SUFFIXES {
+                found
+                    .entry(format!("{stem}_{suffix}"))
+                    .and_modify(|known| {
+                        if *known != Some(index) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert(Some(index));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(name, index)| Some((name, index?)))
         .collect()
 }
 
