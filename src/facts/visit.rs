@@ -296,6 +296,21 @@ impl Visitor {
             Expr::Array(array) => array.elems.first().and_then(|e| self.literal(e)),
             Expr::Paren(p) => self.literal(&p.expr),
             Expr::Group(g) => self.literal(&g.expr),
+            // `format!("events.dpplns")`, `String::from("…")`: still one
+            // fixed text.
+            Expr::Macro(m) if m.mac.path.is_ident("format") => {
+                let lit: syn::LitStr = m.mac.parse_body().ok()?;
+                let value = lit.value();
+                (!value.contains('{')).then(|| (value, self.span(lit.span())))
+            }
+            Expr::Call(call)
+                if call.args.len() == 1
+                    && matches!(&*call.func, Expr::Path(p) if p.path.segments.len() == 2
+                        && p.path.segments[0].ident == "String"
+                        && p.path.segments[1].ident == "from") =>
+            {
+                self.literal(&call.args[0])
+            }
             _ => None,
         }
     }
@@ -893,6 +908,17 @@ impl<'ast> Visit<'ast> for Visitor {
             }
         }
         visit::visit_attribute(self, attr);
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        // `let subject; if prod { subject = format!("events.x"); }`: the
+        // value the name may hold, like a `let` with it.
+        if let Expr::Path(path) = &*assign.left {
+            if let Some(name) = path.path.get_ident() {
+                self.binding(name.to_string(), &assign.right, false);
+            }
+        }
+        visit::visit_expr_assign(self, assign);
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {

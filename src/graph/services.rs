@@ -341,9 +341,17 @@ pub fn build(
                         let topic = call.args.iter().find_map(|arg| {
                             let (value, span) = match arg {
                                 Arg::Str(value, span) => (value.as_str(), *span),
-                                Arg::Name(name) => {
-                                    (constants.get(name.as_str())?.as_str(), call.span)
-                                }
+                                // A `let` (or assignment) of this file that
+                                // names an owned topic, else a constant.
+                                Arg::Name(name) => file
+                                    .bindings
+                                    .iter()
+                                    .filter(|b| !b.constant && &b.name == name)
+                                    .find(|b| owner_of_topic(&b.value).is_some())
+                                    .map(|b| (b.value.as_str(), call.span))
+                                    .or_else(|| {
+                                        Some((constants.get(name.as_str())?.as_str(), call.span))
+                                    })?,
                                 Arg::Field(name) => {
                                     (field_defaults.get(name.as_str())?.as_str(), call.span)
                                 }
