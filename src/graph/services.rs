@@ -215,33 +215,41 @@ pub fn build(
                     .collect();
                 for file in &facts.crates[member].files {
                     let test_only = |module: usize| file.is_test_code(module);
-                    // (b) HTTP calls. A URL only handed to a child process or
-                    // written to its environment configures another program.
+                    // (b) HTTP calls: URL literals, and the defaults of CLI
+                    // arguments (where the service is called unless
+                    // deployment says otherwise). A URL only handed to a
+                    // child process or its environment configures another
+                    // program.
                     let handed_on = handed_to_other_programs(file, &sink_only_names);
-                    for string in &file.strings {
-                        if handed_on.contains(&string.span) {
-                            continue;
-                        }
-                        let Some(host) = url_host(&string.value) else {
+                    let literals = file
+                        .strings
+                        .iter()
+                        .filter(|s| !handed_on.contains(&s.span))
+                        .map(|s| (&s.value, s.span, s.module));
+                    let cli_defaults = file
+                        .attributes
+                        .iter()
+                        .filter(|a| is_cli_default(a))
+                        .map(|a| (&a.value, a.span, a.module));
+                    for (value, span, module) in literals.chain(cli_defaults) {
+                        let Some(host) = url_host(value) else {
                             continue;
                         };
-                        if let Some(to) = hosts
+                        let to = hosts
                             .iter()
-                            .position(|list| list.iter().any(|h| host_matches(&host, h)))
-                        {
-                            if to != s {
-                                edges.push(ServiceEdge {
-                                    from: s,
-                                    to,
-                                    kind: EdgeKind::Http,
-                                    location: Some(facts::location(file, string.span)),
-                                    detail: string.value.clone(),
-                                    test_only: test_only(string.module),
-                                });
-                            }
+                            .position(|list| list.iter().any(|h| host_matches(&host, h)));
+                        if let Some(to) = to.filter(|&to| to != s) {
+                            edges.push(ServiceEdge {
+                                from: s,
+                                to,
+                                kind: EdgeKind::Http,
+                                location: Some(facts::location(file, span)),
+                                detail: value.clone(),
+                                test_only: test_only(module),
+                            });
                         }
                     }
-                    // (b'') the name of an environment variable holding another
+                    // (b') the name of an environment variable holding another
                     // service's address (`ACCOUNT_VIEW_URL` read by env::var,
                     // `#[arg(env = …)]`, `#[envconfig(from = …)]`), as
                     // cross-service-db reads `PAYMENTS_DATABASE_URL`.
@@ -260,28 +268,6 @@ pub fn build(
                                 detail: format!("${value}"),
                                 test_only: test_only(module),
                             });
-                        }
-                    }
-                    // (b') the default of a CLI argument is where the service
-                    // is called unless deployment says otherwise.
-                    for attribute in file.attributes.iter().filter(|a| is_cli_default(a)) {
-                        let Some(host) = url_host(&attribute.value) else {
-                            continue;
-                        };
-                        if let Some(to) = hosts
-                            .iter()
-                            .position(|list| list.iter().any(|h| host_matches(&host, h)))
-                        {
-                            if to != s {
-                                edges.push(ServiceEdge {
-                                    from: s,
-                                    to,
-                                    kind: EdgeKind::Http,
-                                    location: Some(facts::location(file, attribute.span)),
-                                    detail: attribute.value.clone(),
-                                    test_only: test_only(attribute.module),
-                                });
-                            }
                         }
                     }
                     // (c) gRPC clients of a service another one serves, and
