@@ -874,9 +874,8 @@ fn parse_script(
         // SYSTEM`, `CREATE ROLE`) cannot change who owns one: not parsing it
         // costs nothing, so it is no diagnostic. Text that is no SQL at all
         // still is one.
-        let names_a_table = upper
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|word| word == "TABLE" || word == "TABLES");
+        let names_a_table = sql_words(code)
+            .any(|w| w.eq_ignore_ascii_case("TABLE") || w.eq_ignore_ascii_case("TABLES"));
         if !is_do_block && !names_a_table && sql::looks_like_sql(code) {
             continue;
         }
@@ -1158,13 +1157,17 @@ fn accesses(
     out
 }
 
+/// The words of SQL text (identifiers and keywords), in order.
+fn sql_words(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+}
+
 /// Whether SQL text has a word that introduces a table (`FROM`, `JOIN`,
 /// `INTO`, `TABLE`, `USING`, or `UPDATE` leading a statement): text without
 /// one reads and writes none (`ALTER EXTENSION neon UPDATE` updates no table).
 fn names_a_relation(sql: &str) -> bool {
-    let mut words = sql
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty());
+    let mut words = sql_words(sql);
     let first = words.next().unwrap_or_default();
     let leads = |k: &str| first.eq_ignore_ascii_case(k);
     leads("UPDATE")

@@ -196,7 +196,7 @@ pub fn build(
                         .files
                         .iter()
                         .flat_map(|f| &f.field_defaults)
-                        .map(|d| (d.field.as_str(), &d.value)),
+                        .map(|d| (d.field.as_str(), d.value.as_str())),
                 );
                 // Dependency code names of this member → the member they name.
                 let dependencies: HashMap<String, usize> = workspace.members[member]
@@ -336,10 +336,10 @@ pub fn build(
                                     .find(|b| owner_of_topic(&b.value).is_some())
                                     .map(|b| (b.value.as_str(), call.span))
                                     .or_else(|| {
-                                        Some((constants.get(name.as_str())?.as_str(), call.span))
+                                        Some((*constants.get(name.as_str())?, call.span))
                                     })?,
                                 Arg::Field(name) => {
-                                    (field_defaults.get(name.as_str())?.as_str(), call.span)
+                                    (*field_defaults.get(name.as_str())?, call.span)
                                 }
                                 Arg::Other => return None,
                             };
@@ -612,34 +612,37 @@ fn handed_to_other_programs(
 
 /// The string `const`s and `static`s of a crate by name; a name given two
 /// different values (in two modules) is left out rather than guessed.
-fn string_constants(files: &[facts::FileFacts]) -> HashMap<&str, String> {
+fn string_constants(files: &[facts::FileFacts]) -> HashMap<&str, &str> {
     unique_by_name(
         files
             .iter()
             .flat_map(|f| &f.bindings)
             .filter(|b| b.constant)
-            .map(|b| (b.name.as_str(), &b.value)),
+            .map(|b| (b.name.as_str(), b.value.as_str())),
     )
 }
 
-/// Values by name, leaving out a name given two different values.
-fn unique_by_name<'a>(
-    pairs: impl Iterator<Item = (&'a str, &'a String)>,
-) -> HashMap<&'a str, String> {
-    let mut found: HashMap<&str, Option<String>> = HashMap::new();
-    for (name, value) in pairs {
-        found
-            .entry(name)
-            .and_modify(|known| {
-                if known.as_ref() != Some(value) {
-                    *known = None;
+/// Values by key, leaving out a key given two different values: a name two
+/// places define differently is not guessed.
+fn unique_by_name<K: std::hash::Hash + Eq, V: PartialEq>(
+    pairs: impl Iterator<Item = (K, V)>,
+) -> HashMap<K, V> {
+    let mut found: HashMap<K, Option<V>> = HashMap::new();
+    for (key, value) in pairs {
+        match found.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut known) => {
+                if known.get().as_ref() != Some(&value) {
+                    known.insert(None);
                 }
-            })
-            .or_insert_with(|| Some(value.clone()));
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Some(value));
+            }
+        }
     }
     found
         .into_iter()
-        .filter_map(|(name, value)| Some((name, value?)))
+        .filter_map(|(key, value)| Some((key, value?)))
         .collect()
 }
 
@@ -649,27 +652,22 @@ fn unique_by_name<'a>(
 /// services could claim is left out.
 fn address_variables(architecture: &Architecture) -> HashMap<String, usize> {
     const SUFFIXES: &[&str] = &["URL", "URI", "ADDR", "ADDRESS", "ENDPOINT", "HOST"];
-    let mut found: HashMap<String, Option<usize>> = HashMap::new();
-    for (index, service) in architecture.services.iter().enumerate() {
-        let stems = std::iter::once(&service.name).chain(&service.hosts);
-        for stem in stems {
-            let stem = stem.to_uppercase().replace(['-', '.'], "_");
-            for suffix in SUFFIXES {
-                found
-                    .entry(format!("{stem}_{suffix}"))
-                    .and_modify(|known| {
-                        if *known != Some(index) {
-                            *known = None;
-                        }
+    unique_by_name(
+        architecture
+            .services
+            .iter()
+            .enumerate()
+            .flat_map(|(index, service)| {
+                std::iter::once(&service.name)
+                    .chain(&service.hosts)
+                    .flat_map(move |stem| {
+                        let stem = stem.to_uppercase().replace(['-', '.'], "_");
+                        SUFFIXES
+                            .iter()
+                            .map(move |suffix| (format!("{stem}_{suffix}"), index))
                     })
-                    .or_insert(Some(index));
-            }
-        }
-    }
-    found
-        .into_iter()
-        .filter_map(|(name, index)| Some((name, index?)))
-        .collect()
+            }),
+    )
 }
 
 /// `#[arg(default_value = "…")]` and its clap/structopt spellings.
@@ -739,7 +737,7 @@ mod tests {
         // a type alias of the generated client, declared after it.
         let lib = crate::facts::test_file(
             "broker/src/lib.rs",
-            "pub async fn connect(endpoint: String) -> anyhow::Result<BrokerClientChannel> { todo!() }\n\
+            "pub async fn connect(endpoint: String) -> anyhow::Result<BrokerClientChannel> { Ok(BrokerServiceClient::connect(endpoint).await?) }\n\
              pub type BrokerClientChannel = proto::broker_service_client::BrokerServiceClient<Channel>;\n\
              pub fn default_endpoint() -> String { String::new() }\n\
              pub struct GrpcBroker { client: GrpcClient<BrokerServiceClient<Channel>>, retries: u32 }\n\
