@@ -225,6 +225,8 @@ pub struct FileFacts {
     pub attributes: Vec<AttributeFact>,
     /// Struct fields with a CLI default (`#[arg(default_value = "…")]`).
     pub field_defaults: Vec<FieldDefaultFact>,
+    /// Fields, field accesses and bindings named for an address (`auth_uri`).
+    pub address_names: Vec<AddressNameFact>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -487,6 +489,44 @@ pub struct FieldDefaultFact {
     pub span: Span,
 }
 
+/// A struct field, field access or binding whose name says it holds an
+/// address (`auth_uri`, `config.registry_url`, `let ledger_addr`): how code
+/// names the service it calls when the address itself comes from deployment.
+#[derive(Debug, Clone)]
+pub struct AddressNameFact {
+    pub module: usize,
+    /// Lower case, as written.
+    pub name: String,
+    pub span: Span,
+    /// The declaration of a struct field (configuration the program is
+    /// given), not a use or a local binding.
+    pub declares_field: bool,
+}
+
+/// Name endings that say an identifier holds an address.
+pub const ADDRESS_SUFFIXES: &[&str] = &[
+    "_url",
+    "_urls",
+    "_uri",
+    "_uris",
+    "_addr",
+    "_addrs",
+    "_address",
+    "_addresses",
+    "_endpoint",
+    "_endpoints",
+    "_host",
+];
+
+/// The name without its address ending (`auth_uri` gives `auth`), for a
+/// name that has one and something before it.
+pub fn address_stem(name: &str) -> Option<&str> {
+    ADDRESS_SUFFIXES.iter().find_map(|suffix| {
+        let stem = name.strip_suffix(suffix)?;
+        (!stem.is_empty()).then_some(stem)
+    })
+}
+
 /// A table declared by diesel's `table! { orders (id) { … } }`.
 #[derive(Debug, Clone)]
 pub struct TableMacroFact {
@@ -661,6 +701,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         bindings: x.bindings,
         attributes: x.attributes,
         field_defaults: x.field_defaults,
+        address_names: x.address_names,
         tables: x.tables,
         functions: x.functions,
         impls: x.impls,

@@ -184,6 +184,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 bindings: extracted.bindings,
                 attributes: extracted.attributes,
                 field_defaults: extracted.field_defaults,
+                address_names: extracted.address_names,
                 tables: extracted.tables,
                 functions: extracted.functions,
                 impls: extracted.impls,

@@ -8,9 +8,9 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 
 use super::{
-    AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact, ChainRoot,
-    FieldDefaultFact, FnFact, Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact, PathFact,
-    Span, StepArg, StringFact, TableMacroFact, UseFact,
+    AddressNameFact, AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact,
+    ChainRoot, FieldDefaultFact, FnFact, Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact,
+    PathFact, Span, StepArg, StringFact, TableMacroFact, UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -26,6 +26,7 @@ pub(super) struct Extracted {
     pub bindings: Vec<BindingFact>,
     pub attributes: Vec<AttributeFact>,
     pub field_defaults: Vec<FieldDefaultFact>,
+    pub address_names: Vec<AddressNameFact>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -333,6 +334,21 @@ impl Visitor {
             },
             Expr::MethodCall(call) if call.args.is_empty() => self.arg(&call.receiver),
             _ => Arg::Other,
+        }
+    }
+
+    /// Records `ident` when its name says it holds an address.
+    fn address_name(&mut self, ident: &syn::Ident, declares_field: bool) {
+        let mut name = ident.to_string();
+        name.make_ascii_lowercase();
+        if super::address_stem(&name).is_some() {
+            let span = self.span(ident.span());
+            self.out.address_names.push(AddressNameFact {
+                module: self.module,
+                name,
+                span,
+                declares_field,
+            });
         }
     }
 
@@ -955,7 +971,22 @@ impl<'ast> Visit<'ast> for Visitor {
         visit::visit_local(self, local);
     }
 
+    fn visit_expr_field(&mut self, expr: &'ast syn::ExprField) {
+        if let syn::Member::Named(name) = &expr.member {
+            self.address_name(name, false);
+        }
+        visit::visit_expr_field(self, expr);
+    }
+
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.address_name(&pat.ident, false);
+        visit::visit_pat_ident(self, pat);
+    }
+
     fn visit_field(&mut self, field: &'ast syn::Field) {
+        if let Some(name) = &field.ident {
+            self.address_name(name, true);
+        }
         let before = self.out.attributes.len();
         visit::visit_field(self, field);
         // `#[arg(default_value = "order-replies")] reply_topic: String`: the

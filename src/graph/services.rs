@@ -161,8 +161,9 @@ pub fn build(
             }
         }
     }
-    // Addresses read from the environment: weaker evidence than a call, used
-    // only between services that no other edge joins.
+    // Addresses read from the environment or held in a field named for a
+    // service: weaker evidence than a call, used only between services that
+    // no other edge joins.
     let mut from_environment = Vec::new();
     if let Some(facts) = facts {
         let hosts: Vec<&[String]> = architecture.services.iter().map(|s| &s.hosts[..]).collect();
@@ -186,11 +187,33 @@ pub fn build(
                 .position(|patterns| patterns.iter().any(|p| p.is_match(topic)))
         };
         let helpers = client_helpers(architecture, facts, &grpc);
-        let address_variables = address_variables(architecture);
+        let address_names = AddressNames::new(architecture);
+        // Names of struct fields that hold an address: configuration a
+        // program is given. A parameter or local of that shape alone (an
+        // address advertised to clients in an OpenAPI document) is no call.
+        let address_fields: std::collections::HashSet<&str> = facts
+            .crates
+            .iter()
+            .flat_map(|krate| &krate.files)
+            .flat_map(|file| &file.address_names)
+            .filter(|n| n.declares_field)
+            .map(|n| n.name.as_str())
+            .collect();
+        let spawners = spawning_functions(facts);
+        let all_constants: Vec<HashMap<&str, Vec<&str>>> = facts
+            .crates
+            .iter()
+            .map(|krate| every_string_constant(&krate.files))
+            .collect();
         for (s, service) in architecture.services.iter().enumerate() {
             for &member in &service.crates {
                 let constants = string_constants(&facts.crates[member].files);
-                let sink_only_names = names_only_handed_on(&facts.crates[member].files);
+                let sink_only_names = names_only_handed_on(
+                    &facts.crates[member].files,
+                    &spawners,
+                    member,
+                    &workspace.members[member].dependencies,
+                );
                 let field_defaults = unique_by_name(
                     facts.crates[member]
                         .files
@@ -229,9 +252,28 @@ pub fn build(
                     let cli_defaults = file
                         .attributes
                         .iter()
-                        .filter(|a| is_cli_default(a))
+                        .filter(|a| is_cli_default(a) && !handed_on.contains(&a.span))
                         .map(|a| (&a.value, a.span, a.module));
-                    for (value, span, module) in literals.chain(cli_defaults) {
+                    // A string constant of another workspace crate named here
+                    // (`use shuttle_common::API_URL_DEFAULT`): every value it may
+                    // have, as `#[cfg]` variants give it several.
+                    let dependency_constants = file
+                        .uses
+                        .iter()
+                        .map(|u| (&u.segments, u.span, u.module))
+                        .chain(file.paths.iter().map(|p| (&p.segments, p.span, p.module)))
+                        .filter(|(segments, _, _)| segments.len() >= 2)
+                        .filter_map(|(segments, span, module)| {
+                            let krate = *dependencies.get(&segments[0])?;
+                            let values = all_constants[krate].get(segments.last()?.as_str())?;
+                            Some(values.iter().map(move |&value| (value, span, module)))
+                        })
+                        .flatten()
+                        .filter(|(_, span, _)| !handed_on.contains(span));
+                    let owned = literals
+                        .chain(cli_defaults)
+                        .map(|(value, span, module)| (value.as_str(), span, module));
+                    for (value, span, module) in owned.chain(dependency_constants) {
                         let Some(host) = url_host(value) else {
                             continue;
                         };
@@ -244,7 +286,7 @@ pub fn build(
                                 to,
                                 kind: EdgeKind::Http,
                                 location: Some(facts::location(file, span)),
-                                detail: value.clone(),
+                                detail: value.to_string(),
                                 test_only: test_only(module),
                             });
                         }
@@ -255,17 +297,42 @@ pub fn build(
                     // cross-service-db reads `PAYMENTS_DATABASE_URL`.
                     let strings = file.strings.iter().map(|s| (&s.value, s.span, s.module));
                     let attributes = file.attributes.iter().map(|a| (&a.value, a.span, a.module));
-                    for (value, span, module) in strings.chain(attributes) {
-                        let Some(&to) = address_variables.get(value.as_str()) else {
+                    let variables = strings
+                        .chain(attributes)
+                        .filter(|(value, _, _)| is_variable_name(value))
+                        .map(|(value, span, module)| (value, span, module, true));
+                    // (b'') and a field or binding named for one (`args.auth_uri`,
+                    // `config.registry_url`): the address comes from deployment,
+                    // the name says whose it is.
+                    let names = file
+                        .address_names
+                        .iter()
+                        .filter(|n| {
+                            address_fields.contains(n.name.as_str())
+                                && !sink_only_names.contains(&n.name)
+                        })
+                        .map(|n| (&n.name, n.span, n.module, false));
+                    for (value, span, module, variable) in variables.chain(names) {
+                        let Some(to) = address_names.owner(value) else {
                             continue;
                         };
                         if to != s && !handed_on.contains(&span) {
+                            let served = &architecture.services[to];
+                            let grpc_only = served.hosts.is_empty() && !served.grpc.is_empty();
                             from_environment.push(ServiceEdge {
                                 from: s,
                                 to,
-                                kind: EdgeKind::Http,
+                                kind: if grpc_only {
+                                    EdgeKind::Grpc
+                                } else {
+                                    EdgeKind::Http
+                                },
                                 location: Some(facts::location(file, span)),
-                                detail: format!("${value}"),
+                                detail: if variable {
+                                    format!("${value}")
+                                } else {
+                                    value.clone()
+                                },
                                 test_only: test_only(module),
                             });
                         }
@@ -281,9 +348,14 @@ pub fn build(
                         // A function or type alias of another workspace crate
                         // that hands out a declared service's client
                         // (`arroyo_rpc::controller_client`).
-                        let helper = dependencies
-                            .get(first)
-                            .and_then(|krate| helpers.get(krate)?.get(last.as_str()));
+                        // Named anywhere along the path: `krate::clients::GrpcShardManager::new`.
+                        let helper = dependencies.get(first).and_then(|krate| {
+                            let names = helpers.get(krate)?;
+                            segments[1..]
+                                .iter()
+                                .rev()
+                                .find_map(|s| names.get(s.as_str()))
+                        });
                         let (kind, to) = match grpc.named(segments, s) {
                             ClientOf::Nothing if helper.is_some() => match helper {
                                 Some(&to) => (EdgeKind::Grpc, to),
@@ -569,23 +641,79 @@ fn configures_other_program(call: &facts::CallFact) -> bool {
     }
 }
 
-/// Names (bindings, constants) passed to such calls and to no other call.
-fn names_only_handed_on(files: &[facts::FileFacts]) -> std::collections::HashSet<String> {
+/// Names (bindings, constants, fields) passed to such calls, or to a
+/// workspace function that starts a program, and to no other call. Handing
+/// a value to a constructor of this crate's own type (which keeps it for
+/// later) neither uses nor hands it on.
+fn names_only_handed_on(
+    files: &[facts::FileFacts],
+    spawners: &HashMap<usize, std::collections::HashSet<String>>,
+    member: usize,
+    dependencies: &[crate::workspace::Dependency],
+) -> std::collections::HashSet<String> {
+    let own_types: std::collections::HashSet<&str> = files
+        .iter()
+        .flat_map(|f| &f.aliases)
+        .map(|a| a.name.as_str())
+        .collect();
+    let starts_program = |call: &facts::CallFact| {
+        if call.method {
+            return false;
+        }
+        let own = spawners.get(&member);
+        match call.callee.as_slice() {
+            [name] => own.is_some_and(|set| set.contains(name)),
+            [.., module, name] => {
+                let key = format!("{module}::{name}");
+                std::iter::once(member)
+                    .chain(dependencies.iter().filter_map(|d| d.member))
+                    .any(|m| spawners.get(&m).is_some_and(|set| set.contains(&key)))
+            }
+            [] => false,
+        }
+    };
+    let keeps_for_later = |call: &facts::CallFact| {
+        !call.method
+            && call.callee.len() >= 2
+            && own_types.contains(call.callee[call.callee.len() - 2].as_str())
+    };
     let mut handed = std::collections::HashSet::new();
     let mut used = std::collections::HashSet::new();
     for call in files.iter().flat_map(|f| &f.calls) {
         for arg in &call.args {
-            if let Arg::Name(name) = arg {
-                if configures_other_program(call) {
-                    handed.insert(name.clone());
-                } else {
-                    used.insert(name.clone());
-                }
+            let (Arg::Name(name) | Arg::Field(name)) = arg else {
+                continue;
+            };
+            if configures_other_program(call) || starts_program(call) {
+                handed.insert(name.clone());
+            } else if !keeps_for_later(call) {
+                used.insert(name.clone());
             }
         }
     }
     handed.retain(|name| !used.contains(name));
     handed
+}
+
+/// Functions that start another program (`Command::new` in the body), by
+/// member: `name` and `module::name`, as calls spell them.
+fn spawning_functions(facts: &Facts) -> HashMap<usize, std::collections::HashSet<String>> {
+    let mut found: HashMap<usize, std::collections::HashSet<String>> = HashMap::new();
+    for (member, krate) in facts.crates.iter().enumerate() {
+        for file in &krate.files {
+            for function in &file.functions {
+                if function.owner.is_some() || !function.calls.iter().any(|c| c == "Command::new") {
+                    continue;
+                }
+                let set = found.entry(member).or_default();
+                set.insert(function.name.clone());
+                if let Some(module) = file.modules[function.module].path.last() {
+                    set.insert(format!("{module}::{}", function.name));
+                }
+            }
+        }
+    }
+    found
 }
 
 /// Spans of the string literals of `file` that only configure another
@@ -607,7 +735,29 @@ fn handed_to_other_programs(
             .filter(|b| names.contains(&b.name))
             .map(|b| b.span),
     );
+    // `#[arg(default_value = "http://provisioner:3000")] provisioner_address`
+    // only passed on to the program it configures.
+    spans.extend(
+        file.field_defaults
+            .iter()
+            .filter(|d| names.contains(&d.field))
+            .map(|d| d.span),
+    );
     spans
+}
+
+/// Every value each production string `const`/`static` of a crate may have
+/// (`#[cfg]` variants give one name several).
+fn every_string_constant(files: &[facts::FileFacts]) -> HashMap<&str, Vec<&str>> {
+    let mut found: HashMap<&str, Vec<&str>> = HashMap::new();
+    for file in files {
+        for binding in file.bindings.iter().filter(|b| b.constant) {
+            if !file.is_test_code(binding.module) {
+                found.entry(&binding.name).or_default().push(&binding.value);
+            }
+        }
+    }
+    found
 }
 
 /// The string `const`s and `static`s of a crate by name; a name given two
@@ -646,28 +796,75 @@ fn unique_by_name<K: std::hash::Hash + Eq, V: PartialEq>(
         .collect()
 }
 
-/// Environment variable names that hold a service's address:
-/// `<NAME>_URL`, `_URI`, `_ADDR`, `_ADDRESS`, `_ENDPOINT`, `_HOST` for the
-/// service's name and each of its hosts (upper case, `-` as `_`). A name two
-/// services could claim is left out.
-fn address_variables(architecture: &Architecture) -> HashMap<String, usize> {
-    const SUFFIXES: &[&str] = &["URL", "URI", "ADDR", "ADDRESS", "ENDPOINT", "HOST"];
-    unique_by_name(
-        architecture
-            .services
-            .iter()
-            .enumerate()
-            .flat_map(|(index, service)| {
-                std::iter::once(&service.name)
-                    .chain(&service.hosts)
-                    .flat_map(move |stem| {
-                        let stem = stem.to_uppercase().replace(['-', '.'], "_");
-                        SUFFIXES
-                            .iter()
-                            .map(move |suffix| (format!("{stem}_{suffix}"), index))
-                    })
-            }),
-    )
+/// Which service a name holding an address names: an environment variable
+/// (`ACCOUNT_VIEW_URL`, `CREATE_ACCOUNT_URL`) or a field or binding
+/// (`auth_uri`, `registry_url`). The name, less its address ending
+/// (`_url`, `_uri`, `_addr`, `_address`, `_endpoint`, `_host`), ends with a
+/// service's name or host at a word boundary; the longest such ending
+/// decides, and one that two services could claim names neither.
+struct AddressNames {
+    /// Normalised stem → its service, `None` when two claim it.
+    stems: HashMap<String, Option<usize>>,
+}
+
+impl AddressNames {
+    fn new(architecture: &Architecture) -> AddressNames {
+        let mut stems: HashMap<String, Option<usize>> = HashMap::new();
+        for (index, service) in architecture.services.iter().enumerate() {
+            let names = std::iter::once(&service.name)
+                .chain(&service.hosts)
+                .filter(|name| !name.contains(['*', '?', '[']));
+            for name in names {
+                let stem = normalise_name(name);
+                // `registry-service` is also called `registry` (`registry_url`).
+                let short = ["_service", "_svc", "_server"]
+                    .iter()
+                    .find_map(|suffix| stem.strip_suffix(suffix).filter(|s| !s.is_empty()))
+                    .map(str::to_string);
+                for stem in std::iter::once(stem).chain(short) {
+                    stems
+                        .entry(stem)
+                        .and_modify(|owner| {
+                            if *owner != Some(index) {
+                                *owner = None;
+                            }
+                        })
+                        .or_insert(Some(index));
+                }
+            }
+        }
+        AddressNames { stems }
+    }
+
+    /// The service `name` holds the address of.
+    fn owner(&self, name: &str) -> Option<usize> {
+        let name = normalise_name(name);
+        let stem = facts::address_stem(&name)?;
+        let tails = std::iter::once(stem).chain(
+            stem.match_indices('_')
+                .map(|(at, _)| &stem[at + 1..])
+                .filter(|tail| !tail.is_empty()),
+        );
+        for tail in tails {
+            if let Some(owner) = self.stems.get(tail) {
+                return *owner;
+            }
+        }
+        None
+    }
+}
+
+/// Lower case with `-` and `.` as `_`: how a service name appears in code.
+fn normalise_name(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['-', '.'], "_")
+}
+
+/// `ACCOUNT_VIEW_URL`: the shape of an environment variable's name.
+fn is_variable_name(text: &str) -> bool {
+    text.contains('_')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// `#[arg(default_value = "…")]` and its clap/structopt spellings.
@@ -784,6 +981,57 @@ mod tests {
                 ("connect", 0)
             ]
         );
+    }
+
+    #[test]
+    fn names_holding_an_address_name_the_service_they_end_with() {
+        let service = |name: &str, hosts: &[&str]| crate::workspace::Service {
+            name: name.into(),
+            crates: Vec::new(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            topics: Vec::new(),
+            grpc: Vec::new(),
+            tables: Vec::new(),
+            database: name.into(),
+            decl: 0,
+        };
+        let architecture = Architecture {
+            services: vec![
+                service("registry-service", &["golem-registry-service"]),
+                service("account", &["account"]),
+                service("account_view", &["account_view"]),
+                service("auth", &["auth"]),
+                service("billing", &["billing-api", "ledger"]),
+                service("ledger", &["ledger"]),
+                service("safekeeper", &["sk-*"]),
+            ],
+            roles: Vec::new(),
+        };
+        let names = AddressNames::new(&architecture);
+        let owner = |name: &str| {
+            names
+                .owner(name)
+                .map(|s| architecture.services[s].name.as_str())
+        };
+        assert_eq!(owner("registry_url"), Some("registry-service"));
+        assert_eq!(
+            owner("GOLEM_REGISTRY_SERVICE_HOST"),
+            Some("registry-service")
+        );
+        assert_eq!(owner("auth_uri"), Some("auth"));
+        // The longest ending decides: `account_view`, not `account`.
+        assert_eq!(owner("ACCOUNT_VIEW_URL"), Some("account_view"));
+        assert_eq!(owner("create_account_url"), Some("account"));
+        assert_eq!(owner("billing_api_endpoints"), Some("billing"));
+        // `ledger` is a host of two services: neither.
+        assert_eq!(owner("ledger_addr"), None);
+        // No address ending, no service ending, a glob host, the ending alone.
+        assert_eq!(owner("auth_token"), None);
+        assert_eq!(owner("database_url"), None);
+        assert_eq!(owner("sk_url"), None);
+        assert_eq!(owner("safekeeper_url"), Some("safekeeper"));
+        assert_eq!(owner("_url"), None);
+        assert_eq!(owner("url"), None);
     }
 
     #[test]
