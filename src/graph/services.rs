@@ -161,6 +161,8 @@ pub fn build(
             }
         }
     }
+    // (a') another service's client crate that ships with this one.
+    edges.extend(super::client_crates::edges(workspace, architecture, facts));
     // Addresses read from the environment or held in a field named for a
     // service: weaker evidence than a call, used only between services that
     // no other edge joins.
