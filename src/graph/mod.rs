@@ -1,6 +1,5 @@
 //! Graphs the checks share, built once per run.
 
-mod client_crates;
 pub mod coupling;
 
 /// Which graph: of services, of workspace crates, or of the modules of each

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::fmt;
 
+mod client_crates;
+
 use super::{CrateGraph, SHIPPED};
 use crate::facts::{self, Arg, Facts};
 use crate::pattern::{any_call, CallName, GlobPattern};
@@ -162,7 +164,7 @@ pub fn build(
         }
     }
     // (a') another service's client crate that ships with this one.
-    edges.extend(super::client_crates::edges(workspace, architecture, facts));
+    edges.extend(client_crates::edges(workspace, architecture, facts));
     // Addresses read from the environment or held in a field named for a
     // service: weaker evidence than a call, used only between services that
     // no other edge joins.

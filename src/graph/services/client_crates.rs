@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::services::{EdgeKind, ServiceEdge};
-use super::SHIPPED;
+use super::{EdgeKind, ServiceEdge};
 use crate::facts::{self, Facts};
+use crate::graph::SHIPPED;
 use crate::workspace::{dependency_location, Architecture, Member, Role, Workspace};
 use crate::Location;
 
