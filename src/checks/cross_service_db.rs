@@ -1054,7 +1054,7 @@ fn accesses(
                                 });
                             }
                         }
-                        Arg::Field(_) | Arg::Other => {}
+                        Arg::Field(_) | Arg::Template(..) | Arg::Other => {}
                     }
                 }
             }

@@ -227,6 +227,7 @@ pub struct FileFacts {
     pub field_defaults: Vec<FieldDefaultFact>,
     /// Fields, field accesses and bindings named for an address (`auth_uri`).
     pub address_names: Vec<AddressNameFact>,
+    pub template_bindings: Vec<TemplateBindingFact>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -443,7 +444,47 @@ pub enum Arg {
     Name(String),
     /// A field of a value (`&self.reply_topic`, `args.orders_url`): its name.
     Field(String),
+    /// `format!("{}-commands", service)`: text built around values known
+    /// only at run time (see [`Template`]).
+    Template(Template, Span),
     Other,
+}
+
+/// The text of a `format!` with placeholders: fixed parts, and between them
+/// the name each placeholder prints when it is a plain name
+/// (`{service_name}`, `format!("{}", SERVICE)`), else `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub fixed: Vec<String>,
+    pub holes: Vec<Option<String>>,
+}
+
+impl Template {
+    /// The text with each hole filled by `fill` (`None`: any text), as a
+    /// pattern `*` stands in for; `None` when too little of it is fixed to
+    /// say what it names (fewer than three fixed characters).
+    pub fn pattern(&self, fill: impl Fn(&str) -> Option<String>) -> Option<String> {
+        let mut pattern = String::new();
+        let mut fixed = 0;
+        for (index, part) in self.fixed.iter().enumerate() {
+            // Glob syntax in the fixed text would be read as such.
+            if part.contains(['*', '?', '[', ']', '{', '}']) {
+                return None;
+            }
+            fixed += part.chars().count();
+            pattern.push_str(part);
+            if let Some(hole) = self.holes.get(index) {
+                match hole.as_deref().and_then(&fill) {
+                    Some(value) => {
+                        fixed += value.chars().count();
+                        pattern.push_str(&value);
+                    }
+                    None => pattern.push('*'),
+                }
+            }
+        }
+        (fixed >= 3).then_some(pattern)
+    }
 }
 
 impl Arg {
@@ -454,6 +495,17 @@ impl Arg {
             _ => None,
         }
     }
+}
+
+/// `let topic = format!("{}-commands", service_name);`: a name bound to a
+/// [`Template`].
+#[derive(Debug, Clone)]
+pub struct TemplateBindingFact {
+    pub module: usize,
+    pub name: String,
+    pub template: Template,
+    /// Span of the format string.
+    pub span: Span,
 }
 
 /// `let name = "…";`, `const NAME: &str = "…";` or `static NAME: &str = "…";`.
@@ -702,6 +754,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         attributes: x.attributes,
         field_defaults: x.field_defaults,
         address_names: x.address_names,
+        template_bindings: x.template_bindings,
         tables: x.tables,
         functions: x.functions,
         impls: x.impls,

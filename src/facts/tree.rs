@@ -185,6 +185,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 attributes: extracted.attributes,
                 field_defaults: extracted.field_defaults,
                 address_names: extracted.address_names,
+                template_bindings: extracted.template_bindings,
                 tables: extracted.tables,
                 functions: extracted.functions,
                 impls: extracted.impls,

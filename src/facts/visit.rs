@@ -10,7 +10,7 @@ use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 use super::{
     AddressNameFact, AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact,
     ChainRoot, FieldDefaultFact, FnFact, Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact,
-    PathFact, Span, StepArg, StringFact, TableMacroFact, UseFact,
+    PathFact, Span, StepArg, StringFact, TableMacroFact, Template, TemplateBindingFact, UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -27,11 +27,55 @@ pub(super) struct Extracted {
     pub attributes: Vec<AttributeFact>,
     pub field_defaults: Vec<FieldDefaultFact>,
     pub address_names: Vec<AddressNameFact>,
+    pub template_bindings: Vec<TemplateBindingFact>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
     pub chains: Vec<ChainFact>,
     pub aliases: Vec<AliasFact>,
+}
+
+/// Splits a format string into fixed parts and placeholders; `None` when it
+/// has no placeholder (a plain literal) or does not parse.
+fn parse_template(format: &str, positional: &[Option<String>]) -> Option<Template> {
+    let mut fixed = vec![String::new()];
+    let mut holes = Vec::new();
+    let mut next_positional = 0;
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                fixed.last_mut()?.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                fixed.last_mut()?.push('}');
+            }
+            '{' => {
+                let mut inside = String::new();
+                loop {
+                    match chars.next()? {
+                        '}' => break,
+                        other => inside.push(other),
+                    }
+                }
+                let argument = inside.split(':').next().unwrap_or_default().trim();
+                let name = if argument.is_empty() {
+                    next_positional += 1;
+                    positional.get(next_positional - 1).cloned().flatten()
+                } else if let Ok(index) = argument.parse::<usize>() {
+                    positional.get(index).cloned().flatten()
+                } else {
+                    Some(argument.to_string())
+                };
+                holes.push(name);
+                fixed.push(String::new());
+            }
+            other => fixed.last_mut()?.push(other),
+        }
+    }
+    (!holes.is_empty()).then_some(Template { fixed, holes })
 }
 
 /// Names of the items `items` define (not import), in source order; modules
@@ -320,6 +364,9 @@ impl Visitor {
         if let Some((value, span)) = self.literal(expr) {
             return Arg::Str(value, span);
         }
+        if let Some((template, span)) = self.template(expr) {
+            return Arg::Template(template, span);
+        }
         match expr {
             Expr::Path(path) => path
                 .path
@@ -361,6 +408,49 @@ impl Visitor {
                 span,
                 constant,
             });
+        } else if let Some((template, span)) = self.template(expr) {
+            self.out.template_bindings.push(TemplateBindingFact {
+                module: self.module,
+                name,
+                template,
+                span,
+            });
+        }
+    }
+
+    /// `format!("{}-commands", service_name)` (through `&` and parentheses):
+    /// its fixed parts and what each placeholder prints.
+    fn template(&self, expr: &Expr) -> Option<(Template, Span)> {
+        match expr {
+            Expr::Reference(r) => self.template(&r.expr),
+            Expr::Paren(p) => self.template(&p.expr),
+            Expr::Macro(m) if m.mac.path.is_ident("format") => {
+                let args = m
+                    .mac
+                    .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                    .ok()?;
+                let mut args = args.iter();
+                let Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(format),
+                    ..
+                })) = args.next()
+                else {
+                    return None;
+                };
+                let positional: Vec<Option<String>> = args
+                    .map(|arg| match arg {
+                        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                        Expr::Reference(r) => match &*r.expr {
+                            Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                    .collect();
+                let template = parse_template(&format.value(), &positional)?;
+                Some((template, self.span(format.span())))
+            }
+            _ => None,
         }
     }
 
@@ -1232,6 +1322,40 @@ mod tests {
 
     fn facts(text: &str) -> Extracted {
         extract(text, Vec::new(), None).expect("parses")
+    }
+
+    #[test]
+    fn format_templates_keep_their_fixed_text_and_the_names_they_print() {
+        let names = |holes: &[Option<&str>]| {
+            holes
+                .iter()
+                .map(|h| h.map(String::from))
+                .collect::<Vec<_>>()
+        };
+        let parse = |text: &str| parse_template(text, &[Some("service".into()), None]);
+        let commands = parse("{}-commands").expect("a template");
+        assert_eq!(commands.fixed, ["", "-commands"]);
+        assert_eq!(commands.holes, names(&[Some("service")]));
+        let inline = parse("{SERVICE}.payment-{1}{{x}}").expect("a template");
+        assert_eq!(inline.fixed, ["", ".payment-", "{x}"]);
+        assert_eq!(inline.holes, names(&[Some("SERVICE"), None]));
+        assert_eq!(parse("plain {{braces}}"), None);
+        assert_eq!(parse("{unclosed"), None);
+        // Holes filled by constants; too little fixed text names nothing.
+        let fill = |name: &str| (name == "SERVICE").then(|| "billing".to_string());
+        assert_eq!(inline.pattern(fill), None, "braces are glob syntax");
+        let outcome = parse("{SERVICE}.payment-{1}").expect("a template");
+        assert_eq!(outcome.pattern(fill).as_deref(), Some("billing.payment-*"));
+        assert_eq!(commands.pattern(|_| None).as_deref(), Some("*-commands"));
+        let bare = parse("{}{}").expect("a template");
+        assert_eq!(bare.pattern(|_| None), None);
+        // A format! argument that is a reference to a name still names it.
+        let f = facts("fn f(step: &Step) { let topic = format!(\"{}.commands\", &participant); send(&topic); }");
+        assert_eq!(f.template_bindings[0].name, "topic");
+        assert_eq!(
+            f.template_bindings[0].template.holes,
+            names(&[Some("participant")])
+        );
     }
 
     fn uses(text: &str) -> Vec<(String, Option<String>, bool, bool)> {

@@ -417,17 +417,47 @@ pub fn build(
                                 Arg::Field(name) => {
                                     (*field_defaults.get(name.as_str())?, call.span)
                                 }
-                                Arg::Other => return None,
+                                Arg::Template(..) | Arg::Other => return None,
                             };
                             Some((value, span, owner_of_topic(value)?))
                         });
-                        if let Some((value, span, to)) = topic {
+                        // Else a topic built with `format!` around data
+                        // (`format!("{}-commands", step.service)`): every
+                        // service owning a topic of that family may be sent to.
+                        let owners = match topic {
+                            Some((value, span, to)) => vec![(value.to_string(), span, to)],
+                            None => call
+                                .args
+                                .iter()
+                                .find_map(|arg| {
+                                    let (template, span) = match arg {
+                                        Arg::Template(template, span) => (template, *span),
+                                        Arg::Name(name) => file
+                                            .template_bindings
+                                            .iter()
+                                            .find(|b| &b.name == name)
+                                            .map(|b| (&b.template, b.span))?,
+                                        _ => return None,
+                                    };
+                                    let fill =
+                                        |hole: &str| constants.get(hole).map(|v| v.to_string());
+                                    Some((template.pattern(fill)?, span))
+                                })
+                                .map(|(pattern, span)| {
+                                    owners_of_topic_family(&pattern, &topics)
+                                        .into_iter()
+                                        .map(|to| (pattern.clone(), span, to))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        };
+                        for (value, span, to) in owners {
                             if to != s {
                                 edges.push(ServiceEdge {
                                     from: s,
                                     to,
                                     kind: EdgeKind::Event {
-                                        topic: value.to_string(),
+                                        topic: value.clone(),
                                         subscribe,
                                     },
                                     location: Some(facts::location(file, span)),
@@ -797,6 +827,27 @@ fn unique_by_name<K: std::hash::Hash + Eq, V: PartialEq>(
     found
         .into_iter()
         .filter_map(|(key, value)| Some((key, value?)))
+        .collect()
+}
+
+/// The services owning a topic of the family `pattern` (`*-commands`): a
+/// topic they declare by its full name that the pattern matches, or a
+/// declared pattern written the same way. A pattern with no `*` is one
+/// topic, owned as usual.
+fn owners_of_topic_family(pattern: &str, topics: &[&[GlobPattern]]) -> Vec<usize> {
+    let family = GlobPattern::new(pattern, 0..0);
+    topics
+        .iter()
+        .enumerate()
+        .filter(|(_, declared)| {
+            declared.iter().any(|topic| {
+                let literal = !topic.text.contains(['*', '?', '[', '{']);
+                (literal && family.is_match(&topic.text))
+                    || topic.text == pattern
+                    || (!pattern.contains('*') && topic.is_match(pattern))
+            })
+        })
+        .map(|(owner, _)| owner)
         .collect()
 }
 
