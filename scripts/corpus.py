@@ -9,7 +9,7 @@ commit from a local git mirror when one is present (ARCHFIT_CORPUS_MIRRORS,
 default /work/.mirror, laid out as <owner>+<name>/repo) and skips the workspace
 otherwise. CI has no network, so CI does not run this.
 
-Usage: scripts/corpus.py [--bin PATH] [--keep] [--json] [NAME ...]
+Usage: scripts/corpus.py [--init] [--bin PATH] [--keep] [--json] [NAME ...]
 
 Precision is judged at error severity: an error finding that matches neither a
 true finding nor a trap counts as unreviewed, and unreviewed counts as wrong,
@@ -21,10 +21,23 @@ truth's `[[edge]]` list: an edge is found when the graph has an edge with the
 same `from` and `to` (and the same `kind` when the truth gives one). A graph
 edge that matches a `[[not_edge]]` and no `[[edge]]` is wrong; one that matches
 neither is unreviewed, which also forces a review.
+
+`--init` measures day one instead (issue 16): on a fresh copy of each workspace
+without any configuration of its own, `init` writes archfit.toml and `check`
+runs with it. It reports both exit codes, the services `init` named against the
+reviewed config's (matched by their crates), findings per check, and sorts every
+error finding: at a true finding's place (same check, file and line: signal),
+at a trap's place, judged by corpus/<name>/init-review.md (its `[[judged]]`
+entries, same shape as truth findings, with `verdict = "noise"` or `"real"`
+and the `guess` that caused noise), or unreviewed. The noise share is judged
+noise plus trap hits over all errors; unreviewed errors force a review, as in
+the default mode. The written config and the check report are kept next to the
+unpacked trees as <name>.init.toml and <name>.check.json.
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -292,11 +305,291 @@ def print_edges(results):
           f"{total['graph']:>6} {total['right']:>6} {total['unreviewed']:>6} {total['wrong']:>6}")
 
 
+def strip_own_config(manifest):
+    """Removes the configuration the repository carries itself (an archfit.toml
+    next to the workspace manifest, its `[workspace.metadata.archfit]` tables),
+    so `init` starts as it would for a new user; returns what was removed."""
+    removed = []
+    own = manifest.parent / "archfit.toml"
+    if own.exists():
+        own.unlink()
+        removed.append(str(own.relative_to(manifest.parent)))
+    text = manifest.read_text()
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        header = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$", line)
+        if header:
+            key = re.sub(r"[\s\"']", "", header.group(1))
+            skipping = key == "workspace.metadata.archfit" or key.startswith(
+                "workspace.metadata.archfit.")
+        if not skipping:
+            kept.append(line)
+    if len(kept) != len(text.splitlines(keepends=True)):
+        manifest.write_text("".join(kept))
+        removed.append(f"{manifest.name} [workspace.metadata.archfit]")
+    return removed
+
+
+def crate_roles(args, manifest, config=None):
+    """Package name -> role under a config ("shared", "platform",
+    "unclassified", "excluded" or the service's name), as the tool resolves the
+    config's patterns (`graph --level crate`); None when the config does not load."""
+    cmd = [args.bin, "graph", "--level", "crate", "--format", "json", "--color", "never",
+           "--manifest-path", str(manifest)]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tempfile.gettempdir())
+    try:
+        graph = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return None
+    return {n["id"]: n.get("group") or "excluded" for n in graph.get("nodes", [])}
+
+
+def written_services(config):
+    """Service names and crate patterns straight from a written config, for
+    when the tool rejects it and cannot say which members they take."""
+    try:
+        data = load(config)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {s.get("name", "?"): set(s.get("crates", [])) for s in data.get("service", [])}
+
+
+def review_of(folder):
+    """The `[[judged]]` entries of init-review.md: the TOML of its ```toml blocks."""
+    path = folder / "init-review.md"
+    if not path.exists():
+        return []
+    blocks = re.findall(r"^```toml\n(.*?)^```", path.read_text(), flags=re.S | re.M)
+    try:
+        return tomllib.loads("\n".join(blocks)).get("judged", [])
+    except tomllib.TOMLDecodeError as e:
+        sys.exit(f"{path}: {e}")
+
+
+def at_place(finding, entry):
+    """Same check, file and line. The truth's `contains` may name the reviewed
+    config's services, which `init` may call otherwise, so it only counts for
+    an entry without a line, where it is what tells findings in one file apart."""
+    if "line" in entry:
+        entry = {k: v for k, v in entry.items() if k != "contains"}
+    return matches(finding, entry)
+
+
+SERVICE_FREE = {"shared", "platform", "unclassified", "excluded"}
+
+
+def kind_of(role):
+    return role if role in SERVICE_FREE else "service"
+
+
+def compare_services(guessed_roles, reviewed_roles):
+    """Matches each service `init` named to the reviewed services that share a
+    crate with it, and lists the crates whose kind of role differs."""
+    def services(roles):
+        out = {}
+        for crate, role in roles.items():
+            if kind_of(role) == "service":
+                out.setdefault(role, set()).add(crate)
+        return out
+    guessed, reviewed = services(guessed_roles), services(reviewed_roles)
+    overlap = {g: sorted(r for r, rc in reviewed.items() if rc & gc) for g, gc in guessed.items()}
+    covered = {r for rs in overlap.values() for r in rs}
+    diffs = []
+    for crate in sorted(set(guessed_roles) | set(reviewed_roles)):
+        mine = kind_of(guessed_roles.get(crate, "excluded"))
+        theirs = kind_of(reviewed_roles.get(crate, "excluded"))
+        if mine != theirs:
+            diffs.append({"crate": crate, "init": guessed_roles.get(crate, "excluded"),
+                          "reviewed": reviewed_roles.get(crate, "excluded")})
+    return {
+        "guessed": len(guessed),
+        "reviewed": len(reviewed),
+        "found": len(covered),
+        "pairs": {g: rs for g, rs in sorted(overlap.items())},
+        "extra": sorted(g for g, rs in overlap.items() if not rs),
+        "missed": sorted(set(reviewed) - covered),
+        "merged": sorted(g for g, rs in overlap.items() if len(rs) > 1),
+        "split": sorted(r for r in reviewed if sum(r in rs for rs in overlap.values()) > 1),
+        "roles": diffs,
+    }
+
+
+def run_init(name, args, work):
+    """`init` then `check` on a fresh copy without a configuration of its own."""
+    folder = CORPUS / name
+    source = load(folder / "source.toml")
+    truth = load(folder / "truth.toml") if (folder / "truth.toml").exists() else {}
+    git_dir = mirror_of(source["repo"])
+    if git_dir is None:
+        return {"name": name, "skipped": f"no local mirror of {source['repo']}"}
+    dest = work / name
+    left_out = unpack(git_dir, source["commit"], dest)
+    manifest = dest / source.get("manifest", "Cargo.toml")
+    root = manifest.parent
+    result = {"name": name, "removed": strip_own_config(manifest), "left_out": left_out}
+    init = subprocess.run([args.bin, "init", "--manifest-path", str(manifest), "--color", "never"],
+                          capture_output=True, text=True, cwd=root)
+    result["init_exit"] = init.returncode
+    written = root / "archfit.toml"
+    if init.returncode != 0 or not written.exists():
+        result["error"] = (init.stderr or init.stdout).strip()[:2000]
+        return result
+    # Kept next to the trees so a reviewer can read them without --keep.
+    shutil.copy(written, work / f"{name}.init.toml")
+    check = subprocess.run([args.bin, "check", "--manifest-path", str(manifest), "--format", "json",
+                            "--color", "never"], capture_output=True, text=True, cwd=root)
+    result["check_exit"] = check.returncode
+    (work / f"{name}.check.json").write_text(check.stdout)
+    guessed_roles = crate_roles(args, manifest)
+    reviewed_roles = crate_roles(args, manifest, folder / "archfit.toml") or {}
+    if guessed_roles is None:
+        result["services"] = {"unloadable": written_services(written)}
+    else:
+        result["services"] = compare_services(guessed_roles, reviewed_roles)
+    try:
+        report = json.loads(check.stdout)
+    except json.JSONDecodeError:
+        result["error"] = check.stderr.strip()[:2000]
+        return result
+    result["diagnostics"] = [
+        f"{d.get('severity')}: {d.get('message')}" for d in report.get("diagnostics", [])
+        if d.get("severity") == "error"
+    ]
+    true_findings, traps = truth.get("finding", []), truth.get("trap", [])
+    judged = review_of(folder)
+    findings = report.get("findings", [])
+    checks, sorted_errors = {}, []
+    for f in findings:
+        c = checks.setdefault(f["check"], {"errors": 0, "warnings": 0})
+        if f["severity"] == "error":
+            c["errors"] += 1
+        elif f["severity"] == "warn":
+            c["warnings"] += 1
+        if f["severity"] != "error":
+            continue
+        verdict, guess = "unreviewed", None
+        if any(at_place(f, t) for t in true_findings):
+            verdict = "truth"
+        elif any(at_place(f, t) for t in traps):
+            verdict = "trap"
+        else:
+            for j in judged:
+                if matches(f, j):
+                    verdict, guess = j.get("verdict", "unreviewed"), j.get("guess")
+                    break
+        sorted_errors.append({
+            "check": f["check"], "verdict": verdict, "guess": guess,
+            "where": f"{f['location']['file']}:{f['location']['line']}",
+            "message": f["message"],
+        })
+    result["checks"] = checks
+    result["errors"] = sorted_errors
+    missed = [t for t in true_findings if not any(at_place(f, t) for f in findings)]
+    result["truth_found"] = len(true_findings) - len(missed)
+    result["truth_missed"] = {}
+    for t in missed:
+        result["truth_missed"][t["check"]] = result["truth_missed"].get(t["check"], 0) + 1
+    result["truth_wanted"] = len(true_findings)
+    if not args.keep:
+        shutil.rmtree(dest, ignore_errors=True)
+    return result
+
+
+def tally(errors):
+    count = lambda v: sum(e["verdict"] == v for e in errors)
+    return {v: count(v) for v in ("truth", "real", "trap", "noise", "unreviewed")}
+
+
+def print_init(results):
+    print(f"{'workspace':<20} {'init':>4} {'check':>5} {'svc found/true':>14} {'guessed':>7} "
+          f"{'errors':>6} {'truth':>5} {'real':>4} {'trap':>4} {'noise':>5} {'unrev':>5} "
+          f"{'noise%':>6} {'truth found':>11}")
+    total = {"errors": 0, "truth": 0, "real": 0, "trap": 0, "noise": 0, "unreviewed": 0}
+    guesses, exit2, within = {}, 0, 0
+    for r in results:
+        if "skipped" in r:
+            print(f"{r['name']:<20} skipped: {r['skipped']}")
+            continue
+        if r.get("check_exit") == 2 or r.get("init_exit", 0) != 0:
+            exit2 += 1
+        if "checks" not in r:
+            print(f"{r['name']:<20} {r['init_exit']:>4} {r.get('check_exit', '-'):>5} "
+                  f"error: {r.get('error', '')}")
+            continue
+        t = tally(r["errors"])
+        errors = len(r["errors"])
+        total["errors"] += errors
+        for key in t:
+            total[key] += t[key]
+        for e in r["errors"]:
+            if e["verdict"] in ("noise", "trap"):
+                guess = e["guess"] or ("(at a trap)" if e["verdict"] == "trap" else "(no guess named)")
+                per = guesses.setdefault(guess, {})
+                per[r["name"]] = per.get(r["name"], 0) + 1
+        # A trap is a finding the truth already calls wrong: noise too.
+        share = (t["noise"] + t["trap"]) / errors if errors else 0.0
+        if share <= 0.2 and not t["unreviewed"]:
+            within += 1
+        s = r["services"]
+        svc = f"{s['found']}/{s['reviewed']}" if "found" in s else "unloadable"
+        guessed = s.get("guessed", len(s.get("unloadable", {})))
+        print(f"{r['name']:<20} {r['init_exit']:>4} {r['check_exit']:>5} {svc:>14} {guessed:>7} "
+              f"{errors:>6} {t['truth']:>5} {t['real']:>4} {t['trap']:>4} {t['noise']:>5} "
+              f"{t['unreviewed']:>5} {share:>6.0%} {r['truth_found']:>5}/{r['truth_wanted']:<5}")
+    print()
+    for r in results:
+        if "skipped" in r:
+            continue
+        print(f"== {r['name']}")
+        for path in r.get("removed", []):
+            print(f"   removed  {path} (the repository's own configuration)")
+        s = r.get("services", {})
+        if "unloadable" in s:
+            for name, crates in sorted(s["unloadable"].items()):
+                print(f"   service  {name}: {', '.join(sorted(crates))} (config does not load)")
+        elif s:
+            for g, rs in s["pairs"].items():
+                print(f"   service  {g} -> {', '.join(rs) if rs else '(no reviewed service)'}")
+            for m in s["missed"]:
+                print(f"   missed   reviewed service {m}")
+            for d in s["roles"]:
+                print(f"   role     {d['crate']}: init {d['init']}, reviewed {d['reviewed']}")
+        for d in r.get("diagnostics", []):
+            print(f"   diag     {d}")
+        if "error" in r:
+            print(f"   error    {r['error']}")
+        for check, c in sorted(r.get("checks", {}).items()):
+            print(f"   check    {check}: {c['errors']} errors, {c['warnings']} warnings")
+        for check, n in sorted(r.get("truth_missed", {}).items()):
+            print(f"   missed   {n} true {check} finding{'s' if n > 1 else ''} of the reviewed truth")
+        for e in r.get("errors", []):
+            if e["verdict"] in ("unreviewed", "noise", "trap"):
+                tag = e["verdict"] + (f" [{e['guess']}]" if e["guess"] else "")
+                print(f"   {tag:<10} {e['check']} {e['where']} {e['message'][:160]}")
+    print()
+    errors = total["errors"]
+    share = f"{(total['noise'] + total['trap']) / errors:.1%}" if errors else "-"
+    print(f"corpus total: {errors} errors, {total['truth']} at true findings, {total['real']} judged "
+          f"real, {total['trap']} at traps, {total['noise']} noise (with traps {share}), "
+          f"{total['unreviewed']} unreviewed; {exit2} workspaces with init or check exit 2 "
+          f"(or init failing); {within} within 20 % noise and fully reviewed")
+    if guesses:
+        print()
+        print("noise by wrong guess")
+        for guess, per in sorted(guesses.items(), key=lambda g: (-sum(g[1].values()), g[0])):
+            where_ = ", ".join(f"{n} {c}" for n, c in sorted(per.items()))
+            print(f"   {sum(per.values()):>4}  {guess}  ({where_})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=str(ROOT / "target/release/cargo-archfit"))
     parser.add_argument("--keep", action="store_true", help="keep the unpacked snapshots")
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON")
+    parser.add_argument("--init", action="store_true",
+                        help="measure `init` then `check` without the reviewed config")
     parser.add_argument("names", nargs="*")
     args = parser.parse_args()
     if not Path(args.bin).exists():
@@ -305,10 +598,12 @@ def main():
     args.bin = str(Path(args.bin).resolve())
     names = args.names or sorted(p.name for p in CORPUS.iterdir() if (p / "source.toml").exists())
     work = Path(os.environ.get("ARCHFIT_CORPUS_WORK", Path(tempfile.gettempdir()) / "archfit-corpus"))
-    results = [run_one(n, args, work) for n in names]
+    results = [(run_init if args.init else run_one)(n, args, work) for n in names]
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         print()
+    elif args.init:
+        print_init(results)
     else:
         print_table(results)
 
