@@ -130,7 +130,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
                 ));
             }
             let workspace = archfit::workspace::load(global.manifest_path.as_deref())?;
-            let plan = archfit::init::plan(&workspace);
+            let plan = archfit::init::plan(&workspace)?;
             let written = archfit::init::write(&workspace.root, &plan, *force)?;
             if !global.quiet {
                 for file in &plan.files {
