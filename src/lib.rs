@@ -115,6 +115,21 @@ pub fn load(options: &Options) -> Result<Loaded, Error> {
     model::build(workspace, options.config.as_deref())
 }
 
+/// Like [`load`], for the commands that need no configuration (`metrics`,
+/// `graph --level crate|module`): a workspace with none loads with an empty
+/// one (no rule, no service, every member unclassified).
+pub fn load_unconfigured(options: &Options) -> Result<Loaded, Error> {
+    let workspace = workspace::load(options.manifest_path.as_deref())?;
+    match model::build(workspace.clone(), options.config.as_deref()) {
+        Err(Error::NoConfig { .. }) => model::build_text(
+            workspace,
+            &error::SourceFile::new("(no configuration)", ""),
+            &[],
+        ),
+        loaded => loaded,
+    }
+}
+
 /// Runs every enabled rule (or those in `options.rules`) and returns the
 /// sorted findings.
 pub fn check(options: &Options) -> Result<Outcome, Error> {
@@ -493,9 +508,10 @@ fn collect_sources(
     sources
 }
 
-/// Coupling metrics of the workspace.
+/// Coupling metrics of the workspace; per crate only when it has no
+/// configuration.
 pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
-    let loaded = load(options)?;
+    let loaded = load_unconfigured(options)?;
     Ok(metrics::compute(
         &loaded.workspace,
         &loaded.architecture,

@@ -58,8 +58,12 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             rules,
         }) => {
             let options = options(global, rules);
-            let loaded = archfit::load(&options)?;
             let level = *level;
+            // Crates and modules need no configuration; services do.
+            let loaded = match level {
+                graph::Level::Crate | graph::Level::Module => archfit::load_unconfigured(&options)?,
+                graph::Level::Service => archfit::load(&options)?,
+            };
             // One parse of the sources serves the rules and the drawing.
             let with_sources = level != graph::Level::Crate;
             let (outcome, facts) =
