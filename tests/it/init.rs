@@ -421,3 +421,95 @@ fn server_folder_whose_nested_members_are_tools_clients_and_shared_contracts() {
     );
     init_then_check_loads(&scratch);
 }
+
+#[test]
+fn init_with_baseline_makes_day_one_green_and_stops_only_new_violations() {
+    let scratch = Scratch::bare("shop");
+    let init = crate::archfit_in(&scratch.root, &["init", "--baseline"]);
+    assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+    let said = crate::stderr(&init);
+    assert!(said.contains("wrote archfit.toml"), "{said}");
+    assert!(said.contains("archfit-baseline.json"), "{said}");
+    assert!(!said.contains("run `cargo archfit baseline`"), "{said}");
+    let check = crate::archfit_in(&scratch.root, &["check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", crate::stdout(&check));
+    let report: serde_json::Value = serde_json::from_str(&crate::stdout(&check)).expect("JSON");
+    assert!(
+        report["summary"]["baselined"]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "{report:#}"
+    );
+    // A new dependency of payments on inventory's internal crate.
+    let manifest = scratch.root.join("services/payments/Cargo.toml");
+    let text = scratch.read("services/payments/Cargo.toml").replacen(
+        "[dependencies]\n",
+        "[dependencies]\ninventory-stock = { path = \"../inventory/stock\" }\n",
+        1,
+    );
+    std::fs::write(manifest, text).expect("write");
+    let check = crate::archfit_in(&scratch.root, &["check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(1), "{}", crate::stdout(&check));
+    let report: serde_json::Value = serde_json::from_str(&crate::stdout(&check)).expect("JSON");
+    let errors: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(
+        errors[0]["location"]["file"],
+        "services/payments/Cargo.toml"
+    );
+}
+
+#[test]
+fn first_check_after_init_shows_the_command_that_freezes_todays_findings() {
+    let hint = "help: `cargo archfit baseline` records today's findings in archfit-baseline.json";
+    let scratch = Scratch::bare("shop");
+    let init = crate::archfit_in(&scratch.root, &["init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+    assert!(
+        crate::stderr(&init).contains("run `cargo archfit baseline`"),
+        "{}",
+        crate::stderr(&init)
+    );
+    let first = crate::archfit_in(&scratch.root, &["check"]);
+    assert_eq!(first.status.code(), Some(1));
+    let text = crate::stdout(&first);
+    let summary = text
+        .lines()
+        .position(|l| l.starts_with("archfit: "))
+        .expect("summary line");
+    assert!(
+        text.lines()
+            .nth(summary + 1)
+            .is_some_and(|l| l.starts_with(hint)),
+        "{text}"
+    );
+    let quiet = crate::archfit_in(&scratch.root, &["check", "-q"]);
+    assert!(!crate::stdout(&quiet).contains(hint));
+
+    let baseline = crate::archfit_in(&scratch.root, &["baseline"]);
+    assert_eq!(
+        baseline.status.code(),
+        Some(0),
+        "{}",
+        crate::stderr(&baseline)
+    );
+    let second = crate::archfit_in(&scratch.root, &["check"]);
+    assert_eq!(second.status.code(), Some(0), "{}", crate::stdout(&second));
+    assert!(!crate::stdout(&second).contains(hint));
+
+    // A configuration given with --config (a gate that takes it from the
+    // base branch) never reads the checkout's baseline unless named, and
+    // the hint, which would not make that run green, is not shown.
+    let gate = crate::archfit_in(&scratch.root, &["check", "--config", "archfit.toml"]);
+    assert_eq!(gate.status.code(), Some(1));
+    assert!(
+        !crate::stdout(&gate).contains(hint),
+        "{}",
+        crate::stdout(&gate)
+    );
+}
