@@ -184,6 +184,7 @@ mod tests {
             sagas: Vec::new(),
             baselined: 0,
             suppressed: 0,
+            baseline: Default::default(),
         }
     }
 

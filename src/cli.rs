@@ -165,6 +165,10 @@ pub struct InitArgs {
     /// Overwrite an existing archfit.toml.
     #[arg(long)]
     pub force: bool,
+    /// Then record today's findings in the baseline file, as `cargo archfit
+    /// baseline` does, so that `cargo archfit` fails only on new ones.
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// `--format` values of the commands that print a table or JSON.
@@ -455,11 +459,22 @@ mod tests {
     }
 
     #[test]
-    fn init_takes_force_and_explain_an_output() {
+    fn init_takes_force_and_baseline_and_explain_an_output() {
         let init = parse(&["init", "--force"]).expect("parses");
         assert!(matches!(
             init.command,
-            Command::Init(InitArgs { force: true })
+            Command::Init(InitArgs {
+                force: true,
+                baseline: false
+            })
+        ));
+        let init = parse(&["init", "--baseline"]).expect("parses");
+        assert!(matches!(
+            init.command,
+            Command::Init(InitArgs {
+                force: false,
+                baseline: true
+            })
         ));
         let explain = parse(&["explain", "no-crate-cycles", "--output", "e.md"]).expect("parses");
         assert!(matches!(

@@ -188,9 +188,9 @@ impl Diagnostic for Error {
         match self {
             Error::Config(errors) if errors.len() == 1 => Diagnostic::help(&errors[0]),
             Error::NoConfig { .. } => Some(Box::new(
-                "create archfit.toml at the workspace root (see README.md, \"Configuration\"), \
-                 put the same tables under [workspace.metadata.archfit] in Cargo.toml, \
-                 or pass --config <file>",
+                "run `cargo archfit init` to write a starter archfit.toml from the workspace's \
+                 layout (or put the tables under [workspace.metadata.archfit] in Cargo.toml, \
+                 or pass --config <file>)",
             )),
             Error::Workspace { help, .. } => Some(Box::new(help)),
             _ => None,

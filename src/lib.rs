@@ -83,6 +83,22 @@ pub struct Outcome {
     pub baselined: usize,
     /// Findings left out by `// archfit: allow(rule) reason` comments.
     pub suppressed: usize,
+    /// Which baseline the findings were compared with.
+    pub baseline: BaselineUse,
+}
+
+/// The baseline a `check` compared its findings with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BaselineUse {
+    /// This file (workspace-relative when inside the workspace).
+    File(String),
+    /// None yet: `cargo archfit baseline` would write the file the next
+    /// `check` reads (the workspace's own configuration is in use).
+    NoneYet,
+    /// None, and none is read unless named (`--config` was given), or the
+    /// command compares with none (`graph`, `baseline`).
+    #[default]
+    None,
 }
 
 /// What the run read, for `-v` and the benchmark.
@@ -115,6 +131,21 @@ pub fn load(options: &Options) -> Result<Loaded, Error> {
     model::build(workspace, options.config.as_deref())
 }
 
+/// Like [`load`], for the commands that need no configuration (`metrics`,
+/// `graph --level crate|module`): a workspace with none loads with an empty
+/// one (no rule, no service, every member unclassified).
+pub fn load_unconfigured(options: &Options) -> Result<Loaded, Error> {
+    let workspace = workspace::load(options.manifest_path.as_deref())?;
+    match model::build(workspace.clone(), options.config.as_deref()) {
+        Err(Error::NoConfig { .. }) => model::build_text(
+            workspace,
+            &error::SourceFile::new("(no configuration)", ""),
+            &[],
+        ),
+        loaded => loaded,
+    }
+}
+
 /// Runs every enabled rule (or those in `options.rules`) and returns the
 /// sorted findings.
 pub fn check(options: &Options) -> Result<Outcome, Error> {
@@ -123,18 +154,29 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
     if options.allow_incomplete {
         accept_incomplete(&mut outcome);
     }
-    // `--baseline` is the user's own path; `baseline = "…"` comes from the
-    // workspace and must stay inside it.
+    // `--baseline` is the user's own path; `baseline = "…"` and the default
+    // file come from the workspace and must stay inside it. The default
+    // file is read only with the workspace's own configuration, which could
+    // name it anyway: a gate that takes `--config` from a trusted branch
+    // never reads the checkout's baseline unless told to.
     let root = fs::Root::new(&loaded.workspace.root);
+    let default = loaded.workspace.root.join(baseline::FILE_NAME);
     let chosen = match (&options.baseline, &loaded.config.baseline) {
         (Some(path), _) => Some((path.clone(), None)),
         (None, Some(configured)) => Some((loaded.workspace.root.join(configured), Some(&root))),
+        (None, None) if options.config.is_none() => {
+            outcome.baseline = BaselineUse::NoneYet;
+            std::fs::symlink_metadata(&default)
+                .is_ok()
+                .then_some((default, Some(&root)))
+        }
         (None, None) => None,
     };
     if let Some((path, inside)) = chosen {
         let baseline = baseline::Baseline::read(&path, inside)?;
         let shown = workspace::relative(&loaded.workspace.root, &path);
         baseline.apply(&mut outcome, &shown);
+        outcome.baseline = BaselineUse::File(shown);
     }
     Ok(outcome)
 }
@@ -311,6 +353,7 @@ pub fn run_keeping_facts(
         sagas,
         baselined: 0,
         suppressed,
+        baseline: BaselineUse::None,
     };
     Ok((outcome, facts))
 }
@@ -493,9 +536,10 @@ fn collect_sources(
     sources
 }
 
-/// Coupling metrics of the workspace.
+/// Coupling metrics of the workspace; per crate only when it has no
+/// configuration.
 pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
-    let loaded = load(options)?;
+    let loaded = load_unconfigured(options)?;
     Ok(metrics::compute(
         &loaded.workspace,
         &loaded.architecture,

@@ -58,8 +58,12 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             rules,
         }) => {
             let options = options(global, rules);
-            let loaded = archfit::load(&options)?;
             let level = *level;
+            // Crates and modules need no configuration; services do.
+            let loaded = match level {
+                graph::Level::Crate | graph::Level::Module => archfit::load_unconfigured(&options)?,
+                graph::Level::Service => archfit::load(&options)?,
+            };
             // One parse of the sources serves the rules and the drawing.
             let with_sources = level != graph::Level::Crate;
             let (outcome, facts) =
@@ -80,37 +84,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         Command::Baseline(BaselineArgs { output, rules }) => {
-            let options = options(global, rules);
-            let loaded = archfit::load(&options)?;
-            let outcome = archfit::run(&loaded, &options.rules)?;
-            let path = archfit::baseline_path(&loaded, output.as_deref());
-            let baseline = archfit::baseline::Baseline::of(&outcome);
-            let root = fs::Root::new(&loaded.workspace.root);
-            // `--output` is the user's; a configured or default path comes
-            // from the workspace and must stay inside it.
-            let policy = match output {
-                Some(_) => WritePolicy::User { workspace: &root },
-                None => WritePolicy::Workspace(&root),
-            };
-            let relative = path.strip_prefix(root.path()).unwrap_or(&path);
-            let target = match policy {
-                WritePolicy::Workspace(_) => relative,
-                WritePolicy::User { .. } => &path,
-            };
-            fs::write_file(target, report::baseline_file(&baseline).as_bytes(), policy).map_err(
-                |e| Error::Io {
-                    path: path.display().to_string(),
-                    message: format!("cannot write the baseline: {e}"),
-                },
-            )?;
-            if !global.quiet {
-                eprintln!(
-                    "archfit: wrote {} entries ({} findings) to {}",
-                    baseline.entries.len(),
-                    outcome.findings.len(),
-                    archfit::text::neutralise(&path.display().to_string())
-                );
-            }
+            write_baseline(global, rules, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain(ExplainArgs { target, output }) => {
@@ -122,7 +96,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init(InitArgs { force }) => {
+        Command::Init(InitArgs { force, baseline }) => {
             if global.config.is_some() {
                 return Err(Error::Usage(
                     "init writes archfit.toml at the workspace root; --config does not apply"
@@ -130,7 +104,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
                 ));
             }
             let workspace = archfit::workspace::load(global.manifest_path.as_deref())?;
-            let plan = archfit::init::plan(&workspace);
+            let plan = archfit::init::plan(&workspace)?;
             let written = archfit::init::write(&workspace.root, &plan, *force)?;
             if !global.quiet {
                 for file in &plan.files {
@@ -141,7 +115,17 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
                     };
                     eprintln!("archfit: {note} {}", archfit::text::neutralise(&file.path));
                 }
+            }
+            // Day one green: today's findings recorded the way `baseline`
+            // records them, so the gate stops only new ones.
+            if *baseline {
+                write_baseline(global, &[], None)?;
+            }
+            if !global.quiet {
                 eprintln!("archfit: review archfit.toml and the ADRs in docs/adr/, then run `cargo archfit`");
+                if !*baseline {
+                    eprintln!("archfit: to accept today's findings and fail only on new ones, run `cargo archfit baseline`");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -173,6 +157,47 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
         }
         Command::Check(check) => run_check(global, check, &workspace_guess, color),
     }
+}
+
+/// `cargo archfit baseline`: the findings of the selected rules, written to
+/// `output`, else the configured or default baseline file.
+fn write_baseline(
+    global: &GlobalArgs,
+    rules: &[String],
+    output: Option<&std::path::Path>,
+) -> Result<(), Error> {
+    let options = options(global, rules);
+    let loaded = archfit::load(&options)?;
+    let outcome = archfit::run(&loaded, &options.rules)?;
+    let path = archfit::baseline_path(&loaded, output);
+    let baseline = archfit::baseline::Baseline::of(&outcome);
+    let root = fs::Root::new(&loaded.workspace.root);
+    // `--output` is the user's; a configured or default path comes
+    // from the workspace and must stay inside it.
+    let policy = match output {
+        Some(_) => WritePolicy::User { workspace: &root },
+        None => WritePolicy::Workspace(&root),
+    };
+    let relative = path.strip_prefix(root.path()).unwrap_or(&path);
+    let target = match policy {
+        WritePolicy::Workspace(_) => relative,
+        WritePolicy::User { .. } => &path,
+    };
+    fs::write_file(target, report::baseline_file(&baseline).as_bytes(), policy).map_err(|e| {
+        Error::Io {
+            path: path.display().to_string(),
+            message: format!("cannot write the baseline: {e}"),
+        }
+    })?;
+    if !global.quiet {
+        eprintln!(
+            "archfit: wrote {} entries ({} findings) to {}",
+            baseline.entries.len(),
+            outcome.findings.len(),
+            archfit::text::neutralise(&path.display().to_string())
+        );
+    }
+    Ok(())
 }
 
 fn run_check(

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use crate::checks::{self, Config, Rule};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, SourceFile};
 use crate::finding::{AdrRef, Diagnostic, Severity};
 use crate::graph::CrateGraph;
 use crate::workspace::{self, Architecture, Workspace};
@@ -47,12 +47,35 @@ impl Loaded {
 /// every mistake (an unknown check, a glob matching nothing, a missing ADR
 /// and a bad `topics` glob together), then gives up with all of them.
 pub fn build(workspace: Workspace, explicit_config: Option<&Path>) -> Result<Loaded, Error> {
-    let (config, mut errors) = config::load_partial(
+    let (config, errors) = config::load_partial(
         &workspace.root,
         &workspace.root_manifest,
         explicit_config,
         &checks::compile,
     )?;
+    build_from(workspace, config, errors, &[])
+}
+
+/// The same stage on configuration text that is no file at the root:
+/// `init` validates what it is about to write, reading the ADRs it will
+/// write beside it from `planned` (workspace-relative path, text) before
+/// the disk; the commands that need no configuration pass an empty text.
+pub fn build_text(
+    workspace: Workspace,
+    file: &SourceFile,
+    planned: &[(&str, &str)],
+) -> Result<Loaded, Error> {
+    let (config, errors) =
+        config::parse_document_partial(file, &checks::compile).map_err(Error::Config)?;
+    build_from(workspace, config, errors, planned)
+}
+
+fn build_from(
+    workspace: Workspace,
+    config: Config,
+    mut errors: Vec<ConfigError>,
+    planned: &[(&str, &str)],
+) -> Result<Loaded, Error> {
     errors.extend(unknown_service_filters(&config));
     let architecture = match workspace::classify(&workspace, &config) {
         Ok(architecture) => Some(architecture),
@@ -63,7 +86,7 @@ pub fn build(workspace: Workspace, explicit_config: Option<&Path>) -> Result<Loa
     };
     let mut diagnostics = Vec::new();
     let all_rules: Vec<&Rule> = config.rules.iter().collect();
-    let adrs = match resolve_adrs(&workspace, &config, &all_rules, &mut diagnostics) {
+    let adrs = match resolve_adrs(&workspace, &config, &all_rules, planned, &mut diagnostics) {
         Ok(adrs) => adrs,
         Err(mut mistakes) => {
             errors.append(&mut mistakes);
@@ -129,6 +152,7 @@ fn resolve_adrs(
     workspace: &Workspace,
     config: &Config,
     rules: &[&Rule],
+    planned: &[(&str, &str)],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Option<AdrRef>>, Vec<ConfigError>> {
     let mut errors = Vec::new();
@@ -157,7 +181,7 @@ fn resolve_adrs(
         let link = format!("{}/{}", config.adr_dir.trim_end_matches('/'), value);
         let resolved = read
             .entry(link.clone())
-            .or_insert_with(|| read_adr(&root, &link, name, diagnostics));
+            .or_insert_with(|| read_adr(&root, &link, name, planned, diagnostics));
         match resolved {
             Ok(adr) => out.push(Some(adr.clone())),
             Err(what) => {
@@ -184,15 +208,19 @@ fn read_adr(
     root: &fs::Root,
     link: &str,
     name: &str,
+    planned: &[(&str, &str)],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<AdrRef, String> {
-    let bytes = fs::read_workspace_bytes(root, Path::new(link), adr::MAX_BYTES).map_err(|e| {
-        if e.is_not_found() {
-            "does not exist".to_string()
-        } else {
-            format!("cannot be read: {e}")
-        }
-    })?;
+    let bytes = match planned.iter().find(|(path, _)| *path == link) {
+        Some((_, text)) => text.as_bytes().to_vec(),
+        None => fs::read_workspace_bytes(root, Path::new(link), adr::MAX_BYTES).map_err(|e| {
+            if e.is_not_found() {
+                "does not exist".to_string()
+            } else {
+                format!("cannot be read: {e}")
+            }
+        })?,
+    };
     let text = String::from_utf8_lossy(&bytes);
     let info = if bytes.contains(&0) {
         None
@@ -321,6 +349,29 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].message.contains("`paymnets` matches no service"));
         assert_eq!(&text[errors[0].span.clone().expect("span")], "\"paymnets\"");
+    }
+
+    #[test]
+    fn configuration_text_loads_with_the_adrs_planned_beside_it() {
+        let workspace = || crate::workspace::test_workspace(&[("orders", "services/orders")]);
+        let text = "[[service]]\nname = \"orders\"\ncrates = [\"services/orders\"]\n[[rule]]\nid = \"no-crate-cycles\"\ncheck = \"cycles\"\nlevel = \"crate\"\nadr = \"0001-no-cycles.md\"\n";
+        let file = SourceFile::new("archfit.toml", text);
+        let planned = [(
+            "docs/adr/0001-no-cycles.md",
+            "# 1. No cycles\n\n## Status\n\nProposed\n",
+        )];
+        let loaded = build_text(workspace(), &file, &planned).unwrap_or_else(|e| panic!("{e}"));
+        let adr = loaded.adrs[0].as_ref().expect("the planned ADR");
+        assert_eq!(adr.title, "No cycles");
+        match build_text(workspace(), &file, &[]) {
+            Err(Error::Config(errors)) => assert!(
+                errors[0]
+                    .message
+                    .contains("docs/adr/0001-no-cycles.md does not exist"),
+                "{errors:?}"
+            ),
+            other => panic!("expected a missing ADR, got {:?}", other.err()),
+        }
     }
 
     #[test]

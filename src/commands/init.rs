@@ -24,8 +24,9 @@ use std::path::Path;
 
 use crate::checks;
 use crate::config::FILE_NAME;
+use crate::error::{ConfigError, SourceFile};
 use crate::pattern::GlobPattern;
-use crate::workspace::{names_member, DepKind, Workspace};
+use crate::workspace::{names_member, Architecture, DepKind, Role as LoadedRole, Workspace};
 use crate::Error;
 
 /// What `init` would write: paths relative to the workspace root, and their contents.
@@ -49,16 +50,130 @@ pub const ADR_DIR: &str = "docs/adr";
 /// templates it refers to. ADRs already in `docs/adr` (same name after the
 /// number) are referred to and never planned again; new ones are numbered
 /// after the highest existing number.
-pub fn plan(workspace: &Workspace) -> Plan {
+///
+/// The configuration is loaded through the model stage `check` runs, with
+/// the planned ADRs, before it is returned: an error means a bug in `init`
+/// (see [`loading_config`]), and nothing is to be written.
+pub fn plan(workspace: &Workspace) -> Result<Plan, Error> {
     let guesses = guess(workspace);
     let (adr_names, adr_files) = adrs(&workspace.root);
-    let config = render_config(workspace, &guesses, &adr_names);
+    let config = loading_config(workspace, &guesses, &adr_names, &adr_files)?;
     let mut files = vec![PlannedFile {
         path: FILE_NAME.to_string(),
         contents: config,
     }];
     files.extend(adr_files);
-    Plan { files }
+    Ok(Plan { files })
+}
+
+/// The configuration text for `guesses` that `check` loads and that
+/// classifies every member as guessed. When the written patterns do not (a
+/// folder pattern that names other members, or none), every member is
+/// listed by itself instead, as specific as a pattern gets; when that fails
+/// too, the error names each problem.
+fn loading_config(
+    workspace: &Workspace,
+    guesses: &[Guess],
+    adr_names: &[String],
+    adr_files: &[PlannedFile],
+) -> Result<String, Error> {
+    let text = render_config(workspace, guesses, adr_names);
+    if load_problems(workspace, guesses, &text, adr_files).is_empty() {
+        return Ok(text);
+    }
+    let one_by_one: Vec<Guess> = guesses
+        .iter()
+        .map(|g| Guess {
+            folder: None,
+            ..g.clone()
+        })
+        .collect();
+    let text = render_config(workspace, &one_by_one, adr_names);
+    let problems = load_problems(workspace, guesses, &text, adr_files);
+    if problems.is_empty() {
+        return Ok(text);
+    }
+    Err(Error::Config(vec![ConfigError::general(format!(
+        "internal error: the archfit.toml `init` planned does not load, so nothing was written: {}",
+        problems.join("; ")
+    ))
+    .help(
+        "this is a bug in cargo-archfit; please report it with the workspace's members \
+         (`cargo metadata --no-deps --format-version 1`). Meanwhile write archfit.toml by hand: \
+         `cargo archfit explain <check>` describes every rule",
+    )]))
+}
+
+/// What keeps `text` from being the configuration `init` means: every
+/// mistake the model stage finds (as `check` would report it), then every
+/// member it classifies otherwise than guessed (whose comment would lie).
+fn load_problems(
+    workspace: &Workspace,
+    guesses: &[Guess],
+    text: &str,
+    adr_files: &[PlannedFile],
+) -> Vec<String> {
+    let file = SourceFile::new(FILE_NAME, text);
+    let planned: Vec<(&str, &str)> = adr_files
+        .iter()
+        .map(|f| (f.path.as_str(), f.contents.as_str()))
+        .collect();
+    let loaded = match crate::model::build_text(workspace.clone(), &file, &planned) {
+        Ok(loaded) => loaded,
+        Err(Error::Config(errors)) => return errors.iter().map(ToString::to_string).collect(),
+        Err(other) => return vec![other.to_string()],
+    };
+    let architecture = &loaded.architecture;
+    workspace
+        .members
+        .iter()
+        .zip(guesses)
+        .zip(&architecture.roles)
+        .filter(|((_, guess), role)| !loads_as(&guess.role, **role, architecture))
+        .map(|((member, guess), role)| {
+            format!(
+                "`{}` loads as {} but was guessed {}",
+                member.name,
+                loaded_role(*role, architecture),
+                guessed_role(&guess.role)
+            )
+        })
+        .collect()
+}
+
+/// Whether a member guessed `guess` loaded as `role`.
+fn loads_as(guess: &Role, role: LoadedRole, architecture: &Architecture) -> bool {
+    match (guess, role) {
+        (Role::Service(name), LoadedRole::Service(index)) => {
+            architecture.services.get(index).map(|s| &s.name) == Some(name)
+        }
+        (Role::Shared, LoadedRole::Shared)
+        | (Role::Platform, LoadedRole::Platform)
+        | (Role::Excluded, LoadedRole::Excluded) => true,
+        _ => false,
+    }
+}
+
+fn guessed_role(role: &Role) -> String {
+    match role {
+        Role::Service(name) => format!("a crate of service `{name}`"),
+        Role::Shared => "shared".into(),
+        Role::Platform => "platform".into(),
+        Role::Excluded => "excluded".into(),
+    }
+}
+
+fn loaded_role(role: LoadedRole, architecture: &Architecture) -> String {
+    match role {
+        LoadedRole::Service(index) => match architecture.services.get(index) {
+            Some(service) => format!("a crate of service `{}`", service.name),
+            None => "a crate of an unknown service".into(),
+        },
+        LoadedRole::Shared => "shared".into(),
+        LoadedRole::Platform => "platform".into(),
+        LoadedRole::Excluded => "excluded".into(),
+        LoadedRole::Unclassified => "unclassified".into(),
+    }
 }
 
 /// Writes the planned files under `root`, creating folders as needed.
@@ -824,8 +939,13 @@ mod tests {
         }
     }
 
+    /// The plan, which must load.
+    fn planned(ws: &Workspace) -> Plan {
+        plan(ws).unwrap_or_else(|e| panic!("init planned a configuration that does not load: {e}"))
+    }
+
     fn config_text(ws: &Workspace) -> String {
-        plan(ws).files[0].contents.clone()
+        planned(ws).files[0].contents.clone()
     }
 
     /// Plans, then loads the written configuration as `check` would; every
@@ -1112,7 +1232,7 @@ mod tests {
             crate::checks::parse_config(&SourceFile::new(FILE_NAME, text.as_str())).unwrap();
         let checks: BTreeSet<&str> = config.rules.iter().map(|r| r.check).collect();
         assert_eq!(checks.len(), crate::checks::names().len(), "{checks:?}");
-        let files: Vec<String> = plan(&ws).files.iter().map(|f| f.path.clone()).collect();
+        let files: Vec<String> = planned(&ws).files.iter().map(|f| f.path.clone()).collect();
         for rule in &config.rules {
             let adr = rule.adr.as_ref().expect("every rule names an ADR");
             assert!(
@@ -1135,7 +1255,7 @@ mod tests {
     #[test]
     fn adr_templates_are_nygard_records() {
         let ws = workspace(&[("orders", "services/orders", true, &[])]);
-        let plan = plan(&ws);
+        let plan = planned(&ws);
         let adrs: Vec<&PlannedFile> = plan.files.iter().skip(1).collect();
         assert_eq!(adrs.len(), checks::CHECKS.len());
         for (n, file) in adrs.iter().enumerate() {
@@ -1226,7 +1346,7 @@ mod tests {
             ("telemetry", "libs/telemetry", false, &[]),
             ("xtask", "xtask", true, &[]),
         ];
-        assert_eq!(plan(&workspace(specs)), plan(&workspace(specs)));
+        assert_eq!(planned(&workspace(specs)), planned(&workspace(specs)));
     }
 
     /// A fresh empty directory under the system temp dir.
@@ -1274,7 +1394,7 @@ mod tests {
         )
         .unwrap();
         let ws = workspace_at(&root, &[("orders", "services/orders", true, &[])]);
-        let plan = plan(&ws);
+        let plan = planned(&ws);
         let _ = std::fs::remove_dir_all(&root);
         let paths: Vec<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
@@ -1307,13 +1427,88 @@ mod tests {
             std::fs::write(adr_dir.join(name), text).unwrap();
         }
         let ws = workspace_at(&root, &[("orders", "services/orders", true, &[])]);
-        let plan = plan(&ws);
+        let plan = planned(&ws);
         let _ = std::fs::remove_dir_all(&root);
         assert_eq!(
             plan.files[1].path,
             "docs/adr/0005-services-do-not-depend-on-each-others-crates.md"
         );
         assert!(plan.files[1].contents.starts_with("# 5. "));
+    }
+
+    #[test]
+    fn a_folder_pattern_that_would_not_load_gives_way_to_one_entry_per_member() {
+        // `[old]` in a folder name is a glob character class: the folder
+        // pattern would name no member, so each member is listed by name.
+        let ws = workspace(&[
+            ("orders", "services/[old]orders", true, &["orders-events"]),
+            ("orders-events", "services/[old]orders/events", false, &[]),
+        ]);
+        let arch = architecture(&ws);
+        assert_eq!(role_of(&ws, &arch, "orders"), "service [old]orders");
+        assert_eq!(role_of(&ws, &arch, "orders-events"), "service [old]orders");
+        let text = config_text(&ws);
+        assert!(
+            has_entry(&text, "orders", "in services/[old]orders/"),
+            "{text}"
+        );
+        assert!(
+            has_entry(&text, "orders-events", "in services/[old]orders/"),
+            "{text}"
+        );
+        assert!(!text.contains("\"services/[old]orders\","), "{text}");
+    }
+
+    #[test]
+    fn a_configuration_that_cannot_say_what_init_guessed_is_an_internal_error() {
+        // The platform crate `telemetry` is named by its package name (its
+        // folder also holds a shared crate), and that name is also the
+        // folder of the shared crate `kit`: whatever init writes, platform
+        // would take `kit`.
+        let ws = workspace(&[
+            ("orders", "services/orders", true, &[]),
+            ("telemetry", "libs/telemetry", false, &[]),
+            ("span-derive", "libs/telemetry/derive", false, &[]),
+            ("kit", "telemetry", false, &[]),
+        ]);
+        let guesses: Vec<Guess> = ["orders", "telemetry", "span-derive", "kit"]
+            .iter()
+            .map(|name| {
+                let role = match *name {
+                    "orders" => Role::Service("orders".into()),
+                    "telemetry" => Role::Platform,
+                    _ => Role::Shared,
+                };
+                (
+                    ws.member_by_name(name).expect("member"),
+                    Guess::new(role, "test"),
+                )
+            })
+            .collect::<BTreeMap<usize, Guess>>()
+            .into_values()
+            .collect();
+        let (names, files) = adrs(&ws.root);
+        let error = loading_config(&ws, &guesses, &names, &files).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("internal error: the archfit.toml `init` planned does not load, so nothing was written: "), "{message}");
+        assert!(
+            message.contains("`kit` loads as platform but was guessed shared"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_mistakes_of_the_model_stage_are_named_as_check_words_them() {
+        let ws = workspace(&[("orders", "services/orders", true, &[])]);
+        let files = adrs(&ws.root).1;
+        let guesses = vec![Guess::new(Role::Service("orders".into()), "test")];
+        let problems = load_problems(
+            &ws,
+            &guesses,
+            "version = 1\n[[service]]\nname = \"orders\"\ncrates = [\"services/order\"]\n",
+            &files,
+        );
+        assert_eq!(problems, ["`services/order` matches no workspace member"]);
     }
 
     #[test]

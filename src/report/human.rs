@@ -68,7 +68,24 @@ pub(super) fn render(outcome: &Neutral, options: &RenderOptions) -> String {
     }
     out.push_str(&total_line(outcome, paint));
     out.push('\n');
+    if !options.quiet {
+        out.push_str(&baseline_hint(outcome));
+    }
     out
+}
+
+/// Under a failing summary with no baseline yet (the first `check` after
+/// `init`, typically): the one command that freezes today's findings, so the
+/// gate stops only new ones. Nothing is written to know it is the first run:
+/// the hint shows while no baseline is in use.
+fn baseline_hint(outcome: &Outcome) -> String {
+    if outcome.baseline != crate::BaselineUse::NoneYet || outcome.count(Severity::Error) == 0 {
+        return String::new();
+    }
+    format!(
+        "help: `cargo archfit baseline` records today's findings in {}; `cargo archfit` then fails only on new ones\n",
+        crate::baseline::FILE_NAME
+    )
 }
 
 /// One finding through miette; a plain fallback if miette refuses (it only
@@ -471,6 +488,35 @@ mod tests {
         quiet: false,
         verbose: true,
     };
+
+    #[test]
+    fn a_failing_run_with_no_baseline_yet_ends_with_the_command_that_freezes_it() {
+        let hint = "help: `cargo archfit baseline` records today's findings in archfit-baseline.json; `cargo archfit` then fails only on new ones\n";
+        let mut outcome = fixture::outcome();
+        outcome.baseline = crate::BaselineUse::NoneYet;
+        let text = plain(&outcome);
+        assert!(
+            text.ends_with(&format!(
+                "in 2 rules; 1 diagnostic about what was not examined\n{hint}"
+            )),
+            "{text}"
+        );
+        assert!(!human(&outcome, QUIET).contains(hint));
+        // A baseline in use, or none that would be read: no hint.
+        for baseline in [
+            crate::BaselineUse::File("archfit-baseline.json".into()),
+            crate::BaselineUse::None,
+        ] {
+            outcome.baseline = baseline;
+            assert!(!plain(&outcome).contains(hint));
+        }
+        // Nothing fails: nothing to freeze.
+        outcome.baseline = crate::BaselineUse::NoneYet;
+        outcome
+            .findings
+            .retain(|f| f.severity != crate::Severity::Error);
+        assert!(!plain(&outcome).contains(hint));
+    }
 
     #[test]
     fn finding_shows_rule_position_snippet_help_and_decision() {

@@ -10,6 +10,10 @@ use crate::commands::metrics::{Metrics, Row};
 pub fn render_table(metrics: &Metrics) -> String {
     let mut out = String::new();
     for (title, rows) in [("crate", &metrics.crates), ("service", &metrics.services)] {
+        // A workspace without configuration has crates but no services.
+        if rows.is_empty() {
+            continue;
+        }
         let width = rows
             .iter()
             .map(|r| r.name.len())

@@ -484,6 +484,7 @@ version = \"0.1.0\"
             }],
             baselined: 0,
             suppressed: 0,
+            baseline: crate::BaselineUse::None,
             findings: vec![dependency, unclassified],
             diagnostics: vec![
                 Diagnostic {

@@ -37,6 +37,7 @@ impl Neutral {
             sagas,
             baselined,
             suppressed,
+            baseline,
         } = outcome;
         Neutral(Outcome {
             root: root.clone(),
@@ -48,6 +49,12 @@ impl Neutral {
             sagas: sagas.iter().map(saga).collect(),
             baselined: *baselined,
             suppressed: *suppressed,
+            baseline: match baseline {
+                crate::BaselineUse::File(file) => {
+                    crate::BaselineUse::File(neutralise(file).into_owned())
+                }
+                other => other.clone(),
+            },
         })
     }
 }

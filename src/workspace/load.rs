@@ -214,6 +214,18 @@ fn absolute(path: &Path) -> PathBuf {
 
 fn cargo_error(error: cargo_metadata::Error) -> Error {
     match error {
+        cargo_metadata::Error::CargoMetadata { stderr } if missing_toolchain(&stderr).is_some() => {
+            let toolchain = missing_toolchain(&stderr).unwrap_or_default();
+            Error::Workspace {
+                message: format!("cargo could not run: toolchain `{toolchain}` is not installed"),
+                help: format!(
+                    "cargo-archfit runs cargo with the toolchain of `RUSTUP_TOOLCHAIN`, else \
+                     rustup's default, never the one the workspace's rust-toolchain.toml pins; \
+                     run it with an installed toolchain: `cargo +stable archfit …`, or install \
+                     this one: `rustup toolchain install {toolchain}`"
+                ),
+            }
+        }
         cargo_metadata::Error::CargoMetadata { stderr } => Error::Workspace {
             message: format!(
                 "cargo could not load the workspace: {}",
@@ -239,6 +251,22 @@ fn cargo_error(error: cargo_metadata::Error) -> Error {
                 .into(),
         },
     }
+}
+
+/// The toolchain rustup refused because it is not installed, from its
+/// message `error: toolchain '1.60.0-x86_64-unknown-linux-gnu' is not installed`.
+fn missing_toolchain(stderr: &str) -> Option<&str> {
+    stderr.lines().find_map(|line| {
+        let rest = line
+            .trim()
+            .strip_prefix("error:")?
+            .trim_start()
+            .strip_prefix("toolchain '")?;
+        let (name, tail) = rest.split_once('\'')?;
+        tail.trim_start()
+            .starts_with("is not installed")
+            .then_some(name)
+    })
 }
 
 /// Cargo's message as the user should see it. Cargo ran in `/`, so its
@@ -411,4 +439,48 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(error: Error) -> (String, String) {
+        match error {
+            Error::Workspace { message, help } => (message, help),
+            other => panic!("expected a workspace error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_toolchain_rustup_has_not_installed_says_how_to_run_with_another() {
+        let stderr = "error: toolchain '1.60.0-x86_64-unknown-linux-gnu' is not installed\n\
+                      help: run `rustup toolchain install` to install it\n";
+        let (message, help) = shown(cargo_error(cargo_metadata::Error::CargoMetadata {
+            stderr: stderr.into(),
+        }));
+        assert_eq!(
+            message,
+            "cargo could not run: toolchain `1.60.0-x86_64-unknown-linux-gnu` is not installed"
+        );
+        assert!(help.contains("`cargo +stable archfit …`"), "{help}");
+        assert!(
+            help.contains("`rustup toolchain install 1.60.0-x86_64-unknown-linux-gnu`"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn a_manifest_error_is_not_taken_for_a_missing_toolchain() {
+        let stderr = "error: failed to parse manifest at `/ws/Cargo.toml`\n\n\
+                      Caused by:\n  the toolchain 'x' is not installed in this text\n";
+        let (message, help) = shown(cargo_error(cargo_metadata::Error::CargoMetadata {
+            stderr: stderr.into(),
+        }));
+        assert!(
+            message.starts_with("cargo could not load the workspace: failed to parse manifest"),
+            "{message}"
+        );
+        assert!(!help.contains("+stable"), "{help}");
+    }
 }

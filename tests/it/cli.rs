@@ -192,6 +192,34 @@ fn workspace_pinned_to_a_missing_toolchain_still_loads() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
+#[test]
+fn a_toolchain_that_is_not_installed_is_named_with_the_way_around_it() {
+    // Only rustup's proxy knows toolchains: without rustup, `cargo` is a
+    // real binary that ignores RUSTUP_TOOLCHAIN, and there is nothing to
+    // refuse (the message itself is unit-tested in workspace::load).
+    let rustup = std::process::Command::new("rustup")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !rustup {
+        return;
+    }
+    let manifest = fixture("pinned-toolchain").join("Cargo.toml");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
+        .args(["check", "--color", "never", "--manifest-path"])
+        .arg(&manifest)
+        .env_remove("CARGO")
+        .env("RUSTUP_TOOLCHAIN", "1.0.0")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("runs");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("toolchain `1.0.0"), "{err}");
+    assert!(err.contains("is not installed"), "{err}");
+    assert!(err.contains("`cargo +stable archfit …`"), "{err}");
+}
+
 fn graph_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["graph", "--format", "json"];
     all.extend_from_slice(args);

@@ -152,7 +152,57 @@ fn no_config_says_how_to_start_one() {
     let (code, err) = run("no-config");
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no archfit configuration found"), "{err}");
-    assert!(err.contains("create archfit.toml"), "{err}");
+    assert!(err.contains("run `cargo archfit init`"), "{err}");
+    // The workspace's own README is no place to learn the tool.
+    assert!(!err.contains("README"), "{err}");
+}
+
+#[test]
+fn metrics_and_the_crate_and_module_graphs_need_no_configuration() {
+    let metrics = archfit("config/no-config", &["metrics", "--format", "json"]);
+    assert_eq!(metrics.status.code(), Some(0), "{}", stderr(&metrics));
+    let metrics: serde_json::Value = serde_json::from_str(&stdout(&metrics)).expect("JSON");
+    let crates: Vec<(&str, &str)> = metrics["crates"]
+        .as_array()
+        .expect("crates")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default(),
+                c["role"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        crates,
+        [("orders", "unclassified"), ("payments", "unclassified")]
+    );
+    assert_eq!(metrics["services"].as_array().map(Vec::len), Some(0));
+    let table = archfit("config/no-config", &["metrics"]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    assert!(!stdout(&table).contains("service"), "{}", stdout(&table));
+
+    for level in ["crate", "module"] {
+        let graph = archfit(
+            "config/no-config",
+            &["graph", "--level", level, "--format", "json"],
+        );
+        assert_eq!(graph.status.code(), Some(0), "{level}: {}", stderr(&graph));
+        let graph: serde_json::Value = serde_json::from_str(&stdout(&graph)).expect("JSON");
+        assert_eq!(graph["level"], level);
+        assert!(
+            graph["nodes"].as_array().is_some_and(|n| n.len() >= 2),
+            "{graph:#}"
+        );
+    }
+    // Services are what the configuration declares: that graph still needs one.
+    let services = archfit("config/no-config", &["graph", "--level", "service"]);
+    assert_eq!(services.status.code(), Some(2));
+    assert!(
+        stderr(&services).contains("run `cargo archfit init`"),
+        "{}",
+        stderr(&services)
+    );
 }
 
 #[test]

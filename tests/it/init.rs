@@ -43,7 +43,12 @@ impl Scratch {
     fn plan(&self) -> init::Plan {
         let workspace = archfit::workspace::load(Some(&self.manifest()))
             .unwrap_or_else(|e| panic!("{}: workspace does not load: {e}", self.root.display()));
-        init::plan(&workspace)
+        init::plan(&workspace).unwrap_or_else(|e| {
+            panic!(
+                "{}: init planned no loading configuration: {e}",
+                self.root.display()
+            )
+        })
     }
 
     /// `cargo archfit init [--force]`.
@@ -280,4 +285,231 @@ fn init_command_then_check_passes_and_a_second_init_refuses() {
     );
     let forced = crate::archfit_in(&scratch.root, &["init", "--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", crate::stderr(&forced));
+}
+
+/// A member of a temporary workspace: folder, package name, whether it is a
+/// program, and the members it depends on (by folder).
+type MemberSpec<'a> = (&'a str, &'a str, bool, &'a [&'a str]);
+
+/// Writes a cargo workspace of `members`, each with a small real source
+/// file, into a fresh temporary folder.
+fn cargo_workspace(tag: &str, members: &[MemberSpec<'_>]) -> Scratch {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let list: Vec<String> = members.iter().map(|m| format!("\"{}\"", m.0)).collect();
+    files.push((
+        "Cargo.toml".into(),
+        format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+            list.join(", ")
+        ),
+    ));
+    for (dir, name, program, deps) in members {
+        let mut manifest =
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n");
+        for dep in *deps {
+            let (_, package, _, _) = members
+                .iter()
+                .find(|m| m.0 == *dep)
+                .expect("a dependency is a member");
+            let up = "../".repeat(dir.split('/').count());
+            manifest.push_str(&format!("{package} = {{ path = \"{up}{dep}\" }}\n"));
+        }
+        files.push((format!("{dir}/Cargo.toml"), manifest));
+        let source = if *program {
+            ("src/main.rs", "// Starts the process and serves until it is told to stop.\nfn main() {\n    println!(\"ready\");\n}\n")
+        } else {
+            ("src/lib.rs", "/// The version of the wire format both sides speak.\npub const WIRE_VERSION: u32 = 3;\n")
+        };
+        files.push((format!("{dir}/{}", source.0), source.1.into()));
+    }
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("init-{tag}-{}", COUNT.fetch_add(1, Ordering::Relaxed));
+    Scratch {
+        root: crate::write_workspace(&name, &files),
+    }
+}
+
+/// `init` then `check` through the binary: init succeeds, and the check
+/// loads what it wrote (exit 0 or 1, never 2) and knows every member.
+fn init_then_check_loads(scratch: &Scratch) -> String {
+    let init = crate::archfit_in(&scratch.root, &["init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+    let config = scratch.read("archfit.toml");
+    let check = crate::archfit_in(&scratch.root, &["check", "--format", "json"]);
+    assert_ne!(
+        check.status.code(),
+        Some(2),
+        "{}\n--- archfit.toml ---\n{config}",
+        crate::stderr(&check)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&crate::stdout(&check)).expect("JSON report");
+    let unclassified: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "unclassified-member")
+        .collect();
+    assert!(unclassified.is_empty(), "{unclassified:?}\n{config}");
+    config
+}
+
+#[test]
+fn service_folder_with_a_nested_bench_tool_and_a_protocol_two_services_use() {
+    let scratch = cargo_workspace(
+        "nested-bench",
+        &[
+            (
+                "services/gateway",
+                "gateway",
+                true,
+                &["services/gateway/protocol"],
+            ),
+            ("services/gateway/protocol", "gateway-protocol", false, &[]),
+            (
+                "services/gateway/loadgen",
+                "gateway-loadgen-bench",
+                true,
+                &["services/gateway/protocol"],
+            ),
+            (
+                "services/billing",
+                "billing",
+                true,
+                &["services/gateway/protocol"],
+            ),
+        ],
+    );
+    init_then_check_loads(&scratch);
+}
+
+#[test]
+fn server_folder_whose_nested_members_are_tools_clients_and_shared_contracts() {
+    // The shape of a storage system: the server's folder also holds its
+    // benchmark program, its client and the API both sides use.
+    let scratch = cargo_workspace(
+        "nested-server",
+        &[
+            (
+                "pageserver",
+                "pageserver",
+                true,
+                &["pageserver/api", "libs/utils"],
+            ),
+            (
+                "pageserver/pagebench",
+                "pagebench",
+                true,
+                &["pageserver/api", "pageserver/client"],
+            ),
+            (
+                "pageserver/client",
+                "pageserver-client",
+                false,
+                &["pageserver/api"],
+            ),
+            ("pageserver/api", "pageserver-api", false, &[]),
+            (
+                "storage_controller",
+                "storage-controller",
+                true,
+                &["pageserver/client", "pageserver/api", "libs/utils"],
+            ),
+            ("safekeeper", "safekeeper", true, &["libs/utils"]),
+            ("libs/utils", "utils", false, &[]),
+        ],
+    );
+    init_then_check_loads(&scratch);
+}
+
+#[test]
+fn init_with_baseline_makes_day_one_green_and_stops_only_new_violations() {
+    let scratch = Scratch::bare("shop");
+    let init = crate::archfit_in(&scratch.root, &["init", "--baseline"]);
+    assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+    let said = crate::stderr(&init);
+    assert!(said.contains("wrote archfit.toml"), "{said}");
+    assert!(said.contains("archfit-baseline.json"), "{said}");
+    assert!(!said.contains("run `cargo archfit baseline`"), "{said}");
+    let check = crate::archfit_in(&scratch.root, &["check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", crate::stdout(&check));
+    let report: serde_json::Value = serde_json::from_str(&crate::stdout(&check)).expect("JSON");
+    assert!(
+        report["summary"]["baselined"]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "{report:#}"
+    );
+    // A new dependency of payments on inventory's internal crate.
+    let manifest = scratch.root.join("services/payments/Cargo.toml");
+    let text = scratch.read("services/payments/Cargo.toml").replacen(
+        "[dependencies]\n",
+        "[dependencies]\ninventory-stock = { path = \"../inventory/stock\" }\n",
+        1,
+    );
+    std::fs::write(manifest, text).expect("write");
+    let check = crate::archfit_in(&scratch.root, &["check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(1), "{}", crate::stdout(&check));
+    let report: serde_json::Value = serde_json::from_str(&crate::stdout(&check)).expect("JSON");
+    let errors: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(
+        errors[0]["location"]["file"],
+        "services/payments/Cargo.toml"
+    );
+}
+
+#[test]
+fn first_check_after_init_shows_the_command_that_freezes_todays_findings() {
+    let hint = "help: `cargo archfit baseline` records today's findings in archfit-baseline.json";
+    let scratch = Scratch::bare("shop");
+    let init = crate::archfit_in(&scratch.root, &["init"]);
+    assert_eq!(init.status.code(), Some(0), "{}", crate::stderr(&init));
+    assert!(
+        crate::stderr(&init).contains("run `cargo archfit baseline`"),
+        "{}",
+        crate::stderr(&init)
+    );
+    let first = crate::archfit_in(&scratch.root, &["check"]);
+    assert_eq!(first.status.code(), Some(1));
+    let text = crate::stdout(&first);
+    let summary = text
+        .lines()
+        .position(|l| l.starts_with("archfit: "))
+        .expect("summary line");
+    assert!(
+        text.lines()
+            .nth(summary + 1)
+            .is_some_and(|l| l.starts_with(hint)),
+        "{text}"
+    );
+    let quiet = crate::archfit_in(&scratch.root, &["check", "-q"]);
+    assert!(!crate::stdout(&quiet).contains(hint));
+
+    let baseline = crate::archfit_in(&scratch.root, &["baseline"]);
+    assert_eq!(
+        baseline.status.code(),
+        Some(0),
+        "{}",
+        crate::stderr(&baseline)
+    );
+    let second = crate::archfit_in(&scratch.root, &["check"]);
+    assert_eq!(second.status.code(), Some(0), "{}", crate::stdout(&second));
+    assert!(!crate::stdout(&second).contains(hint));
+
+    // A configuration given with --config (a gate that takes it from the
+    // base branch) never reads the checkout's baseline unless named, and
+    // the hint, which would not make that run green, is not shown.
+    let gate = crate::archfit_in(&scratch.root, &["check", "--config", "archfit.toml"]);
+    assert_eq!(gate.status.code(), Some(1));
+    assert!(
+        !crate::stdout(&gate).contains(hint),
+        "{}",
+        crate::stdout(&gate)
+    );
 }
