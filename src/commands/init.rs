@@ -968,11 +968,15 @@ fn inline_array(items: &[String]) -> String {
 const HEADER: &str = "\
 # Architecture rules for this workspace, checked by `cargo archfit`.
 #
-# Written by `cargo archfit init`: services were guessed from binary targets
-# and service folders, shared and platform crates from their names and from
-# which services use them. Review the guesses below, complete the decisions
-# in docs/adr/ (each rule names the one it enforces), then run
-# `cargo archfit`. `cargo archfit explain <check>` describes every parameter.
+# Written by `cargo archfit init`: services were guessed from service folders,
+# from what each binary starts (a server, a consumer loop) and from the
+# Dockerfiles, compose files and Kubernetes manifests that build or run them;
+# shared, contract and platform crates from their names, their code and which
+# services use them; topics, hosts and gRPC names from the code, the deployment
+# files and the .proto files. The comment beside each guess says what it rests
+# on. Review them, complete the decisions in docs/adr/ (each rule names the one
+# it enforces), then run `cargo archfit`. `cargo archfit explain <check>`
+# describes every parameter.
 version = 1
 # Folder of the ADRs named by each rule's `adr`.
 adr_dir = \"docs/adr\"
@@ -983,14 +987,17 @@ const SERVICES_INTRO: &str = "\
 #   crates      member folders (a folder takes every member below it) or package names
 #   migrations  folders whose CREATE TABLE statements define the tables it owns
 #               (add `tables = [\"…\"]` for tables created elsewhere)
-#   topics      message topics it publishes (globs)
+#   topics      message topics it owns (globs): those it publishes, or its inbox
+#               that others publish to; found as written in publish/subscribe calls
 #   hosts       names other code uses to call it (URLs, gRPC endpoints)
+#   grpc        gRPC services it serves (proto `package.Service`)
 ";
 
 const NO_SERVICES: &str = "\
-# No service was recognised: no member has a binary target or lives in a
-# service folder (services/<name>, apps/<name>, svc/<name>). Declare each
-# deployable unit:
+# No service was recognised: no member looks deployable (a binary that starts
+# a server or a consumer loop, or that a Dockerfile, compose file or Kubernetes
+# manifest builds or runs) or lives in a service folder (services/<name>,
+# apps/<name>, svc/<name>). Declare each deployable unit:
 # [[service]]
 # name = \"orders\"
 # crates = [\"path/to/orders\"]

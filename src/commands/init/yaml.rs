@@ -326,12 +326,7 @@ fn split_key(text: &str) -> Option<(String, &str)> {
 fn scalar_or_flow(text: &str) -> Yaml {
     let text = strip_properties(text);
     if let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        return Yaml::Seq(
-            split_flow(inner)
-                .into_iter()
-                .map(scalar_or_flow)
-                .collect(),
-        );
+        return Yaml::Seq(split_flow(inner).into_iter().map(scalar_or_flow).collect());
     }
     if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
         return Yaml::Map(
