@@ -1,22 +1,45 @@
 //! `cargo archfit init`: a starter `archfit.toml` and ADR templates, guessed
-//! from the workspace layout.
+//! from the workspace layout, its code and its deployment files.
 //!
 //! Each member is classified by the first of these that applies:
 //! 1. `[package.metadata.archfit] service = "…"` in its manifest;
 //! 2. it lives in a service folder (`services/<name>/…`, `apps/`, `svc/`, …):
 //!    service `<name>`, together with its client, proto and api crates;
-//! 3. developer tooling by name or folder (`xtask`, `tools/`, benches,
+//! 3. developer tooling by name or folder (`xtask`, `tools/`, mocks, benches,
 //!    examples, fuzz targets, tests) that no shipped crate depends on: excluded;
-//! 4. it has a binary target: a service named after the member;
-//! 5. it is named `<service>-client` (or `-proto`, `-api`, …): that service;
-//! 6. it is named like operational code (telemetry, tracing, logging,
+//! 4. it has a binary target and looks deployable: a Dockerfile, compose
+//!    service or Kubernetes workload builds or runs it, its code starts a
+//!    server or a consumer loop, or (unless it is named like a command-line
+//!    tool) it runs until a shutdown signal: a service named after the
+//!    member. A binary that only parses a command line is a command-line
+//!    tool (excluded); a library's helper binary leaves it a library;
+//! 5. it is named `<service>-client` (or `-proto`, `-api`, …) and no other
+//!    service uses it: that service;
+//! 6. it is a contract crate (generated from `.proto` files, or named
+//!    `-proto`, `-api`, `-schema`, `-client`, … without a server of its own):
+//!    platform, since sharing a contract is allowed;
+//! 7. it is named like operational code (telemetry, tracing, logging,
 //!    config, metrics, health, …) or only platform crates use it: platform;
-//! 7. some service reaches it through its dependencies: shared;
-//! 8. anything else is used by no service: excluded.
+//! 8. some service reaches it through its dependencies: shared;
+//! 9. anything else is used by no service: excluded.
+//!
+//! Each service also gets the topics its code publishes to (literal and
+//! constant names passed to publish calls), the hosts deployment files and
+//! other services' URLs call it by, the gRPC services of the repository's
+//! `.proto` files whose generated server it names, and its migration folders.
+//! Every guess is written with a comment that says what it rests on.
 //!
 //! Every glob written names exactly the members of its list, so the
-//! configuration loads as written. [`plan`] only reads (migration folders,
-//! existing ADRs); [`write()`] is the one function that writes.
+//! configuration loads as written. [`plan`] only reads (sources, deployment
+//! files, migration folders, existing ADRs); [`write()`] is the one function
+//! that writes.
+
+mod code;
+mod discover;
+mod manifests;
+mod migrations;
+mod proto;
+mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -57,7 +80,7 @@ pub const ADR_DIR: &str = "docs/adr";
 pub fn plan(workspace: &Workspace) -> Result<Plan, Error> {
     let guesses = guess(workspace);
     let (adr_names, adr_files) = adrs(&workspace.root);
-    let config = loading_config(workspace, &guesses, &adr_names, &adr_files)?;
+    let config = loading_config(workspace, guesses, &adr_names, &adr_files)?;
     let mut files = vec![PlannedFile {
         path: FILE_NAME.to_string(),
         contents: config,
@@ -73,23 +96,19 @@ pub fn plan(workspace: &Workspace) -> Result<Plan, Error> {
 /// too, the error names each problem.
 fn loading_config(
     workspace: &Workspace,
-    guesses: &[Guess],
+    mut guesses: Guesses,
     adr_names: &[String],
     adr_files: &[PlannedFile],
 ) -> Result<String, Error> {
-    let text = render_config(workspace, guesses, adr_names);
-    if load_problems(workspace, guesses, &text, adr_files).is_empty() {
+    let text = render_config(workspace, &guesses, adr_names);
+    if load_problems(workspace, &guesses.members, &text, adr_files).is_empty() {
         return Ok(text);
     }
-    let one_by_one: Vec<Guess> = guesses
-        .iter()
-        .map(|g| Guess {
-            folder: None,
-            ..g.clone()
-        })
-        .collect();
-    let text = render_config(workspace, &one_by_one, adr_names);
-    let problems = load_problems(workspace, guesses, &text, adr_files);
+    for guess in &mut guesses.members {
+        guess.folder = None;
+    }
+    let text = render_config(workspace, &guesses, adr_names);
+    let problems = load_problems(workspace, &guesses.members, &text, adr_files);
     if problems.is_empty() {
         return Ok(text);
     }
@@ -242,10 +261,22 @@ const TOOLING: &[&str] = &[
     "e2e",
     "example",
     "examples",
+    "fake",
+    "fakes",
     "fuzz",
     "fuzzing",
+    "mock",
+    "mocks",
+    "playground",
+    "sample",
+    "samples",
+    "sandbox",
     "script",
     "scripts",
+    "stub",
+    "stubs",
+    "template",
+    "templates",
     "test",
     "testing",
     "testkit",
@@ -255,6 +286,25 @@ const TOOLING: &[&str] = &[
     "tools",
     "xtask",
     "xtasks",
+];
+
+/// Name parts of contract crates: what services exchange, shareable.
+const CONTRACT_SUFFIXES: &[&str] = &[
+    "api",
+    "apis",
+    "client",
+    "clients",
+    "contract",
+    "contracts",
+    "grpc",
+    "idl",
+    "openapi",
+    "proto",
+    "protos",
+    "protobuf",
+    "schema",
+    "schemas",
+    "sdk",
 ];
 
 /// Name parts of operational ("sidecar") crates, which services may share.
@@ -274,10 +324,16 @@ const PLATFORM: &[&str] = &[
     "observability",
     "opentelemetry",
     "otel",
+    "secrecy",
+    "secrets",
     "settings",
     "shutdown",
     "telemetry",
+    "tls",
     "tracing",
+    "util",
+    "utils",
+    "workspacehack",
 ];
 
 /// Name suffixes of the crates through which a service is called.
@@ -311,8 +367,17 @@ impl Guess {
     }
 }
 
+/// The guess for every member, and the evidence they rest on (which also
+/// gives each service its topics, hosts and gRPC names).
+#[derive(Debug)]
+struct Guesses {
+    /// Indexed like `Workspace::members`.
+    members: Vec<Guess>,
+    discovery: discover::Discovery,
+}
+
 /// Classifies every member (see the module documentation for the order).
-fn guess(workspace: &Workspace) -> Vec<Guess> {
+fn guess(workspace: &Workspace) -> Guesses {
     let members = &workspace.members;
     let mut guesses: Vec<Option<Guess>> = vec![None; members.len()];
 
@@ -336,25 +401,123 @@ fn guess(workspace: &Workspace) -> Vec<Guess> {
         }
     }
 
-    let tooling: Vec<bool> = members
+    let mut tooling: Vec<bool> = members
         .iter()
         .map(|m| is_tooling(&m.name, &m.dir))
         .collect();
     let shipped_with = dependents(workspace, &[DepKind::Normal, DepKind::Build]);
+    // A crate the rest of the workspace uses only in its tests (a local
+    // cluster runner, a fixture builder) is a test harness.
+    let tested_with = dependents(workspace, &[DepKind::Dev]);
+    let mut harness = vec![false; members.len()];
+    for index in 0..members.len() {
+        let shipped = shipped_with[index].iter().any(|&j| !tooling[j]);
+        let tested = tested_with[index].iter().any(|&j| !tooling[j]);
+        if !tooling[index] && tested && !shipped && guesses[index].is_none() {
+            tooling[index] = true;
+            harness[index] = true;
+        }
+    }
+    let discovery = discover::discover(workspace, &tooling);
     for index in 0..members.len() {
         let shipped = shipped_with[index]
             .iter()
             .any(|&j| !tooling[j] || matches!(&guesses[j], Some(g) if g.role != Role::Excluded));
         if guesses[index].is_none() && tooling[index] && !shipped {
-            guesses[index] = Some(Guess::new(Role::Excluded, "developer tooling"));
+            let note = if harness[index] {
+                "test harness: other members use it only in their tests"
+            } else {
+                "developer tooling"
+            };
+            guesses[index] = Some(Guess::new(Role::Excluded, note));
         }
     }
 
+    // Members whose binary is a helper of their library: notes say so.
+    let mut helper_binary = vec![false; members.len()];
     for (index, member) in members.iter().enumerate() {
-        if guesses[index].is_none() && member.targets.iter().any(|t| t.kind == "bin") {
+        if guesses[index].is_some() || !member.targets.iter().any(|t| t.kind == "bin") {
+            continue;
+        }
+        let used = shipped_with[index].iter().any(|&j| !tooling[j]);
+        match binary_role(member, &discovery, index, used) {
+            Some(guess) => guesses[index] = Some(guess),
+            None => helper_binary[index] = true,
+        }
+    }
+
+    // A binary that links the main crates of several services runs them
+    // in one process (an all-in-one local server): a distribution of
+    // those services, not one of its own.
+    let bundles: Vec<(usize, Vec<String>)> = members
+        .iter()
+        .enumerate()
+        .filter(|(index, member)| {
+            member.declared_service.is_none()
+                && matches!(&guesses[*index], Some(g) if g.folder.is_none() && matches!(g.role, Role::Service(_)))
+        })
+        .filter_map(|(index, member)| {
+            let linked: BTreeSet<String> = member
+                .dependencies
+                .iter()
+                .filter(|d| d.kind == DepKind::Normal)
+                .filter_map(|d| d.member.filter(|&m| m != index))
+                .filter(|&m| members[m].targets.iter().any(|t| t.kind == "bin"))
+                .filter_map(|m| match &guesses[m] {
+                    Some(Guess {
+                        role: Role::Service(s),
+                        ..
+                    }) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            (linked.len() >= 2).then(|| (index, linked.into_iter().collect()))
+        })
+        .collect();
+    for (index, linked) in bundles {
+        guesses[index] = Some(Guess::new(
+            Role::Excluded,
+            format!(
+                "bundles services {} into one binary: a distribution of them, not a service",
+                linked.join(", ")
+            ),
+        ));
+    }
+
+    // A binary in another service's folder (`pageserver/ctl`) is a tool
+    // of that service: it joins it.
+    for index in 0..members.len() {
+        let Some(Guess {
+            role: Role::Service(own),
+            folder: None,
+            ..
+        }) = &guesses[index]
+        else {
+            continue;
+        };
+        if members[index].declared_service.is_some() || own != &members[index].name {
+            continue;
+        }
+        let parent = members
+            .iter()
+            .enumerate()
+            .filter(|(j, m)| {
+                *j != index
+                    && !m.dir.is_empty()
+                    && members[index].dir.starts_with(&format!("{}/", m.dir))
+            })
+            .max_by_key(|(_, m)| m.dir.len())
+            .and_then(|(j, m)| match &guesses[j] {
+                Some(Guess {
+                    role: Role::Service(s),
+                    ..
+                }) if s != own => Some((s.clone(), m.dir.clone())),
+                _ => None,
+            });
+        if let Some((service, dir)) = parent {
             guesses[index] = Some(Guess::new(
-                Role::Service(member.name.clone()),
-                "has a binary target",
+                Role::Service(service.clone()),
+                format!("in {dir}/, the folder of service {service}"),
             ));
         }
     }
@@ -367,14 +530,53 @@ fn guess(workspace: &Workspace) -> Vec<Guess> {
             _ => None,
         })
         .collect();
+    let reached_now = reached_by_services(workspace, &guesses);
     for (index, member) in members.iter().enumerate() {
         if guesses[index].is_some() {
             continue;
         }
+        let code = &discovery.code[index];
+        let serves = code.runs_service().is_some();
+        // Services other than `owner` that use the member directly.
+        let users_besides = |owner: &str| -> Vec<String> {
+            shipped_with[index]
+                .iter()
+                .filter_map(|&j| match &guesses[j] {
+                    Some(Guess {
+                        role: Role::Service(s),
+                        ..
+                    }) if s != owner => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
         if let Some(service) = interface_of(&member.name, &services) {
+            let others = users_besides(service);
+            guesses[index] = Some(if others.is_empty() || serves {
+                Guess::new(
+                    Role::Service(service.clone()),
+                    format!("named like an interface of {service}"),
+                )
+            } else {
+                Guess::new(
+                    Role::Platform,
+                    format!(
+                        "contract crate of {service}, used by {}: sharing a contract is allowed",
+                        others.join(", ")
+                    ),
+                )
+            });
+        } else if let Some(why) = contract(member, code, reached_now[index].len()) {
             guesses[index] = Some(Guess::new(
-                Role::Service(service.clone()),
-                format!("named like an interface of {service}"),
+                Role::Platform,
+                format!("contract crate ({why}): sharing a contract is allowed"),
+            ));
+        } else if member.targets.iter().any(|t| t.kind == "proc-macro") {
+            guesses[index] = Some(Guess::new(
+                Role::Platform,
+                "proc-macro crate: code generated at compile time, shareable",
             ));
         } else if is_platform_name(&member.name, &member.dir) {
             guesses[index] = Some(Guess::new(Role::Platform, "named like operational code"));
@@ -409,21 +611,131 @@ fn guess(workspace: &Workspace) -> Vec<Guess> {
     }
 
     let reached = reached_by_services(workspace, &guesses);
-    guesses
+    let members = guesses
         .into_iter()
         .zip(reached)
-        .map(|(guess, users)| match guess {
+        .zip(helper_binary)
+        .map(|((guess, users), helper)| match guess {
             Some(guess) => guess,
+            None if users.is_empty() && helper => Guess::new(
+                Role::Excluded,
+                "a library with a helper binary (no server, consumer loop or deployment found), used by no service",
+            ),
             None if users.is_empty() => Guess::new(Role::Excluded, "used by no service"),
             None => Guess::new(
                 Role::Shared,
                 format!(
-                    "used by {}",
-                    users.into_iter().collect::<Vec<_>>().join(", ")
+                    "used by {}{}",
+                    users.into_iter().collect::<Vec<_>>().join(", "),
+                    if helper { " (its binary is a helper: no server or deployment found)" } else { "" }
                 ),
             ),
         })
-        .collect()
+        .collect();
+    Guesses { members, discovery }
+}
+
+/// What a member with a binary target is, from the evidence: a service
+/// when it looks deployable, a command-line tool (excluded) when it only
+/// parses arguments and nothing uses its library, `None` when it is a
+/// library whose binary is a helper (classified as a library).
+fn binary_role(
+    member: &crate::workspace::Member,
+    discovery: &discover::Discovery,
+    index: usize,
+    used_as_library: bool,
+) -> Option<Guess> {
+    let service = |note: String| Some(Guess::new(Role::Service(member.name.clone()), note));
+    let code = &discovery.code[index];
+    if let Some(why) = &discovery.deployed[index] {
+        return service(format!("deployed: {why}"));
+    }
+    let has_library = member.targets.iter().any(|t| {
+        matches!(
+            t.kind.as_str(),
+            "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro"
+        )
+    });
+    // A library whose binaries are not named after it (`runtime-bin`,
+    // `gen-schema`) ships them as helpers.
+    let main_binary = member
+        .targets
+        .iter()
+        .any(|t| t.kind == "bin" && discover::same_name(&t.name, &member.name));
+    if has_library && !main_binary {
+        return None;
+    }
+    if is_cli_name(&member.name) {
+        // A command-line tool may start a local server (a development
+        // proxy, an OAuth callback); only a deployment makes it a service.
+        return (!used_as_library).then(|| {
+            Guess::new(
+                Role::Excluded,
+                "command-line tool by its name (no deployment found)",
+            )
+        });
+    }
+    if let Some(what) = &code.serves {
+        return service(format!("starts a server: {what}"));
+    }
+    if let Some(what) = &code.consumes {
+        return service(format!("runs a consumer loop: {what}"));
+    }
+    if let Some(what) = &code.daemon {
+        return service(format!("runs until a shutdown signal: {what}"));
+    }
+    if let Some(parser) = &code.cli {
+        return (!used_as_library && !has_library).then(|| {
+            Guess::new(
+                Role::Excluded,
+                format!("command-line tool: parses arguments with {parser}, starts no server or consumer loop, no deployment found"),
+            )
+        });
+    }
+    if has_library {
+        return None;
+    }
+    if let Some(found) = code.publishes.first() {
+        return service(format!(
+            "publishes messages: \"{}\" at {}",
+            found.value, found.at
+        ));
+    }
+    service(
+        "has a binary target (no server, consumer loop or deployment found: review)".to_string(),
+    )
+}
+
+/// Named like a command-line tool: `restate-cli`, `restatectl`, `cargo-shuttle`.
+fn is_cli_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name_parts(name).iter().any(|p| p == "cli" || p == "ctl")
+        || lower.ends_with("ctl")
+        || lower.starts_with("cargo-")
+}
+
+/// Why a member that starts no server of its own is a contract crate: its
+/// code is generated from `.proto` files or another schema (whatever its
+/// name: `shop-types` is a contract only then), or its name says so
+/// (`-proto`, `-api`, `-schema`, `-client`) and several services use it (a
+/// `stripe-client` one service uses is only a library of that service).
+fn contract(
+    member: &crate::workspace::Member,
+    code: &code::CodeEvidence,
+    services_reaching: usize,
+) -> Option<String> {
+    if code.runs_service().is_some() {
+        return None;
+    }
+    let parts = name_parts(&member.name);
+    let last = parts.last().map(String::as_str).unwrap_or_default();
+    match &code.generated {
+        Some(why) => Some(why.clone()),
+        None if parts.len() > 1 && CONTRACT_SUFFIXES.contains(&last) && services_reaching > 1 => {
+            Some(format!("named *-{last}"))
+        }
+        None => None,
+    }
 }
 
 /// `services/orders/client` → (`services/orders`, `orders`).
@@ -447,7 +759,7 @@ fn name_parts(name: &str) -> Vec<String> {
 fn is_tooling(name: &str, dir: &str) -> bool {
     name_parts(name)
         .iter()
-        .any(|p| TOOLING.contains(&p.as_str()))
+        .any(|p| TOOLING.contains(&p.as_str()) || p.ends_with("bench"))
         || dir
             .split('/')
             .any(|p| TOOLING.contains(&p.to_ascii_lowercase().as_str()))
@@ -628,14 +940,9 @@ fn lists(workspace: &Workspace, guesses: &[Guess]) -> Lists {
     lists
 }
 
-/// `<dir>/migrations`, when that folder exists.
-fn migrations(workspace: &Workspace, dir: &str) -> Option<String> {
-    let path = if dir.is_empty() {
-        "migrations".to_string()
-    } else {
-        format!("{dir}/migrations")
-    };
-    workspace.root.join(&path).is_dir().then_some(path)
+/// The migration folders of a member or service folder (see [`migrations::folders`]).
+fn migrations(workspace: &Workspace, dir: &str) -> Vec<String> {
+    migrations::folders(workspace, dir)
 }
 
 /// The member's directory, or its package name when the directory would
@@ -772,11 +1079,15 @@ fn inline_array(items: &[String]) -> String {
 const HEADER: &str = "\
 # Architecture rules for this workspace, checked by `cargo archfit`.
 #
-# Written by `cargo archfit init`: services were guessed from binary targets
-# and service folders, shared and platform crates from their names and from
-# which services use them. Review the guesses below, complete the decisions
-# in docs/adr/ (each rule names the one it enforces), then run
-# `cargo archfit`. `cargo archfit explain <check>` describes every parameter.
+# Written by `cargo archfit init`: services were guessed from service folders,
+# from what each binary starts (a server, a consumer loop) and from the
+# Dockerfiles, compose files and Kubernetes manifests that build or run them;
+# shared, contract and platform crates from their names, their code and which
+# services use them; topics, hosts and gRPC names from the code, the deployment
+# files and the .proto files. The comment beside each guess says what it rests
+# on. Review them, complete the decisions in docs/adr/ (each rule names the one
+# it enforces), then run `cargo archfit`. `cargo archfit explain <check>`
+# describes every parameter.
 version = 1
 # Folder of the ADRs named by each rule's `adr`.
 adr_dir = \"docs/adr\"
@@ -787,14 +1098,17 @@ const SERVICES_INTRO: &str = "\
 #   crates      member folders (a folder takes every member below it) or package names
 #   migrations  folders whose CREATE TABLE statements define the tables it owns
 #               (add `tables = [\"…\"]` for tables created elsewhere)
-#   topics      message topics it publishes (globs)
+#   topics      message topics it owns (globs): those it publishes, or its inbox
+#               that others publish to; found as written in publish/subscribe calls
 #   hosts       names other code uses to call it (URLs, gRPC endpoints)
+#   grpc        gRPC services it serves (proto `package.Service`)
 ";
 
 const NO_SERVICES: &str = "\
-# No service was recognised: no member has a binary target or lives in a
-# service folder (services/<name>, apps/<name>, svc/<name>). Declare each
-# deployable unit:
+# No service was recognised: no member looks deployable (a binary that starts
+# a server or a consumer loop, or that a Dockerfile, compose file or Kubernetes
+# manifest builds or runs) or lives in a service folder (services/<name>,
+# apps/<name>, svc/<name>). Declare each deployable unit:
 # [[service]]
 # name = \"orders\"
 # crates = [\"path/to/orders\"]
@@ -808,8 +1122,8 @@ const SHARED_INTRO: &str = "\
 [shared]
 ";
 
-fn render_config(workspace: &Workspace, guesses: &[Guess], adr: &[String]) -> String {
-    let lists = lists(workspace, guesses);
+fn render_config(workspace: &Workspace, guesses: &Guesses, adr: &[String]) -> String {
+    let lists = lists(workspace, &guesses.members);
     let mut out = String::from(HEADER);
     out.push_str("# Members ignored entirely: developer tooling and crates no service uses.\n");
     write_list(&mut out, "exclude", &lists.exclude);
@@ -820,21 +1134,28 @@ fn render_config(workspace: &Workspace, guesses: &[Guess], adr: &[String]) -> St
     } else {
         out.push_str(SERVICES_INTRO);
     }
+    let contents = service_contents(workspace, guesses);
     for (name, service) in &lists.services {
         out.push_str("[[service]]\n");
         let _ = writeln!(out, "name = {}", quote(name));
         write_list(&mut out, "crates", &service.crates);
         if !service.migrations.is_empty() {
-            let dirs: Vec<String> = service.migrations.iter().cloned().collect();
-            let _ = writeln!(out, "migrations = {}", inline_array(&dirs));
+            let folders: Vec<Entry> = service
+                .migrations
+                .iter()
+                .map(|folder| Entry {
+                    pattern: folder.clone(),
+                    note: migrations::summary(workspace, folder),
+                })
+                .collect();
+            write_list(&mut out, "migrations", &folders);
         }
-        if !name.contains(['*', '?', '[', ']', '{', '}']) {
-            let _ = writeln!(out, "topics = {}", inline_array(&[format!("{name}.*")]));
-            let _ = writeln!(out, "hosts = {}", inline_array(std::slice::from_ref(name)));
+        if let Some(content) = contents.get(name) {
+            write_service_content(&mut out, content);
         }
         out.push('\n');
     }
-
+    write_unserved_grpc(&mut out, guesses, &contents);
     out.push_str(SHARED_INTRO);
     write_list(&mut out, "crates", &lists.shared);
     write_list(&mut out, "platform", &lists.platform);
@@ -845,13 +1166,367 @@ fn render_config(workspace: &Workspace, guesses: &[Guess], adr: &[String]) -> St
             workspace
                 .members
                 .iter()
-                .zip(guesses)
+                .zip(&guesses.members)
                 .any(|(m, g)| matches!(g.role, Role::Service(_)) && m.name.ends_with(suffix))
         })
         .map(|(_, glob)| glob.to_string())
         .collect();
     render_rules(&mut out, &client_globs, adr);
     out
+}
+
+/// What a `[[service]]` table says besides its crates and migrations,
+/// each value with the evidence for it.
+#[derive(Debug, Default)]
+struct ServiceContent {
+    topics: Vec<Entry>,
+    /// Where it publishes to or subscribes from topics another service
+    /// owns (or no one), for comments.
+    consumes: Vec<String>,
+    hosts: Vec<Entry>,
+    grpc: Vec<Entry>,
+}
+
+/// Characters that would make a name a glob (or a broken one) in `topics`
+/// and `hosts`: such names are left out rather than written wrong.
+const GLOB_CHARACTERS: &[char] = &['*', '?', '[', ']', '{', '}', '!', '\\'];
+
+/// Topics, hosts and gRPC names of every service, from the discovery.
+fn service_contents(workspace: &Workspace, guesses: &Guesses) -> BTreeMap<String, ServiceContent> {
+    let discovery = &guesses.discovery;
+    let mut members_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, guess) in guesses.members.iter().enumerate() {
+        if let Role::Service(name) = &guess.role {
+            members_of.entry(name.as_str()).or_default().push(index);
+        }
+    }
+    let mut contents: BTreeMap<String, ServiceContent> = BTreeMap::new();
+    for (&name, members) in &members_of {
+        let content = contents.entry(name.to_string()).or_default();
+        for &member in members {
+            for found in &discovery.hosts[member] {
+                if !found.value.contains(GLOB_CHARACTERS) {
+                    push_entry(&mut content.hosts, &found.value, found.at.clone());
+                }
+            }
+        }
+        if !name.contains(GLOB_CHARACTERS) {
+            push_entry(
+                &mut content.hosts,
+                &name.to_lowercase(),
+                "its name".to_string(),
+            );
+        }
+    }
+
+    // Hosts named elsewhere (URLs in deployment files and in other
+    // services' code, Kubernetes Services) go to the one service they name.
+    let names_of = |service: &str, content: &ServiceContent| -> Vec<String> {
+        let mut names = vec![service.to_string()];
+        names.extend(
+            members_of[service]
+                .iter()
+                .map(|&m| workspace.members[m].name.clone()),
+        );
+        names.extend(content.hosts.iter().map(|h| h.pattern.clone()));
+        names
+    };
+    let mut named: Vec<(String, String, Option<&str>)> = discovery
+        .loose_hosts
+        .iter()
+        .map(|f| (f.value.clone(), format!("URL host, {}", f.at), None))
+        .collect();
+    for (&caller, members) in &members_of {
+        for &member in members {
+            for found in &discovery.code[member].url_hosts {
+                named.push((
+                    found.value.clone(),
+                    format!("URL called by {caller} at {}", found.at),
+                    Some(caller),
+                ));
+            }
+        }
+    }
+    for (host, note, caller) in named {
+        // A dotted name is a public domain unless it is a cluster-internal one.
+        let internal = !host.contains('.')
+            || [".svc", ".svc.cluster.local", ".cluster.local", ".internal"]
+                .iter()
+                .any(|suffix| host.ends_with(suffix));
+        if host.contains(GLOB_CHARACTERS) || !internal {
+            continue;
+        }
+        let label = host.split('.').next().unwrap_or(&host);
+        let owners: Vec<&String> = contents
+            .iter()
+            .filter(|(service, content)| {
+                names_of(service, content)
+                    .iter()
+                    .any(|n| discover::same_name(label, n) || n.eq_ignore_ascii_case(&host))
+            })
+            .map(|(service, _)| service)
+            .collect();
+        if let [owner] = owners[..] {
+            if caller != Some(owner.as_str()) {
+                let owner = owner.clone();
+                if let Some(content) = contents.get_mut(&owner) {
+                    push_entry(&mut content.hosts, &host, note);
+                }
+            }
+        }
+    }
+
+    assign_topics(guesses, &members_of, &mut contents);
+
+    // gRPC services go to the one service whose code names the generated
+    // server (`OrderServiceServer`), else to the one service that alone
+    // reaches a shared crate naming it.
+    let optional: Vec<Option<Guess>> = guesses.members.iter().cloned().map(Some).collect();
+    let reached = reached_by_services(workspace, &optional);
+    for (full, file) in &discovery.grpc {
+        let short = full.rsplit('.').next().unwrap_or(full);
+        let server = format!("{short}Server");
+        let naming: Vec<usize> = (0..workspace.members.len())
+            .filter(|&m| discovery.code[m].server_types.contains(&server))
+            .collect();
+        let mut servers: BTreeMap<String, usize> = BTreeMap::new();
+        for &m in &naming {
+            if let Role::Service(service) = &guesses.members[m].role {
+                servers.entry(service.clone()).or_insert(m);
+            }
+        }
+        if servers.is_empty() {
+            for &m in &naming {
+                if let [only] = &reached[m].iter().collect::<Vec<_>>()[..] {
+                    servers.entry((*only).clone()).or_insert(m);
+                }
+            }
+        }
+        if servers.len() != 1 {
+            continue;
+        }
+        let Some((service, member)) = servers.into_iter().next() else {
+            continue;
+        };
+        let crate_name = &workspace.members[member].name;
+        if let Some(content) = contents.get_mut(&service) {
+            push_entry(
+                &mut content.grpc,
+                full,
+                format!("declared in {file}; {crate_name} names {server}"),
+            );
+        }
+    }
+    contents
+}
+
+/// Who publishes and who subscribes to one topic: service → first place.
+#[derive(Debug, Default)]
+struct TopicUse {
+    publishers: BTreeMap<String, String>,
+    subscribers: BTreeMap<String, String>,
+}
+
+/// Gives each topic found in code to the service that owns it: the one it
+/// is named after (`payment-commands` is the payment service's inbox),
+/// else its only publisher (domain events), else its only subscriber (a
+/// reply channel several services publish to). The others are told in
+/// comments where they publish or subscribe and who owns the topic.
+fn assign_topics(
+    guesses: &Guesses,
+    members_of: &BTreeMap<&str, Vec<usize>>,
+    contents: &mut BTreeMap<String, ServiceContent>,
+) {
+    let mut topics: BTreeMap<&str, TopicUse> = BTreeMap::new();
+    for (&service, members) in members_of {
+        for &member in members {
+            let code = &guesses.discovery.code[member];
+            for found in &code.publishes {
+                let uses = topics.entry(found.value.as_str()).or_default();
+                uses.publishers
+                    .entry(service.to_string())
+                    .or_insert_with(|| found.at.clone());
+            }
+            for found in &code.subscribes {
+                let uses = topics.entry(found.value.as_str()).or_default();
+                uses.subscribers
+                    .entry(service.to_string())
+                    .or_insert_with(|| found.at.clone());
+            }
+        }
+    }
+    for (topic, uses) in topics {
+        if topic.contains(GLOB_CHARACTERS) {
+            continue;
+        }
+        let involved: BTreeSet<&String> = uses
+            .publishers
+            .keys()
+            .chain(uses.subscribers.keys())
+            .collect();
+        let named = named_owner(topic, &involved);
+        let only = |map: &BTreeMap<String, String>| {
+            (map.len() == 1)
+                .then(|| map.keys().next().cloned())
+                .flatten()
+        };
+        let owner = named
+            .clone()
+            .or_else(|| only(&uses.publishers))
+            .or_else(|| only(&uses.subscribers).filter(|_| !uses.publishers.is_empty()));
+        let list =
+            |map: &BTreeMap<String, String>| map.keys().cloned().collect::<Vec<_>>().join(", ");
+        if let Some(owner) = &owner {
+            let note = match (uses.publishers.get(owner), uses.subscribers.get(owner)) {
+                (Some(at), _) if uses.publishers.len() > 1 => {
+                    let others: Vec<&str> = uses
+                        .publishers
+                        .keys()
+                        .filter(|s| *s != owner)
+                        .map(String::as_str)
+                        .collect();
+                    format!(
+                        "named after it; published at {at}, also by {}",
+                        others.join(", ")
+                    )
+                }
+                (Some(at), _) => format!("published at {at}"),
+                (None, Some(at)) if named.is_some() && uses.publishers.is_empty() => {
+                    format!("named after it, consumed at {at}")
+                }
+                (None, Some(at)) if named.is_some() => format!(
+                    "named after it, consumed at {at}; published by {}",
+                    list(&uses.publishers)
+                ),
+                (None, Some(at)) => format!(
+                    "consumed at {at}, its only subscriber; published by {}",
+                    list(&uses.publishers)
+                ),
+                (None, None) => continue,
+            };
+            if let Some(content) = contents.get_mut(owner) {
+                push_entry(&mut content.topics, topic, note);
+            }
+        }
+        let whose = match &owner {
+            Some(owner) => format!("owned by {owner}"),
+            None if uses.publishers.is_empty() => "no publisher found".to_string(),
+            None => format!(
+                "published by {}: no owner guessed, add it to the owner's topics",
+                list(&uses.publishers)
+            ),
+        };
+        for (kind, map) in [
+            ("publishes to", &uses.publishers),
+            ("subscribes to", &uses.subscribers),
+        ] {
+            for (service, at) in map {
+                if owner.as_ref() == Some(service) {
+                    continue;
+                }
+                if let Some(content) = contents.get_mut(service) {
+                    let line = format!("{kind} \"{topic}\" at {at} ({whose})");
+                    if !content.consumes.contains(&line) {
+                        content.consumes.push(line);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The service a topic is named after (`payment-service-commands`,
+/// `orders.created`): its name's words, less a role ending, appear in the
+/// topic's words in a row. The longest such name wins; a tie names none.
+fn named_owner(topic: &str, services: &BTreeSet<&String>) -> Option<String> {
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let topic_words = words(topic);
+    let mut best: Vec<(&String, usize)> = Vec::new();
+    for service in services {
+        let name_words = words(&discover::base_name(service));
+        let fits = !name_words.is_empty()
+            && topic_words
+                .windows(name_words.len())
+                .any(|w| w == name_words.as_slice());
+        if fits {
+            best.push((service, name_words.len()));
+        }
+    }
+    let longest = best.iter().map(|(_, n)| *n).max()?;
+    let winners: Vec<&&String> = best
+        .iter()
+        .filter(|(_, n)| *n == longest)
+        .map(|(s, _)| s)
+        .collect();
+    match winners[..] {
+        [only] => Some((*only).clone()),
+        _ => None,
+    }
+}
+
+fn push_entry(list: &mut Vec<Entry>, pattern: &str, note: String) {
+    if !list.iter().any(|e| e.pattern == pattern) {
+        list.push(Entry {
+            pattern: pattern.to_string(),
+            note,
+        });
+    }
+}
+
+fn write_service_content(out: &mut String, content: &ServiceContent) {
+    if !content.topics.is_empty() {
+        write_list(out, "topics", &content.topics);
+    }
+    for line in &content.consumes {
+        let _ = writeln!(out, "# {}", one_line(line));
+    }
+    if !content.hosts.is_empty() {
+        write_list(out, "hosts", &content.hosts);
+    }
+    if !content.grpc.is_empty() {
+        write_list(out, "grpc", &content.grpc);
+    }
+}
+
+/// A comment listing the `.proto` services no service was found to serve,
+/// so the reader can place them by hand.
+fn write_unserved_grpc(
+    out: &mut String,
+    guesses: &Guesses,
+    contents: &BTreeMap<String, ServiceContent>,
+) {
+    const SHOWN: usize = 20;
+    let served: BTreeSet<&str> = contents
+        .values()
+        .flat_map(|c| &c.grpc)
+        .map(|e| e.pattern.as_str())
+        .collect();
+    let unserved: Vec<(&String, &String)> = guesses
+        .discovery
+        .grpc
+        .iter()
+        .filter(|(name, _)| !served.contains(name.as_str()))
+        .collect();
+    if unserved.is_empty() {
+        return;
+    }
+    out.push_str(
+        "# gRPC services declared in .proto files that no one service was found to\n\
+         # serve (its code names no `<Service>Server`): add each to the `grpc` of the\n\
+         # service that serves it.\n",
+    );
+    for (name, file) in unserved.iter().take(SHOWN) {
+        let _ = writeln!(out, "#   {} ({})", one_line(name), one_line(file));
+    }
+    if unserved.len() > SHOWN {
+        let _ = writeln!(out, "#   … and {} more", unserved.len() - SHOWN);
+    }
+    out.push('\n');
 }
 
 fn render_rules(out: &mut String, client_globs: &[String], adr: &[String]) {
@@ -1024,8 +1699,20 @@ mod tests {
         let names: Vec<&str> = arch.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["billing", "search"]);
         let text = config_text(&ws);
-        assert!(text.contains("hosts = [\"billing\"]"), "{text}");
-        assert!(text.contains("topics = [\"billing.*\"]"), "{text}");
+        assert!(
+            has_entry(
+                &text,
+                "crates/billing",
+                "has a binary target (no server, consumer loop or deployment found: review)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("hosts = [\n  \"billing\", # its name\n]"),
+            "{text}"
+        );
+        // Topics are written only as found in publish calls, never guessed.
+        assert!(!text.contains("topics = "), "{text}");
     }
 
     #[test]
@@ -1372,10 +2059,457 @@ mod tests {
         let text = config_text(&ws);
         let _ = std::fs::remove_dir_all(&root);
         assert!(
-            text.contains("name = \"orders\"\ncrates = [\n  \"services/orders\", # service folder: orders\n]\nmigrations = [\"services/orders/migrations\"]\n"),
+            text.contains("name = \"orders\"\ncrates = [\n  \"services/orders\", # service folder: orders\n]\nmigrations = [\n  \"services/orders/migrations\", # no migration yet: tables its scripts create will be its own\n]\n"),
             "{text}"
         );
         assert_eq!(text.matches("migrations = [").count(), 1, "{text}");
+    }
+
+    /// Writes `files` (path, text) under `root`.
+    fn write_files(root: &std::path::Path, files: &[(&str, &str)]) {
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    /// Adds a dependency on a crate from a registry to member `name`.
+    fn uses_external(ws: &mut Workspace, name: &str, package: &str) {
+        let index = ws.member_by_name(name).unwrap();
+        ws.members[index].dependencies.push(Dependency {
+            package: package.into(),
+            key: package.into(),
+            kind: DepKind::Normal,
+            target: None,
+            member: None,
+            span: None,
+        });
+    }
+
+    fn add_target(ws: &mut Workspace, name: &str, kind: &str, target: &str, src_path: &str) {
+        let index = ws.member_by_name(name).unwrap();
+        ws.members[index].targets.push(Target {
+            name: target.into(),
+            kind: kind.into(),
+            src_path: src_path.into(),
+        });
+    }
+
+    /// The line of the entry for `pattern` in `text`, comment included.
+    fn entry_line<'a>(text: &'a str, pattern: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("\"{pattern}\",")))
+            .unwrap_or_else(|| panic!("no entry {pattern}\n{text}"))
+    }
+
+    #[test]
+    fn servers_and_consumers_are_services_and_argument_parsers_are_tools() {
+        let root = temp_dir("deployable");
+        write_files(
+            &root,
+            &[
+                (
+                    "crates/orders/src/main.rs",
+                    "#[tokio::main]\nasync fn main() {\n    let app = routes::router();\n    let listener = bind().await;\n    axum::serve(listener, app).await.unwrap();\n}\n",
+                ),
+                (
+                    "crates/ledger/src/main.rs",
+                    "async fn main() {\n    let channel = connect().await;\n    let mut entries = channel\n        .basic_consume(\"ledger-entries\", \"ledger\", options(), table())\n        .await\n        .unwrap();\n    while let Some(entry) = entries.next().await {\n        book(entry).await;\n    }\n}\n",
+                ),
+                (
+                    "crates/reporter/src/main.rs",
+                    "use clap::Parser;\n\n/// Prints the monthly revenue report.\n#[derive(Parser)]\nstruct Args {\n    #[arg(long)]\n    month: String,\n}\n\nfn main() {\n    let args = Args::parse();\n    println!(\"{}\", report::monthly(&args.month));\n}\n",
+                ),
+                (
+                    "crates/opsctl/src/main.rs",
+                    "fn main() {\n    // Serves the local dashboard while the operator looks at it.\n    let listener = std::net::TcpListener::bind(\"127.0.0.1:0\").unwrap();\n    dashboard::serve(listener);\n}\n",
+                ),
+            ],
+        );
+        let mut ws = workspace_at(
+            &root,
+            &[
+                ("orders", "crates/orders", true, &[]),
+                ("ledger", "crates/ledger", true, &[]),
+                ("reporter", "crates/reporter", true, &[]),
+                ("opsctl", "crates/opsctl", true, &[]),
+            ],
+        );
+        uses_external(&mut ws, "orders", "axum");
+        uses_external(&mut ws, "ledger", "lapin");
+        uses_external(&mut ws, "reporter", "clap");
+        let arch = architecture(&ws);
+        let text = config_text(&ws);
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(role_of(&ws, &arch, "orders"), "service orders");
+        assert_eq!(role_of(&ws, &arch, "ledger"), "service ledger");
+        assert_eq!(role_of(&ws, &arch, "reporter"), "excluded");
+        assert_eq!(role_of(&ws, &arch, "opsctl"), "excluded");
+        assert!(
+            has_entry(
+                &text,
+                "crates/orders",
+                "starts a server: axum::serve at crates/orders/src/main.rs:5"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "crates/ledger",
+                "runs a consumer loop: .basic_consume(…) at crates/ledger/src/main.rs:4"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "crates/reporter",
+                "command-line tool: parses arguments with clap, starts no server or consumer loop, no deployment found"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "crates/opsctl",
+                "command-line tool by its name (no deployment found)"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn mocks_test_harnesses_and_helper_binaries_are_no_services() {
+        let root = temp_dir("not-deployable");
+        write_files(
+            &root,
+            &[(
+                "mocks/payment-gateway/src/main.rs",
+                "#[tokio::main]\nasync fn main() {\n    axum::serve(bind().await, stub_routes()).await.unwrap();\n}\n",
+            )],
+        );
+        let mut ws = workspace_at(
+            &root,
+            &[
+                ("orders", "services/orders", true, &["search-index"]),
+                ("payments", "services/payments", true, &["search-index"]),
+                ("payment-gateway-stub", "mocks/payment-gateway", true, &[]),
+                ("cluster-runner", "crates/cluster-runner", true, &[]),
+                ("search-index", "crates/search-index", false, &[]),
+            ],
+        );
+        add_target(
+            &mut ws,
+            "search-index",
+            "bin",
+            "reindex",
+            "crates/search-index/src/bin/reindex.rs",
+        );
+        let runner = ws.member_by_name("cluster-runner").unwrap();
+        let orders = ws.member_by_name("orders").unwrap();
+        ws.members[orders].dependencies.push(Dependency {
+            package: "cluster-runner".into(),
+            key: "cluster-runner".into(),
+            kind: DepKind::Dev,
+            target: None,
+            member: Some(runner),
+            span: None,
+        });
+        let arch = architecture(&ws);
+        let text = config_text(&ws);
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(role_of(&ws, &arch, "payment-gateway-stub"), "excluded");
+        assert!(
+            has_entry(&text, "mocks/payment-gateway", "developer tooling"),
+            "{text}"
+        );
+        assert_eq!(role_of(&ws, &arch, "cluster-runner"), "excluded");
+        assert!(
+            has_entry(
+                &text,
+                "crates/cluster-runner",
+                "test harness: other members use it only in their tests"
+            ),
+            "{text}"
+        );
+        assert_eq!(role_of(&ws, &arch, "search-index"), "shared");
+        assert!(
+            has_entry(
+                &text,
+                "crates/search-index",
+                "used by orders, payments (its binary is a helper: no server or deployment found)"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn generated_contract_crates_are_platform_and_grpc_goes_to_its_server() {
+        let root = temp_dir("contracts");
+        write_files(
+            &root,
+            &[
+                (
+                    "crates/shop-proto/build.rs",
+                    "fn main() {\n    tonic_build::compile_protos(\"proto/billing.proto\").unwrap();\n}\n",
+                ),
+                (
+                    "crates/shop-proto/proto/billing.proto",
+                    "syntax = \"proto3\";\npackage shop.billing.v1;\n\n// Issues and voids invoices for placed orders.\nservice Invoices {\n  rpc Issue(IssueRequest) returns (Invoice);\n}\n",
+                ),
+                (
+                    "services/billing/src/main.rs",
+                    "use shop_proto::invoices_server::InvoicesServer;\nuse tonic::transport::Server;\n\n#[tokio::main]\nasync fn main() {\n    Server::builder()\n        .add_service(InvoicesServer::new(Billing::default()))\n        .serve(address())\n        .await\n        .unwrap();\n}\n",
+                ),
+            ],
+        );
+        let mut ws = workspace_at(
+            &root,
+            &[
+                (
+                    "orders",
+                    "services/orders",
+                    true,
+                    &["shop-proto", "tax-api"],
+                ),
+                (
+                    "billing",
+                    "services/billing",
+                    true,
+                    &["shop-proto", "tax-api", "stripe-client"],
+                ),
+                ("shop-proto", "crates/shop-proto", false, &[]),
+                ("tax-api", "crates/tax-api", false, &[]),
+                ("stripe-client", "crates/stripe-client", false, &[]),
+            ],
+        );
+        add_target(
+            &mut ws,
+            "shop-proto",
+            "custom-build",
+            "build-script-build",
+            "crates/shop-proto/build.rs",
+        );
+        let arch = architecture(&ws);
+        let text = config_text(&ws);
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(role_of(&ws, &arch, "shop-proto"), "platform");
+        assert!(
+            has_entry(
+                &text,
+                "crates/shop-proto",
+                "contract crate (its build.rs runs tonic_build): sharing a contract is allowed"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "crates/tax-api",
+                "contract crate (named *-api): sharing a contract is allowed"
+            ),
+            "{text}"
+        );
+        // A client of an outside API that one service uses is its library.
+        assert_eq!(role_of(&ws, &arch, "stripe-client"), "shared");
+        assert!(
+            has_entry(
+                &text,
+                "shop.billing.v1.Invoices",
+                "declared in crates/shop-proto/proto/billing.proto; billing names InvoicesServer"
+            ),
+            "{text}"
+        );
+        let billing = &arch.services[arch.service_index("billing").unwrap()];
+        assert_eq!(billing.grpc, ["shop.billing.v1.Invoices"]);
+    }
+
+    #[test]
+    fn deployment_files_and_urls_give_hosts() {
+        let root = temp_dir("hosts");
+        write_files(
+            &root,
+            &[
+                (
+                    "deploy/docker-compose.yml",
+                    "services:\n  kitchen-rpc:\n    build: ../crates/kitchen\n    container_name: kitchen-svc\n  orders:\n    image: ghcr.io/acme/orders:1.4\n    environment:\n      KITCHEN_URL: http://kitchen-rpc:9000\n  postgres:\n    image: postgres:16\n",
+                ),
+                (
+                    "crates/orders/src/main.rs",
+                    "const KITCHEN: &str = \"http://kitchen-grpc.shop.svc:50051\";\n\nfn main() {\n    let client = connect(KITCHEN);\n    let menu = reqwest::get(\"https://menu.acme-public.com/today\");\n}\n",
+                ),
+            ],
+        );
+        let ws = workspace_at(
+            &root,
+            &[
+                ("kitchen", "crates/kitchen", true, &[]),
+                ("orders", "crates/orders", true, &[]),
+            ],
+        );
+        let arch = architecture(&ws);
+        let text = config_text(&ws);
+        let _ = std::fs::remove_dir_all(&root);
+        let kitchen = &arch.services[arch.service_index("kitchen").unwrap()];
+        assert_eq!(
+            kitchen.hosts,
+            [
+                "kitchen-rpc",
+                "kitchen-svc",
+                "kitchen",
+                "kitchen-grpc.shop.svc"
+            ]
+        );
+        assert!(
+            has_entry(
+                &text,
+                "kitchen-rpc",
+                "compose service in deploy/docker-compose.yml"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "kitchen-svc",
+                "container_name in deploy/docker-compose.yml"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "kitchen-grpc.shop.svc",
+                "URL called by orders at crates/orders/src/main.rs:1"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "crates/kitchen",
+                "deployed: built from its folder by compose service kitchen-rpc in deploy/docker-compose.yml"
+            ),
+            "{text}"
+        );
+        assert!(
+            entry_line(&text, "crates/orders").ends_with(
+                "deployed: compose service orders in deploy/docker-compose.yml (image or name orders)"
+            ),
+            "{text}"
+        );
+        // A public domain names no service of the workspace.
+        assert!(!text.contains("menu.acme-public.com"), "{text}");
+    }
+
+    #[test]
+    fn topics_are_the_names_publish_and_subscribe_calls_use() {
+        let root = temp_dir("topics");
+        write_files(
+            &root,
+            &[
+                (
+                    "services/orders/src/main.rs",
+                    "const ORDER_PLACED: &str = \"orders.placed\";\n\nasync fn place(producer: &FutureProducer, order: &Order) {\n    producer.send(FutureRecord::to(ORDER_PLACED).payload(&order.json()), timeout()).await;\n}\n",
+                ),
+                (
+                    "services/billing/src/main.rs",
+                    "async fn run(consumer: StreamConsumer) {\n    consumer.subscribe(&[\"orders.placed\", \"billing-commands\"]).unwrap();\n    consumer.subscribe(&[\"billing-commands\"]).unwrap();\n}\n",
+                ),
+                (
+                    "services/payments/src/main.rs",
+                    "async fn charge(nats: Client) {\n    nats.publish(\"billing-commands\", invoice_paid()).await.unwrap();\n}\n",
+                ),
+            ],
+        );
+        let mut ws = workspace_at(
+            &root,
+            &[
+                ("orders", "services/orders", true, &[]),
+                ("billing", "services/billing", true, &[]),
+                ("payments", "services/payments", true, &[]),
+            ],
+        );
+        uses_external(&mut ws, "orders", "rdkafka");
+        uses_external(&mut ws, "billing", "rdkafka");
+        uses_external(&mut ws, "payments", "async-nats");
+        let arch = architecture(&ws);
+        let text = config_text(&ws);
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(
+            has_entry(
+                &text,
+                "orders.placed",
+                "published at services/orders/src/main.rs:4"
+            ),
+            "{text}"
+        );
+        assert!(
+            has_entry(
+                &text,
+                "billing-commands",
+                "named after it, consumed at services/billing/src/main.rs:3; published by payments"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("# subscribes to \"orders.placed\" at services/billing/src/main.rs:2 (owned by orders)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# publishes to \"billing-commands\" at services/payments/src/main.rs:2 (owned by billing)\n"),
+            "{text}"
+        );
+        let billing = &arch.services[arch.service_index("billing").unwrap()];
+        assert!(billing
+            .topics
+            .iter()
+            .any(|t| t.is_match("billing-commands")));
+    }
+
+    #[test]
+    fn a_binary_linking_several_services_is_a_distribution() {
+        let ws = workspace(&[
+            ("orders", "crates/orders", true, &[]),
+            ("billing", "crates/billing", true, &[]),
+            (
+                "shop-all-in-one",
+                "crates/all-in-one",
+                true,
+                &["orders", "billing"],
+            ),
+        ]);
+        let arch = architecture(&ws);
+        assert_eq!(role_of(&ws, &arch, "shop-all-in-one"), "excluded");
+        assert!(has_entry(
+            &config_text(&ws),
+            "crates/all-in-one",
+            "bundles services billing, orders into one binary: a distribution of them, not a service"
+        ));
+    }
+
+    #[test]
+    fn a_binary_in_a_service_crate_folder_joins_that_service() {
+        let ws = workspace(&[
+            ("pageserver", "pageserver", true, &[]),
+            (
+                "page-compactor",
+                "pageserver/compaction",
+                true,
+                &["pageserver"],
+            ),
+            ("safekeeper", "safekeeper", true, &[]),
+        ]);
+        let arch = architecture(&ws);
+        assert_eq!(role_of(&ws, &arch, "page-compactor"), "service pageserver");
+        assert_eq!(arch.services.len(), 2);
+        let text = config_text(&ws);
+        assert!(
+            text.contains("name = \"pageserver\"\ncrates = [\n  \"pageserver\","),
+            "{text}"
+        );
     }
 
     #[test]
@@ -1488,7 +2622,11 @@ mod tests {
             .into_values()
             .collect();
         let (names, files) = adrs(&ws.root);
-        let error = loading_config(&ws, &guesses, &names, &files).unwrap_err();
+        let guesses = Guesses {
+            members: guesses,
+            discovery: discover::discover(&ws, &vec![true; ws.members.len()]),
+        };
+        let error = loading_config(&ws, guesses, &names, &files).unwrap_err();
         let message = error.to_string();
         assert!(message.starts_with("internal error: the archfit.toml `init` planned does not load, so nothing was written: "), "{message}");
         assert!(

@@ -165,7 +165,12 @@ fn init_on_the_clean_workspace_gives_a_check_that_passes() {
             "{config}"
         );
     }
-    assert!(config.contains("migrations = [\"services/ledger/migrations\"]"));
+    // The migrations folder, with the tables its scripts leave behind.
+    let migrations = config
+        .lines()
+        .find(|l| l.starts_with("  \"services/ledger/migrations\", # "))
+        .unwrap_or_else(|| panic!("{config}"));
+    assert!(migrations.contains("; owns "), "{migrations}");
 }
 
 #[test]
@@ -511,5 +516,206 @@ fn first_check_after_init_shows_the_command_that_freezes_todays_findings() {
         !crate::stdout(&gate).contains(hint),
         "{}",
         crate::stdout(&gate)
+    );
+}
+
+/// A workspace shaped like the cases `init` used to get wrong, written into
+/// a fresh temporary directory: a CLI crate with a binary, a mock server
+/// under `mocks/`, a proto crate with a build script, a compose file that
+/// names the services' hosts, and a service folder with nested members.
+fn shaped_workspace() -> Scratch {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let root = std::env::temp_dir().join(format!(
+        "archfit-it-init-shaped-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&root);
+    let package = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}")
+    };
+    let manifests: Vec<(&str, String)> = vec![
+        (
+            "services/orders/Cargo.toml",
+            package(
+                "orders",
+                "orders-events = { path = \"events\" }\nshop-proto = { path = \"../../crates/shop-proto\" }\ntelemetry = { path = \"../../libs/telemetry\" }\naxum = \"0.7\"\nrdkafka = \"0.36\"\nreqwest = \"0.12\"\n",
+            ),
+        ),
+        (
+            "services/orders/events/Cargo.toml",
+            package("orders-events", ""),
+        ),
+        (
+            "crates/kitchen/Cargo.toml",
+            package(
+                "kitchen",
+                "shop-proto = { path = \"../shop-proto\" }\ntelemetry = { path = \"../../libs/telemetry\" }\ntonic = \"0.12\"\nrdkafka = \"0.36\"\n",
+            ),
+        ),
+        (
+            "crates/shop-proto/Cargo.toml",
+            format!(
+                "{}\n[build-dependencies]\ntonic-build = \"0.12\"\n",
+                package("shop-proto", "tonic = \"0.12\"\nprost = \"0.13\"\n")
+            ),
+        ),
+        (
+            "crates/shopctl/Cargo.toml",
+            package(
+                "shopctl",
+                "clap = { version = \"4\", features = [\"derive\"] }\nreqwest = \"0.12\"\n",
+            ),
+        ),
+        (
+            "crates/reporting/Cargo.toml",
+            package("reporting", "clap = \"4\"\n"),
+        ),
+        (
+            "mocks/payment-provider/Cargo.toml",
+            package("payment-provider-mock", "axum = \"0.7\"\n"),
+        ),
+        (
+            "libs/telemetry/Cargo.toml",
+            package("telemetry", ""),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = vec![
+        (
+            "Cargo.toml",
+            "[workspace]\nresolver = \"2\"\nmembers = [\n    \"services/orders\",\n    \"services/orders/events\",\n    \"crates/kitchen\",\n    \"crates/shop-proto\",\n    \"crates/shopctl\",\n    \"crates/reporting\",\n    \"mocks/payment-provider\",\n    \"libs/telemetry\",\n]\n"
+        ),
+        (
+            "services/orders/src/main.rs",
+            "//! Takes orders over HTTP and tells the kitchen.\n\nmod kitchen;\n\n#[tokio::main]\nasync fn main() {\n    telemetry::init(\"orders\");\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, routes()).await.unwrap();\n}\n\nfn routes() -> axum::Router {\n    axum::Router::new()\n}\n",
+        ),
+        (
+            "services/orders/src/kitchen.rs",
+            "use rdkafka::producer::{FutureProducer, FutureRecord};\n\nconst KITCHEN_URL: &str = \"http://kitchen-rpc:9000/tickets\";\n\n/// Sends the ticket to the kitchen, then tells everyone the order is placed.\npub async fn place(producer: &FutureProducer, ticket: &str) {\n    let _ = reqwest::Client::new().post(KITCHEN_URL).body(ticket.to_string()).send().await;\n    let record = FutureRecord::to(orders_events::ORDER_PLACED).payload(ticket).key(\"order\");\n    let _ = producer.send(FutureRecord::to(\"orders.placed\").payload(ticket).key(\"order\"), std::time::Duration::from_secs(1)).await;\n    drop(record);\n}\n",
+        ),
+        (
+            "services/orders/events/src/lib.rs",
+            "/// Published when an order is accepted.\npub const ORDER_PLACED: &str = \"orders.placed\";\n",
+        ),
+        (
+            "crates/kitchen/src/main.rs",
+            "//! Cooks what the tickets say.\n\nuse rdkafka::consumer::{Consumer, StreamConsumer};\nuse shop_proto::tickets_server::TicketsServer;\nuse tonic::transport::Server;\n\n#[tokio::main]\nasync fn main() {\n    telemetry::init(\"kitchen\");\n    let consumer: StreamConsumer = consumer();\n    consumer.subscribe(&[\"orders.placed\"]).unwrap();\n    Server::builder()\n        .add_service(TicketsServer::new(Kitchen))\n        .serve(\"0.0.0.0:9000\".parse().unwrap())\n        .await\n        .unwrap();\n}\n",
+        ),
+        (
+            "crates/shop-proto/build.rs",
+            "fn main() {\n    tonic_build::compile_protos(\"proto/kitchen.proto\").unwrap();\n}\n"
+        ),
+        (
+            "crates/shop-proto/proto/kitchen.proto",
+            "syntax = \"proto3\";\npackage shop.kitchen.v1;\n\n// Tickets the kitchen cooks.\nservice Tickets {\n  rpc Open(Ticket) returns (Ticket);\n}\n\nmessage Ticket { string order_id = 1; }\n"
+        ),
+        (
+            "crates/shop-proto/src/lib.rs",
+            "tonic::include_proto!(\"shop.kitchen.v1\");\n"
+        ),
+        (
+            "crates/shopctl/src/main.rs",
+            "//! Operators' command line: replays a stuck order.\nuse clap::Parser;\n\n#[derive(Parser)]\nstruct Args {\n    #[arg(long, default_value = \"http://orders:8080\")]\n    orders: String,\n    order_id: String,\n}\n\nfn main() {\n    let args = Args::parse();\n    let _ = reqwest::blocking::Client::new().post(format!(\"{}/orders/{}/replay\", args.orders, args.order_id)).send();\n}\n",
+        ),
+        (
+            "crates/reporting/src/main.rs",
+            "use clap::Parser;\n\n#[derive(Parser)]\nstruct Args { month: String }\n\nfn main() {\n    let args = Args::parse();\n    println!(\"report for {}\", args.month);\n}\n",
+        ),
+        (
+            "mocks/payment-provider/src/main.rs",
+            "//! Stands in for the card processor in end-to-end runs.\n#[tokio::main]\nasync fn main() {\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:7000\").await.unwrap();\n    axum::serve(listener, axum::Router::new()).await.unwrap();\n}\n",
+        ),
+        (
+            "libs/telemetry/src/lib.rs",
+            "/// Sets up logs and traces for a service.\npub fn init(service: &str) {\n    let _ = service;\n}\n"
+        ),
+        (
+            "deploy/docker-compose.yml",
+            "services:\n  orders:\n    build:\n      context: ..\n      dockerfile: services/orders/Dockerfile\n    environment:\n      KITCHEN_URL: http://kitchen-rpc:9000\n  kitchen-rpc:\n    build: ../crates/kitchen\n    container_name: shop-kitchen\n  kafka:\n    image: bitnami/kafka:3.7\n"
+        ),
+        (
+            "services/orders/Dockerfile",
+            "FROM rust:1.80 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo build --release -p orders\nFROM debian:bookworm-slim\nCOPY --from=build /src/target/release/orders /usr/local/bin/orders\nENTRYPOINT [\"/usr/local/bin/orders\"]\n"
+        ),
+    ];
+    for (path, text) in files
+        .into_iter()
+        .chain(manifests.iter().map(|(path, text)| (*path, text.as_str())))
+    {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("create dir");
+        std::fs::write(path, text).expect("write");
+    }
+    Scratch { root }
+}
+
+#[test]
+fn init_guesses_services_contracts_hosts_topics_and_grpc_from_code_and_deployment_files() {
+    let scratch = shaped_workspace();
+    scratch.init(false).expect("init writes");
+    let outcome = scratch.check().unwrap_or_else(|e| {
+        panic!(
+            "the written configuration does not load:\n{}\n{}",
+            describe(&e),
+            scratch.read("archfit.toml")
+        )
+    });
+    let config = scratch.read("archfit.toml");
+    for (pattern, note) in [
+        (
+            "services/orders",
+            "service folder: orders, orders-events",
+        ),
+        (
+            "crates/kitchen",
+            "deployed: built from its folder by compose service kitchen-rpc in deploy/docker-compose.yml",
+        ),
+        ("crates/shopctl", "command-line tool by its name (no deployment found)"),
+        (
+            "crates/reporting",
+            "command-line tool: parses arguments with clap, starts no server or consumer loop, no deployment found",
+        ),
+        ("mocks/payment-provider", "developer tooling"),
+        (
+            "crates/shop-proto",
+            "contract crate (its build.rs runs tonic_build): sharing a contract is allowed",
+        ),
+        ("libs/telemetry", "named like operational code"),
+        ("orders.placed", "published at services/orders/src/kitchen.rs:9"),
+        ("kitchen-rpc", "compose service in deploy/docker-compose.yml"),
+        ("shop-kitchen", "container_name in deploy/docker-compose.yml"),
+        (
+            "shop.kitchen.v1.Tickets",
+            "declared in crates/shop-proto/proto/kitchen.proto; kitchen names TicketsServer",
+        ),
+    ] {
+        assert!(has_entry(&config, pattern, note), "{pattern}: {note}\n{config}");
+    }
+    assert!(
+        config.contains("# subscribes to \"orders.placed\" at crates/kitchen/src/main.rs:11 (owned by orders)\n"),
+        "{config}"
+    );
+    // Nothing init guessed is flagged as shared domain code, and the HTTP
+    // call to the kitchen's compose name and the kitchen's subscription
+    // make the service graph: orders → kitchen (http), kitchen → orders (event).
+    let shared: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.check == "shared-coupling")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(shared.is_empty(), "{shared:?}\n{config}");
+    let cycles: Vec<&str> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.check == "cycles")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(cycles.len(), 1, "{cycles:?}\n{config}");
+    assert!(
+        cycles[0].contains("orders -[http]-> kitchen")
+            || cycles[0].contains("kitchen -[event: orders.placed]-> orders"),
+        "{}",
+        cycles[0]
     );
 }
