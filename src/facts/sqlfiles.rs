@@ -1,6 +1,8 @@
 //! SQL files: migrations (which define table ownership) and the files named
-//! by `sqlx::query_file!`. Migration folders are the only directories this
-//! tool walks; symlinks are not followed, so a symlink loop cannot trap it.
+//! by `sqlx::query_file!`. Migration folders are the only directories
+//! `check` walks (`init` also walks the repository for deployment and
+//! `.proto` files, in `commands/init/discover.rs`); symlinks are not
+//! followed, so a symlink loop cannot trap either.
 
 use std::collections::BTreeMap;
 use std::path::Path;
