@@ -2,6 +2,7 @@
 //! workspaces and compares what it reports with what each fixture plants.
 #![allow(clippy::disallowed_methods)] // tests build and read their workspaces directly
 
+mod action;
 mod adr_files;
 mod baseline;
 mod ci;
