@@ -553,6 +553,40 @@ fn no_script_takes_an_input_or_runs_cargo_archfit_in_the_checkout() {
 }
 
 #[test]
+fn pre_commit_hooks_run_the_short_check_on_the_whole_workspace() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let text = std::fs::read_to_string(path).expect(".pre-commit-hooks.yaml");
+    let hooks = YamlLoader::load_from_str(&text)
+        .expect("YAML")
+        .pop()
+        .expect("a document");
+    let hooks = hooks.as_vec().expect("a list of hooks");
+    let ids: Vec<&str> = hooks.iter().filter_map(|h| h["id"].as_str()).collect();
+    assert_eq!(ids, ["cargo-archfit", "cargo-archfit-system"]);
+    let languages: Vec<&str> = hooks
+        .iter()
+        .filter_map(|h| h["language"].as_str())
+        .collect();
+    assert_eq!(languages, ["rust", "system"]);
+    for hook in hooks {
+        assert!(hook["name"].as_str().is_some());
+        assert_eq!(
+            hook["entry"].as_str(),
+            Some("cargo archfit check --format short")
+        );
+        // The check reads the workspace, never a list of staged files.
+        assert_eq!(hook["pass_filenames"].as_bool(), Some(false));
+        let types: Vec<&str> = hook["types_or"]
+            .as_vec()
+            .expect("types_or")
+            .iter()
+            .filter_map(Yaml::as_str)
+            .collect();
+        assert_eq!(types, ["rust", "toml", "markdown", "sql"]);
+    }
+}
+
+#[test]
 fn readme_workflow_uses_the_action_with_trusted_inputs_and_the_permissions_it_needs() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
         .expect("README");
