@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::finding::{Dismissal, Dismissed};
 use crate::{Diagnostic, Error, Finding, Outcome, Severity};
 
 /// Version of the file format; a newer one is refused rather than misread.
@@ -113,17 +114,21 @@ impl Baseline {
             .iter()
             .map(|e| (e.fingerprint.as_str(), e.count))
             .collect();
-        let before = outcome.findings.len();
-        outcome
-            .findings
-            .retain(|f| match budget.get_mut(f.fingerprint.0.as_str()) {
+        // Held findings are kept aside, not dropped: SARIF shows them as
+        // dismissed, so code scanning does not close their alerts as fixed.
+        for finding in std::mem::take(&mut outcome.findings) {
+            match budget.get_mut(finding.fingerprint.0.as_str()) {
                 Some(left) if *left > 0 => {
                     *left -= 1;
-                    false
+                    outcome.baselined += 1;
+                    outcome.dismissed.push(Dismissed {
+                        finding,
+                        by: Dismissal::Baseline,
+                    });
                 }
-                _ => true,
-            });
-        outcome.baselined += before - outcome.findings.len();
+                _ => outcome.findings.push(finding),
+            }
+        }
         for entry in &self.entries {
             let left = budget.get(entry.fingerprint.as_str()).copied().unwrap_or(0);
             if left > 0 {
@@ -185,6 +190,8 @@ mod tests {
             baselined: 0,
             suppressed: 0,
             baseline: Default::default(),
+            dismissed: Vec::new(),
+            repository: Default::default(),
         }
     }
 
@@ -219,6 +226,12 @@ mod tests {
             .collect();
         assert_eq!(left, ["1", "3"]);
         assert_eq!(now.baselined, 1);
+        let held: Vec<(&str, &Dismissal)> = now
+            .dismissed
+            .iter()
+            .map(|d| (d.finding.fingerprint.0.as_str(), &d.by))
+            .collect();
+        assert_eq!(held, [("1", &Dismissal::Baseline)]);
         assert!(now.diagnostics.is_empty());
     }
 

@@ -353,6 +353,23 @@ impl Finding {
     }
 }
 
+/// A finding left out of the failures because the team accepted it: kept so
+/// that code scanning can show it as dismissed rather than fixed.
+#[derive(Debug, Clone)]
+pub struct Dismissed {
+    pub finding: Finding,
+    pub by: Dismissal,
+}
+
+/// Who accepted a dismissed finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dismissal {
+    /// An entry of the baseline file.
+    Baseline,
+    /// A `// archfit: allow(rule) reason` comment at `location`.
+    Inline { reason: String, location: Location },
+}
+
 /// Identity of a finding across runs: a hash of the rule and of what the
 /// finding is about (crate names, services, file path), never of line numbers,
 /// so unrelated edits do not change it.

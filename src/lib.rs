@@ -29,7 +29,8 @@ use std::sync::Arc;
 pub use commands::{explain, init, metrics};
 pub use error::Error;
 pub use finding::{
-    AdrRef, Diagnostic, EngineCheck, Finding, Fingerprint, Location, Related, Severity,
+    AdrRef, Diagnostic, Dismissal, Dismissed, EngineCheck, Finding, Fingerprint, Location, Related,
+    Severity,
 };
 
 /// Version written into every machine-readable report.
@@ -85,6 +86,12 @@ pub struct Outcome {
     pub suppressed: usize,
     /// Which baseline the findings were compared with.
     pub baseline: BaselineUse,
+    /// The findings the baseline and inline suppressions left out, for
+    /// reports that show them as dismissed (SARIF).
+    pub dismissed: Vec<Dismissed>,
+    /// Where the workspace sits in its repository, for reports that name
+    /// files from the repository root (SARIF, GitHub, Markdown).
+    pub repository: workspace::repository::Repository,
 }
 
 /// The baseline a `check` compared its findings with.
@@ -178,6 +185,11 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
         baseline.apply(&mut outcome, &shown);
         outcome.baseline = BaselineUse::File(shown);
     }
+    outcome.repository = workspace::repository::discover(
+        &loaded.workspace.root,
+        &loaded.workspace.root_manifest,
+        &|name| std::env::var(name).ok(),
+    );
     Ok(outcome)
 }
 
@@ -331,7 +343,7 @@ pub fn run_keeping_facts(
         )
         .chain(migrations.iter().map(|m| (m.path.as_str(), &*m.text)));
     let ran = |rule: &str| only.is_empty() || only.iter().any(|o| o == rule);
-    let (suppressed, problems) = suppress::apply(&mut findings, texts, &ran);
+    let (dismissed, problems) = suppress::apply(&mut findings, texts, &ran);
     findings.extend(problems);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.sort();
@@ -352,8 +364,10 @@ pub fn run_keeping_facts(
         stats,
         sagas,
         baselined: 0,
-        suppressed,
+        suppressed: dismissed.len(),
         baseline: BaselineUse::None,
+        dismissed,
+        repository: workspace::repository::Repository::default(),
     };
     Ok((outcome, facts))
 }

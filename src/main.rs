@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     match run(global, &invocation.command, color) {
         Ok(code) => code,
         Err(error) => {
+            write_failure_report(global, &invocation.command, &error);
             let stderr_color = match global.color {
                 ColorArg::Auto => {
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -252,6 +253,21 @@ fn run_check(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `check --format sarif|junit --output FILE` writes its file even when the
+/// run fails (exit 2), saying why, so a CI step that uploads it finds one.
+/// A file that cannot be written either is left to the error already shown.
+fn write_failure_report(global: &GlobalArgs, command: &Command, error: &Error) {
+    let Command::Check(check) = command else {
+        return;
+    };
+    let (Some(output), Some(text)) = (&check.output, report::render_failure(error, check.format))
+    else {
+        return;
+    };
+    let workspace = workspace_guess(global.manifest_path.as_deref());
+    let _ = emit(&workspace, Some(output), &text);
 }
 
 /// The workspace a user path could point into: the manifest's folder, else

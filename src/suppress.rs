@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use crate::finding::{Finding, Fingerprint, Location, Severity};
+use crate::finding::{Dismissal, Dismissed, Finding, Fingerprint, Location, Severity};
 
 const MARKER: &str = "archfit: allow(";
 
@@ -70,16 +70,17 @@ pub fn scan(file: &str, text: &str) -> Vec<Suppression> {
 }
 
 /// Removes the findings that a suppression with a reason covers; returns
-/// how many were removed and the findings about suppressions themselves
-/// (missing reason, suppressing nothing). `texts` are the scanned files.
-/// Suppressions naming only rules that did not run (`--rule`) are ignored.
+/// them, each with the comment that dismissed it, and the findings about
+/// suppressions themselves (missing reason, suppressing nothing). `texts`
+/// are the scanned files. Suppressions naming only rules that did not run
+/// (`--rule`) are ignored.
 pub fn apply<'a>(
     findings: &mut Vec<Finding>,
     texts: impl IntoIterator<Item = (&'a str, &'a str)>,
     ran: &dyn Fn(&str) -> bool,
-) -> (usize, Vec<Finding>) {
+) -> (Vec<Dismissed>, Vec<Finding>) {
     let mut problems = Vec::new();
-    let mut removed = 0;
+    let mut removed = Vec::new();
     for (file, text) in texts {
         for suppression in scan(file, text) {
             if !suppression.rules.iter().any(|r| ran(r)) {
@@ -94,10 +95,16 @@ pub fn apply<'a>(
             let location = Location::from_span(file, text, suppression.span.clone());
             let used = findings.iter().any(&covers);
             match (&suppression.reason, used) {
-                (Some(_), true) => {
-                    let before = findings.len();
-                    findings.retain(|f| !covers(f));
-                    removed += before - findings.len();
+                (Some(reason), true) => {
+                    let (covered, kept) = std::mem::take(findings).into_iter().partition(covers);
+                    *findings = kept;
+                    removed.extend(covered.into_iter().map(|finding: Finding| Dismissed {
+                        finding,
+                        by: Dismissal::Inline {
+                            reason: reason.clone(),
+                            location: location.clone(),
+                        },
+                    }));
                 }
                 (None, _) => problems.push(problem(
                     "suppression-needs-reason",
@@ -222,9 +229,19 @@ mod tests {
             finding("other", "a.rs", 2),
         ];
         let (removed, problems) = apply(&mut findings, [("a.rs", text)], &|_| true);
-        assert_eq!(removed, 1);
+        assert_eq!(removed.len(), 1);
         assert!(problems.is_empty());
         assert_eq!(findings.len(), 2);
+        // Kept with the comment that dismissed it, for SARIF's suppressions.
+        let Dismissal::Inline { reason, location } = &removed[0].by else {
+            panic!("{:?}", removed[0].by);
+        };
+        assert_eq!(reason, "reason");
+        assert_eq!((location.file.as_str(), location.line), ("a.rs", 1));
+        assert_eq!(
+            removed[0].finding.location.as_ref().map(|l| l.line),
+            Some(2)
+        );
     }
 
     #[test]
@@ -232,7 +249,7 @@ mod tests {
         let text = "// archfit: allow(r)\nline2\n";
         let mut findings = vec![finding("r", "a.rs", 2)];
         let (removed, problems) = apply(&mut findings, [("a.rs", text)], &|_| true);
-        assert_eq!((removed, findings.len()), (0, 1));
+        assert_eq!((removed.len(), findings.len()), (0, 1));
         assert_eq!(problems[0].rule, "suppression-needs-reason");
     }
 

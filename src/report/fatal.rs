@@ -58,7 +58,7 @@ fn draw(handler: &GraphicalReportHandler, out: &mut String, diagnostic: &dyn Dia
 /// help with their line breaks, file texts byte for byte (spans point into
 /// them). The colours in cargo's output are dropped first, so they neither
 /// show up as escapes nor hide text.
-fn neutral(error: &Error) -> Error {
+pub(super) fn neutral(error: &Error) -> Error {
     let line = |text: &str| neutralise(text).into_owned();
     let lines = |text: &str| neutralise_lines(text).into_owned();
     let cargo_lines = |text: &str| neutralise_lines(&strip_colours(text)).into_owned();

@@ -165,6 +165,19 @@ mod tests {
     }
 
     #[test]
+    fn files_are_relative_to_the_repository_root() {
+        let mut outcome = fixture::outcome();
+        outcome.repository.prefix = "backend/".into();
+        let text = github(&outcome);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("::error file=backend/services/orders/Cargo.toml,line=6,"));
+        assert!(lines[0].ends_with("— backend/docs/adr/0003-prefer-duplication-over-coupling.md"));
+        assert!(
+            lines[2].starts_with("::warning file=backend/services/orders/src/broken.rs,line=3,")
+        );
+    }
+
+    #[test]
     fn message_joins_message_help_and_decision_escaped() {
         let text = github(&fixture::outcome());
         let message = text.lines().next().unwrap().split_once("::").unwrap().1;

@@ -3,7 +3,12 @@
 //! per rule (`classname` = check, `name` = rule id), a `<failure>` per
 //! finding at error or warn severity, info findings as the test case's
 //! `<system-out>`, rules that are off as `<skipped>`. Tool diagnostics go
-//! to the `<system-err>` of a last suite named `tool-diagnostics`.
+//! to the `<system-err>` of a last suite named `tool-diagnostics`; when one
+//! of them is an error (a file not analysed, a rule that crashed: exit 2),
+//! that suite also holds an `analysis-complete` test case with an `<error>`
+//! per such diagnostic, so a dashboard shows the run as broken, not green.
+//! A run that an error stopped before any rule ran ([`render_failure`])
+//! writes that suite alone, with an `<error>` per problem.
 //!
 //! Suite counts follow JUnit's meaning: `tests` counts test cases (rules),
 //! `failures` the test cases with at least one failure, `skipped` the rules
@@ -15,6 +20,7 @@
 //! and it would bring chrono and uuid for fields we leave out. The XML is
 //! four elements deep; `escape` below is the part that needs care.
 
+use super::failure::problems;
 use super::{
     decision, diagnostic_file, neutral::Neutral, place, rule_rows, sorted_diagnostics,
     sorted_findings, RuleRow,
@@ -23,6 +29,43 @@ use crate::{Diagnostic, Finding, Severity};
 
 /// Name of the suite that carries the tool's own diagnostics.
 const DIAGNOSTICS_SUITE: &str = "tool-diagnostics";
+
+/// Name of the test case that errs when the run could not do its job.
+const COMPLETE_CASE: &str = "analysis-complete";
+
+/// The report of a run that an error stopped (exit 2): the diagnostics
+/// suite alone, whose one test case errs once per problem. `error` arrives
+/// neutralised.
+pub(super) fn render_failure(error: &crate::Error) -> String {
+    let errors: Vec<(String, &str, String)> = problems(error)
+        .into_iter()
+        .map(|p| (p.message.clone(), p.kind, p.details()))
+        .collect();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<testsuites name=\"cargo-archfit\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
+    out.push_str(&format!(
+        "  <testsuite name=\"{DIAGNOSTICS_SUITE}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n"
+    ));
+    write_complete_case(&mut out, &errors);
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// The `analysis-complete` case with one `<error>` per (message, type, details).
+fn write_complete_case(out: &mut String, errors: &[(String, &str, String)]) {
+    out.push_str(&format!(
+        "    <testcase name=\"{COMPLETE_CASE}\" classname=\"{DIAGNOSTICS_SUITE}\">\n"
+    ));
+    for (message, kind, details) in errors {
+        out.push_str(&format!(
+            "      <error message=\"{}\" type=\"{}\">{}</error>\n",
+            escape(message, Context::Attribute),
+            escape(kind, Context::Attribute),
+            escape(details, Context::Text)
+        ));
+    }
+    out.push_str("    </testcase>\n");
+}
 
 pub(super) fn render(outcome: &Neutral) -> String {
     let rows = rule_rows(outcome);
@@ -48,11 +91,19 @@ pub(super) fn render(outcome: &Neutral) -> String {
         suites.push((check, cases));
     }
 
+    let diagnostics = sorted_diagnostics(outcome);
+    let broken: Vec<(String, &str, String)> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.message.clone(), "incomplete", diagnostic_line(d)))
+        .collect();
+    let errored = usize::from(!broken.is_empty());
+
     let all = || suites.iter().flat_map(|(_, cases)| cases);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"cargo-archfit\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
-        all().count(),
+        "<testsuites name=\"cargo-archfit\" tests=\"{}\" failures=\"{}\" errors=\"{errored}\" skipped=\"{}\">\n",
+        all().count() + errored,
         all().filter(|case| case.failed()).count(),
         all().filter(|case| case.skipped()).count(),
     ));
@@ -69,11 +120,13 @@ pub(super) fn render(outcome: &Neutral) -> String {
         }
         out.push_str("  </testsuite>\n");
     }
-    let diagnostics = sorted_diagnostics(outcome);
     if !diagnostics.is_empty() {
         out.push_str(&format!(
-            "  <testsuite name=\"{DIAGNOSTICS_SUITE}\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
+            "  <testsuite name=\"{DIAGNOSTICS_SUITE}\" tests=\"{errored}\" failures=\"0\" errors=\"{errored}\" skipped=\"0\">\n"
         ));
+        if !broken.is_empty() {
+            write_complete_case(&mut out, &broken);
+        }
         let lines: Vec<String> = diagnostics.into_iter().map(diagnostic_line).collect();
         out.push_str(&format!(
             "    <system-err>{}</system-err>\n",
@@ -377,6 +430,80 @@ mod tests {
         let mut outcome = fixture::outcome();
         outcome.diagnostics.clear();
         assert!(!junit(&outcome).contains("tool-diagnostics"));
+    }
+
+    #[test]
+    fn an_error_diagnostic_is_an_errored_case_of_the_diagnostics_suite() {
+        let mut outcome = fixture::outcome();
+        outcome.diagnostics[1].severity = Severity::Error;
+        let text = junit(&outcome);
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        let root = doc.root_element();
+        assert_eq!(root.attribute("errors"), Some("1"));
+        assert_eq!(root.attribute("tests"), Some("5"));
+        let suite = root
+            .children()
+            .find(|n| n.attribute("name") == Some("tool-diagnostics"))
+            .unwrap();
+        assert_eq!(
+            (suite.attribute("tests"), suite.attribute("errors")),
+            (Some("1"), Some("1"))
+        );
+        let case = suite
+            .children()
+            .find(|n| n.has_tag_name("testcase"))
+            .unwrap();
+        assert_eq!(case.attribute("name"), Some("analysis-complete"));
+        let errors: Vec<_> = case
+            .children()
+            .filter(|n| n.has_tag_name("error"))
+            .collect();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].attribute("message"),
+            Some("could not parse: expected `;`")
+        );
+        assert_eq!(
+            errors[0].text(),
+            Some("error: could not parse: expected `;` (services/orders/src/broken.rs:3:9)")
+        );
+        // The whole list stays the suite's standard error.
+        assert!(suite.children().any(|n| n.has_tag_name("system-err")));
+    }
+
+    #[test]
+    fn failed_run_is_one_errored_case_per_problem() {
+        use crate::error::{ConfigError, SourceFile};
+        let file = SourceFile::new(
+            "archfit.toml",
+            "version = 1\n[[rule]]\ncheck = \"cycels\"\n",
+        );
+        let error = crate::Error::Config(vec![
+            ConfigError::at(&file, 29..37, "unknown check <cycels>").help("did you mean `cycles`?"),
+            ConfigError::general("--rule x: no rule has this id"),
+        ]);
+        let text = crate::report::render_failure(&error, Format::Junit).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        let root = doc.root_element();
+        assert_eq!(
+            ["tests", "failures", "errors", "skipped"].map(|a| root.attribute(a).unwrap()),
+            ["1", "0", "1", "0"]
+        );
+        let errors: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("error"))
+            .collect();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[0].attribute("message"),
+            Some("unknown check <cycels>")
+        );
+        assert_eq!(errors[0].attribute("type"), Some("config"));
+        assert_eq!(
+            errors[0].text(),
+            Some("unknown check <cycels>\n--> archfit.toml:3:9\nhelp: did you mean `cycles`?")
+        );
+        assert!(text.ends_with("</testsuites>\n"));
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! and count — the tool's diagnostics, the sagas found, and last the rules
 //! that found nothing.
 //!
-//! Links to files are relative to the workspace root (`[file:line](file#Lline)`),
-//! so they resolve when the report is published from the root of the
-//! repository, and GitHub jumps to the line. Text that comes from the
+//! Files are named from the repository root (`report/repository.rs`), and
+//! linked at their line: absolutely once the repository's web address is
+//! known (`https://github.com/acme/shop/blob/<commit>/backend/…#L12`), which
+//! a pull-request comment or a step summary needs; else relatively
+//! (`[file:line](file#Lline)`), which resolves when the report is published
+//! from the root of the repository. Text that comes from the
 //! analysed code (messages, labels, help) is escaped: Markdown and HTML
 //! syntax in it is shown, never interpreted, except `code spans`, which
 //! the messages use on purpose. It arrives neutralised (`report::neutral`),
@@ -17,13 +20,15 @@
 
 use std::collections::BTreeMap;
 
+use super::repository::Links;
 use super::{
     count, diagnostic_file, is_url, neutral::Neutral, place, rule_rows, sorted_diagnostics,
-    sorted_findings, uri_path, web_url,
+    sorted_findings, web_url,
 };
 use crate::{AdrRef, Finding, Location, Severity};
 
 pub(super) fn render(outcome: &Neutral) -> String {
+    let links = Links::of(outcome);
     let mut out = String::from("## cargo-archfit\n\n");
     out.push_str("| errors | warnings | infos | baselined | suppressed |\n");
     out.push_str("| ---: | ---: | ---: | ---: | ---: |\n");
@@ -48,7 +53,7 @@ pub(super) fn render(outcome: &Neutral) -> String {
                 out.push_str(&format!(
                     "{} · decision record: {}\n\n",
                     count(group.len(), "finding", "findings"),
-                    adr_link(&inline(&adr.link, false), &adr.link)
+                    adr_link(links, &inline(&adr.link, false), &adr.link)
                 ));
             }
             None => {
@@ -60,7 +65,7 @@ pub(super) fn render(outcome: &Neutral) -> String {
             }
         }
         for finding in group {
-            write_finding(&mut out, finding);
+            write_finding(&mut out, links, finding);
         }
     }
 
@@ -92,7 +97,7 @@ pub(super) fn render(outcome: &Neutral) -> String {
         out.push_str("| --- | --- | --- | --- | --- | --- | ---: |\n");
         for saga in &outcome.sagas {
             let name = match &saga.location {
-                Some(location) => link(location, &saga.name),
+                Some(location) => link(links, location, &saga.name),
                 None => inline(&saga.name, true),
             };
             out.push_str(&format!(
@@ -118,7 +123,7 @@ pub(super) fn render(outcome: &Neutral) -> String {
         for row in quiet {
             let decision = row
                 .adr
-                .map(|adr| adr_link(&inline(&adr.display(), true), &adr.link))
+                .map(|adr| adr_link(links, &inline(&adr.display(), true), &adr.link))
                 .unwrap_or_default();
             out.push_str(&format!(
                 "| {} | {} | {} | {decision} |\n",
@@ -157,7 +162,7 @@ fn groups<'a>(findings: &[&'a Finding]) -> Vec<(Option<&'a AdrRef>, Vec<&'a Find
 
 /// `- **error** `rule`: message — [file:line](file#Lline)`, the help as a
 /// quote, then the related locations.
-fn write_finding(out: &mut String, finding: &Finding) {
+fn write_finding(out: &mut String, links: Links<'_>, finding: &Finding) {
     out.push_str(&format!(
         "- **{}** {}: {}",
         word(finding.severity),
@@ -167,6 +172,7 @@ fn write_finding(out: &mut String, finding: &Finding) {
     if let Some(location) = &finding.location {
         out.push_str(" — ");
         out.push_str(&link(
+            links,
             location,
             &format!("{}:{}", location.file, location.line),
         ));
@@ -184,7 +190,11 @@ fn write_finding(out: &mut String, finding: &Finding) {
         let location = &related.location;
         out.push_str(&format!(
             "  - {} {}\n",
-            link(location, &format!("{}:{}", location.file, location.line)),
+            link(
+                links,
+                location,
+                &format!("{}:{}", location.file, location.line)
+            ),
             inline(&related.label, false)
         ));
     }
@@ -198,20 +208,20 @@ fn word(severity: Severity) -> &'static str {
     }
 }
 
-/// `[text](file#Lline)`, relative to the workspace root.
-fn link(location: &Location, text: &str) -> String {
+/// `[text](file#Lline)`.
+fn link(links: Links<'_>, location: &Location, text: &str) -> String {
     format!(
         "[{}]({}#L{})",
         inline(text, false),
-        uri_path(&location.file),
+        links.file(&location.file),
         location.line
     )
 }
 
 /// `[text](destination)` for an ADR, or `text` alone when its link is a
 /// URL that reports do not link to (see `web_url`).
-pub(super) fn adr_link(text: &str, link: &str) -> String {
-    match adr_destination(link) {
+pub(super) fn adr_link(links: Links<'_>, text: &str, link: &str) -> String {
+    match adr_destination(links, link) {
         Some(destination) => format!("[{text}]({destination})"),
         None => text.to_owned(),
     }
@@ -219,11 +229,11 @@ pub(super) fn adr_link(text: &str, link: &str) -> String {
 
 /// Where an ADR link points: an `http(s)` URL as written (with the
 /// characters that would end a Markdown destination encoded), else the
-/// relative path; `None` for any other URL (`javascript://`, a link with a
+/// file's link; `None` for any other URL (`javascript://`, a link with a
 /// line break).
-fn adr_destination(link: &str) -> Option<String> {
+fn adr_destination(links: Links<'_>, link: &str) -> Option<String> {
     if !is_url(link) {
-        return Some(uri_path(link));
+        return Some(links.file(link));
     }
     let url = web_url(link)?;
     let mut out = String::with_capacity(url.len());
@@ -354,6 +364,54 @@ mod tests {
 
     fn headings(text: &str) -> Vec<&str> {
         text.lines().filter(|l| l.starts_with('#')).collect()
+    }
+
+    fn in_backend_of(web: Option<&str>) -> Outcome {
+        let mut outcome = fixture::outcome();
+        outcome.repository = crate::workspace::repository::Repository {
+            prefix: "backend/".into(),
+            web: web.map(|files| crate::workspace::repository::Web {
+                url: "https://github.com/acme/shop".into(),
+                revision: None,
+                files: files.into(),
+            }),
+        };
+        outcome
+    }
+
+    #[test]
+    fn files_are_named_and_linked_from_the_repository_root() {
+        let text = markdown(&in_backend_of(None));
+        assert!(text.contains(
+            " — [backend/services/orders/Cargo.toml:6](backend/services/orders/Cargo.toml#L6)\n"
+        ));
+        assert!(text.contains(
+            "decision record: [backend/docs/adr/0003-prefer-duplication-over-coupling.md]\
+             (backend/docs/adr/0003-prefer-duplication-over-coupling.md)"
+        ));
+        assert!(!text.contains("](services/"), "{text}");
+    }
+
+    #[test]
+    fn links_are_absolute_when_the_repository_address_is_known() {
+        let base = "https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/";
+        let text = markdown(&in_backend_of(Some(base)));
+        assert!(text.contains(&format!(
+            " — [backend/services/orders/Cargo.toml:6]({base}backend/services/orders/Cargo.toml#L6)\n"
+        )));
+        assert!(text.contains(&format!(
+            "  - [backend/libs/payments-core/Cargo.toml:2]({base}backend/libs/payments-core/Cargo.toml#L2) owned by service `payments`\n"
+        )));
+        assert!(text.contains(&format!(
+            "({base}backend/docs/adr/0003-prefer-duplication-over-coupling.md)"
+        )));
+        assert!(text.contains(&format!(
+            "| [create-order]({base}backend/services/orders/src/checkout.rs#L2) |"
+        )));
+        // Every link of the report is absolute: it works in a PR comment.
+        for destination in text.split("](").skip(1) {
+            assert!(destination.starts_with(base), "{destination}");
+        }
     }
 
     #[test]

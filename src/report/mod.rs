@@ -4,6 +4,7 @@
 //! timestamps, no absolute paths).
 
 pub mod adr;
+mod failure;
 mod fatal;
 mod github;
 pub mod graph;
@@ -13,6 +14,7 @@ mod junit;
 mod markdown;
 pub mod metrics;
 mod neutral;
+mod repository;
 mod sarif;
 
 use std::fmt;
@@ -128,7 +130,13 @@ pub struct RenderOptions {
 /// commands on purpose, then has any line that a CI runner would read as a
 /// command broken ([`defuse_workflow_commands`]), whatever put it there.
 pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> String {
-    let outcome = Neutral::new(outcome);
+    // What a forge reads names files from the repository root.
+    let outcome = match format {
+        Format::Sarif | Format::Github | Format::Markdown => {
+            Neutral::new(&repository::rebase(outcome))
+        }
+        _ => Neutral::new(outcome),
+    };
     let text = match format {
         Format::Human => human::render(&outcome, options),
         Format::Json => json::render(&outcome),
@@ -138,6 +146,20 @@ pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> Str
         Format::Markdown => markdown::render(&outcome),
     };
     defuse_workflow_commands(&text).into_owned()
+}
+
+/// The report `check --output` still writes when the run failed (exit 2),
+/// for the formats a CI step uploads whatever happened: SARIF (the error as
+/// a tool execution notification of an unsuccessful invocation) and JUnit
+/// (an errored test case). `None` for the other formats.
+pub fn render_failure(error: &crate::Error, format: Format) -> Option<String> {
+    let error = fatal::neutral(error);
+    let text = match format {
+        Format::Sarif => sarif::render_failure(&error),
+        Format::Junit => junit::render_failure(&error),
+        _ => return None,
+    };
+    Some(defuse_workflow_commands(&text).into_owned())
 }
 
 /// Findings in report order. The engine sorts them already; sorting again
@@ -485,6 +507,8 @@ version = \"0.1.0\"
             baselined: 0,
             suppressed: 0,
             baseline: crate::BaselineUse::None,
+            dismissed: Vec::new(),
+            repository: Default::default(),
             findings: vec![dependency, unclassified],
             diagnostics: vec![
                 Diagnostic {

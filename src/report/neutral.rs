@@ -19,7 +19,11 @@ use std::sync::Arc;
 
 use crate::checks::saga_compensation::SagaSummary;
 use crate::text::{neutralise, neutralise_lines, neutralise_source};
-use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Related, RuleSummary, Sources};
+use crate::workspace::repository::Repository;
+use crate::{
+    AdrRef, Diagnostic, Dismissal, Dismissed, Finding, Location, Outcome, Related, RuleSummary,
+    Sources,
+};
 
 /// An [`Outcome`] whose workspace texts are safe to show.
 pub(super) struct Neutral(Outcome);
@@ -38,6 +42,8 @@ impl Neutral {
             baselined,
             suppressed,
             baseline,
+            dismissed,
+            repository,
         } = outcome;
         Neutral(Outcome {
             root: root.clone(),
@@ -54,6 +60,13 @@ impl Neutral {
                     crate::BaselineUse::File(neutralise(file).into_owned())
                 }
                 other => other.clone(),
+            },
+            dismissed: dismissed.iter().map(dismissed_finding).collect(),
+            // The prefix holds folder names from the file system; the web
+            // address was checked to hold plain URI characters only.
+            repository: Repository {
+                prefix: line(&repository.prefix),
+                web: repository.web.clone(),
             },
         })
     }
@@ -120,6 +133,24 @@ fn finding(finding: &Finding) -> Finding {
         krate: opt_line(krate),
         adr: decision.as_ref().map(adr),
         fingerprint: fingerprint.clone(),
+    }
+}
+
+fn dismissed_finding(dismissed: &Dismissed) -> Dismissed {
+    let Dismissed { finding: held, by } = dismissed;
+    Dismissed {
+        finding: finding(held),
+        by: match by {
+            Dismissal::Baseline => Dismissal::Baseline,
+            // The reason is the comment's text.
+            Dismissal::Inline {
+                reason,
+                location: at,
+            } => Dismissal::Inline {
+                reason: line(reason),
+                location: location(at),
+            },
+        },
     }
 }
 
@@ -251,6 +282,32 @@ mod tests {
         assert_eq!(neutral.diagnostics, outcome.diagnostics);
         let shared = |o: &Outcome| o.sources.values().map(Arc::as_ptr).collect::<Vec<_>>();
         assert_eq!(shared(&neutral), shared(&outcome));
+    }
+
+    #[test]
+    fn dismissed_findings_and_the_repository_folder_are_neutralised() {
+        let mut outcome = fixture::outcome();
+        let mut held = outcome.findings[0].clone();
+        held.message.push_str("\u{1b}[2J");
+        let mut at = held.location.clone().unwrap();
+        at.file = "services/\u{202e}orders/Cargo.toml".into();
+        outcome.dismissed.push(crate::Dismissed {
+            finding: held,
+            by: Dismissal::Inline {
+                reason: "legacy\r\n::error::x".into(),
+                location: at,
+            },
+        });
+        outcome.repository.prefix = "mono\nrepo/".into();
+        let neutral = Neutral::new(&outcome);
+        let dismissed = &neutral.dismissed[0];
+        assert_eq!(dismissed.finding.message.matches("\\u{1b}").count(), 1);
+        let Dismissal::Inline { reason, location } = &dismissed.by else {
+            unreachable!()
+        };
+        assert_eq!(reason, "legacy\\r\\n::error::x");
+        assert_eq!(location.file, "services/\\u{202e}orders/Cargo.toml");
+        assert_eq!(neutral.repository.prefix, "mono\\nrepo/");
     }
 
     #[test]

@@ -2,9 +2,20 @@
 //! and SARIF viewers in editors.
 //!
 //! One run: the driver lists one reporting descriptor per rule (sorted by
-//! id, so `ruleIndex` is stable), each result points at a workspace-relative
-//! file under `%SRCROOT%`, and the tool's own diagnostics are the
-//! invocation's execution notifications.
+//! id, so `ruleIndex` is stable), each result points at a file relative to
+//! the repository root, `%SRCROOT%` (`report/repository.rs`), and the tool's
+//! own diagnostics are the invocation's execution notifications. An error
+//! diagnostic (a file not analysed, a rule that crashed: exit 2) makes the
+//! invocation unsuccessful; so does an error that stopped the run before
+//! any rule ran ([`render_failure`]), which still writes a log, with no
+//! result, so that a CI step uploading it finds a file that says why.
+//!
+//! Findings the baseline holds and findings an `// archfit: allow(…)`
+//! comment suppresses are results too, with a `suppressions` entry of kind
+//! `external` or `inSource` (the comment's reason as justification), so a
+//! SARIF viewer shows them as dismissed, not fixed. GitHub code scanning
+//! ignores `suppressions` and would open alerts for them: the Action
+//! (`action.yml`) leaves them out of what it uploads.
 //!
 //! The structs below cover only what we emit; serde writes their fields in
 //! declaration order and leaves absent values out, as SARIF consumers expect.
@@ -13,26 +24,30 @@
 //! not match their declared format.
 //!
 //! `helpUri` must be an absolute URI (SARIF §3.49.12, `"format": "uri"` in
-//! the schema): an ADR given as a URL becomes the rule's `helpUri`; an ADR
-//! file in the workspace is linked from the rule's `help` (Markdown, as a
-//! relative link) and named in its `properties.adr`, never as a relative
-//! `helpUri`, which would make GitHub refuse the whole file.
+//! the schema): an ADR given as a URL becomes the rule's `helpUri`, and so
+//! does an ADR file once the repository's web address is known (its page at
+//! the analysed commit); otherwise the file is linked from the rule's
+//! `help` (Markdown, as a relative link) and named in its `properties.adr`,
+//! never as a relative `helpUri`, which would make GitHub refuse the whole
+//! file.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::failure::{problems, Problem};
+use super::repository::Links;
 use super::{
-    check_summary, decision, diagnostic_file, markdown, neutral::Neutral, rule_rows,
+    check_summary, decision, diagnostic_file, is_url, markdown, neutral::Neutral, rule_rows,
     sorted_diagnostics, sorted_findings, uri_path, web_url, RuleRow,
 };
 use crate::adr::AdrStatus;
-use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Severity};
+use crate::{AdrRef, Diagnostic, Dismissal, Dismissed, Finding, Location, Outcome, Severity};
 
 /// Where SARIF producers conventionally point `$schema`.
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The base every artifact URI is relative to: the workspace root. Left
+/// The base every artifact URI is relative to: the repository root. Left
 /// undefined in the file (no absolute path in a report); code scanning
 /// resolves it to the repository checkout.
 const SRCROOT: &str = "%SRCROOT%";
@@ -49,8 +64,38 @@ const INFORMATION_URI: &str = if env!("CARGO_PKG_REPOSITORY").is_empty() {
 };
 
 pub(super) fn render(outcome: &Neutral) -> String {
-    let log = Log::new(outcome);
-    let mut text = serde_json::to_string_pretty(&log)
+    text(&Log::new(outcome))
+}
+
+/// The log of a run that an error stopped (exit 2): no rule ran, so no
+/// descriptor and no result; each problem is an error notification of the
+/// unsuccessful invocation. `error` arrives neutralised.
+pub(super) fn render_failure(error: &crate::Error) -> String {
+    let notifications = problems(error).iter().map(Notification::problem).collect();
+    text(&Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver::new(Vec::new()),
+            },
+            invocations: [Invocation {
+                execution_successful: false,
+                tool_execution_notifications: notifications,
+            }],
+            version_control_provenance: Vec::new(),
+            column_kind: "unicodeCodePoints",
+            results: Vec::new(),
+            properties: RunProperties {
+                baselined: 0,
+                suppressed: 0,
+            },
+        }],
+    })
+}
+
+fn text(log: &Log<'_>) -> String {
+    let mut text = serde_json::to_string_pretty(log)
         .expect("the log has string keys only, so serialising it cannot fail");
     text.push('\n');
     text
@@ -69,6 +114,9 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool<'a>,
     invocations: [Invocation; 1],
+    /// The repository and commit `%SRCROOT%` stands for, when known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    version_control_provenance: Vec<Provenance>,
     /// Our columns count Unicode scalar values, not SARIF's default UTF-16
     /// code units.
     column_kind: &'static str,
@@ -78,14 +126,20 @@ struct Run<'a> {
 
 impl<'a> Log<'a> {
     fn new(outcome: &'a Outcome) -> Log<'a> {
-        let rows = rule_rows(outcome);
-        let results = sorted_findings(outcome)
+        let rows = rows(outcome);
+        let links = Links::of(outcome);
+        let mut results: Vec<SarifResult<'a>> = sorted_findings(outcome)
             .into_iter()
             .map(|finding| SarifResult::new(finding, &rows))
             .collect();
+        results.extend(
+            sorted_dismissed(outcome)
+                .into_iter()
+                .map(|dismissed| SarifResult::dismissed(dismissed, &rows)),
+        );
         let rules = rows
             .iter()
-            .map(|row| Descriptor::new(row, outcome))
+            .map(|row| Descriptor::new(row, outcome, links))
             .collect();
         let notifications = sorted_diagnostics(outcome)
             .into_iter()
@@ -96,20 +150,29 @@ impl<'a> Log<'a> {
             version: "2.1.0",
             runs: [Run {
                 tool: Tool {
-                    driver: Driver {
-                        name: "cargo-archfit",
-                        version: crate::VERSION,
-                        semantic_version: crate::VERSION,
-                        information_uri: INFORMATION_URI,
-                        rules,
-                    },
+                    driver: Driver::new(rules),
                 },
                 invocations: [Invocation {
-                    // Findings are what the run is for; a run that could not
-                    // do its job exits 2 before any report is written.
-                    execution_successful: true,
+                    // Findings are what the run is for; a file that could
+                    // not be analysed or a rule that crashed is not.
+                    execution_successful: !outcome
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.severity == Severity::Error),
                     tool_execution_notifications: notifications,
                 }],
+                version_control_provenance: outcome
+                    .repository
+                    .web
+                    .iter()
+                    .map(|web| Provenance {
+                        repository_uri: web.url.clone(),
+                        revision_id: web.revision.clone(),
+                        mapped_to: MappedTo {
+                            uri_base_id: SRCROOT,
+                        },
+                    })
+                    .collect(),
                 column_kind: "unicodeCodePoints",
                 results,
                 properties: RunProperties {
@@ -121,9 +184,81 @@ impl<'a> Log<'a> {
     }
 }
 
+/// The rules of the report and the rules of findings it shows dismissed
+/// (an engine rule, such as unclassified members, may only occur there),
+/// sorted by id so that `ruleIndex` is stable.
+fn rows(outcome: &Outcome) -> Vec<RuleRow<'_>> {
+    let mut rows = rule_rows(outcome);
+    for dismissed in &outcome.dismissed {
+        let finding = &dismissed.finding;
+        if !rows.iter().any(|row| row.id == finding.rule) {
+            rows.push(RuleRow {
+                id: &finding.rule,
+                check: &finding.check,
+                severity: Some(finding.severity),
+                adr: finding.adr.as_ref(),
+                errors: 0,
+                warnings: 0,
+                infos: 0,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.id.cmp(b.id));
+    rows
+}
+
+/// Dismissed findings in report order; at one place, baselined first.
+fn sorted_dismissed(outcome: &Outcome) -> Vec<&Dismissed> {
+    let mut dismissed: Vec<&Dismissed> = outcome.dismissed.iter().collect();
+    fn comment(d: &Dismissed) -> Option<(usize, usize, &str)> {
+        match &d.by {
+            Dismissal::Baseline => None,
+            Dismissal::Inline { reason, location } => {
+                Some((location.line, location.column, reason.as_str()))
+            }
+        }
+    }
+    dismissed.sort_by(|a, b| {
+        a.finding
+            .sort_key()
+            .cmp(&b.finding.sort_key())
+            .then_with(|| a.finding.severity.cmp(&b.finding.severity))
+            .then_with(|| a.finding.fingerprint.cmp(&b.finding.fingerprint))
+            .then_with(|| comment(a).cmp(&comment(b)))
+    });
+    dismissed
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Provenance {
+    repository_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    mapped_to: MappedTo,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MappedTo {
+    uri_base_id: &'static str,
+}
+
 #[derive(Serialize)]
 struct Tool<'a> {
     driver: Driver<'a>,
+}
+
+impl<'a> Driver<'a> {
+    fn new(rules: Vec<Descriptor<'a>>) -> Driver<'a> {
+        Driver {
+            name: "cargo-archfit",
+            version: crate::VERSION,
+            semantic_version: crate::VERSION,
+            information_uri: INFORMATION_URI,
+            rules,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -153,14 +288,14 @@ struct Descriptor<'a> {
     short_description: Text,
     full_description: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
-    help_uri: Option<&'a str>,
+    help_uri: Option<String>,
     help: Help,
     default_configuration: Configuration,
     properties: DescriptorProperties<'a>,
 }
 
 impl<'a> Descriptor<'a> {
-    fn new(row: &RuleRow<'a>, outcome: &'a Outcome) -> Descriptor<'a> {
+    fn new(row: &RuleRow<'a>, outcome: &'a Outcome, links: Links<'_>) -> Descriptor<'a> {
         let configured = outcome.rules.iter().find(|rule| rule.id == row.id);
         let message = configured.and_then(|rule| rule.message.as_deref());
         let summary = check_summary(row.check);
@@ -187,8 +322,8 @@ impl<'a> Descriptor<'a> {
             name: row.check,
             short_description: Text { text: short },
             full_description: Text { text: full },
-            help_uri: row.adr.and_then(|adr| web_url(&adr.link)),
-            help: Help::new(row, configured.is_some()),
+            help_uri: row.adr.and_then(|adr| help_uri(adr, links)),
+            help: Help::new(row, configured.is_some(), links),
             default_configuration: Configuration {
                 enabled: row.severity.is_none().then_some(false),
                 level: row.severity.map_or("none", level),
@@ -198,6 +333,16 @@ impl<'a> Descriptor<'a> {
                 adr: row.adr.map(AdrProperties::new),
             },
         }
+    }
+}
+
+/// An ADR given as a web URL, or the web page of an ADR file when the
+/// repository's address is known; never a relative reference.
+fn help_uri(adr: &AdrRef, links: Links<'_>) -> Option<String> {
+    if is_url(&adr.link) {
+        web_url(&adr.link).map(str::to_owned)
+    } else {
+        links.absolute(&adr.link)
     }
 }
 
@@ -214,7 +359,7 @@ struct Help {
 }
 
 impl Help {
-    fn new(row: &RuleRow<'_>, configured: bool) -> Help {
+    fn new(row: &RuleRow<'_>, configured: bool, links: Links<'_>) -> Help {
         let mut text = Vec::new();
         let mut markdown = Vec::new();
         match row.adr {
@@ -225,7 +370,7 @@ impl Help {
                 markdown.push(format!(
                     "**Decision:** {}, recorded in {}",
                     markdown::inline(&adr.display(), false),
-                    markdown::adr_link(&markdown::code(&adr.link, false), &adr.link)
+                    markdown::adr_link(links, &markdown::code(&adr.link, false), &adr.link)
                 ));
             }
             None => {
@@ -308,7 +453,43 @@ struct SarifResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation>,
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
     properties: ResultProperties<'a>,
+}
+
+/// Why a result is dismissed (SARIF §3.35).
+#[derive(Serialize)]
+struct Suppression {
+    /// `external` (the baseline file) or `inSource` (a comment).
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<SarifLocation>,
+}
+
+impl Suppression {
+    fn new(by: &Dismissal) -> Suppression {
+        match by {
+            Dismissal::Baseline => Suppression {
+                kind: "external",
+                status: "accepted",
+                justification: "recorded in the baseline; fix it, then `cargo archfit baseline` shrinks the file".into(),
+                location: None,
+            },
+            Dismissal::Inline { reason, location } => Suppression {
+                kind: "inSource",
+                status: "accepted",
+                justification: reason.clone(),
+                location: Some(SarifLocation {
+                    id: None,
+                    physical_location: PhysicalLocation::at(location),
+                    message: None,
+                }),
+            },
+        }
+    }
 }
 
 impl<'a> SarifResult<'a> {
@@ -357,11 +538,21 @@ impl<'a> SarifResult<'a> {
                 FINGERPRINT_KEY,
                 finding.fingerprint.0.as_str(),
             )]),
+            suppressions: Vec::new(),
             properties: ResultProperties {
                 check: &finding.check,
                 service: finding.service.as_deref(),
                 krate: finding.krate.as_deref(),
             },
+        }
+    }
+}
+
+impl<'a> SarifResult<'a> {
+    fn dismissed(dismissed: &'a Dismissed, rows: &[RuleRow<'_>]) -> SarifResult<'a> {
+        SarifResult {
+            suppressions: vec![Suppression::new(&dismissed.by)],
+            ..SarifResult::new(&dismissed.finding, rows)
         }
     }
 }
@@ -479,6 +670,18 @@ struct Notification {
 }
 
 impl Notification {
+    /// A problem that stopped the run; its place is in the text, since a
+    /// file named by `--config` may lie outside the repository.
+    fn problem(problem: &Problem) -> Notification {
+        Notification {
+            level: "error",
+            message: Text {
+                text: problem.details(),
+            },
+            locations: Vec::new(),
+        }
+    }
+
     fn new(diagnostic: &Diagnostic) -> Notification {
         let physical = match (&diagnostic.location, diagnostic_file(diagnostic)) {
             (Some(location), _) => Some(PhysicalLocation::at(location)),
@@ -508,7 +711,7 @@ mod tests {
 
     use super::super::fixture;
     use crate::report::{render, Format, RenderOptions};
-    use crate::{AdrRef, Location, Outcome, Severity};
+    use crate::{AdrRef, Dismissal, Dismissed, Location, Outcome, Severity};
 
     fn sarif(outcome: &Outcome) -> String {
         render(outcome, Format::Sarif, &RenderOptions::default())
@@ -899,6 +1102,188 @@ mod tests {
             serde_json::json!({"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1})
         );
         assert!(schema_errors(&log).is_empty());
+    }
+
+    /// The fixture with its info finding held by the baseline (an engine
+    /// rule that no configured rule names) and a second finding of the
+    /// dependency rule suppressed by a comment.
+    fn with_dismissed() -> Outcome {
+        let mut outcome = fixture::outcome();
+        let held = outcome.findings.remove(1);
+        outcome.rules.retain(|r| r.id != "unclassified-members");
+        let mut suppressed = outcome.findings[0].clone();
+        suppressed.message = "the same dependency, for the build script".into();
+        let comment = Location {
+            file: "services/orders/Cargo.toml".into(),
+            line: 5,
+            column: 3,
+            end_line: 5,
+            end_column: 50,
+            span: 0..0,
+        };
+        outcome.dismissed = vec![
+            Dismissed {
+                finding: suppressed,
+                by: Dismissal::Inline {
+                    reason: "payments-core moves to libs/ in Q3 (ADR-0009)".into(),
+                    location: comment,
+                },
+            },
+            Dismissed {
+                finding: held,
+                by: Dismissal::Baseline,
+            },
+        ];
+        outcome.baselined = 1;
+        outcome.suppressed = 1;
+        outcome
+    }
+
+    #[test]
+    fn dismissed_findings_are_results_with_suppressions() {
+        let log = parsed(&with_dismissed());
+        let errors = schema_errors(&log);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 3);
+        // The live finding first, with no suppression.
+        assert!(results[0].get("suppressions").is_none());
+        assert_eq!(
+            results[1]["suppressions"],
+            serde_json::json!([{
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": "payments-core moves to libs/ in Q3 (ADR-0009)",
+                "location": {"physicalLocation": {
+                    "artifactLocation": {"uri": "services/orders/Cargo.toml", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 5, "startColumn": 3, "endLine": 5, "endColumn": 50}
+                }}
+            }])
+        );
+        assert_eq!(results[2]["ruleId"], "unclassified-members");
+        assert_eq!(results[2]["suppressions"][0]["kind"], "external");
+        assert_eq!(results[2]["suppressions"][0]["status"], "accepted");
+        // A rule seen only among dismissed findings still has a descriptor.
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        for result in results {
+            let index = result["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], result["ruleId"]);
+        }
+    }
+
+    #[test]
+    fn suppression_reason_is_neutralised() {
+        let mut outcome = with_dismissed();
+        if let Dismissal::Inline { reason, .. } = &mut outcome.dismissed[0].by {
+            *reason = "legacy\n::error::forged \u{1b}[2J".into();
+        }
+        let text = sarif(&outcome);
+        assert!(!text.contains('\u{1b}'));
+        let log: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            log["runs"][0]["results"][1]["suppressions"][0]["justification"],
+            "legacy\\n::error::forged \\u{1b}[2J"
+        );
+    }
+
+    #[test]
+    fn an_error_diagnostic_makes_the_invocation_unsuccessful() {
+        let mut outcome = fixture::outcome();
+        assert_eq!(
+            parsed(&outcome)["runs"][0]["invocations"][0]["executionSuccessful"],
+            true
+        );
+        outcome.diagnostics[1].severity = Severity::Error;
+        let log = parsed(&outcome);
+        let invocation = &log["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        assert_eq!(
+            invocation["toolExecutionNotifications"][0]["level"],
+            "error"
+        );
+        assert!(schema_errors(&log).is_empty());
+    }
+
+    #[test]
+    fn failed_run_is_a_valid_log_with_its_error_as_notifications() {
+        use crate::error::{ConfigError, SourceFile};
+        let file = SourceFile::new(
+            "archfit.toml",
+            "version = 1\n[[rule]]\ncheck = \"cycels\"\n",
+        );
+        let error = crate::Error::Config(vec![
+            ConfigError::at(&file, 29..37, "unknown check `cycels`\u{1b}[31m")
+                .help("did you mean `cycles`?"),
+            ConfigError::general("--rule x: no rule has this id"),
+        ]);
+        let text = crate::report::render_failure(&error, Format::Sarif).unwrap();
+        assert!(!text.contains('\u{1b}'));
+        let log: Value = serde_json::from_str(&text).unwrap();
+        let errors = schema_errors(&log);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let run = &log["runs"][0];
+        // Code scanning's upload refuses a run without `results`.
+        assert_eq!(run["results"], serde_json::json!([]));
+        assert_eq!(run["tool"]["driver"]["name"], "cargo-archfit");
+        let invocation = &run["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notifications = invocation["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notifications.len(), 2);
+        assert_eq!(notifications[0]["level"], "error");
+        assert_eq!(
+            notifications[0]["message"]["text"],
+            "unknown check `cycels`\\u{1b}[31m\n--> archfit.toml:3:9\nhelp: did you mean `cycles`?"
+        );
+        assert_eq!(
+            crate::report::render_failure(&error, Format::Json),
+            None,
+            "only the formats CI uploads whatever happened"
+        );
+    }
+
+    #[test]
+    fn known_repository_links_adr_files_and_names_its_commit() {
+        let mut outcome = fixture::outcome();
+        outcome.repository = crate::workspace::repository::Repository {
+            prefix: "backend/".into(),
+            web: Some(crate::workspace::repository::Web {
+                url: "https://github.com/acme/shop".into(),
+                revision: Some("0123456789abcdef0123456789abcdef01234567".into()),
+                files:
+                    "https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/"
+                        .into(),
+            }),
+        };
+        let log = parsed(&outcome);
+        let errors = schema_errors(&log);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let run = &log["runs"][0];
+        let rule = &run["tool"]["driver"]["rules"][2];
+        let page = "https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/backend/docs/adr/0003-prefer-duplication-over-coupling.md";
+        assert_eq!(rule["helpUri"], page);
+        assert!(rule["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("]({page})")));
+        assert_eq!(
+            run["versionControlProvenance"],
+            serde_json::json!([{
+                "repositoryUri": "https://github.com/acme/shop",
+                "revisionId": "0123456789abcdef0123456789abcdef01234567",
+                "mappedTo": {"uriBaseId": "%SRCROOT%"}
+            }])
+        );
+        // Every file is named from the repository root.
+        assert_eq!(
+            run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "backend/services/orders/Cargo.toml"
+        );
+        assert_eq!(
+            run["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]
+                ["physicalLocation"]["artifactLocation"]["uri"],
+            "backend/services/orders/src/broken.rs"
+        );
     }
 
     #[test]

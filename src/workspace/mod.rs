@@ -6,6 +6,7 @@
 mod classify;
 mod load;
 pub mod manifest;
+pub mod repository;
 
 use std::fmt;
 use std::ops::Range;

@@ -16,6 +16,23 @@ fn report(format: &str) -> String {
     stdout(&output)
 }
 
+/// The shop's folder relative to the git work tree that holds it
+/// (`fixtures/shop/` in a checkout of this repository, empty outside one):
+/// SARIF, GitHub and Markdown name files from there, the JSON report from
+/// the workspace root.
+fn repository_prefix() -> String {
+    let shop = crate::fixture("shop");
+    let top = shop.ancestors().find(|dir| dir.join(".git").exists());
+    top.map(|top| {
+        shop.strip_prefix(top)
+            .unwrap()
+            .components()
+            .map(|c| format!("{}/", c.as_os_str().to_str().unwrap()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 fn json_report() -> Value {
     serde_json::from_str(&report("json")).expect("the JSON report parses")
 }
@@ -77,17 +94,22 @@ fn every_format_is_byte_identical_across_runs() {
     }
 }
 
-#[test]
-fn sarif_validates_against_the_sarif_2_1_0_schema() {
-    let log: Value = serde_json::from_str(&report("sarif")).expect("SARIF is JSON");
+/// Where `log` breaks the SARIF 2.1.0 schema, string formats included.
+pub(crate) fn sarif_schema_errors(log: &Value) -> Vec<String> {
     let validator = jsonschema::options()
         .should_validate_formats(true)
         .build(&sarif_schema())
         .expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&log)
+    validator
+        .iter_errors(log)
         .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn sarif_validates_against_the_sarif_2_1_0_schema() {
+    let log: Value = serde_json::from_str(&report("sarif")).expect("SARIF is JSON");
+    let errors = sarif_schema_errors(&log);
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
@@ -129,6 +151,12 @@ fn sarif_rules_lead_to_their_decision() {
         };
         with_adr += 1;
         let descriptor = rules.iter().find(|d| d["id"] == rule["id"]).unwrap();
+        let link = if link.contains("://") {
+            link.to_owned()
+        } else {
+            format!("{}{link}", repository_prefix())
+        };
+        let link = link.as_str();
         assert_eq!(descriptor["properties"]["adr"]["link"], link);
         assert_eq!(
             descriptor["properties"]["adr"]["title"],
@@ -156,7 +184,7 @@ fn sarif_rules_lead_to_their_decision() {
 }
 
 #[test]
-fn sarif_locations_are_relative_to_the_workspace() {
+fn sarif_locations_are_relative_to_the_repository() {
     let json = json_report();
     let log: Value = serde_json::from_str(&report("sarif")).expect("SARIF is JSON");
     let results = log["runs"][0]["results"].as_array().unwrap();
@@ -166,7 +194,14 @@ fn sarif_locations_are_relative_to_the_workspace() {
         assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
         let uri = artifact["uri"].as_str().unwrap();
         assert!(!uri.starts_with('/') && !uri.contains("://"), "{uri}");
-        assert_eq!(uri, finding["location"]["file"].as_str().unwrap());
+        assert_eq!(
+            uri,
+            format!(
+                "{}{}",
+                repository_prefix(),
+                finding["location"]["file"].as_str().unwrap()
+            )
+        );
         assert_eq!(physical["region"]["startLine"], finding["location"]["line"]);
         assert_eq!(
             physical["region"]["endColumn"],
@@ -273,7 +308,8 @@ fn github_prints_an_escaped_command_per_finding_and_the_total() {
     for finding in findings(&json) {
         let location = &finding["location"];
         let expected = format!(
-            "file={},line={},col={},",
+            "file={}{},line={},col={},",
+            repository_prefix(),
             location["file"].as_str().unwrap(),
             location["line"],
             location["column"]
@@ -325,8 +361,9 @@ fn markdown_groups_findings_under_their_decision() {
     for finding in findings(&json) {
         let file = finding["location"]["file"].as_str().unwrap();
         let line = &finding["location"]["line"];
+        let prefix = repository_prefix();
         assert!(
-            text.contains(&format!("]({file}#L{line})")),
+            text.contains(&format!("]({prefix}{file}#L{line})")),
             "{file}:{line}"
         );
     }

@@ -2,8 +2,10 @@
 //! workspaces and compares what it reports with what each fixture plants.
 #![allow(clippy::disallowed_methods)] // tests build and read their workspaces directly
 
+mod action;
 mod adr_files;
 mod baseline;
+mod ci;
 mod cli;
 mod config_errors;
 mod cross_service_db;
@@ -34,6 +36,10 @@ pub fn archfit_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("RUST_LOG")
+        // Reports link to the CI run's repository when these are set.
+        .env_remove("GITHUB_SERVER_URL")
+        .env_remove("GITHUB_REPOSITORY")
+        .env_remove("GITHUB_SHA")
         .env("NO_COLOR", "1")
         .output()
         .expect("cargo-archfit runs")
