@@ -99,13 +99,13 @@ level = "crate"
 kinds = ["normal", "build", "dev"]
 
 # No cycle between the modules of one crate (`use crate::…`, `super::…`):
-# two modules that need each other are one module in two files. Add an ADR
-# of its own when the team records this decision; limit it with
-# `crates = ["orders", "billing-*"]` if only some crates should hold it.
+# two modules that need each other are one module in two files. Limit it
+# with `crates = ["orders", "billing-*"]` if only some crates should hold it.
 [[rule]]
 id = "no-module-cycles"
 check = "cycles"
 severity = "error"
+adr = {adr}
 level = "module"
 "#,
 };
