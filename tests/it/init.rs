@@ -190,7 +190,7 @@ fn init_writes_the_configuration_and_an_adr_for_every_rule() {
         ]
     );
     let outcome = scratch.check().expect("the written configuration loads");
-    assert_eq!(outcome.rules.len(), 7);
+    assert_eq!(outcome.rules.len(), 8);
     for rule in &outcome.rules {
         let adr = rule.adr.as_ref().expect("every rule has an ADR");
         assert_eq!(
