@@ -228,6 +228,9 @@ pub struct FileFacts {
     /// Fields, field accesses and bindings named for an address (`auth_uri`).
     pub address_names: Vec<AddressNameFact>,
     pub template_bindings: Vec<TemplateBindingFact>,
+    /// Items (a fn, an impl, a method, a `use`) compiled only for tests
+    /// (`#[cfg(test)] pub fn mock()`), outside any test module.
+    pub test_items: Vec<Span>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -260,6 +263,16 @@ impl FileFacts {
     /// test, bench or example, or the module is compiled only for tests.
     pub fn is_test_code(&self, module: usize) -> bool {
         self.test_target || self.modules.get(module).is_some_and(ModuleFact::is_test)
+    }
+
+    /// Whether the code at `span` of `module` is test code: a test module,
+    /// or an item of it compiled only for tests.
+    pub fn is_test_code_at(&self, module: usize, span: Span) -> bool {
+        self.is_test_code(module)
+            || self
+                .test_items
+                .iter()
+                .any(|item| item.start <= span.start && span.end <= item.end)
     }
 }
 
@@ -755,6 +768,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         field_defaults: x.field_defaults,
         address_names: x.address_names,
         template_bindings: x.template_bindings,
+        test_items: x.test_items,
         tables: x.tables,
         functions: x.functions,
         impls: x.impls,

@@ -186,6 +186,7 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 field_defaults: extracted.field_defaults,
                 address_names: extracted.address_names,
                 template_bindings: extracted.template_bindings,
+                test_items: extracted.test_items,
                 tables: extracted.tables,
                 functions: extracted.functions,
                 impls: extracted.impls,

@@ -28,6 +28,7 @@ pub(super) struct Extracted {
     pub field_defaults: Vec<FieldDefaultFact>,
     pub address_names: Vec<AddressNameFact>,
     pub template_bindings: Vec<TemplateBindingFact>,
+    pub test_items: Vec<Span>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -381,6 +382,14 @@ impl Visitor {
             },
             Expr::MethodCall(call) if call.args.is_empty() => self.arg(&call.receiver),
             _ => Arg::Other,
+        }
+    }
+
+    /// Records the span of an item compiled only for tests.
+    fn note_test_item(&mut self, attrs: &[syn::Attribute], item: &dyn syn::spanned::Spanned) {
+        if cfg_of(attrs).is_some_and(|cfg| super::is_test_cfg(&cfg)) {
+            let span = self.span(item.span());
+            self.out.test_items.push(span);
         }
     }
 
@@ -889,6 +898,40 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 impl<'ast> Visit<'ast> for Visitor {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        use syn::Item;
+        // Modules keep their cfg as a module fact; other items record theirs here.
+        let attrs: &[syn::Attribute] = match item {
+            Item::Const(i) => &i.attrs,
+            Item::Enum(i) => &i.attrs,
+            Item::Fn(i) => &i.attrs,
+            Item::Impl(i) => &i.attrs,
+            Item::Macro(i) => &i.attrs,
+            Item::Static(i) => &i.attrs,
+            Item::Struct(i) => &i.attrs,
+            Item::Trait(i) => &i.attrs,
+            Item::Type(i) => &i.attrs,
+            Item::Union(i) => &i.attrs,
+            Item::Use(i) => &i.attrs,
+            _ => &[],
+        };
+        self.note_test_item(attrs, item);
+        visit::visit_item(self, item);
+    }
+
+    fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
+        use syn::ImplItem;
+        let attrs: &[syn::Attribute] = match item {
+            ImplItem::Const(i) => &i.attrs,
+            ImplItem::Fn(i) => &i.attrs,
+            ImplItem::Type(i) => &i.attrs,
+            ImplItem::Macro(i) => &i.attrs,
+            _ => &[],
+        };
+        self.note_test_item(attrs, item);
+        visit::visit_impl_item(self, item);
+    }
+
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let name = item.ident.to_string();
         let cfg = cfg_of(&item.attrs).or_else(|| self.out.modules[self.module].cfg.clone());

@@ -440,7 +440,7 @@ fn build_target(
         for (module_index, segments, span) in uses.chain(paths) {
             // Test code (`#[cfg(test)] mod tests`, `cfg(feature = "test-util")`,
             // tests/) makes no architectural dependency unless a rule asks.
-            let test_only = file.is_test_code(module_index);
+            let test_only = file.is_test_code_at(module_index, *span);
             let module = &file.modules[module_index].path;
             let evidence = || Evidence {
                 file: f,

@@ -241,7 +241,8 @@ pub fn build(
                     })
                     .collect();
                 for file in &facts.crates[member].files {
-                    let test_only = |module: usize| file.is_test_code(module);
+                    let test_only =
+                        |module: usize, span: facts::Span| file.is_test_code_at(module, span);
                     // (b) HTTP calls: URL literals, and the defaults of CLI
                     // arguments (where the service is called unless
                     // deployment says otherwise). A URL only handed to a
@@ -291,7 +292,7 @@ pub fn build(
                                 kind: EdgeKind::Http,
                                 location: Some(facts::location(file, span)),
                                 detail: value.to_string(),
-                                test_only: test_only(module),
+                                test_only: test_only(module, span),
                             });
                         }
                     }
@@ -337,7 +338,7 @@ pub fn build(
                                 } else {
                                     value.clone()
                                 },
-                                test_only: test_only(module),
+                                test_only: test_only(module, span),
                             });
                         }
                     }
@@ -384,7 +385,7 @@ pub fn build(
                                 kind,
                                 location: Some(facts::location(file, span)),
                                 detail: segments.join("::"),
-                                test_only: test_only(module),
+                                test_only: test_only(module, span),
                             });
                         }
                     }
@@ -462,7 +463,7 @@ pub fn build(
                                     },
                                     location: Some(facts::location(file, span)),
                                     detail: format!("{}(\"{value}\")", call.callee.join("::")),
-                                    test_only: test_only(call.module),
+                                    test_only: test_only(call.module, call.span),
                                 });
                             }
                         }
