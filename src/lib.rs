@@ -83,6 +83,9 @@ pub struct Outcome {
     pub baselined: usize,
     /// Findings left out by `// archfit: allow(rule) reason` comments.
     pub suppressed: usize,
+    /// Baseline entries that occur less often than recorded; each is also
+    /// a warn diagnostic saying which, so `--deny-warnings` fails on it.
+    pub stale_baseline_entries: usize,
     /// Which baseline the findings were compared with.
     pub baseline: BaselineUse,
 }
@@ -353,6 +356,7 @@ pub fn run_keeping_facts(
         sagas,
         baselined: 0,
         suppressed,
+        stale_baseline_entries: 0,
         baseline: BaselineUse::None,
     };
     Ok((outcome, facts))

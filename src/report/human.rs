@@ -497,7 +497,7 @@ mod tests {
         let text = plain(&outcome);
         assert!(
             text.ends_with(&format!(
-                "in 2 rules; 1 diagnostic about what was not examined\n{hint}"
+                "in 2 rules; 1 tool warning about what was not examined\n{hint}"
             )),
             "{text}"
         );
@@ -532,7 +532,7 @@ mod tests {
         assert!(text.contains(
             "decision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md"
         ));
-        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined\n"));
+        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined\n"));
     }
 
     #[test]
@@ -639,7 +639,7 @@ mod tests {
         assert!(!text.contains("  services-own-their-dependencies  service-dependency"));
         assert!(text.contains("× crate `orders` of service `orders` depends on `payments-core`"));
         assert!(text.contains("warning: could not parse"));
-        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined\n"));
+        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined\n"));
     }
 
     #[test]
@@ -661,7 +661,7 @@ mod tests {
         outcome.findings[1].severity = crate::Severity::Warn;
         let text = plain(&outcome);
         assert!(text.ends_with(
-            "archfit: 2 errors, 1 warning, 0 infos in 2 rules; 1 diagnostic about what was not examined\n"
+            "archfit: 2 errors, 1 warning, 0 infos in 2 rules; 1 tool warning about what was not examined\n"
         ));
     }
 
@@ -763,7 +763,7 @@ mod tests {
 
           saga `create-order` in orders: Fairy Tale Saga — sync, eventual, orchestration; 5 steps, builder dialect (services/orders/src/checkout.rs:2)
 
-        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined
+        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined
         "#);
     }
 }
