@@ -14,6 +14,7 @@ mod markdown;
 pub mod metrics;
 mod neutral;
 mod sarif;
+mod short;
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,6 +37,8 @@ pub fn baseline_file(baseline: &crate::baseline::Baseline) -> String {
 pub enum Format {
     /// Graphical diagnostics with source snippets, then a summary.
     Human,
+    /// One line per finding, `file:line:col: error[rule-id]: message`, then the summary.
+    Short,
     /// The versioned JSON document described in `docs/json-report.md`.
     Json,
     /// SARIF 2.1.0 for code scanning (GitHub, GitLab, IDE viewers).
@@ -52,6 +55,7 @@ impl Format {
     /// Every format, in the order `--help` and error messages list them.
     pub const ALL: &'static [Format] = &[
         Format::Human,
+        Format::Short,
         Format::Json,
         Format::Sarif,
         Format::Junit,
@@ -63,6 +67,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Short => "short",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
@@ -131,6 +136,7 @@ pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> Str
     let outcome = Neutral::new(outcome);
     let text = match format {
         Format::Human => human::render(&outcome, options),
+        Format::Short => short::render(&outcome, options),
         Format::Json => json::render(&outcome),
         Format::Sarif => sarif::render(&outcome),
         Format::Junit => junit::render(&outcome),
@@ -583,7 +589,7 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown report format `xml`; expected one of: human, json, sarif, junit, github, markdown"
+            "unknown report format `xml`; expected one of: human, short, json, sarif, junit, github, markdown"
         );
     }
 
