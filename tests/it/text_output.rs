@@ -2,14 +2,38 @@
 //! counts, `--format short`, the exit codes `--deny-warnings` gives, and
 //! the text of `metrics` and `explain`.
 
-use crate::{archfit, stderr, stdout};
+use std::path::Path;
+
+use crate::{archfit, archfit_in, scratch_copy, stderr, stdout};
+
+/// `check` in `dir` with `args`: (exit code, standard output).
+fn check(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut all = vec!["check", "--color", "never"];
+    all.extend_from_slice(args);
+    let output = archfit_in(dir, &all);
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    (output.status.code(), stdout(&output))
+}
+
+/// The summary line (a hint may follow it).
+fn summary(text: &str) -> &str {
+    text.lines()
+        .rfind(|l| l.starts_with("archfit: "))
+        .unwrap_or_default()
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).expect("read");
+    assert!(text.contains(from), "{}: no `{from}`", file.display());
+    std::fs::write(file, text.replacen(from, to, 1)).expect("write");
+}
 
 #[test]
 fn short_format_is_one_line_per_finding_then_the_summary() {
     let output = archfit("shop", &["check", "--format", "short"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let text = stdout(&output);
-    let (findings, summary) = text.trim_end().rsplit_once('\n').expect("lines");
+    let (findings, total) = text.trim_end().rsplit_once('\n').expect("lines");
     for line in findings.lines() {
         let (position, rest) = line.split_once(": ").expect("position first");
         let mut parts = position.rsplitn(3, ':');
@@ -21,6 +45,94 @@ fn short_format_is_one_line_per_finding_then_the_summary() {
         );
         assert!(rest.starts_with("error["), "{line}");
     }
-    assert_eq!(summary, "archfit: 12 errors, 0 warnings, 0 infos in 8 rules");
+    assert_eq!(total, "archfit: 12 errors, 0 warnings, 0 infos in 8 rules");
     insta::assert_snapshot!("shop_short", text);
+}
+
+#[test]
+fn after_baseline_the_summary_says_how_many_findings_it_holds() {
+    let dir = scratch_copy("shop", "summary-baselined");
+    assert_eq!(archfit_in(&dir, &["baseline"]).status.code(), Some(0));
+    for format in ["human", "short"] {
+        let (code, text) = check(&dir, &["--format", format]);
+        assert_eq!(code, Some(0), "{text}");
+        assert_eq!(
+            summary(&text),
+            "archfit: no findings from 8 rules; 12 baselined",
+            "{format}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_stale_baseline_entry_is_counted_and_fails_only_with_deny_warnings() {
+    let dir = scratch_copy("shop", "summary-stale");
+    assert_eq!(archfit_in(&dir, &["baseline"]).status.code(), Some(0));
+    // The registry crate shared by two services is gone from orders.
+    edit(
+        &dir.join("services/orders/Cargo.toml"),
+        "acme-ledger = \"2.1\"\n",
+        "",
+    );
+    let (code, text) = check(&dir, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("warning: baseline entry "), "{text}");
+    assert_eq!(
+        summary(&text),
+        "archfit: no findings from 8 rules; 11 baselined, 1 stale baseline entry"
+    );
+    let (code, text) = check(&dir, &["--deny-warnings"]);
+    assert_eq!(code, Some(1), "{text}");
+    let (code, text) = check(&dir, &["--deny-warnings", "--format", "short"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.starts_with("archfit-baseline.json: warning: baseline entry "),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn suppressed_findings_are_counted_in_the_summary() {
+    let dir = scratch_copy("shop", "summary-suppressed");
+    edit(
+        &dir.join("services/orders/Cargo.toml"),
+        "stock = { package",
+        "# archfit: allow(services-do-not-depend-on-services) reservations move to inventory's API in ADR-0009\nstock = { package",
+    );
+    let (code, text) = check(&dir, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        summary(&text)
+            .starts_with("archfit: 11 errors, 0 warnings, 0 infos in 8 rules; 1 suppressed"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_a_tool_error_or_with_allow_incomplete_a_warning() {
+    let dir = scratch_copy("layers/pass-downward-only", "summary-unparsable");
+    // A half-written function in a platform crate no layer covers.
+    let file = dir.join("libs/telemetry/src/lib.rs");
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, format!("{text}\nfn unfinished( {{\n")).expect("write");
+
+    let (code, text) = check(&dir, &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("error: "), "{text}");
+    assert!(
+        summary(&text).ends_with("; 1 tool error about what was not examined"),
+        "{text}"
+    );
+    let (code, text) = check(&dir, &["--allow-incomplete"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        summary(&text).ends_with("; 1 tool warning about what was not examined"),
+        "{text}"
+    );
+    let (code, text) = check(&dir, &["--allow-incomplete", "--deny-warnings"]);
+    assert_eq!(code, Some(1), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
 }
