@@ -171,9 +171,7 @@ impl fmt::Display for Error {
             Error::Config(errors) if errors.len() == 1 => write!(f, "{}", errors[0]),
             Error::Config(errors) => write!(f, "{} mistakes in the configuration", errors.len()),
             Error::NoConfig { root } => write!(f, "no archfit configuration found in {root}"),
-            Error::Workspace { message, .. } | Error::Cargo { message, .. } => {
-                f.write_str(message)
-            }
+            Error::Workspace { message, .. } | Error::Cargo { message, .. } => f.write_str(message),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
             Error::Usage(message) => f.write_str(message),
         }

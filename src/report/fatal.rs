@@ -42,21 +42,20 @@ pub fn render_error(error: &Error, color: bool) -> String {
         Error::Config(errors) if errors.len() == 1 => {
             out.push_str(&config_error(&handler, &errors[0], paint));
         }
-        Error::Cargo { output, .. } => {
-            out.push_str(&human::header(Severity::Error, None, &error.to_string(), paint));
-            out.push('\n');
-            // cargo's own words, as cargo shows a cause.
-            out.push_str(&format!("\n{}\n", paint.apply("Caused by:", human::BOLD)));
-            for line in output.lines() {
-                out.push_str(&format!("  {line}\n"));
-            }
-            out.push('\n');
-            out.push_str(&help_lines(error.help().map(|h| h.to_string()).as_deref(), 2, paint));
-        }
         _ => {
-            out.push_str(&human::header(Severity::Error, None, &error.to_string(), paint));
+            let header = human::header(Severity::Error, None, &error.to_string(), paint);
+            out.push_str(&header);
             out.push('\n');
-            out.push_str(&help_lines(error.help().map(|h| h.to_string()).as_deref(), 2, paint));
+            if let Error::Cargo { output, .. } = error {
+                // cargo's own words, as cargo shows a cause.
+                out.push_str(&format!("\n{}\n", paint.apply("Caused by:", human::BOLD)));
+                for line in output.lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+                out.push('\n');
+            }
+            let help = error.help().map(|help| help.to_string());
+            out.push_str(&help_lines(help.as_deref(), 2, paint));
         }
     }
     let mut trimmed = String::with_capacity(out.len());
@@ -91,7 +90,11 @@ fn config_error(handler: &GraphicalReportHandler, error: &ConfigError, paint: Pa
                 let location = Location::from_span(&file.name, &file.text, span.clone());
                 out.push_str(&human::arrow(&location, paint));
             }
-            None => out.push_str(&format!(" {} {}\n", paint.apply("-->", human::BOLD_BLUE), file.name)),
+            None => out.push_str(&format!(
+                " {} {}\n",
+                paint.apply("-->", human::BOLD_BLUE),
+                file.name
+            )),
         }
     }
     out.push_str(&help_lines(error.help.as_deref(), gutter, paint));
@@ -306,7 +309,10 @@ mod tests {
         let usage = render_error(&Error::Usage("--rule x: no rule has this id".into()), false);
         assert_eq!(usage, "error: --rule x: no rule has this id\n");
         let coloured = render_error(&Error::Usage("bad".into()), true);
-        assert_eq!(coloured, "\u{1b}[1;31merror\u{1b}[0m\u{1b}[1m: bad\u{1b}[0m\n");
+        assert_eq!(
+            coloured,
+            "\u{1b}[1;31merror\u{1b}[0m\u{1b}[1m: bad\u{1b}[0m\n"
+        );
         for text in [no_config, usage] {
             assert!(!text.contains("archfit::"), "{text}");
             assert!(!text.contains('×'), "{text}");
@@ -328,7 +334,10 @@ mod tests {
             text.starts_with("error: no [[service]] is declared (in archfit.toml)\n\nerror: `version` must be 1\n   ╭─[archfit.toml:1:1]\n"),
             "{text}"
         );
-        assert!(text.contains("   ╰────\n   = help: write `version = 1`\n"), "{text}");
+        assert!(
+            text.contains("   ╰────\n   = help: write `version = 1`\n"),
+            "{text}"
+        );
         assert!(
             text.ends_with("\nerror: 2 mistakes in the configuration; nothing was checked\n"),
             "{text}"

@@ -95,7 +95,12 @@ pub(super) fn shows_diagnostic(severity: Severity, options: &RenderOptions) -> b
 /// `error[rule-id]: message`, or `warning: message` without a rule, in
 /// rustc's colours: the severity and rule bold in the severity's colour,
 /// the message bold.
-pub(super) fn header(severity: Severity, rule: Option<&str>, message: &str, paint: Paint) -> String {
+pub(super) fn header(
+    severity: Severity,
+    rule: Option<&str>,
+    message: &str,
+    paint: Paint,
+) -> String {
     let (word, colour) = severity_style(severity);
     let head = match rule {
         Some(rule) => format!("{word}[{rule}]"),
@@ -140,7 +145,12 @@ fn render_finding(
     sources: &Sources,
     paint: Paint,
 ) -> String {
-    let mut out = header(finding.severity, Some(&finding.rule), &finding.message, paint);
+    let mut out = header(
+        finding.severity,
+        Some(&finding.rule),
+        &finding.message,
+        paint,
+    );
     out.push('\n');
 
     let primary = finding
@@ -549,7 +559,8 @@ mod tests {
             .sources
             .insert(manifest.into(), std::sync::Arc::from(padded.as_str()));
         let start = padded.find("payments-core =").unwrap();
-        outcome.findings[0].location = Some(Location::from_span(manifest, &padded, start..start + 13));
+        outcome.findings[0].location =
+            Some(Location::from_span(manifest, &padded, start..start + 13));
         outcome.findings[0].related.clear();
         let text = plain(&outcome);
         assert!(text.contains("\n    ╰────\n    = help: call"), "{text}");
@@ -569,7 +580,11 @@ mod tests {
         assert!(note.contains("[libs/payments-core/Cargo.toml:2:1]"));
         assert!(note.contains(" 2 │ name = \"payments-core\""));
         // The note's text heads it; the snippet underlines the span unlabelled.
-        assert_eq!(note.matches("owned by service `payments`").count(), 1, "{note}");
+        assert_eq!(
+            note.matches("owned by service `payments`").count(),
+            1,
+            "{note}"
+        );
     }
 
     #[test]
@@ -589,7 +604,9 @@ mod tests {
         assert!(!text.contains("╭─["));
         assert!(text.contains("  = decision: ADR-0003"));
         // Related locations become notes with their position.
-        assert!(text.contains("note: this crate belongs to service `orders`\n --> services/orders/Cargo.toml:2:1\n"));
+        assert!(text.contains(
+            "note: this crate belongs to service `orders`\n --> services/orders/Cargo.toml:2:1\n"
+        ));
     }
 
     #[test]
@@ -709,7 +726,9 @@ mod tests {
                 ..RenderOptions::default()
             },
         );
-        assert!(coloured.contains("\u{1b}[1;31merror[services-own-their-dependencies]\u{1b}[0m\u{1b}[1m: crate `orders`"));
+        assert!(coloured.contains(
+            "\u{1b}[1;31merror[services-own-their-dependencies]\u{1b}[0m\u{1b}[1m: crate `orders`"
+        ));
         assert!(coloured.contains("\u{1b}[1;32mnote\u{1b}[0m"));
         assert!(coloured.contains("\u{1b}[1;34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: call"));
         assert!(coloured.contains("\u{1b}[1marchfit: 1 error"));

@@ -273,7 +273,10 @@ fn summary_line(outcome: &Outcome) -> String {
     let rows = rule_rows(outcome);
     let mut line = if errors + warnings + infos == 0 {
         let enabled = rows.iter().filter(|r| r.severity.is_some()).count();
-        format!("archfit: no findings from {}", count(enabled, "rule", "rules"))
+        format!(
+            "archfit: no findings from {}",
+            count(enabled, "rule", "rules")
+        )
     } else {
         let with_findings = rows.iter().filter(|r| r.total() > 0).count();
         format!(
@@ -294,7 +297,11 @@ fn summary_line(outcome: &Outcome) -> String {
     }
     let stale = outcome.stale_baseline_entries;
     if stale > 0 {
-        left_out.push(count(stale, "stale baseline entry", "stale baseline entries"));
+        left_out.push(count(
+            stale,
+            "stale baseline entry",
+            "stale baseline entries",
+        ));
     }
     if !left_out.is_empty() {
         line.push_str("; ");
@@ -718,7 +725,9 @@ mod tests {
             summary_line(&outcome),
             "archfit: 1 error, 0 warnings, 1 info in 2 rules; 3 baselined, 2 stale baseline entries; 1 tool warning about what was not examined"
         );
-        outcome.diagnostics.retain(|d| d.file.as_deref() == Some("archfit-baseline.json"));
+        outcome
+            .diagnostics
+            .retain(|d| d.file.as_deref() == Some("archfit-baseline.json"));
         outcome.stale_baseline_entries = 1;
         outcome.diagnostics.pop();
         assert_eq!(
@@ -736,9 +745,8 @@ mod tests {
             file: Some("services/orders/src/lib.rs".into()),
             location: None,
         });
-        assert!(summary_line(&outcome).ends_with(
-            "; 1 tool error and 1 tool warning about what was not examined"
-        ));
+        assert!(summary_line(&outcome)
+            .ends_with("; 1 tool error and 1 tool warning about what was not examined"));
         // Info diagnostics (shown with -v) are no warning.
         outcome.diagnostics.retain(|d| d.severity == Severity::Info);
         assert_eq!(

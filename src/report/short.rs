@@ -80,7 +80,10 @@ mod tests {
         };
         let text = short(&fixture::outcome(), quiet);
         assert!(!text.contains("unclassified-members"), "{text}");
-        assert!(text.contains("error[services-own-their-dependencies]"), "{text}");
+        assert!(
+            text.contains("error[services-own-their-dependencies]"),
+            "{text}"
+        );
         let verbose = RenderOptions {
             verbose: true,
             ..RenderOptions::default()
