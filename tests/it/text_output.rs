@@ -136,3 +136,22 @@ fn a_file_that_does_not_parse_is_a_tool_error_or_with_allow_incomplete_a_warning
     assert_eq!(code, Some(1), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn metrics_leave_instability_undefined_for_an_uncoupled_crate() {
+    // notifications-client: no workspace crate depends on it, it depends on none.
+    let table = stdout(&archfit("shop", &["metrics"]));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("notifications-client "))
+        .expect("row");
+    assert!(row.ends_with("     0     0      –"), "{row}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&archfit("shop", &["metrics", "--format", "json"])))
+            .expect("JSON");
+    let row = json["crates"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["name"] == "notifications-client"))
+        .expect("row");
+    assert!(row["instability"].is_null(), "{row:#}");
+}
