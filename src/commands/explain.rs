@@ -15,11 +15,29 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
     if let Some(check) = checks::by_name(target) {
         return Ok(with_newline(check.doc));
     }
-    let loaded = load(options)?;
+    let loaded = match load(options) {
+        Ok(loaded) => loaded,
+        // Without a configuration only checks can be explained: a name
+        // close to one is a misspelt check, not a reason to run `init`.
+        Err(error) => {
+            return Err(match did_you_mean(target, checks::names()) {
+                Some(check) => Error::Usage(format!(
+                    "no check named `{target}`; did you mean `{check}`?"
+                )),
+                None => error,
+            })
+        }
+    };
     let Some(index) = loaded.config.rules.iter().position(|r| r.id == target) else {
         let rules: Vec<&str> = loaded.config.rules.iter().map(|r| r.id.as_str()).collect();
+        let suggestion = did_you_mean(
+            target,
+            checks::names().into_iter().chain(rules.iter().copied()),
+        )
+        .map(|name| format!("; did you mean `{name}`?"))
+        .unwrap_or_default();
         return Err(Error::Usage(format!(
-            "no check or rule named `{target}`; checks: {}; rules: {}",
+            "no check or rule named `{target}`{suggestion} (checks: {}; rules: {})",
             checks::names().join(", "),
             rules.join(", ")
         )));
@@ -58,6 +76,24 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
         checks::by_name(rule.check).map_or("", |c| c.doc),
     ));
     Ok(out)
+}
+
+/// The candidate closest to `target` when it is close enough to be what
+/// was meant: a misspelling, a singular for a plural, `_` for `-`. Ties go
+/// to the first candidate.
+fn did_you_mean<'a>(
+    target: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let target = target.to_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for candidate in candidates {
+        let score = strsim::jaro_winkler(&target, candidate);
+        if score >= 0.85 && best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
 }
 
 fn with_newline(text: &str) -> String {
@@ -156,4 +192,50 @@ pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
         decisions: by_link.into_values().collect(),
         rules_without_decision,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    const NAMES: &[&str] = &[
+        "service-dependency",
+        "shared-coupling",
+        "cross-service-db",
+        "cycles",
+        "saga-compensation",
+        "layers",
+        "no-crate-cycles",
+        "no-module-cycles",
+        "no-cycles-between-services",
+        "services-share-no-domain-code",
+        "services-own-their-tables",
+    ];
+
+    #[test]
+    fn a_misspelt_name_gets_the_closest_one() {
+        for (typed, meant) in [
+            ("cycle", "cycles"),
+            ("Cycles", "cycles"),
+            ("layer", "layers"),
+            ("service-dependencies", "service-dependency"),
+            ("shared_coupling", "shared-coupling"),
+            ("no-crate-cycle", "no-crate-cycles"),
+            ("no-modul-cycles", "no-module-cycles"),
+            ("services-own-their-table", "services-own-their-tables"),
+        ] {
+            assert_eq!(
+                did_you_mean(typed, NAMES.iter().copied()),
+                Some(meant),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unrelated_name_gets_no_suggestion() {
+        for typed in ["no-such-thing", "deny", "graph", "x", ""] {
+            assert_eq!(did_you_mean(typed, NAMES.iter().copied()), None, "{typed}");
+        }
+    }
 }

@@ -155,3 +155,38 @@ fn metrics_leave_instability_undefined_for_an_uncoupled_crate() {
         .expect("row");
     assert!(row["instability"].is_null(), "{row:#}");
 }
+
+#[test]
+fn explain_suggests_the_check_or_rule_meant() {
+    for (typed, meant) in [
+        ("cycle", "cycles"),
+        ("service-dependencies", "service-dependency"),
+        ("no-crate-cycle", "no-crate-cycles"),
+    ] {
+        let output = archfit("shop", &["explain", typed]);
+        assert_eq!(output.status.code(), Some(2), "{typed}");
+        let err = stderr(&output);
+        assert!(
+            err.starts_with(&format!(
+                "error: no check or rule named `{typed}`; did you mean `{meant}`?"
+            )),
+            "{err}"
+        );
+    }
+    let unrelated = stderr(&archfit("shop", &["explain", "no-such-thing"]));
+    assert!(!unrelated.contains("did you mean"), "{unrelated}");
+
+    // Without a configuration only checks can be meant.
+    let output = archfit("config/no-config", &["explain", "cycle"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: no check named `cycle`; did you mean `cycles`?\n"
+    );
+    let output = archfit("config/no-config", &["explain", "no-such-thing"]);
+    assert!(
+        stderr(&output).contains("run `cargo archfit init`"),
+        "{}",
+        stderr(&output)
+    );
+}
