@@ -9,8 +9,10 @@ use crate::adr::AdrStatus;
 use crate::checks::Rule;
 use crate::{adr, checks, load, AdrRef, Error, Options};
 
-/// The text `cargo archfit explain <target>` prints: a check's
-/// documentation, or a rule with its parameters, ADR and check.
+/// What `cargo archfit explain <target>` prints, as Markdown: a check's
+/// documentation, or a rule with its check, severity, decision and
+/// definition, then its check's documentation. (`report::explain` renders
+/// it as plain text for a terminal.)
 pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
     if let Some(check) = checks::by_name(target) {
         return Ok(with_newline(check.doc));
@@ -45,19 +47,18 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
     let rule = &loaded.config.rules[index];
     let mut out = String::new();
     let severity = rule.severity.map_or("off", |s| s.as_str());
-    out.push_str(&format!(
-        "rule `{}`: check `{}`, severity {severity}\n",
-        rule.id, rule.check
-    ));
+    out.push_str(&format!("# Rule `{}`\n\n", rule.id));
+    out.push_str(&format!("- check: `{}`\n", rule.check));
+    out.push_str(&format!("- severity: {severity}\n"));
     if let Some(Some(adr)) = loaded.adrs.get(index) {
-        out.push_str(&format!("decision: {} — {}\n", adr.display(), adr.link));
+        out.push_str(&format!("- decision: {} — {}\n", adr.display(), adr.link));
     } else {
-        out.push_str("decision: none recorded (add `adr = \"…\"` to the rule)\n");
+        out.push_str("- decision: none recorded (add `adr = \"…\"` to the rule)\n");
     }
     if let Some(message) = &rule.message {
-        out.push_str(&format!("message: {message}\n"));
+        out.push_str(&format!("- message: {message}\n"));
     }
-    out.push_str(&format!("\ndefined in {}:\n", rule.file.name));
+    out.push_str(&format!("\nDefined in {}:\n\n", rule.file.name));
     // A `[[rule]]` table's span covers its header; its keys run to the next header.
     let rest = rule.file.text.get(rule.span.start..).unwrap_or_default();
     let end = rest
@@ -66,12 +67,10 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
         .find(|&i| rest[i..].trim_start().starts_with('['))
         .unwrap_or(rest.len());
     let text = &rest[..end.max(rule.span.end - rule.span.start).min(rest.len())];
-    for line in text.trim_end().lines() {
-        out.push_str("    ");
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.push('\n');
+    // A fence longer than any run of backticks in the text, so none closes it.
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    out.push_str(&format!("{fence}toml\n{}\n{fence}\n\n", text.trim_end()));
     out.push_str(&with_newline(
         checks::by_name(rule.check).map_or("", |c| c.doc),
     ));

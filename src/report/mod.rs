@@ -4,6 +4,7 @@
 //! timestamps, no absolute paths).
 
 pub mod adr;
+pub mod explain;
 mod fatal;
 mod github;
 pub mod graph;

@@ -157,6 +157,74 @@ fn metrics_leave_instability_undefined_for_an_uncoupled_crate() {
 }
 
 #[test]
+fn explain_prints_markdown_when_piped_and_plain_text_when_asked() {
+    let piped = stdout(&archfit("shop", &["explain", "cycles"]));
+    assert!(piped.starts_with("# cycles\n"), "{piped}");
+    assert!(piped.contains("\n```toml\n"), "{piped}");
+    let markdown = stdout(&archfit(
+        "shop",
+        &["explain", "cycles", "--format", "markdown"],
+    ));
+    assert_eq!(markdown, piped);
+
+    let text = stdout(&archfit("shop", &["explain", "cycles", "--format", "text"]));
+    assert!(text.starts_with("cycles\n======\n\n"), "{text}");
+    assert!(text.contains("\n    [[rule]]\n"), "{text}");
+    assert!(
+        text.contains("\n  • `level = \"crate\"` — cycles among"),
+        "{text}"
+    );
+    for markup in ["```", "**", "\n# ", "| --- |"] {
+        assert!(!text.contains(markup), "{markup}:\n{text}");
+    }
+
+    let rule = stdout(&archfit(
+        "shop",
+        &[
+            "explain",
+            "services-share-no-domain-code",
+            "--format",
+            "text",
+        ],
+    ));
+    assert!(
+        rule.starts_with("Rule `services-share-no-domain-code`\n====="),
+        "{rule}"
+    );
+    assert!(rule.contains("\n  • check: `shared-coupling`\n"), "{rule}");
+    assert!(rule.contains("\n    external = [\"acme-*\"]\n"), "{rule}");
+}
+
+#[test]
+fn explain_on_a_terminal_is_plain_text() {
+    // `script` gives the command a terminal; without it (not every system
+    // has util-linux) the choice is still covered by `--format`.
+    let Ok(probe) = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("skipped: no `script` to give explain a terminal");
+        return;
+    };
+    if !probe.status.success() {
+        eprintln!("skipped: `script` is not util-linux's");
+        return;
+    }
+    let command = format!(
+        "{} explain cycles --color never",
+        env!("CARGO_BIN_EXE_cargo-archfit")
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
+    assert!(text.starts_with("cycles\n======\n"), "{text}");
+    assert!(!text.contains("```"), "{text}");
+}
+
+#[test]
 fn explain_suggests_the_check_or_rule_meant() {
     for (typed, meant) in [
         ("cycle", "cycles"),
