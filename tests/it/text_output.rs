@@ -50,6 +50,30 @@ fn short_format_is_one_line_per_finding_then_the_summary() {
 }
 
 #[test]
+fn human_report_heads_findings_and_notes_the_rustc_way() {
+    // The lines a reader scans: headers, = lines, notes, tool diagnostics,
+    // the summary (the snippets are in the fixture snapshots).
+    let dir = scratch_copy("shop", "human-headers");
+    // A warning: the layer rule's ADR is superseded.
+    edit(
+        &dir.join("docs/adr/0007-hexagonal-layers-in-services.md"),
+        "* Status: accepted",
+        "* Status: superseded by ADR-0009",
+    );
+    let (code, text) = check(&dir, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    let scanned: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            let trimmed = l.trim_start();
+            !l.starts_with(' ') && !l.is_empty() || trimmed.starts_with("= ")
+        })
+        .collect();
+    insta::assert_snapshot!("shop_human_headers", scanned.join("\n"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn after_baseline_the_summary_says_how_many_findings_it_holds() {
     let dir = scratch_copy("shop", "summary-baselined");
     assert_eq!(archfit_in(&dir, &["baseline"]).status.code(), Some(0));
