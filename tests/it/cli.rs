@@ -365,7 +365,7 @@ fn options_a_command_cannot_honour_are_rejected() {
     );
     assert_usage_error(
         &["explain", "no-crate-cycles", "--format", "json"],
-        "error: unexpected argument '--format' found",
+        "error: invalid value 'json' for '--format <FORMAT>'",
     );
     assert_usage_error(&["graph", "--crate", "orders"], "needs `--level module`");
     assert_usage_error(
