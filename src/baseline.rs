@@ -132,6 +132,7 @@ impl Baseline {
         for entry in &self.entries {
             let left = budget.get(entry.fingerprint.as_str()).copied().unwrap_or(0);
             if left > 0 {
+                outcome.stale_baseline_entries += 1;
                 outcome.diagnostics.push(Diagnostic {
                     severity: Severity::Warn,
                     message: format!(
@@ -189,6 +190,7 @@ mod tests {
             sagas: Vec::new(),
             baselined: 0,
             suppressed: 0,
+            stale_baseline_entries: 0,
             baseline: Default::default(),
             dismissed: Vec::new(),
             repository: Default::default(),
@@ -243,6 +245,8 @@ mod tests {
         assert_eq!(now.findings.len(), 0);
         assert_eq!(now.diagnostics.len(), 1);
         assert!(now.diagnostics[0].message.contains("1 time(s) less"));
+        assert_eq!(now.diagnostics[0].severity, Severity::Warn);
+        assert_eq!(now.stale_baseline_entries, 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::graph::Level;
+use crate::report::explain::ExplainFormat;
 use crate::report::graph::GraphFormat;
 use crate::report::Format;
 use clap::error::ErrorKind;
@@ -142,6 +143,10 @@ pub struct MetricsArgs {
 pub struct ExplainArgs {
     /// A rule id of archfit.toml or a check name.
     pub target: String,
+    /// Plain text or the Markdown source [default: text on a terminal,
+    /// markdown when piped or written to a file].
+    #[arg(long, value_enum)]
+    pub format: Option<ExplainFormat>,
     /// Write the explanation to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -386,6 +391,7 @@ mod tests {
             &["metrics", "--format", "markdown"],
             &["check", "--format", "dot"],
             &["--format", "mermaid"],
+            &["explain", "no-crate-cycles", "--format", "json"],
         ] {
             assert_eq!(rejected(args).kind(), ErrorKind::InvalidValue, "{args:?}");
         }
@@ -410,8 +416,7 @@ mod tests {
     #[test]
     fn options_of_other_commands_are_rejected() {
         for args in [
-            &["explain", "no-crate-cycles", "--format", "json"][..],
-            &["init", "--output", "custom.toml"],
+            &["init", "--output", "custom.toml"][..],
             &["graph", "--deny-warnings"],
             &["metrics", "--baseline", "b.json"],
             &["baseline", "--format", "json"],
@@ -479,7 +484,7 @@ mod tests {
         let explain = parse(&["explain", "no-crate-cycles", "--output", "e.md"]).expect("parses");
         assert!(matches!(
             explain.command,
-            Command::Explain(ExplainArgs { ref target, output: Some(_) }) if target == "no-crate-cycles"
+            Command::Explain(ExplainArgs { ref target, output: Some(_), .. }) if target == "no-crate-cycles"
         ));
     }
 }

@@ -152,6 +152,13 @@ pub enum Error {
     NoConfig { root: String },
     /// `cargo metadata` failed or could not be started.
     Workspace { message: String, help: String },
+    /// `cargo metadata` ran and refused the workspace; `output` is what it
+    /// said, shown as the error's cause.
+    Cargo {
+        message: String,
+        help: String,
+        output: String,
+    },
     /// A file the user named could not be read or written.
     Io { path: String, message: String },
     /// Options that do not go together.
@@ -164,7 +171,7 @@ impl fmt::Display for Error {
             Error::Config(errors) if errors.len() == 1 => write!(f, "{}", errors[0]),
             Error::Config(errors) => write!(f, "{} mistakes in the configuration", errors.len()),
             Error::NoConfig { root } => write!(f, "no archfit configuration found in {root}"),
-            Error::Workspace { message, .. } => f.write_str(message),
+            Error::Workspace { message, .. } | Error::Cargo { message, .. } => f.write_str(message),
             Error::Io { path, message } => write!(f, "{path}: {message}"),
             Error::Usage(message) => f.write_str(message),
         }
@@ -177,7 +184,7 @@ impl Diagnostic for Error {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         let code = match self {
             Error::Config(_) | Error::NoConfig { .. } => "archfit::config",
-            Error::Workspace { .. } => "archfit::workspace",
+            Error::Workspace { .. } | Error::Cargo { .. } => "archfit::workspace",
             Error::Io { .. } => "archfit::io",
             Error::Usage(_) => "archfit::usage",
         };
@@ -192,7 +199,7 @@ impl Diagnostic for Error {
                  layout (or put the tables under [workspace.metadata.archfit] in Cargo.toml, \
                  or pass --config <file>)",
             )),
-            Error::Workspace { help, .. } => Some(Box::new(help)),
+            Error::Workspace { help, .. } | Error::Cargo { help, .. } => Some(Box::new(help)),
             _ => None,
         }
     }

@@ -84,6 +84,9 @@ pub struct Outcome {
     pub baselined: usize,
     /// Findings left out by `// archfit: allow(rule) reason` comments.
     pub suppressed: usize,
+    /// Baseline entries that occur less often than recorded; each is also
+    /// a warn diagnostic saying which, so `--deny-warnings` fails on it.
+    pub stale_baseline_entries: usize,
     /// Which baseline the findings were compared with.
     pub baseline: BaselineUse,
     /// The findings the baseline and inline suppressions left out, for
@@ -365,6 +368,7 @@ pub fn run_keeping_facts(
         sagas,
         baselined: 0,
         suppressed: dismissed.len(),
+        stale_baseline_entries: 0,
         baseline: BaselineUse::None,
         dismissed,
         repository: workspace::repository::Repository::default(),

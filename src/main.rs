@@ -9,6 +9,7 @@ use archfit::cli::{
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
+use archfit::report::explain::ExplainFormat;
 use archfit::report::{self, RenderOptions};
 use archfit::{Error, Options, Severity};
 
@@ -88,12 +89,28 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             write_baseline(global, rules, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain(ExplainArgs { target, output }) => {
+        Command::Explain(ExplainArgs {
+            target,
+            format,
+            output,
+        }) => {
             let options = options(global, &[]);
+            let markdown = archfit::explain::explain(&options, target)?;
+            // The Markdown source where it is read as such (a pipe, a
+            // file); plain text where a person reads it.
+            let as_text = match format {
+                Some(format) => *format == ExplainFormat::Text,
+                None => output.is_none() && std::io::stdout().is_terminal(),
+            };
+            let text = if as_text {
+                report::explain::render_text(&markdown)
+            } else {
+                markdown
+            };
             emit(
                 &workspace_guess,
                 output.as_deref(),
-                &archfit::text::plain_output(&archfit::explain::explain(&options, target)?),
+                &archfit::text::plain_output(&text),
             )?;
             Ok(ExitCode::SUCCESS)
         }

@@ -236,11 +236,11 @@ fn violation(
         let coupling = member
             .map(|m| Coupling::of_crate(context.crates, m))
             .map(|c| {
+                // A crate used by services has Ca > 0, so I is defined.
+                let instability = c.instability().unwrap_or_default();
                 format!(
-                    " It has Ca = {}, Ce = {}, I = {:.2}.",
-                    c.afferent,
-                    c.efferent,
-                    c.instability()
+                    " It has Ca = {}, Ce = {}, I = {instability:.2}.",
+                    c.afferent, c.efferent,
                 )
             })
             .unwrap_or_default();

@@ -9,17 +9,37 @@ use crate::adr::AdrStatus;
 use crate::checks::Rule;
 use crate::{adr, checks, load, AdrRef, Error, Options};
 
-/// The text `cargo archfit explain <target>` prints: a check's
-/// documentation, or a rule with its parameters, ADR and check.
+/// What `cargo archfit explain <target>` prints, as Markdown: a check's
+/// documentation, or a rule with its check, severity, decision and
+/// definition, then its check's documentation. (`report::explain` renders
+/// it as plain text for a terminal.)
 pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
     if let Some(check) = checks::by_name(target) {
         return Ok(with_newline(check.doc));
     }
-    let loaded = load(options)?;
+    let loaded = match load(options) {
+        Ok(loaded) => loaded,
+        // Without a configuration only checks can be explained: a name
+        // close to one is a misspelt check, not a reason to run `init`.
+        Err(error) => {
+            return Err(match did_you_mean(target, checks::names()) {
+                Some(check) => Error::Usage(format!(
+                    "no check named `{target}`; did you mean `{check}`?"
+                )),
+                None => error,
+            })
+        }
+    };
     let Some(index) = loaded.config.rules.iter().position(|r| r.id == target) else {
         let rules: Vec<&str> = loaded.config.rules.iter().map(|r| r.id.as_str()).collect();
+        let suggestion = did_you_mean(
+            target,
+            checks::names().into_iter().chain(rules.iter().copied()),
+        )
+        .map(|name| format!("; did you mean `{name}`?"))
+        .unwrap_or_default();
         return Err(Error::Usage(format!(
-            "no check or rule named `{target}`; checks: {}; rules: {}",
+            "no check or rule named `{target}`{suggestion} (checks: {}; rules: {})",
             checks::names().join(", "),
             rules.join(", ")
         )));
@@ -27,19 +47,18 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
     let rule = &loaded.config.rules[index];
     let mut out = String::new();
     let severity = rule.severity.map_or("off", |s| s.as_str());
-    out.push_str(&format!(
-        "rule `{}`: check `{}`, severity {severity}\n",
-        rule.id, rule.check
-    ));
+    out.push_str(&format!("# Rule `{}`\n\n", rule.id));
+    out.push_str(&format!("- check: `{}`\n", rule.check));
+    out.push_str(&format!("- severity: {severity}\n"));
     if let Some(Some(adr)) = loaded.adrs.get(index) {
-        out.push_str(&format!("decision: {} — {}\n", adr.display(), adr.link));
+        out.push_str(&format!("- decision: {} — {}\n", adr.display(), adr.link));
     } else {
-        out.push_str("decision: none recorded (add `adr = \"…\"` to the rule)\n");
+        out.push_str("- decision: none recorded (add `adr = \"…\"` to the rule)\n");
     }
     if let Some(message) = &rule.message {
-        out.push_str(&format!("message: {message}\n"));
+        out.push_str(&format!("- message: {message}\n"));
     }
-    out.push_str(&format!("\ndefined in {}:\n", rule.file.name));
+    out.push_str(&format!("\nDefined in {}:\n\n", rule.file.name));
     // A `[[rule]]` table's span covers its header; its keys run to the next header.
     let rest = rule.file.text.get(rule.span.start..).unwrap_or_default();
     let end = rest
@@ -48,16 +67,32 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
         .find(|&i| rest[i..].trim_start().starts_with('['))
         .unwrap_or(rest.len());
     let text = &rest[..end.max(rule.span.end - rule.span.start).min(rest.len())];
-    for line in text.trim_end().lines() {
-        out.push_str("    ");
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.push('\n');
+    // A fence longer than any run of backticks in the text, so none closes it.
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    out.push_str(&format!("{fence}toml\n{}\n{fence}\n\n", text.trim_end()));
     out.push_str(&with_newline(
         checks::by_name(rule.check).map_or("", |c| c.doc),
     ));
     Ok(out)
+}
+
+/// The candidate closest to `target` when it is close enough to be what
+/// was meant: a misspelling, a singular for a plural, `_` for `-`. Ties go
+/// to the first candidate.
+fn did_you_mean<'a>(
+    target: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let target = target.to_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for candidate in candidates {
+        let score = strsim::jaro_winkler(&target, candidate);
+        if score >= 0.85 && best.is_none_or(|(top, _)| score > top) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
 }
 
 fn with_newline(text: &str) -> String {
@@ -156,4 +191,50 @@ pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
         decisions: by_link.into_values().collect(),
         rules_without_decision,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::did_you_mean;
+
+    const NAMES: &[&str] = &[
+        "service-dependency",
+        "shared-coupling",
+        "cross-service-db",
+        "cycles",
+        "saga-compensation",
+        "layers",
+        "no-crate-cycles",
+        "no-module-cycles",
+        "no-cycles-between-services",
+        "services-share-no-domain-code",
+        "services-own-their-tables",
+    ];
+
+    #[test]
+    fn a_misspelt_name_gets_the_closest_one() {
+        for (typed, meant) in [
+            ("cycle", "cycles"),
+            ("Cycles", "cycles"),
+            ("layer", "layers"),
+            ("service-dependencies", "service-dependency"),
+            ("shared_coupling", "shared-coupling"),
+            ("no-crate-cycle", "no-crate-cycles"),
+            ("no-modul-cycles", "no-module-cycles"),
+            ("services-own-their-table", "services-own-their-tables"),
+        ] {
+            assert_eq!(
+                did_you_mean(typed, NAMES.iter().copied()),
+                Some(meant),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unrelated_name_gets_no_suggestion() {
+        for typed in ["no-such-thing", "deny", "graph", "x", ""] {
+            assert_eq!(did_you_mean(typed, NAMES.iter().copied()), None, "{typed}");
+        }
+    }
 }

@@ -19,7 +19,9 @@ pub struct Row {
     pub role: String,
     pub ca: usize,
     pub ce: usize,
-    pub instability: f64,
+    /// I = Ce / (Ca + Ce), rounded to two decimals; `None` (JSON `null`)
+    /// when Ca = Ce = 0, where it is undefined.
+    pub instability: Option<f64>,
 }
 
 /// Metrics of a whole workspace.
@@ -38,7 +40,7 @@ pub fn compute(workspace: &Workspace, architecture: &Architecture, graph: &Crate
         role,
         ca: c.afferent,
         ce: c.efferent,
-        instability: (c.instability() * 100.0).round() / 100.0,
+        instability: c.instability().map(|i| (i * 100.0).round() / 100.0),
     };
     let mut crates = Vec::new();
     for (index, member) in workspace.members.iter().enumerate() {

@@ -22,13 +22,35 @@ impl Coupling {
         }
     }
 
-    /// I = Ce / (Ca + Ce); 0 for an isolated crate.
-    pub fn instability(&self) -> f64 {
+    /// I = Ce / (Ca + Ce); undefined (`None`) for an isolated crate, which
+    /// is neither stable (0) nor unstable (1): nothing depends on it and it
+    /// depends on nothing.
+    pub fn instability(&self) -> Option<f64> {
         let total = self.afferent + self.efferent;
-        if total == 0 {
-            0.0
-        } else {
-            self.efferent as f64 / total as f64
-        }
+        (total > 0).then(|| self.efferent as f64 / total as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Coupling;
+
+    #[test]
+    fn instability_is_undefined_without_any_coupling() {
+        let isolated = Coupling {
+            afferent: 0,
+            efferent: 0,
+        };
+        assert_eq!(isolated.instability(), None);
+        let leaf = Coupling {
+            afferent: 0,
+            efferent: 2,
+        };
+        assert_eq!(leaf.instability(), Some(1.0));
+        let core = Coupling {
+            afferent: 3,
+            efferent: 0,
+        };
+        assert_eq!(core.instability(), Some(0.0));
     }
 }

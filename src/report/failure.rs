@@ -35,12 +35,23 @@ impl Problem {
 pub(super) fn problems(error: &Error) -> Vec<Problem> {
     let kind = match error {
         Error::Config(_) | Error::NoConfig { .. } => "config",
-        Error::Workspace { .. } => "workspace",
+        Error::Workspace { .. } | Error::Cargo { .. } => "workspace",
         Error::Io { .. } => "io",
         Error::Usage(_) => "usage",
     };
     match error {
         Error::Config(errors) => errors.iter().map(config_problem).collect(),
+        // What cargo said is the cause a reader of the CI log needs.
+        Error::Cargo {
+            message,
+            help,
+            output,
+        } => vec![Problem {
+            kind,
+            message: format!("{message}\ncaused by: {output}"),
+            place: None,
+            help: Some(help.clone()),
+        }],
         other => vec![Problem {
             kind,
             message: other.to_string(),

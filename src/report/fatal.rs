@@ -1,57 +1,120 @@
-//! Rendering of errors that stop the tool (exit code 2).
+//! Rendering of errors that stop the tool (exit code 2), the rustc way:
+//! `error: message`, the snippet of the file it points into, what caused
+//! it, and `= help:` lines. (The diagnostic codes `archfit::config` … stay
+//! for machine formats; they are no header for people.)
 //!
 //! Errors quote the workspace too: configuration mistakes show archfit.toml
 //! or a manifest, a workspace error carries cargo's own error output (file
 //! names, manifest contents, whatever a build script or a path made it
 //! print). So the error is neutralised as reports are ([`crate::text`])
-//! before miette draws it, and the drawing gets the same last pass against
+//! before it is drawn, and the drawing gets the same last pass against
 //! CI workflow commands.
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use std::sync::Arc;
 
+use miette::{Diagnostic, GraphicalReportHandler, LabeledSpan};
+
+use super::human::{self, Paint};
 use crate::error::{ConfigError, SourceFile};
 use crate::text::{defuse_workflow_commands, neutralise, neutralise_lines, neutralise_source};
-use crate::Error;
+use crate::{Error, Location, Severity};
 
-/// The error as miette graphical reports, for standard error. Configuration
-/// mistakes are drawn one by one, each with its own snippet, then counted.
+/// The error for standard error. Configuration mistakes are drawn one by
+/// one, each with its own snippet, then counted.
 pub fn render_error(error: &Error, color: bool) -> String {
     let error = &neutral(error);
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false)
-        .with_wrap_lines(false);
+    let handler = human::snippet_handler(color);
+    let paint = Paint(color);
     let mut out = String::new();
     match error {
         Error::Config(errors) if errors.len() > 1 => {
             for e in errors {
-                draw(&handler, &mut out, e);
+                out.push_str(&config_error(&handler, e, paint));
                 out.push('\n');
             }
-            out.push_str(&format!(
-                "error: {} mistakes in the configuration; nothing was checked\n",
+            let total = format!(
+                "{} mistakes in the configuration; nothing was checked",
                 errors.len()
-            ));
+            );
+            out.push_str(&human::header(Severity::Error, None, &total, paint));
+            out.push('\n');
         }
-        _ => draw(&handler, &mut out, error),
+        Error::Config(errors) if errors.len() == 1 => {
+            out.push_str(&config_error(&handler, &errors[0], paint));
+        }
+        _ => {
+            let header = human::header(Severity::Error, None, &error.to_string(), paint);
+            out.push_str(&header);
+            out.push('\n');
+            if let Error::Cargo { output, .. } = error {
+                // cargo's own words, as cargo shows a cause.
+                out.push_str(&format!("\n{}\n", paint.apply("Caused by:", human::BOLD)));
+                for line in output.lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+                out.push('\n');
+            }
+            let help = error.help().map(|help| help.to_string());
+            out.push_str(&help_lines(help.as_deref(), 2, paint));
+        }
     }
-    defuse_workflow_commands(&out).into_owned()
+    let mut trimmed = String::with_capacity(out.len());
+    for line in out.lines() {
+        trimmed.push_str(line.trim_end());
+        trimmed.push('\n');
+    }
+    defuse_workflow_commands(&trimmed).into_owned()
 }
 
-fn draw(handler: &GraphicalReportHandler, out: &mut String, diagnostic: &dyn Diagnostic) {
-    let mut text = String::new();
-    if handler.render_report(&mut text, diagnostic).is_err() {
-        text = format!("error: {diagnostic}\n");
+/// One configuration mistake: its header, the snippet of its span (or
+/// ` --> file` when it has none), its help.
+fn config_error(handler: &GraphicalReportHandler, error: &ConfigError, paint: Paint) -> String {
+    let mut out = human::header(Severity::Error, None, &error.to_string(), paint);
+    out.push('\n');
+    let mut gutter = 2;
+    if let (Some(file), Some(span)) = (&error.file, &error.span) {
+        let drawable = span.start <= span.end
+            && span.end <= file.text.len()
+            && file.text.is_char_boundary(span.start)
+            && file.text.is_char_boundary(span.end);
+        let label = LabeledSpan::new_primary_with_span(error.label.clone(), span.clone());
+        let drawn = drawable
+            .then(|| human::snippet(handler, &file.name, &Arc::clone(&file.text), vec![label]))
+            .flatten();
+        match drawn {
+            Some(drawn) => {
+                gutter = human::gutter_of(&drawn);
+                out.push_str(&drawn);
+            }
+            None if drawable => {
+                let location = Location::from_span(&file.name, &file.text, span.clone());
+                out.push_str(&human::arrow(&location, paint));
+            }
+            None => out.push_str(&format!(
+                " {} {}\n",
+                paint.apply("-->", human::BOLD_BLUE),
+                file.name
+            )),
+        }
     }
-    for line in text.lines() {
-        out.push_str(line.trim_end());
-        out.push('\n');
+    out.push_str(&help_lines(error.help.as_deref(), gutter, paint));
+    out
+}
+
+/// `= help:` per line of `help`, lined up under the snippet's border.
+fn help_lines(help: Option<&str>, gutter: usize, paint: Paint) -> String {
+    let mut out = String::new();
+    let indent = " ".repeat(gutter);
+    for line in help.iter().flat_map(|h| h.lines()) {
+        if !line.trim().is_empty() {
+            out.push_str(&format!(
+                "{indent}{} {}: {line}\n",
+                paint.apply("=", human::BOLD_BLUE),
+                paint.apply("help", human::BOLD)
+            ));
+        }
     }
+    out
 }
 
 /// The error with every text neutralised: names on one line, messages and
@@ -94,6 +157,15 @@ pub(super) fn neutral(error: &Error) -> Error {
         Error::Workspace { message, help } => Error::Workspace {
             message: cargo_lines(message),
             help: cargo_lines(help),
+        },
+        Error::Cargo {
+            message,
+            help,
+            output,
+        } => Error::Cargo {
+            message: cargo_lines(message),
+            help: cargo_lines(help),
+            output: cargo_lines(output),
         },
         Error::Io { path, message } => Error::Io {
             path: line(path),
@@ -150,10 +222,11 @@ mod tests {
 
     #[test]
     fn cargo_output_is_shown_neutralised_without_its_colours() {
-        let error = Error::Workspace {
+        let error = Error::Cargo {
             message: "cargo could not load the workspace: \u{1b}[1m\u{1b}[31merror\u{1b}[0m: bad"
                 .into(),
-            help: "fix it\n\ncargo said:\n\u{1b}[31merror\u{1b}[0m: failed to parse manifest at `/w/services/orders\r\n::error file=x::pwned/Cargo.toml`\n##[warning]legacy\n\u{1b}]0;title\u{7}"
+            help: "fix it".into(),
+            output: "\u{1b}[31merror\u{1b}[0m: failed to parse manifest at `/w/services/orders\r\n::error file=x::pwned/Cargo.toml`\n##[warning]legacy\n\u{1b}]0;title\u{7}"
                 .into(),
         };
         let text = render_error(&error, false);
@@ -167,7 +240,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("\u{b7}::error file=x::pwned/Cargo.toml`"),
+            text.contains("  \u{b7}::error file=x::pwned/Cargo.toml`"),
             "{text}"
         );
         assert!(text.contains("#\\u{23}[warning]legacy"), "{text}");
@@ -193,10 +266,82 @@ mod tests {
         assert!(text.contains(" 4 │ check = \"nope\""), "{text}");
         assert!(text.contains("this check\\r::error::x"), "{text}");
         assert!(
-            text.contains("× unknown check `nope`\\u{1b}[8m\n"),
+            text.starts_with("error: unknown check `nope`\\u{1b}[8m\n"),
             "{text}"
         );
-        assert!(text.contains("        \u{b7}::warning::x\n"), "{text}");
+        assert!(text.contains("   = help: ::warning::x\n"), "{text}");
+    }
+
+    #[test]
+    fn cargo_refusal_is_headed_by_the_error_then_its_cause_then_the_help() {
+        let error = Error::Cargo {
+            message: "cargo could not load the workspace: key with no value, expected `=`".into(),
+            help: "fix the manifest cargo names".into(),
+            output: "error: key with no value, expected `=`\n --> services/payments/Cargo.toml:9:9"
+                .into(),
+        };
+        assert_eq!(
+            render_error(&error, false),
+            "error: cargo could not load the workspace: key with no value, expected `=`\n\
+             \n\
+             Caused by:\n\
+            \x20 error: key with no value, expected `=`\n\
+            \x20  --> services/payments/Cargo.toml:9:9\n\
+             \n\
+            \x20 = help: fix the manifest cargo names\n"
+        );
+    }
+
+    #[test]
+    fn errors_are_headed_the_rustc_way_without_diagnostic_codes() {
+        let no_config = render_error(
+            &Error::NoConfig {
+                root: "/w/shop".into(),
+            },
+            false,
+        );
+        assert!(
+            no_config.starts_with(
+                "error: no archfit configuration found in /w/shop\n  = help: run `cargo archfit init`"
+            ),
+            "{no_config}"
+        );
+        let usage = render_error(&Error::Usage("--rule x: no rule has this id".into()), false);
+        assert_eq!(usage, "error: --rule x: no rule has this id\n");
+        let coloured = render_error(&Error::Usage("bad".into()), true);
+        assert_eq!(
+            coloured,
+            "\u{1b}[1;31merror\u{1b}[0m\u{1b}[1m: bad\u{1b}[0m\n"
+        );
+        for text in [no_config, usage] {
+            assert!(!text.contains("archfit::"), "{text}");
+            assert!(!text.contains('×'), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_mistake_without_span_names_its_file_and_several_are_counted() {
+        let file = SourceFile::new("archfit.toml", "version = 1\n");
+        let error = Error::Config(vec![
+            ConfigError {
+                file: Some(file.clone()),
+                ..ConfigError::general("no [[service]] is declared")
+            },
+            ConfigError::at(&file, 0..7, "`version` must be 1").help("write `version = 1`"),
+        ]);
+        let text = render_error(&error, false);
+        assert!(
+            text.starts_with("error: no [[service]] is declared (in archfit.toml)\n\nerror: `version` must be 1\n   ╭─[archfit.toml:1:1]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("   ╰────\n   = help: write `version = 1`\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\nerror: 2 mistakes in the configuration; nothing was checked\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -210,6 +355,10 @@ mod tests {
                 message: "cannot write \u{9b}31m".into(),
             },
             Error::Usage("--rule x\u{202e}y\n::error::x".into()),
+            Error::Workspace {
+                message: "cannot read \u{1b}[2J".into(),
+                help: "pass\n::error::x".into(),
+            },
         ] {
             assert_safe(&render_error(&error, false));
         }

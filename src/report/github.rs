@@ -160,7 +160,7 @@ mod tests {
         assert!(lines[0].starts_with("::error file=services/orders/Cargo.toml,line=6,col=1,endLine=6,endColumn=54,title=services-own-their-dependencies (ADR-0003 Prefer duplication over coupling)::"));
         assert!(lines[1].starts_with("::notice file=services/orders/Cargo.toml,line=7,col=1,endLine=7,endColumn=46,title=unclassified-members::"));
         assert!(lines[2].starts_with("::warning file=services/orders/src/broken.rs,line=3,col=9,"));
-        assert_eq!(lines[3], "archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined");
+        assert_eq!(lines[3], "archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined");
         assert!(text.ends_with('\n'));
     }
 
@@ -308,7 +308,7 @@ mod tests {
         ::error file=services/orders/Cargo.toml,line=6,col=1,endLine=6,endColumn=54,title=services-own-their-dependencies (ADR-0003 Prefer duplication over coupling)::crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`%0Ahelp: call the payments API instead, or move the shared code into a platform crate%0Adecision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md
         ::notice file=services/orders/Cargo.toml,line=7,col=1,endLine=7,endColumn=46,title=unclassified-members::crate `telemetry` belongs to no service and is not listed as shared%0Ahelp: add it to `[shared] platform` or to a service's `crates`
         ::warning file=services/orders/src/broken.rs,line=3,col=9,endLine=3,endColumn=10,title=cargo-archfit::could not parse: expected `;`
-        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined
+        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined
         "#);
     }
 }

@@ -1,6 +1,14 @@
-//! The human report: one miette graphical diagnostic per finding (source
-//! snippet, labels, help and the ADR), then the tool's own diagnostics, then
-//! a summary line per rule and a total line.
+//! The human report, the rustc way: each finding is headed
+//! `error[rule-id]: message` (`warning[…]`, `info[…]`) over miette's drawing
+//! of its source snippet, followed by `= help:` lines and the decision it
+//! enforces, then a `note:` with its own snippet per related location in
+//! another file. Then the tool's own diagnostics, a summary line per rule
+//! and the total.
+//!
+//! miette draws only the snippets: its own header (the diagnostic code, a
+//! `×` icon) and its `Advice: ☞` for related diagnostics are not the habit
+//! of Rust users, so each snippet is drawn from a diagnostic with no code
+//! and an empty message, and the lines around it are written here.
 //!
 //! Without colour the drawing stays unicode (`GraphicalTheme::unicode_nocolor`)
 //! rather than miette's ASCII theme: the report is UTF-8 anyway (ADR titles,
@@ -14,8 +22,8 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use super::{
-    count, diagnostic_file, neutral::Neutral, rule_rows, sorted_diagnostics, sorted_findings,
-    RenderOptions,
+    count, decision, diagnostic_file, neutral::Neutral, place, rule_rows, sorted_diagnostics,
+    sorted_findings, RenderOptions,
 };
 use crate::{Diagnostic, Finding, Location, Outcome, Severity, Sources};
 
@@ -23,18 +31,7 @@ use crate::{Diagnostic, Finding, Location, Outcome, Severity, Sources};
 const WIDTH: usize = 100;
 
 pub(super) fn render(outcome: &Neutral, options: &RenderOptions) -> String {
-    let theme = if options.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(WIDTH)
-        .with_links(false)
-        // miette wraps with hyphen splitting, which cuts ADR paths and file
-        // names like `docs/adr/0003-prefer-duplication-over-coupling.md` in
-        // two; long lines are left to the terminal, as rustc does.
-        .with_wrap_lines(false);
+    let handler = snippet_handler(options.color);
     let paint = Paint(options.color);
 
     let mut out = String::new();
@@ -42,17 +39,13 @@ pub(super) fn render(outcome: &Neutral, options: &RenderOptions) -> String {
         if options.quiet && finding.severity == Severity::Info {
             continue;
         }
-        out.push_str(&render_finding(&handler, finding, &outcome.sources));
+        out.push_str(&render_finding(&handler, finding, &outcome.sources, paint));
         out.push('\n');
     }
 
     let mut wrote_diagnostic = false;
     for diagnostic in sorted_diagnostics(outcome) {
-        let shown = match diagnostic.severity {
-            Severity::Error | Severity::Warn => true,
-            Severity::Info => options.verbose && !options.quiet,
-        };
-        if shown {
+        if shows_diagnostic(diagnostic.severity, options) {
             out.push_str(&diagnostic_line(diagnostic, paint));
             out.push('\n');
             wrote_diagnostic = true;
@@ -74,6 +67,60 @@ pub(super) fn render(outcome: &Neutral, options: &RenderOptions) -> String {
     out
 }
 
+/// The miette handler that draws snippets, for this report and for errors.
+pub(super) fn snippet_handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(WIDTH)
+        .with_links(false)
+        // miette wraps with hyphen splitting, which cuts ADR paths and file
+        // names like `docs/adr/0003-prefer-duplication-over-coupling.md` in
+        // two; long lines are left to the terminal, as rustc does.
+        .with_wrap_lines(false)
+}
+
+/// Tool diagnostics shown: errors and warnings always, infos with `-v`
+/// (and never with `-q`).
+pub(super) fn shows_diagnostic(severity: Severity, options: &RenderOptions) -> bool {
+    match severity {
+        Severity::Error | Severity::Warn => true,
+        Severity::Info => options.verbose && !options.quiet,
+    }
+}
+
+/// `error[rule-id]: message`, or `warning: message` without a rule, in
+/// rustc's colours: the severity and rule bold in the severity's colour,
+/// the message bold.
+pub(super) fn header(
+    severity: Severity,
+    rule: Option<&str>,
+    message: &str,
+    paint: Paint,
+) -> String {
+    let (word, colour) = severity_style(severity);
+    let head = match rule {
+        Some(rule) => format!("{word}[{rule}]"),
+        None => word.to_owned(),
+    };
+    format!(
+        "{}{}",
+        paint.apply(&head, colour),
+        paint.apply(&format!(": {message}"), BOLD)
+    )
+}
+
+fn severity_style(severity: Severity) -> (&'static str, &'static str) {
+    match severity {
+        Severity::Error => ("error", BOLD_RED),
+        Severity::Warn => ("warning", BOLD_YELLOW),
+        Severity::Info => ("info", BOLD_CYAN),
+    }
+}
+
 /// Under a failing summary with no baseline yet (the first `check` after
 /// `init`, typically): the one command that freezes today's findings, so the
 /// gate stops only new ones. Nothing is written to know it is the first run:
@@ -88,225 +135,165 @@ fn baseline_hint(outcome: &Outcome) -> String {
     )
 }
 
-/// One finding through miette; a plain fallback if miette refuses (it only
-/// does so for spans outside the source, which `FindingReport` already
-/// avoids), so a report is never lost.
+/// One finding: its header, its snippet (the primary span and the related
+/// locations of the same file), `= help:` lines and the decision, then a
+/// `note:` per related location elsewhere. A location whose snippet cannot
+/// be drawn is shown by position, ` --> file:line:col`, as rustc does.
 fn render_finding(
     handler: &GraphicalReportHandler,
     finding: &Finding,
     sources: &Sources,
+    paint: Paint,
 ) -> String {
-    let report = FindingReport::new(finding, sources);
-    let mut text = String::new();
-    if handler.render_report(&mut text, &report).is_ok() {
-        // miette leaves a space after "Advice:" headers; snapshots and
-        // editors are happier without trailing whitespace.
-        let mut trimmed = String::with_capacity(text.len());
-        for line in text.lines() {
-            trimmed.push_str(line.trim_end());
-            trimmed.push('\n');
-        }
-        return trimmed;
-    }
-    let mut text = format!(
-        "{}[{}]: {}\n",
-        finding.severity, finding.rule, finding.message
+    let mut out = header(
+        finding.severity,
+        Some(&finding.rule),
+        &finding.message,
+        paint,
     );
-    if let Some(location) = &finding.location {
-        text.push_str(&format!("  at {}\n", position(location)));
+    out.push('\n');
+
+    let primary = finding
+        .location
+        .as_ref()
+        .and_then(|location| Some((location, snippet_text(sources, location)?)));
+    let mut notes = Vec::new();
+    let mut gutter = 2;
+    match (&primary, &finding.location) {
+        (Some((location, text)), _) => {
+            let mut labels = vec![LabeledSpan::new_primary_with_span(
+                finding.label.as_deref().and_then(non_empty),
+                location.span.clone(),
+            )];
+            for item in &finding.related {
+                if item.location.file == location.file
+                    && snippet_text(sources, &item.location).is_some()
+                {
+                    labels.push(LabeledSpan::new_with_span(
+                        non_empty(&item.label),
+                        item.location.span.clone(),
+                    ));
+                } else {
+                    notes.push(item);
+                }
+            }
+            match snippet(handler, &location.file, text, labels) {
+                Some(drawn) => {
+                    gutter = gutter_of(&drawn);
+                    out.push_str(&drawn);
+                }
+                None => out.push_str(&arrow(location, paint)),
+            }
+        }
+        (None, Some(location)) => {
+            out.push_str(&arrow(location, paint));
+            notes.extend(&finding.related);
+        }
+        (None, None) => notes.extend(&finding.related),
     }
-    text
+
+    let indent = " ".repeat(gutter);
+    let equals = paint.apply("=", BOLD_BLUE);
+    for line in finding.help.iter().flat_map(|help| help.lines()) {
+        if let Some(line) = non_empty(line) {
+            let label = paint.apply("help", BOLD);
+            out.push_str(&format!("{indent}{equals} {label}: {line}\n"));
+        }
+    }
+    if let Some(adr) = &finding.adr {
+        // `decision: ADR-0003 Title (Accepted) — path`
+        let text = decision(adr);
+        let text = text.strip_prefix("decision: ").unwrap_or(&text);
+        let label = paint.apply("decision", BOLD);
+        out.push_str(&format!("{indent}{equals} {label}: {text}\n"));
+    }
+
+    for item in notes {
+        let label = non_empty(&item.label).unwrap_or_else(|| "related location".to_owned());
+        out.push_str(&paint.apply("note", BOLD_GREEN));
+        out.push_str(&paint.apply(&format!(": {label}"), BOLD));
+        out.push('\n');
+        let drawn = snippet_text(sources, &item.location).and_then(|text| {
+            // The note's text heads it; the span is underlined unlabelled.
+            let span = LabeledSpan::new_with_span(None, item.location.span.clone());
+            snippet(handler, &item.location.file, &text, vec![span])
+        });
+        match drawn {
+            Some(drawn) => out.push_str(&drawn),
+            None => out.push_str(&arrow(&item.location, paint)),
+        }
+    }
+    out
 }
 
-/// A finding as a miette diagnostic. Everything is prepared up front so the
-/// trait methods only hand out references.
-#[derive(Debug)]
-struct FindingReport<'a> {
-    finding: &'a Finding,
-    /// The message, plus the position when no snippet can show it.
-    message: String,
-    help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+/// ` --> services/orders/Cargo.toml:6:1`: a location shown without snippet.
+pub(super) fn arrow(location: &Location, paint: Paint) -> String {
+    format!(" {} {}\n", paint.apply("-->", BOLD_BLUE), place(location))
+}
+
+/// The column of the snippet's left border (`╰────`), under which rustc
+/// lines up its `=` lines; it grows with the line numbers drawn.
+pub(super) fn gutter_of(drawn: &str) -> usize {
+    drawn
+        .lines()
+        .rev()
+        .find_map(|line| {
+            let trimmed = line.trim_start();
+            trimmed
+                .starts_with('╰')
+                .then(|| line.chars().count() - trimmed.chars().count())
+        })
+        .unwrap_or(2)
+}
+
+/// miette's drawing of `labels` in `text`, every line trimmed at its end,
+/// or `None` if miette refuses (it only does so for spans outside the
+/// source, which [`snippet_text`] already rules out), so a finding is never
+/// lost.
+pub(super) fn snippet(
+    handler: &GraphicalReportHandler,
+    file: &str,
+    text: &Arc<str>,
     labels: Vec<LabeledSpan>,
-    related: Vec<RelatedReport>,
+) -> Option<String> {
+    let snippet = Snippet {
+        source: NamedSource::new(file, Arc::clone(text)),
+        labels,
+    };
+    let mut drawn = String::new();
+    handler.render_report(&mut drawn, &snippet).ok()?;
+    let mut out = String::with_capacity(drawn.len());
+    // The first line is the diagnostic's message, empty here.
+    for line in drawn.lines().skip_while(|line| line.trim().is_empty()) {
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    (!out.is_empty()).then_some(out)
 }
 
-impl<'a> FindingReport<'a> {
-    fn new(finding: &'a Finding, sources: &Sources) -> FindingReport<'a> {
-        let primary = finding
-            .location
-            .as_ref()
-            .and_then(|location| Some((location, snippet_text(sources, location)?)));
-
-        let mut message = finding.message.clone();
-        let mut source = None;
-        let mut labels = Vec::new();
-        match (&primary, &finding.location) {
-            (Some((location, text)), _) => {
-                let text = Arc::clone(text);
-                let label = finding.label.as_deref().unwrap_or(&finding.message);
-                labels.push(LabeledSpan::new_primary_with_span(
-                    Some(label.to_owned()),
-                    location.span.clone(),
-                ));
-                source = Some(NamedSource::new(&location.file, text));
-            }
-            (None, Some(location)) => {
-                message.push_str(&format!("\nat {}", position(location)));
-            }
-            (None, None) => {}
-        }
-
-        let mut related = Vec::new();
-        for item in &finding.related {
-            let same_file = primary
-                .as_ref()
-                .is_some_and(|(p, _)| p.file == item.location.file);
-            if same_file && snippet_text(sources, &item.location).is_some() {
-                labels.push(LabeledSpan::new_with_span(
-                    non_empty(&item.label),
-                    item.location.span.clone(),
-                ));
-            } else {
-                related.push(RelatedReport::new(
-                    item.location.clone(),
-                    &item.label,
-                    sources,
-                ));
-            }
-        }
-
-        let mut help = finding.help.clone();
-        if let Some(adr) = &finding.adr {
-            let decision = format!("decision: {} — {}", adr.display(), adr.link);
-            help = Some(match help {
-                Some(help) => format!("{help}\n{decision}"),
-                None => decision,
-            });
-        }
-
-        FindingReport {
-            finding,
-            message,
-            help,
-            source,
-            labels,
-            related,
-        }
-    }
-}
-
-impl fmt::Display for FindingReport<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for FindingReport<'_> {}
-
-impl miette::Diagnostic for FindingReport<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(&self.finding.rule))
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette_severity(self.finding.severity))
-    }
-
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help
-            .as_ref()
-            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
-    }
-
-    /// The ADR is the diagnostic's URL: printed after the rule id.
-    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .adr
-            .as_ref()
-            .map(|adr| Box::new(&adr.link) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.labels.iter().cloned()))
-    }
-
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(
-            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-        ))
-    }
-}
-
-/// A related location in another file than the primary one (or one that
-/// cannot be drawn there): an advice with its own snippet, or with its
-/// position in the text when its file has no source.
+/// Labelled spans in one source, as a miette diagnostic with no code and
+/// no message, so that miette draws nothing but the snippet.
 #[derive(Debug)]
-struct RelatedReport {
-    message: String,
-    source: Option<NamedSource<Arc<str>>>,
-    label: Option<LabeledSpan>,
+struct Snippet {
+    source: NamedSource<Arc<str>>,
+    labels: Vec<LabeledSpan>,
 }
 
-impl RelatedReport {
-    fn new(location: Location, label: &str, sources: &Sources) -> RelatedReport {
-        let label = non_empty(label).unwrap_or_else(|| "related location".to_owned());
-        match snippet_text(sources, &location) {
-            Some(text) => RelatedReport {
-                source: Some(NamedSource::new(&location.file, text)),
-                label: Some(LabeledSpan::new_with_span(
-                    Some(label.clone()),
-                    location.span.clone(),
-                )),
-                message: label,
-            },
-            None => RelatedReport {
-                message: format!("{label}\nat {}", position(&location)),
-                source: None,
-                label: None,
-            },
-        }
+impl fmt::Display for Snippet {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Ok(())
     }
 }
 
-impl fmt::Display for RelatedReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
+impl std::error::Error for Snippet {}
 
-impl std::error::Error for RelatedReport {}
-
-impl miette::Diagnostic for RelatedReport {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-
+impl miette::Diagnostic for Snippet {
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
+        Some(&self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let label = self.label.clone()?;
-        Some(Box::new(std::iter::once(label)))
-    }
-}
-
-fn miette_severity(severity: Severity) -> miette::Severity {
-    match severity {
-        Severity::Error => miette::Severity::Error,
-        Severity::Warn => miette::Severity::Warning,
-        Severity::Info => miette::Severity::Advice,
+        Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
@@ -323,29 +310,19 @@ fn snippet_text(sources: &Sources, location: &Location) -> Option<Arc<str>> {
     drawable.then(|| Arc::clone(text))
 }
 
-/// "services/orders/Cargo.toml:6:1".
-fn position(location: &Location) -> String {
-    format!("{}:{}:{}", location.file, location.line, location.column)
-}
-
 fn non_empty(text: &str) -> Option<String> {
     (!text.trim().is_empty()).then(|| text.to_owned())
 }
 
 /// `warning: could not parse: expected `;` (services/orders/src/broken.rs:3:9)`.
 fn diagnostic_line(diagnostic: &Diagnostic, paint: Paint) -> String {
-    let (word, colour) = match diagnostic.severity {
-        Severity::Error => ("error", RED),
-        Severity::Warn => ("warning", YELLOW),
-        Severity::Info => ("info", CYAN),
-    };
-    let mut line = format!("{}: {}", paint.apply(word, colour), diagnostic.message);
-    let place = match &diagnostic.location {
-        Some(location) => Some(position(location)),
+    let mut line = header(diagnostic.severity, None, &diagnostic.message, paint);
+    let position = match &diagnostic.location {
+        Some(location) => Some(place(location)),
         None => diagnostic_file(diagnostic).map(str::to_owned),
     };
-    if let Some(place) = place {
-        line.push_str(&format!(" ({place})"));
+    if let Some(position) = position {
+        line.push_str(&format!(" ({position})"));
     }
     line
 }
@@ -444,17 +421,19 @@ fn total_line(outcome: &Outcome, paint: Paint) -> String {
     paint.apply(&text, BOLD)
 }
 
-const RED: &str = "31";
-const YELLOW: &str = "33";
-const CYAN: &str = "36";
-const BOLD: &str = "1";
+pub(super) const BOLD: &str = "1";
+const BOLD_RED: &str = "1;31";
+const BOLD_YELLOW: &str = "1;33";
+const BOLD_CYAN: &str = "1;36";
+const BOLD_GREEN: &str = "1;32";
+pub(super) const BOLD_BLUE: &str = "1;34";
 
 /// ANSI styling for the lines miette does not draw, when colour is on.
 #[derive(Debug, Clone, Copy)]
-struct Paint(bool);
+pub(super) struct Paint(pub(super) bool);
 
 impl Paint {
-    fn apply(self, text: &str, sgr: &str) -> String {
+    pub(super) fn apply(self, text: &str, sgr: &str) -> String {
         if self.0 {
             format!("\u{1b}[{sgr}m{text}\u{1b}[0m")
         } else {
@@ -497,7 +476,7 @@ mod tests {
         let text = plain(&outcome);
         assert!(
             text.ends_with(&format!(
-                "in 2 rules; 1 diagnostic about what was not examined\n{hint}"
+                "in 2 rules; 1 tool warning about what was not examined\n{hint}"
             )),
             "{text}"
         );
@@ -519,20 +498,72 @@ mod tests {
     }
 
     #[test]
-    fn finding_shows_rule_position_snippet_help_and_decision() {
+    fn each_finding_is_headed_the_rustc_way() {
+        let mut outcome = fixture::outcome();
+        let mut warning = outcome.findings[1].clone();
+        warning.severity = crate::Severity::Warn;
+        warning.rule = "unused-suppression".into();
+        outcome.findings.push(warning);
+        let text = plain(&outcome);
+        let headers: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("error") || l.starts_with("warning") || l.starts_with("info"))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                "error[services-own-their-dependencies]: crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`",
+                "info[unclassified-members]: crate `telemetry` belongs to no service and is not listed as shared",
+                "warning[unused-suppression]: crate `telemetry` belongs to no service and is not listed as shared",
+                "warning: could not parse: expected `;` (services/orders/src/broken.rs:3:9)",
+            ]
+        );
+        for gone in ["×", "☞", "⚠", "Advice", "  help: "] {
+            assert!(!text.contains(gone), "{gone}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn finding_shows_snippet_help_and_decision_under_its_header() {
         let text = plain(&fixture::outcome());
-        assert!(text.contains(
-            "services-own-their-dependencies (docs/adr/0003-prefer-duplication-over-coupling.md)"
-        ));
-        assert!(text.contains("× crate `orders` of service `orders` depends on `payments-core`"));
         assert!(text.contains("[services/orders/Cargo.toml:6:1]"));
         assert!(text.contains(" 6 │ payments-core = { path = \"../../libs/payments-core\" }"));
         assert!(text.contains("╰── dependency on another service's crate"));
-        assert!(text.contains("help: call the payments API instead"));
         assert!(text.contains(
-            "decision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md"
+            "\n   ╰────\n   = help: call the payments API instead, or move the shared code into a platform crate\n"
         ));
-        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined\n"));
+        assert!(text.contains(
+            "\n   = decision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md\n"
+        ));
+        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined\n"));
+    }
+
+    #[test]
+    fn each_line_of_help_is_its_own_help_line() {
+        let mut outcome = fixture::outcome();
+        outcome.findings[0].help = Some("the team's note\ncall the payments API".into());
+        let text = plain(&outcome);
+        assert!(
+            text.contains("   = help: the team's note\n   = help: call the payments API\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn equals_lines_line_up_with_the_snippet_border() {
+        let mut outcome = fixture::outcome();
+        // Line numbers of two digits widen the gutter by one column.
+        let padded = format!("{}{}", "\n".repeat(10), fixture::ORDERS_MANIFEST);
+        let manifest = "services/orders/Cargo.toml";
+        outcome
+            .sources
+            .insert(manifest.into(), std::sync::Arc::from(padded.as_str()));
+        let start = padded.find("payments-core =").unwrap();
+        outcome.findings[0].location =
+            Some(Location::from_span(manifest, &padded, start..start + 13));
+        outcome.findings[0].related.clear();
+        let text = plain(&outcome);
+        assert!(text.contains("\n    ╰────\n    = help: call"), "{text}");
     }
 
     #[test]
@@ -543,19 +574,23 @@ mod tests {
     }
 
     #[test]
-    fn related_location_in_another_file_is_an_advice_with_its_own_snippet() {
+    fn related_location_in_another_file_is_a_note_with_its_own_snippet() {
         let text = plain(&fixture::outcome());
-        let advice = &text[text
-            .find("Advice:\n  ☞ owned by service `payments`")
-            .unwrap()..];
-        assert!(advice.contains("[libs/payments-core/Cargo.toml:2:1]"));
-        assert!(advice.contains(" 2 │ name = \"payments-core\""));
+        let note = &text[text.find("note: owned by service `payments`\n").unwrap()..];
+        assert!(note.contains("[libs/payments-core/Cargo.toml:2:1]"));
+        assert!(note.contains(" 2 │ name = \"payments-core\""));
+        // The note's text heads it; the snippet underlines the span unlabelled.
+        assert_eq!(
+            note.matches("owned by service `payments`").count(),
+            1,
+            "{note}"
+        );
     }
 
     #[test]
     fn related_location_without_source_shows_its_position() {
         let text = plain(&fixture::outcome());
-        assert!(text.contains("☞ declared here\n  │ at libs/telemetry/Cargo.toml:2:1\n"));
+        assert!(text.contains("note: declared here\n --> libs/telemetry/Cargo.toml:2:1\n"));
     }
 
     #[test]
@@ -563,9 +598,15 @@ mod tests {
         let mut outcome = fixture::outcome();
         outcome.sources.clear();
         let text = plain(&outcome);
-        assert!(text.contains("│ at services/orders/Cargo.toml:6:1\n"));
+        assert!(text.contains(
+            "error[services-own-their-dependencies]: crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`\n --> services/orders/Cargo.toml:6:1\n  = help: call"
+        ), "{text}");
         assert!(!text.contains("╭─["));
-        assert!(text.contains("decision: ADR-0003"));
+        assert!(text.contains("  = decision: ADR-0003"));
+        // Related locations become notes with their position.
+        assert!(text.contains(
+            "note: this crate belongs to service `orders`\n --> services/orders/Cargo.toml:2:1\n"
+        ));
     }
 
     #[test]
@@ -574,7 +615,7 @@ mod tests {
         let location = outcome.findings[0].location.as_mut().unwrap();
         location.span = 10_000..10_010;
         let text = plain(&outcome);
-        assert!(text.contains("│ at services/orders/Cargo.toml:6:1\n"));
+        assert!(text.contains(" --> services/orders/Cargo.toml:6:1\n"));
         assert!(!text.contains("Failed to read contents"));
     }
 
@@ -584,7 +625,7 @@ mod tests {
         outcome.findings[0].location = None;
         outcome.findings[0].related.clear();
         let text = plain(&outcome);
-        assert!(text.contains("× crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`\n  help:"));
+        assert!(text.contains("error[services-own-their-dependencies]: crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`\n  = help:"), "{text}");
     }
 
     #[test]
@@ -637,9 +678,9 @@ mod tests {
         assert!(!text.contains("unclassified-members"));
         assert!(!text.contains("crate `telemetry` belongs to no service"));
         assert!(!text.contains("  services-own-their-dependencies  service-dependency"));
-        assert!(text.contains("× crate `orders` of service `orders` depends on `payments-core`"));
+        assert!(text.contains("error[services-own-their-dependencies]: crate `orders`"));
         assert!(text.contains("warning: could not parse"));
-        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined\n"));
+        assert!(text.ends_with("archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined\n"));
     }
 
     #[test]
@@ -661,7 +702,7 @@ mod tests {
         outcome.findings[1].severity = crate::Severity::Warn;
         let text = plain(&outcome);
         assert!(text.ends_with(
-            "archfit: 2 errors, 1 warning, 0 infos in 2 rules; 1 diagnostic about what was not examined\n"
+            "archfit: 2 errors, 1 warning, 0 infos in 2 rules; 1 tool warning about what was not examined\n"
         ));
     }
 
@@ -685,7 +726,11 @@ mod tests {
                 ..RenderOptions::default()
             },
         );
-        assert!(coloured.contains("\u{1b}[31m"));
+        assert!(coloured.contains(
+            "\u{1b}[1;31merror[services-own-their-dependencies]\u{1b}[0m\u{1b}[1m: crate `orders`"
+        ));
+        assert!(coloured.contains("\u{1b}[1;32mnote\u{1b}[0m"));
+        assert!(coloured.contains("\u{1b}[1;34m=\u{1b}[0m \u{1b}[1mhelp\u{1b}[0m: call"));
         assert!(coloured.contains("\u{1b}[1marchfit: 1 error"));
     }
 
@@ -711,9 +756,7 @@ mod tests {
     #[test]
     fn whole_report() {
         insta::assert_snapshot!(plain(&fixture::outcome()), @r#"
-        services-own-their-dependencies (docs/adr/0003-prefer-duplication-over-coupling.md)
-
-          × crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`
+        error[services-own-their-dependencies]: crate `orders` of service `orders` depends on `payments-core`, owned by service `payments`
            ╭─[services/orders/Cargo.toml:2:1]
          1 │ [package]
          2 │ name = "orders"
@@ -728,33 +771,25 @@ mod tests {
            ·                           ╰── dependency on another service's crate
          7 │ telemetry = { path = "../../libs/telemetry" }
            ╰────
-          help: call the payments API instead, or move the shared code into a platform crate
-                decision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md
-
-        Advice:
-          ☞ owned by service `payments`
+           = help: call the payments API instead, or move the shared code into a platform crate
+           = decision: ADR-0003 Prefer duplication over coupling (Accepted) — docs/adr/0003-prefer-duplication-over-coupling.md
+        note: owned by service `payments`
            ╭─[libs/payments-core/Cargo.toml:2:1]
          1 │ [package]
          2 │ name = "payments-core"
-           · ───────────┬──────────
-           ·            ╰── owned by service `payments`
+           · ──────────────────────
          3 │ version = "0.1.0"
            ╰────
 
-        unclassified-members
-
-          ☞ crate `telemetry` belongs to no service and is not listed as shared
+        info[unclassified-members]: crate `telemetry` belongs to no service and is not listed as shared
            ╭─[services/orders/Cargo.toml:7:1]
          6 │ payments-core = { path = "../../libs/payments-core" }
          7 │ telemetry = { path = "../../libs/telemetry" }
-           · ──────────────────────┬──────────────────────
-           ·                       ╰── crate `telemetry` belongs to no service and is not listed as shared
+           · ─────────────────────────────────────────────
            ╰────
-          help: add it to `[shared] platform` or to a service's `crates`
-
-        Advice:
-          ☞ declared here
-          │ at libs/telemetry/Cargo.toml:2:1
+           = help: add it to `[shared] platform` or to a service's `crates`
+        note: declared here
+         --> libs/telemetry/Cargo.toml:2:1
 
         warning: could not parse: expected `;` (services/orders/src/broken.rs:3:9)
 
@@ -763,7 +798,7 @@ mod tests {
 
           saga `create-order` in orders: Fairy Tale Saga — sync, eventual, orchestration; 5 steps, builder dialect (services/orders/src/checkout.rs:2)
 
-        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined
+        archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined
         "#);
     }
 }

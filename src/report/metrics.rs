@@ -27,15 +27,20 @@ pub fn render_table(metrics: &Metrics) -> String {
             "role", "Ca", "Ce", "I"
         );
         for r in rows {
+            // Undefined for a crate nothing depends on and that depends on
+            // nothing: a number there would claim it is stable.
+            let instability = r
+                .instability
+                .map_or_else(|| "–".to_owned(), |i| format!("{i:.2}"));
             let _ = writeln!(
                 out,
-                "{:<width$}  {:<role_width$}  {:>4}  {:>4}  {:>5.2}",
-                r.name, r.role, r.ca, r.ce, r.instability
+                "{:<width$}  {:<role_width$}  {:>4}  {:>4}  {instability:>5}",
+                r.name, r.role, r.ca, r.ce
             );
         }
         out.push('\n');
     }
-    out.push_str("Ca: dependents, Ce: dependencies (workspace crates, normal and build), I = Ce / (Ca + Ce)\n");
+    out.push_str("Ca: dependents, Ce: dependencies (workspace crates, normal and build), I = Ce / (Ca + Ce), – when Ca = Ce = 0\n");
     out
 }
 
@@ -55,4 +60,49 @@ pub fn render_json(metrics: &Metrics) -> String {
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, ca: usize, ce: usize, instability: Option<f64>) -> Row {
+        Row {
+            name: name.into(),
+            role: "shared".into(),
+            ca,
+            ce,
+            instability,
+        }
+    }
+
+    fn metrics() -> Metrics {
+        Metrics {
+            crates: vec![
+                row("ledger", 3, 1, Some(0.25)),
+                row("orders-client", 0, 0, None),
+            ],
+            services: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn undefined_instability_is_a_dash_in_the_table() {
+        let table = render_table(&metrics());
+        assert!(
+            table.starts_with(
+                "crate          role      Ca    Ce      I\n\
+                 ledger         shared     3     1   0.25\n\
+                 orders-client  shared     0     0      –\n"
+            ),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn undefined_instability_is_null_in_json() {
+        let json: serde_json::Value = serde_json::from_str(&render_json(&metrics())).expect("JSON");
+        assert_eq!(json["crates"][0]["instability"], 0.25);
+        assert!(json["crates"][1]["instability"].is_null(), "{json:#}");
+    }
 }

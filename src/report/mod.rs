@@ -4,6 +4,7 @@
 //! timestamps, no absolute paths).
 
 pub mod adr;
+pub mod explain;
 mod failure;
 mod fatal;
 mod github;
@@ -16,6 +17,7 @@ pub mod metrics;
 mod neutral;
 mod repository;
 mod sarif;
+mod short;
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +40,8 @@ pub fn baseline_file(baseline: &crate::baseline::Baseline) -> String {
 pub enum Format {
     /// Graphical diagnostics with source snippets, then a summary.
     Human,
+    /// One line per finding, `file:line:col: error[rule-id]: message`, then the summary.
+    Short,
     /// The versioned JSON document described in `docs/json-report.md`.
     Json,
     /// SARIF 2.1.0 for code scanning (GitHub, GitLab, IDE viewers).
@@ -54,6 +58,7 @@ impl Format {
     /// Every format, in the order `--help` and error messages list them.
     pub const ALL: &'static [Format] = &[
         Format::Human,
+        Format::Short,
         Format::Json,
         Format::Sarif,
         Format::Junit,
@@ -65,6 +70,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Human => "human",
+            Format::Short => "short",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Junit => "junit",
@@ -139,6 +145,7 @@ pub fn render(outcome: &Outcome, format: Format, options: &RenderOptions) -> Str
     };
     let text = match format {
         Format::Human => human::render(&outcome, options),
+        Format::Short => short::render(&outcome, options),
         Format::Json => json::render(&outcome),
         Format::Sarif => sarif::render(&outcome),
         Format::Junit => junit::render(&outcome),
@@ -275,44 +282,81 @@ fn count(n: usize, singular: &str, plural: &str) -> String {
     }
 }
 
-/// `archfit: 2 errors, 1 warning, 3 infos in 5 rules`, or `archfit: no
-/// findings from 4 rules`: the closing line of the text formats.
+/// The closing line of the text formats: the findings per severity and the
+/// rules they come from (`archfit: 2 errors, 1 warning, 3 infos in 5
+/// rules`, or `archfit: no findings from 4 rules`), then what the baseline
+/// and suppressions left out, the baseline entries that no longer occur,
+/// and the tool's own errors and warnings. A count that is zero is left
+/// out; one that is not is never, so "no findings" cannot hide 12
+/// baselined ones.
 fn summary_line(outcome: &Outcome) -> String {
     let errors = outcome.count(Severity::Error);
     let warnings = outcome.count(Severity::Warn);
     let infos = outcome.count(Severity::Info);
     let rows = rule_rows(outcome);
-    // What could not be examined (a rule that saw nothing, a file not
-    // analysed) is no finding, but a summary silent about it would read as
-    // a clean pass.
-    let warned = outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity <= Severity::Warn)
-        .count();
-    let diagnostics = if warned == 0 {
-        String::new()
-    } else {
+    let mut line = if errors + warnings + infos == 0 {
+        let enabled = rows.iter().filter(|r| r.severity.is_some()).count();
         format!(
-            "; {} about what was not examined",
-            count(warned, "diagnostic", "diagnostics")
+            "archfit: no findings from {}",
+            count(enabled, "rule", "rules")
+        )
+    } else {
+        let with_findings = rows.iter().filter(|r| r.total() > 0).count();
+        format!(
+            "archfit: {}, {}, {} in {}",
+            count(errors, "error", "errors"),
+            count(warnings, "warning", "warnings"),
+            count(infos, "info", "infos"),
+            count(with_findings, "rule", "rules"),
         )
     };
-    if errors + warnings + infos == 0 {
-        let enabled = rows.iter().filter(|r| r.severity.is_some()).count();
-        return format!(
-            "archfit: no findings from {}{diagnostics}",
-            count(enabled, "rule", "rules")
-        );
+
+    let mut left_out = Vec::new();
+    if outcome.baselined > 0 {
+        left_out.push(format!("{} baselined", outcome.baselined));
     }
-    let with_findings = rows.iter().filter(|r| r.total() > 0).count();
-    format!(
-        "archfit: {}, {}, {} in {}{diagnostics}",
-        count(errors, "error", "errors"),
-        count(warnings, "warning", "warnings"),
-        count(infos, "info", "infos"),
-        count(with_findings, "rule", "rules"),
-    )
+    if outcome.suppressed > 0 {
+        left_out.push(format!("{} suppressed", outcome.suppressed));
+    }
+    let stale = outcome.stale_baseline_entries;
+    if stale > 0 {
+        left_out.push(count(
+            stale,
+            "stale baseline entry",
+            "stale baseline entries",
+        ));
+    }
+    if !left_out.is_empty() {
+        line.push_str("; ");
+        line.push_str(&left_out.join(", "));
+    }
+
+    // What could not be examined (a rule that saw nothing, a file not
+    // analysed) is no finding, but a summary silent about it would read as
+    // a clean pass. Each stale entry is one warn diagnostic, counted above.
+    let tool = |severity| {
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let tool_errors = tool(Severity::Error);
+    let tool_warnings = tool(Severity::Warn).saturating_sub(stale);
+    let mut tool_counts = Vec::new();
+    if tool_errors > 0 {
+        tool_counts.push(count(tool_errors, "tool error", "tool errors"));
+    }
+    if tool_warnings > 0 {
+        tool_counts.push(count(tool_warnings, "tool warning", "tool warnings"));
+    }
+    if !tool_counts.is_empty() {
+        line.push_str(&format!(
+            "; {} about what was not examined",
+            tool_counts.join(" and ")
+        ));
+    }
+    line
 }
 
 /// "decision: ADR-0003 Prefer duplication over coupling (Accepted) —
@@ -506,6 +550,7 @@ version = \"0.1.0\"
             }],
             baselined: 0,
             suppressed: 0,
+            stale_baseline_entries: 0,
             baseline: crate::BaselineUse::None,
             dismissed: Vec::new(),
             repository: Default::default(),
@@ -576,7 +621,7 @@ mod tests {
         let err = "xml".parse::<Format>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown report format `xml`; expected one of: human, json, sarif, junit, github, markdown"
+            "unknown report format `xml`; expected one of: human, short, json, sarif, junit, github, markdown"
         );
     }
 
@@ -662,16 +707,77 @@ mod tests {
     fn summary_line_counts_findings_and_rules() {
         assert_eq!(
             summary_line(&fixture::outcome()),
-            "archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 diagnostic about what was not examined"
+            "archfit: 1 error, 0 warnings, 1 info in 2 rules; 1 tool warning about what was not examined"
         );
         let mut outcome = fixture::outcome();
         outcome.findings.clear();
         assert_eq!(
             summary_line(&outcome),
-            "archfit: no findings from 3 rules; 1 diagnostic about what was not examined"
+            "archfit: no findings from 3 rules; 1 tool warning about what was not examined"
         );
         outcome.diagnostics.clear();
         assert_eq!(summary_line(&outcome), "archfit: no findings from 3 rules");
+    }
+
+    #[test]
+    fn no_findings_still_counts_what_the_baseline_and_suppressions_left_out() {
+        let mut outcome = fixture::outcome();
+        outcome.findings.clear();
+        outcome.diagnostics.clear();
+        outcome.baselined = 12;
+        outcome.suppressed = 1;
+        assert_eq!(
+            summary_line(&outcome),
+            "archfit: no findings from 3 rules; 12 baselined, 1 suppressed"
+        );
+    }
+
+    #[test]
+    fn stale_baseline_entries_are_counted_apart_from_tool_diagnostics() {
+        let mut outcome = fixture::outcome();
+        // Two stale entries: each is also a warn diagnostic.
+        for entry in ["0a1b", "2c3d"] {
+            outcome.diagnostics.push(Diagnostic {
+                severity: Severity::Warn,
+                message: format!("baseline entry {entry} occurs 1 time(s) less than recorded"),
+                file: Some("archfit-baseline.json".into()),
+                location: None,
+            });
+        }
+        outcome.stale_baseline_entries = 2;
+        outcome.baselined = 3;
+        assert_eq!(
+            summary_line(&outcome),
+            "archfit: 1 error, 0 warnings, 1 info in 2 rules; 3 baselined, 2 stale baseline entries; 1 tool warning about what was not examined"
+        );
+        outcome
+            .diagnostics
+            .retain(|d| d.file.as_deref() == Some("archfit-baseline.json"));
+        outcome.stale_baseline_entries = 1;
+        outcome.diagnostics.pop();
+        assert_eq!(
+            summary_line(&outcome),
+            "archfit: 1 error, 0 warnings, 1 info in 2 rules; 3 baselined, 1 stale baseline entry"
+        );
+    }
+
+    #[test]
+    fn tool_errors_and_warnings_are_counted_by_severity() {
+        let mut outcome = fixture::outcome();
+        outcome.diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            message: "services/orders/src/lib.rs does not parse".into(),
+            file: Some("services/orders/src/lib.rs".into()),
+            location: None,
+        });
+        assert!(summary_line(&outcome)
+            .ends_with("; 1 tool error and 1 tool warning about what was not examined"));
+        // Info diagnostics (shown with -v) are no warning.
+        outcome.diagnostics.retain(|d| d.severity == Severity::Info);
+        assert_eq!(
+            summary_line(&outcome),
+            "archfit: 1 error, 0 warnings, 1 info in 2 rules"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ impl Neutral {
             sagas,
             baselined,
             suppressed,
+            stale_baseline_entries,
             baseline,
             dismissed,
             repository,
@@ -55,6 +56,7 @@ impl Neutral {
             sagas: sagas.iter().map(saga).collect(),
             baselined: *baselined,
             suppressed: *suppressed,
+            stale_baseline_entries: *stale_baseline_entries,
             baseline: match baseline {
                 crate::BaselineUse::File(file) => {
                     crate::BaselineUse::File(neutralise(file).into_owned())

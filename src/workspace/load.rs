@@ -226,16 +226,15 @@ fn cargo_error(error: cargo_metadata::Error) -> Error {
                 ),
             }
         }
-        cargo_metadata::Error::CargoMetadata { stderr } => Error::Workspace {
+        cargo_metadata::Error::CargoMetadata { stderr } => Error::Cargo {
             message: format!(
                 "cargo could not load the workspace: {}",
                 first_error_line(&stderr)
             ),
-            help: format!(
-                "fix the manifest cargo names (run `cargo metadata --no-deps --offline` to see \
-                 the same error)\n\ncargo said:\n{}",
-                stderr.trim_end()
-            ),
+            help: "fix the manifest cargo names (run `cargo metadata --no-deps --offline` to see \
+                   the same error)"
+                .into(),
+            output: stderr.trim_end().to_owned(),
         },
         cargo_metadata::Error::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Error::Workspace {
@@ -447,7 +446,9 @@ mod tests {
 
     fn shown(error: Error) -> (String, String) {
         match error {
-            Error::Workspace { message, help } => (message, help),
+            Error::Workspace { message, help } | Error::Cargo { message, help, .. } => {
+                (message, help)
+            }
             other => panic!("expected a workspace error, got {other:?}"),
         }
     }
@@ -482,5 +483,19 @@ mod tests {
             "{message}"
         );
         assert!(!help.contains("+stable"), "{help}");
+    }
+
+    #[test]
+    fn what_cargo_said_is_kept_apart_as_the_cause() {
+        let stderr = "error: failed to parse manifest at `/ws/Cargo.toml`\n\nCaused by:\n  bad\n";
+        match cargo_error(cargo_metadata::Error::CargoMetadata {
+            stderr: stderr.into(),
+        }) {
+            Error::Cargo { help, output, .. } => {
+                assert_eq!(output, stderr.trim_end());
+                assert!(!help.contains("failed to parse"), "{help}");
+            }
+            other => panic!("expected cargo's refusal, got {other:?}"),
+        }
     }
 }

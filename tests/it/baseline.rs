@@ -240,7 +240,7 @@ fn explain_a_rule_shows_its_table_and_decision() {
     let output = crate::archfit("shop", &["explain", "services-share-no-domain-code"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("check `shared-coupling`"), "{text}");
+    assert!(text.contains("check: `shared-coupling`"), "{text}");
     assert!(
         text.contains("ADR-0003 Prefer duplication over coupling (Accepted)"),
         "{text}"

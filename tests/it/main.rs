@@ -19,6 +19,7 @@ mod output_integrity;
 mod robustness;
 mod security;
 mod silent_passes;
+mod text_output;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

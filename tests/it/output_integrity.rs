@@ -379,7 +379,7 @@ fn cargo_error_output_is_neutralised() {
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
         let err = stderr(&output);
         assert_inert(&format!("{format} error"), &err, false);
-        assert!(err.contains("cargo said:"), "{err}");
+        assert!(err.contains("\nCaused by:\n"), "{err}");
         assert!(err.contains("from the folder"), "{err}");
         assert_inert(&format!("{format} stdout"), &stdout(&output), false);
     }
