@@ -59,8 +59,15 @@ pub struct GlobalArgs {
     /// [workspace.metadata.archfit] in Cargo.toml].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// When to use colors.
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    /// When to use colors; `auto` follows NO_COLOR, CLICOLOR_FORCE, TERM and
+    /// whether the output is a terminal, as cargo does.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "CARGO_TERM_COLOR",
+        default_value_t = ColorArg::Auto
+    )]
     pub color: ColorArg,
     /// Print only errors, warnings and the total.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -178,12 +185,27 @@ pub enum TextFormat {
     Json,
 }
 
-/// `--color` values.
+/// `--color` values (also CARGO_TERM_COLOR's, which `--color` overrides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+impl ColorArg {
+    /// Whether to colour what goes to `stream`. `always` and `never` are the
+    /// user's word and beat the environment; `auto` decides as cargo does
+    /// (anstream): no colour when NO_COLOR is set and not empty, colour when
+    /// CLICOLOR_FORCE is, else colour only on a terminal whose TERM is not
+    /// `dumb`.
+    pub fn paints<S: anstream::stream::RawStream>(self, stream: &S) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never,
+        }
+    }
 }
 
 /// A parsed command line: the global options and the command to run, with

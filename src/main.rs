@@ -1,11 +1,11 @@
 //! `cargo-archfit`: parse arguments → `archfit` library → render → exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use archfit::cli::{
-    AdrArgs, BaselineArgs, CheckArgs, Cli, ColorArg, Command, ExplainArgs, GlobalArgs, GraphArgs,
-    InitArgs, MetricsArgs, TextFormat,
+    AdrArgs, BaselineArgs, CheckArgs, Cli, Command, ExplainArgs, GlobalArgs, GraphArgs, InitArgs,
+    MetricsArgs, TextFormat,
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
@@ -15,20 +15,11 @@ use archfit::{Error, Options, Severity};
 fn main() -> ExitCode {
     let invocation = Cli::from_env();
     let global = &invocation.global;
-    let color = match global.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = global.color.paints(&std::io::stdout());
     match run(global, &invocation.command, color) {
         Ok(code) => code,
         Err(error) => {
-            let stderr_color = match global.color {
-                ColorArg::Auto => {
-                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-                _ => color,
-            };
+            let stderr_color = global.color.paints(&std::io::stderr());
             eprint!("{}", report::render_error(&error, stderr_color));
             ExitCode::from(2)
         }

@@ -5,6 +5,7 @@
 mod adr_files;
 mod baseline;
 mod cli;
+mod color;
 mod config_errors;
 mod cross_service_db;
 mod cycles;
