@@ -464,6 +464,23 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_command_gets_a_suggestion() {
+        for (typo, command) in [
+            ("chek", "check"),
+            ("metric", "metrics"),
+            ("basline", "baseline"),
+        ] {
+            let error = rejected(&[typo]);
+            assert_eq!(error.kind(), ErrorKind::InvalidSubcommand, "{typo}");
+            let text = error.to_string();
+            assert!(
+                text.contains(&format!("a similar subcommand exists: '{command}'")),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn crate_needs_the_module_level() {
         for args in [
             &["graph", "--crate", "orders"][..],
