@@ -1,4 +1,5 @@
-//! Command-line definitions (clap). Nothing here runs anything.
+//! Command-line definitions (clap), and what is generated from them: shell
+//! completions and man pages. Nothing here runs anything.
 //!
 //! Only what every command uses is global; each command declares its own
 //! options, so clap rejects one given to a command it means nothing to
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::graph::Level;
 use crate::report::graph::GraphFormat;
+use crate::report::schema::SchemaKind;
 use crate::report::Format;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
@@ -47,6 +49,12 @@ pub enum Command {
     Adr(AdrArgs),
     /// Inspect the workspace and write a starter archfit.toml and ADR templates.
     Init(InitArgs),
+    /// Print the JSON Schema of archfit.toml or of the JSON report.
+    Schema(SchemaArgs),
+    /// Print shell completions for cargo-archfit.
+    Completions(CompletionsArgs),
+    /// Print the man page of cargo-archfit or of one of its commands (roff).
+    Man(ManArgs),
 }
 
 /// Options of every command.
@@ -176,6 +184,106 @@ pub struct InitArgs {
     /// baseline` does, so that `cargo archfit` fails only on new ones.
     #[arg(long)]
     pub baseline: bool,
+}
+
+/// Options of `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema: `config` for editors (taplo, Even Better TOML), `report`
+    /// for consumers of `check --format json`.
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The completions are for the `cargo-archfit` binary: cargo's own \
+    completion does not hand `cargo archfit` over to subcommands.\n\
+    bash: cargo-archfit completions bash > ~/.local/share/bash-completion/completions/cargo-archfit\n\
+    zsh:  cargo-archfit completions zsh > ~/.zfunc/_cargo-archfit  (with ~/.zfunc in $fpath)\n\
+    fish: cargo-archfit completions fish > ~/.config/fish/completions/cargo-archfit.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Read it with `cargo archfit man | man -l -`; install the pages with \
+    `cargo archfit man > cargo-archfit.1` and `cargo archfit man check > cargo-archfit-check.1`, …"
+)]
+pub struct ManArgs {
+    /// A command (`check`, `graph`, …): its page, cargo-archfit-<command>(1).
+    /// Default: the page of cargo-archfit itself.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// Shell completions for `cargo-archfit` in `shell`'s language.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    const BINARY: &str = "cargo-archfit";
+    // clap_complete's bash script spells a hyphenated name one way where it
+    // records the command typed and another where it matches it, so nothing
+    // past the command would complete (clap-rs/clap#6421). Generated for a
+    // name without the hyphen, then registered for the real one.
+    let name = match shell {
+        clap_complete::Shell::Bash => "cargo_archfit",
+        _ => BINARY,
+    };
+    let mut command = Cli::command().bin_name(name);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    if name == BINARY {
+        return script;
+    }
+    let text = String::from_utf8_lossy(&script);
+    let mut fixed = String::with_capacity(text.len());
+    for line in text.lines() {
+        let registration = line.trim_start().starts_with("complete -F ");
+        match line.strip_suffix(name).filter(|_| registration) {
+            Some(head) => {
+                fixed.push_str(head);
+                fixed.push_str(BINARY);
+            }
+            None => fixed.push_str(line),
+        }
+        fixed.push('\n');
+    }
+    fixed.into_bytes()
+}
+
+/// The man page (roff) of cargo-archfit, or of its command `name`; `None`
+/// when there is no such command.
+pub fn man_page(name: Option<&str>) -> Option<Vec<u8>> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    // Building names the subcommands `cargo-archfit-<name>`, as their
+    // pages are called.
+    command.build();
+    let page = match name {
+        None => command,
+        Some(name) => command
+            .get_subcommands()
+            .find(|c| c.get_name() == name)?
+            .clone(),
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(format!("cargo-archfit {}", crate::VERSION))
+        .render(&mut roff)
+        .expect("rendering into memory cannot fail");
+    Some(roff)
+}
+
+/// The names of the commands, for messages.
+pub fn command_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
 }
 
 /// `--format` values of the commands that print a table or JSON.
@@ -473,10 +581,8 @@ mod tests {
             let error = rejected(&[typo]);
             assert_eq!(error.kind(), ErrorKind::InvalidSubcommand, "{typo}");
             let text = error.to_string();
-            assert!(
-                text.contains(&format!("a similar subcommand exists: '{command}'")),
-                "{text}"
-            );
+            assert!(text.contains("similar subcommand"), "{text}");
+            assert!(text.contains(&format!("'{command}'")), "{text}");
         }
     }
 

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use archfit::cli::{
-    AdrArgs, BaselineArgs, CheckArgs, Cli, Command, ExplainArgs, GlobalArgs, GraphArgs, InitArgs,
-    MetricsArgs, TextFormat,
+    AdrArgs, BaselineArgs, CheckArgs, Cli, Command, CompletionsArgs, ExplainArgs, GlobalArgs,
+    GraphArgs, InitArgs, ManArgs, MetricsArgs, SchemaArgs, TextFormat,
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
@@ -147,6 +147,26 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(check) => run_check(global, check, &workspace_guess, color),
+        // Generated from the tool itself: no workspace needed.
+        Command::Schema(SchemaArgs { kind }) => {
+            emit_bytes(report::schema::render(*kind).as_bytes());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(CompletionsArgs { shell }) => {
+            emit_bytes(&archfit::cli::completions(*shell));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(ManArgs { command }) => {
+            let page = archfit::cli::man_page(command.as_deref()).ok_or_else(|| {
+                Error::Usage(format!(
+                    "man: no command `{}`; commands: {}",
+                    archfit::text::neutralise(command.as_deref().unwrap_or_default()),
+                    archfit::cli::command_names().join(", ")
+                ))
+            })?;
+            emit_bytes(&page);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -266,11 +286,16 @@ fn emit(workspace: &fs::Root, output: Option<&std::path::Path>, text: &str) -> R
                 message: format!("cannot write the report: {e}"),
             }),
         None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error of the analysis.
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
+            emit_bytes(text.as_bytes());
             Ok(())
         }
     }
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error of
+/// the analysis.
+fn emit_bytes(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
 }

@@ -14,6 +14,7 @@ mod markdown;
 pub mod metrics;
 mod neutral;
 mod sarif;
+pub mod schema;
 
 use std::fmt;
 use std::str::FromStr;

@@ -12,6 +12,7 @@ mod cycles;
 mod facts;
 mod fixtures;
 mod formats;
+mod generated;
 mod init;
 mod meta;
 mod output_integrity;
