@@ -16,6 +16,7 @@ mod generated;
 mod init;
 mod meta;
 mod output_integrity;
+mod package;
 mod robustness;
 mod security;
 mod silent_passes;
