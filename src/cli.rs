@@ -376,6 +376,20 @@ impl Cli {
                 }
             }
         }
+        // The generated texts come from the tool alone: a workspace or
+        // configuration named for them would be silently ignored.
+        if let Some((name @ ("schema" | "completions" | "man"), _)) = matches.subcommand() {
+            for (id, flag) in [("manifest_path", "--manifest-path"), ("config", "--config")] {
+                if matches.value_source(id) == Some(ValueSource::CommandLine) {
+                    let message =
+                        format!("`{name}` reads no workspace, so `{flag}` does not apply to it");
+                    return Err(match command.find_subcommand_mut(name) {
+                        Some(sub) => sub.error(ErrorKind::ArgumentConflict, message),
+                        None => command.error(ErrorKind::ArgumentConflict, message),
+                    });
+                }
+            }
+        }
         // clap can require `--level` but not require its value to be `module`.
         if let Some(Command::Graph(graph)) = &self.command {
             if graph.krate.is_some() && graph.level != Level::Module {
@@ -584,6 +598,36 @@ mod tests {
             assert!(text.contains("similar subcommand"), "{text}");
             assert!(text.contains(&format!("'{command}'")), "{text}");
         }
+    }
+
+    #[test]
+    fn generated_texts_take_no_workspace() {
+        for args in [
+            &["schema", "config", "--manifest-path", "w/Cargo.toml"][..],
+            &["--config", "a.toml", "completions", "bash"],
+            &["man", "check", "--config", "a.toml"],
+        ] {
+            let error = rejected(args);
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+            assert!(error.to_string().contains("reads no workspace"), "{error}");
+        }
+        let schema = parse(&["schema", "report", "--color", "never"]).expect("parses");
+        assert!(matches!(
+            schema.command,
+            Command::Schema(SchemaArgs {
+                kind: SchemaKind::Report
+            })
+        ));
+        assert!(matches!(
+            parse(&["completions", "zsh"]).map(|i| i.command),
+            Ok(Command::Completions(CompletionsArgs {
+                shell: clap_complete::Shell::Zsh
+            }))
+        ));
+        assert!(matches!(
+            parse(&["man"]).map(|i| i.command),
+            Ok(Command::Man(ManArgs { command: None }))
+        ));
     }
 
     #[test]
