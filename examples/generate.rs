@@ -589,7 +589,7 @@ fn write_domain(out: &Path, number: usize, domains: usize) -> io::Result<Summary
     let dir = format!("libs/domain-{number}");
     // Some domain crates build on the most popular one, so coupling reaches
     // services through more than one path.
-    let path_deps = if number > 1 && number % 3 == 0 {
+    let path_deps = if number > 1 && number.is_multiple_of(3) {
         vec![("domain-1".to_string(), "../domain-1".to_string())]
     } else {
         Vec::new()

@@ -1,4 +1,5 @@
-//! Command-line definitions (clap). Nothing here runs anything.
+//! Command-line definitions (clap), and what is generated from them: shell
+//! completions and man pages. Nothing here runs anything.
 //!
 //! Only what every command uses is global; each command declares its own
 //! options, so clap rejects one given to a command it means nothing to
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use crate::graph::Level;
 use crate::report::explain::ExplainFormat;
 use crate::report::graph::GraphFormat;
+use crate::report::schema::SchemaKind;
 use crate::report::Format;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
@@ -48,6 +50,12 @@ pub enum Command {
     Adr(AdrArgs),
     /// Inspect the workspace and write a starter archfit.toml and ADR templates.
     Init(InitArgs),
+    /// Print the JSON Schema of archfit.toml or of the JSON report.
+    Schema(SchemaArgs),
+    /// Print shell completions for cargo-archfit.
+    Completions(CompletionsArgs),
+    /// Print the man page of cargo-archfit or of one of its commands (roff).
+    Man(ManArgs),
 }
 
 /// Options of every command.
@@ -60,8 +68,15 @@ pub struct GlobalArgs {
     /// [workspace.metadata.archfit] in Cargo.toml].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// When to use colors.
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    /// When to use colors; `auto` follows NO_COLOR, CLICOLOR_FORCE, TERM and
+    /// whether the output is a terminal, as cargo does.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "CARGO_TERM_COLOR",
+        default_value_t = ColorArg::Auto
+    )]
     pub color: ColorArg,
     /// Print only errors, warnings and the total.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -176,6 +191,106 @@ pub struct InitArgs {
     pub baseline: bool,
 }
 
+/// Options of `schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which schema: `config` for editors (taplo, Even Better TOML), `report`
+    /// for consumers of `check --format json`.
+    #[arg(value_enum)]
+    pub kind: SchemaKind,
+}
+
+/// Options of `completions`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The completions are for the `cargo-archfit` binary: cargo's own \
+    completion does not hand `cargo archfit` over to subcommands.\n\
+    bash: cargo-archfit completions bash > ~/.local/share/bash-completion/completions/cargo-archfit\n\
+    zsh:  cargo-archfit completions zsh > ~/.zfunc/_cargo-archfit  (with ~/.zfunc in $fpath)\n\
+    fish: cargo-archfit completions fish > ~/.config/fish/completions/cargo-archfit.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `man`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Read it with `cargo archfit man | man -l -`; install the pages with \
+    `cargo archfit man > cargo-archfit.1` and `cargo archfit man check > cargo-archfit-check.1`, …"
+)]
+pub struct ManArgs {
+    /// A command (`check`, `graph`, …): its page, cargo-archfit-<command>(1).
+    /// Default: the page of cargo-archfit itself.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// Shell completions for `cargo-archfit` in `shell`'s language.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    const BINARY: &str = "cargo-archfit";
+    // clap_complete's bash script spells a hyphenated name one way where it
+    // records the command typed and another where it matches it, so nothing
+    // past the command would complete (clap-rs/clap#6421). Generated for a
+    // name without the hyphen, then registered for the real one.
+    let name = match shell {
+        clap_complete::Shell::Bash => "cargo_archfit",
+        _ => BINARY,
+    };
+    let mut command = Cli::command().bin_name(name);
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    if name == BINARY {
+        return script;
+    }
+    let text = String::from_utf8_lossy(&script);
+    let mut fixed = String::with_capacity(text.len());
+    for line in text.lines() {
+        let registration = line.trim_start().starts_with("complete -F ");
+        match line.strip_suffix(name).filter(|_| registration) {
+            Some(head) => {
+                fixed.push_str(head);
+                fixed.push_str(BINARY);
+            }
+            None => fixed.push_str(line),
+        }
+        fixed.push('\n');
+    }
+    fixed.into_bytes()
+}
+
+/// The man page (roff) of cargo-archfit, or of its command `name`; `None`
+/// when there is no such command.
+pub fn man_page(name: Option<&str>) -> Option<Vec<u8>> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    // Building names the subcommands `cargo-archfit-<name>`, as their
+    // pages are called.
+    command.build();
+    let page = match name {
+        None => command,
+        Some(name) => command
+            .get_subcommands()
+            .find(|c| c.get_name() == name)?
+            .clone(),
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(format!("cargo-archfit {}", crate::VERSION))
+        .render(&mut roff)
+        .expect("rendering into memory cannot fail");
+    Some(roff)
+}
+
+/// The names of the commands, for messages.
+pub fn command_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
 /// `--format` values of the commands that print a table or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TextFormat {
@@ -183,12 +298,27 @@ pub enum TextFormat {
     Json,
 }
 
-/// `--color` values.
+/// `--color` values (also CARGO_TERM_COLOR's, which `--color` overrides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+impl ColorArg {
+    /// Whether to colour what goes to `stream`. `always` and `never` are the
+    /// user's word and beat the environment; `auto` decides as cargo does
+    /// (anstream): no colour when NO_COLOR is set and not empty, colour when
+    /// CLICOLOR_FORCE is, else colour only on a terminal whose TERM is not
+    /// `dumb`.
+    pub fn paints<S: anstream::stream::RawStream>(self, stream: &S) -> bool {
+        match self {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never,
+        }
+    }
 }
 
 /// A parsed command line: the global options and the command to run, with
@@ -248,6 +378,20 @@ impl Cli {
                              options go after its name (see `cargo archfit {name} --help`)"
                         ),
                     ));
+                }
+            }
+        }
+        // The generated texts come from the tool alone: a workspace or
+        // configuration named for them would be silently ignored.
+        if let Some((name @ ("schema" | "completions" | "man"), _)) = matches.subcommand() {
+            for (id, flag) in [("manifest_path", "--manifest-path"), ("config", "--config")] {
+                if matches.value_source(id) == Some(ValueSource::CommandLine) {
+                    let message =
+                        format!("`{name}` reads no workspace, so `{flag}` does not apply to it");
+                    return Err(match command.find_subcommand_mut(name) {
+                        Some(sub) => sub.error(ErrorKind::ArgumentConflict, message),
+                        None => command.error(ErrorKind::ArgumentConflict, message),
+                    });
                 }
             }
         }
@@ -444,6 +588,51 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn a_misspelt_command_gets_a_suggestion() {
+        for (typo, command) in [
+            ("chek", "check"),
+            ("metric", "metrics"),
+            ("basline", "baseline"),
+        ] {
+            let error = rejected(&[typo]);
+            assert_eq!(error.kind(), ErrorKind::InvalidSubcommand, "{typo}");
+            let text = error.to_string();
+            assert!(text.contains("similar subcommand"), "{text}");
+            assert!(text.contains(&format!("'{command}'")), "{text}");
+        }
+    }
+
+    #[test]
+    fn generated_texts_take_no_workspace() {
+        for args in [
+            &["schema", "config", "--manifest-path", "w/Cargo.toml"][..],
+            &["--config", "a.toml", "completions", "bash"],
+            &["man", "check", "--config", "a.toml"],
+        ] {
+            let error = rejected(args);
+            assert_eq!(error.kind(), ErrorKind::ArgumentConflict, "{args:?}");
+            assert!(error.to_string().contains("reads no workspace"), "{error}");
+        }
+        let schema = parse(&["schema", "report", "--color", "never"]).expect("parses");
+        assert!(matches!(
+            schema.command,
+            Command::Schema(SchemaArgs {
+                kind: SchemaKind::Report
+            })
+        ));
+        assert!(matches!(
+            parse(&["completions", "zsh"]).map(|i| i.command),
+            Ok(Command::Completions(CompletionsArgs {
+                shell: clap_complete::Shell::Zsh
+            }))
+        ));
+        assert!(matches!(
+            parse(&["man"]).map(|i| i.command),
+            Ok(Command::Man(ManArgs { command: None }))
+        ));
     }
 
     #[test]

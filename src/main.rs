@@ -1,11 +1,12 @@
 //! `cargo-archfit`: parse arguments → `archfit` library → render → exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal as _;
+use std::io::Write;
 use std::process::ExitCode;
 
 use archfit::cli::{
-    AdrArgs, BaselineArgs, CheckArgs, Cli, ColorArg, Command, ExplainArgs, GlobalArgs, GraphArgs,
-    InitArgs, MetricsArgs, TextFormat,
+    AdrArgs, BaselineArgs, CheckArgs, Cli, Command, CompletionsArgs, ExplainArgs, GlobalArgs,
+    GraphArgs, InitArgs, ManArgs, MetricsArgs, SchemaArgs, TextFormat,
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
@@ -16,21 +17,12 @@ use archfit::{Error, Options, Severity};
 fn main() -> ExitCode {
     let invocation = Cli::from_env();
     let global = &invocation.global;
-    let color = match global.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = global.color.paints(&std::io::stdout());
     match run(global, &invocation.command, color) {
         Ok(code) => code,
         Err(error) => {
             write_failure_report(global, &invocation.command, &error);
-            let stderr_color = match global.color {
-                ColorArg::Auto => {
-                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-                }
-                _ => color,
-            };
+            let stderr_color = global.color.paints(&std::io::stderr());
             eprint!("{}", report::render_error(&error, stderr_color));
             ExitCode::from(2)
         }
@@ -174,6 +166,26 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(check) => run_check(global, check, &workspace_guess, color),
+        // Generated from the tool itself: no workspace needed.
+        Command::Schema(SchemaArgs { kind }) => {
+            emit_bytes(report::schema::render(*kind).as_bytes());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(CompletionsArgs { shell }) => {
+            emit_bytes(&archfit::cli::completions(*shell));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(ManArgs { command }) => {
+            let page = archfit::cli::man_page(command.as_deref()).ok_or_else(|| {
+                Error::Usage(format!(
+                    "man: no command `{}`; commands: {}",
+                    archfit::text::neutralise(command.as_deref().unwrap_or_default()),
+                    archfit::cli::command_names().join(", ")
+                ))
+            })?;
+            emit_bytes(&page);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -308,11 +320,16 @@ fn emit(workspace: &fs::Root, output: Option<&std::path::Path>, text: &str) -> R
                 message: format!("cannot write the report: {e}"),
             }),
         None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error of the analysis.
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
+            emit_bytes(text.as_bytes());
             Ok(())
         }
     }
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error of
+/// the analysis.
+fn emit_bytes(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
 }

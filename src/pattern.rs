@@ -55,6 +55,19 @@ impl<'de> Deserialize<'de> for GlobPattern {
     }
 }
 
+impl schemars::JsonSchema for GlobPattern {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Glob".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A glob: `*` and `?` within a name, `**` across path segments, `{a,b}`, `[a-z]`."
+        })
+    }
+}
+
 /// Whether any of `patterns` matches `candidate`; an empty list matches all.
 pub fn any_or_all(patterns: &[GlobPattern], candidate: &str) -> bool {
     patterns.is_empty() || patterns.iter().any(|p| p.is_match(candidate))

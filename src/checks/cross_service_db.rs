@@ -4,6 +4,7 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
@@ -25,19 +26,23 @@ pub const SUMMARY: &str = "code of one service uses a table owned by another";
 pub const PARAMETERS: &[&str] = &["allow_tables", "sources", "db_methods"];
 
 /// Parameters of a `cross-service-db` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// Table-name globs never reported (`schema_migrations`, `outbox_*`).
     #[serde(default)]
     pub allow_tables: Vec<GlobPattern>,
+    /// Which kinds of table reference count. Default: all of them.
     #[serde(default)]
     pub sources: Option<Vec<Source>>,
+    /// Method names or `Type::function` paths whose literal arguments are
+    /// SQL. Default: the calls of sqlx, diesel, tokio-postgres and similar.
     #[serde(default)]
     pub db_methods: Option<Vec<String>>,
 }
 
 /// Where table references come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     Sql,

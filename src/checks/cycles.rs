@@ -1,5 +1,6 @@
 #![doc = include_str!("../../docs/checks/cycles.md")]
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
@@ -30,18 +31,29 @@ pub const PARAMETERS: &[&str] = &[
 ];
 
 /// Parameters of a `cycles` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// The graph: of services, of workspace crates, or of the modules of
+    /// each crate.
     pub level: Level,
+    /// Module level: package-name globs of the crates to analyse. Default:
+    /// every member.
     #[serde(default)]
     pub crates: Vec<GlobPattern>,
+    /// Crate level: dependency kinds that make edges. Default: all three.
     #[serde(default = "all_kinds")]
     pub kinds: Vec<DepKind>,
+    /// Service level: which kinds of edge count. Default: all of them.
     #[serde(default)]
     pub edges: Option<Vec<EdgeFamily>>,
+    /// Service level: calls whose literal argument is a topic being
+    /// published. Default: the methods of rdkafka, lapin, async-nats and
+    /// similar clients.
     #[serde(default)]
     pub publish_methods: Option<Vec<String>>,
+    /// Service level: calls whose literal argument is a topic being
+    /// consumed.
     #[serde(default)]
     pub subscribe_methods: Option<Vec<String>>,
 }

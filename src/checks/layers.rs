@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
@@ -21,20 +22,26 @@ pub const SUMMARY: &str = "a module depends on a layer above it or on a forbidde
 pub const PARAMETERS: &[&str] = &["services", "layers"];
 
 /// Parameters of a `layers` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// Service-name globs the rule applies to. Default: every service.
     #[serde(default)]
     pub services: Vec<GlobPattern>,
+    /// The layers, outermost first: a module may use its own layer and
+    /// those below it.
     pub layers: Vec<Layer>,
 }
 
 /// One layer: the modules in it and the crates it must not use.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Layer {
+    /// The layer's name, as findings show it.
     pub name: String,
+    /// Module-path globs of its modules (`domain`, `domain::*`).
     pub modules: Vec<GlobPattern>,
+    /// Crates its modules must not use.
     #[serde(default)]
     pub forbidden_crates: Vec<String>,
 }

@@ -129,6 +129,7 @@ macro_rules! registry {
                 doc: $module::DOC,
                 parameters: $module::PARAMETERS,
                 parse: |v| parse_with(v, Params::$variant),
+                params_schema: <$module::Params as schemars::JsonSchema>::json_schema,
                 starter: $module::STARTER,
             },)*
         ];
@@ -275,6 +276,8 @@ pub struct CheckDef {
     pub parameters: &'static [&'static str],
     /// Deserialises the rule's check-specific keys.
     pub parse: ParseParams,
+    /// The JSON Schema of those keys, from the type `parse` reads them into.
+    pub params_schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
     /// What `init` writes for it.
     pub starter: Starter,
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Context, Needs, Reporter, Starter, Violation};
@@ -37,31 +38,41 @@ fn list(names: &[&str]) -> Vec<String> {
 }
 
 /// Parameters of a `saga-compensation` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// Calls that start a builder saga (`Saga::builder`, `*Saga::builder`).
     #[serde(default = "default_constructors")]
     pub saga_constructors: Vec<GlobPattern>,
+    /// Builder methods that add a step.
     #[serde(default = "default_steps")]
     pub step_methods: Vec<String>,
+    /// Builder methods that give the step before its compensation.
     #[serde(default = "default_compensations")]
     pub compensation_methods: Vec<String>,
+    /// Builder methods that mark (or add) the pivot.
     #[serde(default = "default_pivots")]
     pub pivot_methods: Vec<String>,
+    /// Builder methods that mark the step before retriable.
     #[serde(default = "default_retriable")]
     pub retriable_methods: Vec<String>,
+    /// Traits whose implementations are saga steps.
     #[serde(default = "default_traits")]
     pub traits: Vec<StepTrait>,
+    /// Globs of actions that cannot be undone (`send_*`, `charge_*`).
     #[serde(default = "default_non_compensable")]
     pub non_compensable: Vec<GlobPattern>,
 }
 
 /// A trait whose implementations are saga steps.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepTrait {
+    /// The trait's name.
     pub name: String,
+    /// The method that does the step's work.
     pub action: String,
+    /// The method that undoes it.
     pub compensation: String,
     /// A method saying whether the step can be undone at all
     /// (`rollback_supported`): a step whose method returns `false` is
@@ -70,6 +81,8 @@ pub struct StepTrait {
     /// `compensable_default`, applies.
     #[serde(default)]
     pub compensable: Option<String>,
+    /// Whether a step is compensable when it does not implement
+    /// `compensable`.
     #[serde(default)]
     pub compensable_default: bool,
 }
@@ -171,7 +184,7 @@ impl Params {
 }
 
 /// How the steps of a saga talk: by synchronous calls or by messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Communication {
     Sync,
@@ -180,7 +193,7 @@ pub enum Communication {
 
 /// Whether a saga promises all-or-nothing (every step compensated) or only
 /// an eventual outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Consistency {
     Atomic,
@@ -188,7 +201,7 @@ pub enum Consistency {
 }
 
 /// Whether one service drives the saga or the services react to each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Coordination {
     Orchestration,
@@ -212,13 +225,18 @@ axis_display! {
 }
 
 /// A saga's class along the three axes, for reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SagaSummary {
+    /// The saga's name.
     pub name: String,
+    /// How it is written: `builder`, `trait` or `toml`.
+    #[schemars(extend("enum" = ["builder", "trait", "toml"]))]
     pub dialect: &'static str,
+    /// The service running it; null when it spans several.
     pub service: Option<String>,
     #[serde(skip)]
     pub location: Option<Location>,
+    /// Number of steps.
     pub steps: usize,
     pub communication: Communication,
     pub consistency: Consistency,

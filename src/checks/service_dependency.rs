@@ -1,5 +1,6 @@
 #![doc = include_str!("../../docs/checks/service-dependency.md")]
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
@@ -21,22 +22,28 @@ pub const SUMMARY: &str = "a service's crate depends on a crate owned by another
 pub const PARAMETERS: &[&str] = &["transitive", "kinds", "allow"];
 
 /// Parameters of a `service-dependency` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// Also report services reached through crates of no service.
     #[serde(default)]
     pub transitive: bool,
+    /// Dependency kinds considered. Default: normal and build; add `dev`
+    /// to include dev-dependencies.
     #[serde(default = "default_kinds")]
     pub kinds: Vec<DepKind>,
+    /// Dependencies between services that are intended.
     #[serde(default)]
     pub allow: Vec<Allow>,
 }
 
 /// A dependency between services that the team intends.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Allow {
+    /// Service-name glob of the depending service.
     pub from: GlobPattern,
+    /// Service-name glob of the service depended on.
     pub to: GlobPattern,
     /// Target crate names the allowance is limited to; empty: any crate.
     #[serde(default)]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
@@ -25,13 +26,18 @@ pub const SUMMARY: &str =
 pub const PARAMETERS: &[&str] = &["max_services", "external", "kinds"];
 
 /// Parameters of a `shared-coupling` rule.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// How many services may use one shared crate. Default: 1.
     #[serde(default = "one")]
     pub max_services: usize,
+    /// Name globs of registry crates to treat as shared domain code
+    /// (`acme-*`).
     #[serde(default)]
     pub external: Vec<GlobPattern>,
+    /// Dependency kinds considered. Default: normal and build; add `dev`
+    /// to count test-only use.
     #[serde(default = "default_kinds")]
     pub kinds: Vec<DepKind>,
 }

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
@@ -49,50 +50,76 @@ pub struct Config<R> {
 }
 
 /// A `[[saga]]` table: a saga whose steps are named by service and function.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SagaDecl {
+    /// The saga's name, as findings show it.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// Its local transactions, in order.
     pub steps: Vec<SagaStepDecl>,
 }
 
 /// One step of a `[[saga]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SagaStepDecl {
+    /// The service that runs the step.
+    #[schemars(with = "String")]
     pub service: Spanned<String>,
+    /// The function that does the step's work, in that service's crates.
+    #[schemars(with = "String")]
     pub action: Spanned<String>,
+    /// The function that undoes it; a step before the pivot needs one.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub compensation: Option<Spanned<String>>,
+    /// The step that decides the saga's outcome.
     #[serde(default)]
     pub pivot: bool,
+    /// Safe to retry (idempotent): steps after the pivot must be.
     #[serde(default)]
     pub retriable: bool,
 }
 
 /// A `[[service]]` table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceDecl {
+    /// The service's name, as rules and findings name it.
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    /// Its crates: member paths (a folder takes the members below it), path
+    /// globs or package names.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub crates: Vec<Spanned<String>>,
+    /// Tables it owns (globs); also inferred from its migrations.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub tables: Vec<Spanned<String>>,
+    /// Its migration folders. Default: `<crate dir>/migrations`.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub migrations: Vec<Spanned<String>>,
+    /// Channels it publishes (globs, `orders.*`).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub topics: Vec<Spanned<String>>,
+    /// Names other code uses to call it in URLs and addresses (globs).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub hosts: Vec<Spanned<String>>,
     /// gRPC services it serves, as the proto names them
     /// (`package.Service` or `Service`): another service's code using their
     /// generated `{Service}Client` is an edge to this one.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub grpc: Vec<Spanned<String>>,
     /// The database its tables live in; services that name the same one
     /// share it. Default: the service's own name (a database of its own).
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub database: Option<Spanned<String>>,
 }
 
@@ -134,42 +161,79 @@ pub trait HasId {
     fn id_span(&self) -> Range<usize>;
 }
 
-#[derive(Deserialize)]
+/// The configuration of cargo-archfit (`archfit.toml`): the services of the
+/// workspace, its shared crates, and the rules that enforce its
+/// architecture decisions.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "archfit.toml")]
 struct RawConfig {
+    /// The version of this file's format: 1.
+    #[schemars(with = "Option<u32>", extend("enum" = [1]))]
     version: Option<Spanned<i64>>,
+    /// Built-in rule packs whose rules apply too (`builtin:microservices`);
+    /// a rule of this file with the same id replaces the pack's.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     extends: Vec<Spanned<String>>,
+    /// Folder of the architecture decision records, relative to the
+    /// workspace root. Default: `docs/adr`.
     adr_dir: Option<String>,
+    /// Members ignored entirely (member paths, globs or package names).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     exclude: Vec<Spanned<String>>,
+    /// The deployable services and what each owns.
     #[serde(default, rename = "service")]
     services: Vec<ServiceDecl>,
+    /// Crates shared between services.
     #[serde(default)]
     shared: RawShared,
+    /// Sagas declared here rather than found in code.
     #[serde(default, rename = "saga")]
     sagas: Vec<SagaDecl>,
+    /// The baseline file, relative to the workspace root. Default:
+    /// `archfit-baseline.json`.
     baseline: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// The `[shared]` table.
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Shared")]
 struct RawShared {
+    /// Shared libraries, owned by no one service (paths, globs or names).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     crates: Vec<Spanned<String>>,
+    /// Operational crates (logging, tracing, configuration, metrics):
+    /// sharing them is allowed.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     platform: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+/// The keys every `[[rule]]` has.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawRuleCommon {
+    /// The rule's id, unique in the file: `--rule`, `explain` and
+    /// suppressions name it.
+    #[schemars(with = "String")]
     id: Spanned<String>,
+    /// The check that runs the rule (`cargo archfit explain <check>`).
+    #[schemars(with = "String")]
     check: Spanned<String>,
+    /// The severity of its findings, or `off`. Default: `error`.
     #[serde(default)]
     severity: ConfiguredSeverity,
+    /// The decision it enforces: an ADR file under `adr_dir`, or a URL.
+    #[schemars(with = "Option<String>")]
     adr: Option<Spanned<String>>,
+    /// Text shown with each finding instead of the check's own.
     message: Option<String>,
+    /// Whether test code counts too (`#[cfg(test)]`, tests/, benches/,
+    /// examples/). Default: `false`.
     #[serde(default)]
     include_tests: bool,
 }
@@ -197,6 +261,20 @@ impl ConfiguredSeverity {
     }
 }
 
+impl JsonSchema for ConfiguredSeverity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Severity".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        // `warning` is read as `warn`, so an editor must accept it too.
+        schemars::json_schema!({
+            "type": "string",
+            "enum": ["error", "warn", "warning", "info", "off"]
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for ConfiguredSeverity {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let word = String::deserialize(deserializer)?;
@@ -210,6 +288,28 @@ impl<'de> Deserialize<'de> for ConfiguredSeverity {
             ))),
         }
     }
+}
+
+/// The JSON Schema of an archfit.toml whose `[[rule]]` array is `rules`:
+/// the caller knows the checks and their parameters, configuration does
+/// not.
+pub fn document_schema(
+    generator: &mut schemars::SchemaGenerator,
+    rules: schemars::Schema,
+) -> schemars::Schema {
+    let mut document = RawConfig::json_schema(generator);
+    if let Some(properties) = document
+        .get_mut("properties")
+        .and_then(|p| p.as_object_mut())
+    {
+        properties.insert("rule".into(), rules.to_value());
+    }
+    document
+}
+
+/// The JSON Schema of the keys every `[[rule]]` has.
+pub fn rule_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    RawRuleCommon::json_schema(generator)
 }
 
 /// Finds and reads the configuration of the workspace at `root`.

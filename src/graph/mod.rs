@@ -5,8 +5,13 @@ pub mod coupling;
 /// Which graph: of services, of workspace crates, or of the modules of each
 /// crate. One type for a cycles rule's `level`, `graph --level` and the
 /// graph view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
+#[schemars(
+    description = "Which graph: of services, of workspace crates, or of the modules of each crate."
+)]
 pub enum Level {
     Service,
     Crate,

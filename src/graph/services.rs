@@ -37,7 +37,7 @@ pub enum EdgeKind {
 
 /// Kinds of service edges without their details, as named in a cycles
 /// rule's `edges = [...]` and in graph legends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EdgeFamily {
     Crate,

@@ -8,6 +8,7 @@
 //! values are the neutralised texts of `report::neutral`: a file whose name
 //! holds a line break is `"a\\nb"` (backslash, `n`), not `"a\nb"`.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{diagnostic_file, neutral::Neutral, rule_rows, sorted_diagnostics, sorted_findings};
@@ -18,6 +19,11 @@ use crate::{AdrRef, Diagnostic, Finding, Location, Outcome, Related, Severity};
 /// renamed, a type or meaning changed). Adding a key is not breaking.
 const SCHEMA: u32 = 1;
 
+/// The JSON Schema of the document, from the structs that write it.
+pub(super) fn schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    Document::json_schema(generator)
+}
+
 pub(super) fn render(outcome: &Neutral) -> String {
     let document = Document::new(outcome);
     let mut text = serde_json::to_string_pretty(&document)
@@ -26,22 +32,34 @@ pub(super) fn render(outcome: &Neutral) -> String {
     text
 }
 
-#[derive(Serialize)]
+/// The JSON report of `cargo archfit check --format json`
+/// (docs/json-report.md). New keys may appear within one `schema` number.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "cargo-archfit report")]
 struct Document<'a> {
+    /// Version of this document's shape, bumped on every breaking change.
+    #[schemars(extend("enum" = [SCHEMA]))]
     schema: u32,
+    /// The program that wrote the document.
     tool: Tool,
+    /// Counts of the run.
     summary: Summary,
+    /// Every rule of the run.
     rules: Vec<RuleEntry<'a>>,
+    /// The violations, after baseline and suppressions.
     findings: Vec<FindingEntry<'a>>,
+    /// Problems of the tool itself (files it could not read or parse).
     diagnostics: Vec<DiagnosticEntry<'a>>,
+    /// Sagas found by saga-compensation rules, and their class.
     sagas: Vec<SagaEntry<'a>>,
 }
 
 /// A saga and its class (saga-compensation rules only).
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct SagaEntry<'a> {
     #[serde(flatten)]
     saga: &'a crate::checks::saga_compensation::SagaSummary,
+    /// Where the saga starts.
     location: Option<LocationEntry<'a>>,
 }
 
@@ -91,36 +109,54 @@ impl<'a> Document<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Tool {
+    /// Always `cargo-archfit`.
+    #[schemars(extend("enum" = ["cargo-archfit"]))]
     name: &'static str,
+    /// The cargo-archfit version.
     version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Summary {
+    /// Findings at severity `error`: the run fails when this is not 0.
     errors: usize,
+    /// Findings at severity `warn`.
     warnings: usize,
+    /// Findings at severity `info`.
     infos: usize,
+    /// Findings matched by the baseline, left out of `findings`.
     baselined: usize,
+    /// Findings silenced by an `archfit: allow` comment, left out of `findings`.
     suppressed: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct RuleEntry<'a> {
+    /// The rule's id in archfit.toml.
     id: &'a str,
+    /// The check the rule configures.
     check: &'a str,
     /// "error" | "warn" | "info" | "off".
+    #[schemars(extend("enum" = ["error", "warn", "info", "off"]))]
     severity: &'static str,
+    /// How many entries of `findings` carry this rule id.
     findings: usize,
+    /// The decision the rule enforces.
     adr: Option<AdrEntry<'a>>,
 }
 
-#[derive(Serialize)]
+/// An architecture decision record.
+#[derive(Serialize, JsonSchema)]
 struct AdrEntry<'a> {
+    /// The number or date prefix of the file name (`0003`).
     id: Option<&'a str>,
+    /// The decision's title.
     title: &'a str,
+    /// The status as written (`Accepted`, `Superseded`, …).
     status: Option<&'a str>,
+    /// The ADR file relative to the workspace root, or its URL.
     link: &'a str,
 }
 
@@ -135,20 +171,33 @@ impl<'a> AdrEntry<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct FindingEntry<'a> {
+    /// Id of the rule that produced it.
     rule: &'a str,
+    /// The check that found it.
     check: &'a str,
+    /// The rule's severity.
+    #[schemars(extend("enum" = ["error", "warn", "info"]))]
     severity: &'static str,
+    /// What is wrong, in one sentence.
     message: &'a str,
+    /// What to do about it.
     help: Option<&'a str>,
+    /// The concrete change that would fix it, when the check can name one.
     suggestion: Option<&'a str>,
+    /// The primary location; null for a finding about the whole workspace.
     location: Option<LocationEntry<'a>>,
+    /// Secondary locations that explain the finding.
     related: Vec<RelatedEntry<'a>>,
+    /// The service whose code breaks the rule.
     service: Option<&'a str>,
+    /// The workspace crate the finding is in.
     #[serde(rename = "crate")]
     krate: Option<&'a str>,
+    /// The decision the finding breaks.
     adr: Option<AdrEntry<'a>>,
+    /// Identity of the finding across runs (baselines compare it).
     fingerprint: &'a str,
 }
 
@@ -173,12 +222,18 @@ impl<'a> FindingEntry<'a> {
 
 /// A location without its byte span: offsets are an implementation detail
 /// of snippet drawing, lines and columns are what tools consume.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(description = "A region of a file.")]
 struct LocationEntry<'a> {
+    /// Path relative to the workspace root, `/`-separated.
     file: &'a str,
+    /// First line, 1-based.
     line: usize,
+    /// First column, 1-based, in characters.
     column: usize,
+    /// Line of the exclusive end.
     end_line: usize,
+    /// Column of the exclusive end, in characters.
     end_column: usize,
 }
 
@@ -194,13 +249,20 @@ impl<'a> LocationEntry<'a> {
     }
 }
 
-#[derive(Serialize)]
+/// A location with what it has to do with the finding.
+#[derive(Serialize, JsonSchema)]
 struct RelatedEntry<'a> {
+    /// Path relative to the workspace root, `/`-separated.
     file: &'a str,
+    /// First line, 1-based.
     line: usize,
+    /// First column, 1-based, in characters.
     column: usize,
+    /// Line of the exclusive end.
     end_line: usize,
+    /// Column of the exclusive end, in characters.
     end_column: usize,
+    /// What this place has to do with the finding ("table created here").
     label: &'a str,
 }
 
@@ -218,12 +280,18 @@ impl<'a> RelatedEntry<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct DiagnosticEntry<'a> {
+    /// How much the problem limits the analysis.
+    #[schemars(extend("enum" = ["error", "warn", "info"]))]
     severity: &'static str,
+    /// What happened.
     message: &'a str,
+    /// The workspace-relative file concerned.
     file: Option<&'a str>,
+    /// 1-based line, when known.
     line: Option<usize>,
+    /// 1-based column in characters, when known.
     column: Option<usize>,
 }
 

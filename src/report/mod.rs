@@ -17,6 +17,7 @@ pub mod metrics;
 mod neutral;
 mod repository;
 mod sarif;
+pub mod schema;
 mod short;
 
 use std::fmt;

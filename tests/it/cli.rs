@@ -316,6 +316,70 @@ fn module_graph_of_one_crate_in_dot_and_mermaid() {
 }
 
 #[test]
+fn mermaid_module_graph_keeps_each_crates_modules_together() {
+    let mermaid = stdout(&archfit(
+        "shop",
+        &["graph", "--level", "module", "--format", "mermaid"],
+    ));
+    // Each crate's modules in one subgraph named after the crate: the root
+    // module of every crate is labelled `crate`, so without the grouping
+    // the drawing could not tell them apart.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for line in mermaid.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("subgraph ") {
+            let name = rest.split('"').nth(1).unwrap_or_default().to_string();
+            groups.push((name, Vec::new()));
+        } else if line == "end" || line.starts_with("direction") {
+            continue;
+        } else if let Some((_, members)) = groups.last_mut() {
+            if !line.contains("-->") && !line.contains("-.->") && !line.starts_with("class") {
+                members.push(line.to_string());
+            }
+        }
+    }
+    let crates: Vec<&str> = groups
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .filter(|name| *name != "legend")
+        .collect();
+    for expected in ["orders", "payments", "inventory", "notifications"] {
+        assert!(crates.contains(&expected), "{crates:?}\n{mermaid}");
+    }
+    for (name, members) in groups.iter().filter(|(name, _)| name != "legend") {
+        assert_eq!(
+            members
+                .iter()
+                .filter(|m| m.ends_with("[\"crate\"]"))
+                .count(),
+            1,
+            "{name}: {members:?}"
+        );
+    }
+}
+
+#[test]
+fn every_graph_has_a_legend_of_the_edges_it_draws() {
+    for format in ["dot", "mermaid"] {
+        let service = stdout(&archfit("shop", &["graph", "--format", format]));
+        for entry in [
+            "http: calls it over HTTP",
+            "event: publishes to or consumes its topic",
+            "in a cycle, or where a finding points",
+        ] {
+            assert!(service.contains(entry), "{format}: {entry}\n{service}");
+        }
+        // The crate graph has no HTTP edges, so its legend does not say so.
+        let crates = stdout(&archfit(
+            "shop",
+            &["graph", "--level", "crate", "--format", format],
+        ));
+        assert!(crates.contains("dev-dependency"), "{format}: {crates}");
+        assert!(!crates.contains("over HTTP"), "{format}: {crates}");
+    }
+}
+
+#[test]
 fn graph_error_paths() {
     let unknown = archfit("shop", &["graph", "--level", "module", "--crate", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
