@@ -18,6 +18,7 @@ pub mod model;
 pub mod pattern;
 pub mod report;
 pub mod sql;
+pub mod suggest;
 pub mod suppress;
 pub mod text;
 pub mod workspace;
@@ -417,7 +418,8 @@ fn select_rules<'a>(config: &'a Config, only: &[String]) -> Result<Vec<&'a Rule>
             let known: Vec<&str> = config.rules.iter().map(|r| r.id.as_str()).collect();
             errors.push(
                 ConfigError::general(format!("--rule {id}: no rule has this id")).help(format!(
-                    "rules in {}: {}",
+                    "{}rules in {}: {}",
+                    suggest::hint(id, known.iter().copied()),
                     config.file.name,
                     known.join(", ")
                 )),

@@ -192,7 +192,11 @@ pub fn compile(head: RuleHead, value: Spanned<DeValue<'_>>) -> Result<Rule, Vec<
             format!("unknown check `{}`", head.check.get_ref()),
         )
         .label("not a check of cargo-archfit")
-        .help(format!("known checks: {}", names().join(", ")))]);
+        .help(format!(
+            "{}known checks: {}",
+            crate::suggest::hint(head.check.get_ref(), names()),
+            names().join(", ")
+        ))]);
     };
     // Keys the check does not take are found here, by name, so each gets
     // an error at its span that lists what the check takes.
@@ -212,7 +216,15 @@ pub fn compile(head: RuleHead, value: Spanned<DeValue<'_>>) -> Result<Rule, Vec<
                 )
                 .label("not a parameter of this check")
                 .help(format!(
-                    "`{}` takes: {}; every rule takes: {}",
+                    "{}`{}` takes: {}; every rule takes: {}",
+                    crate::suggest::hint(
+                        key.get_ref(),
+                        check
+                            .parameters
+                            .iter()
+                            .copied()
+                            .chain(COMMON_RULE_KEYS.iter().copied())
+                    ),
                     check.name,
                     check.parameters.join(", "),
                     COMMON_RULE_KEYS.join(", ")

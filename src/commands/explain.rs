@@ -22,17 +22,19 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
         // Without a configuration only checks can be explained: a name
         // close to one is a misspelt check, not a reason to run `init`.
         Err(error) => {
-            return Err(match did_you_mean(target, checks::names()) {
-                Some(check) => Error::Usage(format!(
-                    "no check named `{target}`; did you mean `{check}`?"
-                )),
-                None => error,
-            })
+            return Err(
+                match crate::suggest::did_you_mean(target, checks::names()) {
+                    Some(check) => Error::Usage(format!(
+                        "no check named `{target}`; did you mean `{check}`?"
+                    )),
+                    None => error,
+                },
+            )
         }
     };
     let Some(index) = loaded.config.rules.iter().position(|r| r.id == target) else {
         let rules: Vec<&str> = loaded.config.rules.iter().map(|r| r.id.as_str()).collect();
-        let suggestion = did_you_mean(
+        let suggestion = crate::suggest::did_you_mean(
             target,
             checks::names().into_iter().chain(rules.iter().copied()),
         )
@@ -75,24 +77,6 @@ pub fn explain(options: &Options, target: &str) -> Result<String, Error> {
         checks::by_name(rule.check).map_or("", |c| c.doc),
     ));
     Ok(out)
-}
-
-/// The candidate closest to `target` when it is close enough to be what
-/// was meant: a misspelling, a singular for a plural, `_` for `-`. Ties go
-/// to the first candidate.
-fn did_you_mean<'a>(
-    target: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let target = target.to_lowercase();
-    let mut best: Option<(f64, &str)> = None;
-    for candidate in candidates {
-        let score = strsim::jaro_winkler(&target, candidate);
-        if score >= 0.85 && best.is_none_or(|(top, _)| score > top) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, candidate)| candidate)
 }
 
 fn with_newline(text: &str) -> String {
@@ -195,7 +179,6 @@ pub fn adr_matrix(options: &Options) -> Result<AdrMatrix, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
 
     const NAMES: &[&str] = &[
         "service-dependency",
@@ -224,7 +207,7 @@ mod tests {
             ("services-own-their-table", "services-own-their-tables"),
         ] {
             assert_eq!(
-                did_you_mean(typed, NAMES.iter().copied()),
+                crate::suggest::did_you_mean(typed, NAMES.iter().copied()),
                 Some(meant),
                 "{typed}"
             );
@@ -234,7 +217,11 @@ mod tests {
     #[test]
     fn an_unrelated_name_gets_no_suggestion() {
         for typed in ["no-such-thing", "deny", "graph", "x", ""] {
-            assert_eq!(did_you_mean(typed, NAMES.iter().copied()), None, "{typed}");
+            assert_eq!(
+                crate::suggest::did_you_mean(typed, NAMES.iter().copied()),
+                None,
+                "{typed}"
+            );
         }
     }
 }
