@@ -1004,14 +1004,8 @@ mod tests {
             ..Facts::default()
         };
         let service = |name: &str, grpc: &[&str]| crate::workspace::Service {
-            name: name.into(),
-            crates: Vec::new(),
-            hosts: Vec::new(),
-            topics: Vec::new(),
             grpc: grpc.iter().map(|g| g.to_string()).collect(),
-            tables: Vec::new(),
-            database: name.into(),
-            decl: 0,
+            ..crate::workspace::Service::named(name)
         };
         let architecture = Architecture {
             services: vec![
@@ -1042,14 +1036,8 @@ mod tests {
     #[test]
     fn names_holding_an_address_name_the_service_they_end_with() {
         let service = |name: &str, hosts: &[&str]| crate::workspace::Service {
-            name: name.into(),
-            crates: Vec::new(),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
-            topics: Vec::new(),
-            grpc: Vec::new(),
-            tables: Vec::new(),
-            database: name.into(),
-            decl: 0,
+            ..crate::workspace::Service::named(name)
         };
         let architecture = Architecture {
             services: vec![

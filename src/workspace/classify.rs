@@ -47,6 +47,24 @@ pub struct Service {
     pub decl: usize,
 }
 
+#[cfg(test)]
+impl Service {
+    /// A service with only a name (and its own database), for tests to
+    /// complete with struct update syntax.
+    pub fn named(name: &str) -> Service {
+        Service {
+            name: name.into(),
+            crates: Vec::new(),
+            hosts: Vec::new(),
+            topics: Vec::new(),
+            grpc: Vec::new(),
+            tables: Vec::new(),
+            database: name.into(),
+            decl: 0,
+        }
+    }
+}
+
 /// The classification of every member.
 #[derive(Debug, Clone)]
 pub struct Architecture {

@@ -254,14 +254,9 @@ mod tests {
 
     fn service(name: &str, crates: &[usize], hosts: &[&str]) -> Service {
         Service {
-            name: name.into(),
             crates: crates.to_vec(),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
-            topics: Vec::new(),
-            grpc: Vec::new(),
-            tables: Vec::new(),
-            database: name.into(),
-            decl: 0,
+            ..Service::named(name)
         }
     }
 
