@@ -250,20 +250,9 @@ pub fn service_filters(_params: &Params) -> &[GlobPattern] {
 
 /// Reports cross-service table use, shared persistence and double owners.
 pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
-    let names: Vec<&str> = context
-        .architecture
-        .services
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    let databases: Vec<&str> = context
-        .architecture
-        .services
-        .iter()
-        .map(|s| s.database.as_str())
-        .collect();
-    let claims = ownership(context, reporter);
-    if claims.is_empty() {
+    let names = service_names(context);
+    let analysis = analyse(params, context, reporter);
+    if analysis.no_owner {
         reporter.rule_warning(
             "no table has an owner, so no use of a table can be another service's: no service \
              lists `tables`, no migration folder creates a table, and no ORM entity or diesel \
@@ -272,26 +261,95 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             None,
         );
     }
-    let (owners, collisions) = settle(params, &claims, &names, &databases);
-    let mut findings: Vec<Finding> = collisions
+    let mut findings: Vec<Finding> = analysis
+        .collisions
         .into_iter()
         .map(|v| reporter.finding(v))
         .collect();
-    let Some(facts) = context.facts else {
-        return findings;
+    for foreign in &analysis.foreign {
+        findings.push(reporter.finding(foreign_access(
+            &foreign.access,
+            foreign.service,
+            foreign.owner,
+            &analysis.owners,
+            &names,
+            foreign.member,
+            context,
+        )));
+    }
+    for (table, by_service) in &analysis.unowned {
+        if by_service.len() < 2 {
+            continue;
+        }
+        findings.push(reporter.finding(shared_table(table, by_service, &names)));
+    }
+    findings
+}
+
+fn service_names<'c>(context: &Context<'c>) -> Vec<&'c str> {
+    context
+        .architecture
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+/// A use of another service's table: `service` (in `member`) reaches
+/// `owner`'s data.
+struct Foreign {
+    access: Access,
+    service: usize,
+    owner: usize,
+    member: usize,
+}
+
+/// What the check finds before it becomes findings: shared with `quanta`,
+/// for which a use of another service's data joins the two services.
+struct Analysis {
+    /// No table has any owner: the check could examine nothing.
+    no_owner: bool,
+    collisions: Vec<Violation>,
+    owners: BTreeMap<String, Vec<Owner>>,
+    foreign: Vec<Foreign>,
+    /// table → service → first access, for tables nobody owns.
+    unowned: BTreeMap<String, BTreeMap<usize, Access>>,
+}
+
+fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Analysis {
+    let names = service_names(context);
+    let databases: Vec<&str> = context
+        .architecture
+        .services
+        .iter()
+        .map(|s| s.database.as_str())
+        .collect();
+    let claims = ownership(context, reporter);
+    let (owners, collisions) = settle(params, &claims, &names, &databases);
+    let mut analysis = Analysis {
+        no_owner: claims.is_empty(),
+        collisions,
+        owners,
+        foreign: Vec::new(),
+        unowned: BTreeMap::new(),
     };
-    // table → service → first access, for tables nobody owns.
-    let mut unowned: BTreeMap<String, BTreeMap<usize, Access>> = BTreeMap::new();
+    let Some(facts) = context.facts else {
+        return analysis;
+    };
+    let owners = &analysis.owners;
     for (service, declared) in context.architecture.services.iter().enumerate() {
         for &member in &declared.crates {
-            for access in accesses(params, context, facts, member, service, &owners, reporter) {
+            for access in accesses(params, context, facts, member, service, owners, reporter) {
                 if params.allowed(&access.table) {
                     continue;
                 }
                 if let Some(owner) = access.owner {
-                    findings.push(reporter.finding(foreign_access(
-                        &access, service, owner, &owners, &names, member, context,
-                    )));
+                    analysis.foreign.push(Foreign {
+                        access,
+                        service,
+                        owner,
+                        member,
+                    });
                     continue;
                 }
                 let owning: BTreeSet<usize> = owners
@@ -302,7 +360,8 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
                     .map(|o| o.service)
                     .collect();
                 if owning.is_empty() {
-                    unowned
+                    analysis
+                        .unowned
                         .entry(access.table.clone())
                         .or_default()
                         .entry(service)
@@ -322,19 +381,54 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
                     .find(|&o| databases[o] == databases[service])
                     .or_else(|| owning.iter().next().copied())
                     .unwrap_or(service);
-                findings.push(reporter.finding(foreign_access(
-                    &access, service, owner, &owners, &names, member, context,
-                )));
+                analysis.foreign.push(Foreign {
+                    access,
+                    service,
+                    owner,
+                    member,
+                });
             }
         }
     }
-    for (table, by_service) in unowned {
-        if by_service.len() < 2 {
-            continue;
-        }
-        findings.push(reporter.finding(shared_table(&table, &by_service, &names)));
-    }
-    findings
+    analysis
+}
+
+/// One service using another's data, as `quanta` joins them: `from` reads
+/// or writes a table `to` owns.
+#[derive(Debug, Clone)]
+pub struct DataCoupling {
+    pub from: usize,
+    pub to: usize,
+    /// "reads table `orders`", "uses the database of payments".
+    pub detail: String,
+    pub location: Location,
+    pub test_only: bool,
+}
+
+/// Every use of one service's tables by another, found the way this check
+/// finds them with its default parameters (test code as the rule's
+/// `include_tests` says); used by `quanta`.
+pub fn data_couplings(context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<DataCoupling> {
+    let params = Params {
+        allow_tables: Vec::new(),
+        sources: None,
+        db_methods: None,
+    };
+    let analysis = analyse(&params, context, reporter);
+    // A table nobody owns is no evidence of whose data it is (and
+    // same-named bookkeeping tables live in every database): only owned
+    // tables join services.
+    analysis
+        .foreign
+        .iter()
+        .map(|f| DataCoupling {
+            from: f.service,
+            to: f.owner,
+            detail: format!("{} {}", verb(f.access.write), f.access.what()),
+            location: f.access.location.clone(),
+            test_only: f.access.test_only,
+        })
+        .collect()
 }
 
 fn schemas_agree(owner: &Option<String>, used: &Option<String>) -> bool {

@@ -74,6 +74,7 @@ pub struct Needs {
 pub mod cross_service_db;
 pub mod cycles;
 pub mod layers;
+pub mod quanta;
 pub mod saga_compensation;
 pub mod service_dependency;
 pub mod shared_coupling;
@@ -143,6 +144,7 @@ registry! {
     Cycles => cycles,
     SagaCompensation => saga_compensation,
     Layers => layers,
+    Quanta => quanta,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,
