@@ -52,11 +52,12 @@ pub const STARTER: Starter = Starter {
     adr_template: include_str!("../../rules/adr-templates/services-are-independent-quanta.md"),
     rules: r#"# Services bound by synchronous calls (HTTP, gRPC, client or service crates)
 # or by a shared database are deployed, scaled and failed together: one
-# architecture quantum. Events do not bind them.
+# architecture quantum. Events do not bind them. Informational to start
+# with: raise it to "error" once the quanta it lists are the ones you want.
 [[rule]]
 id = "services-are-independent-quanta"
 check = "quanta"
-severity = "warn"
+severity = "info"
 adr = {adr}
 # The most services one quantum may hold (default 1: every service its own).
 max_size = 1
