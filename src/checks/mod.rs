@@ -332,6 +332,8 @@ pub struct RuleOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Sagas found and classified (saga-compensation only).
     pub sagas: Vec<saga_compensation::SagaSummary>,
+    /// Every quantum of the workspace (quanta only).
+    pub quanta: Vec<quanta::QuantumSummary>,
 }
 
 /// Runs one rule.
@@ -341,6 +343,7 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutp
         adr,
         diagnostics: RefCell::new(Vec::new()),
         sagas: RefCell::new(Vec::new()),
+        quanta: RefCell::new(Vec::new()),
     };
     let context = Context {
         include_tests: rule.include_tests,
@@ -351,6 +354,7 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutp
         findings,
         diagnostics: reporter.diagnostics.into_inner(),
         sagas: reporter.sagas.into_inner(),
+        quanta: reporter.quanta.into_inner(),
     }
 }
 
@@ -361,6 +365,7 @@ pub struct Reporter<'a> {
     adr: Option<&'a AdrRef>,
     diagnostics: RefCell<Vec<Diagnostic>>,
     sagas: RefCell<Vec<saga_compensation::SagaSummary>>,
+    quanta: RefCell<Vec<quanta::QuantumSummary>>,
 }
 
 /// What a check says about one violation.
@@ -380,6 +385,11 @@ impl Reporter<'_> {
     /// Records a saga found and classified.
     pub fn saga(&self, saga: saga_compensation::SagaSummary) {
         self.sagas.borrow_mut().push(saga);
+    }
+
+    /// Records a quantum found.
+    pub fn quantum(&self, quantum: quanta::QuantumSummary) {
+        self.quanta.borrow_mut().push(quantum);
     }
 
     /// The id of the rule being run, for messages.
@@ -477,6 +487,7 @@ mod tests {
                 adr: None,
                 diagnostics: RefCell::new(Vec::new()),
                 sagas: RefCell::new(Vec::new()),
+                quanta: RefCell::new(Vec::new()),
             };
             (
                 reporter.finding(violation()).severity,

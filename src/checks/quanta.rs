@@ -148,6 +148,51 @@ pub struct Quantum {
     pub joins: Vec<Join>,
 }
 
+/// A quantum as reports show it (`quanta` in the JSON report, `metrics`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QuantumSummary {
+    /// Its services, sorted by name.
+    pub services: Vec<String>,
+    /// What joins them, sorted by place.
+    pub joins: Vec<JoinSummary>,
+}
+
+/// One join of a quantum as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct JoinSummary {
+    pub from: String,
+    pub to: String,
+    /// `http`, `grpc`, `client-crate`, `crate`, `table` or `database`.
+    pub kind: &'static str,
+    /// What makes the join: the URL, the client, the crate, the table.
+    pub detail: String,
+    pub location: Option<Location>,
+}
+
+impl QuantumSummary {
+    /// The summary of `quantum`, with services named from `names`.
+    pub fn new(quantum: &Quantum, names: &[&str]) -> QuantumSummary {
+        QuantumSummary {
+            services: quantum
+                .members
+                .iter()
+                .map(|&m| names[m].to_string())
+                .collect(),
+            joins: quantum
+                .joins
+                .iter()
+                .map(|j| JoinSummary {
+                    from: names[j.from].to_string(),
+                    to: names[j.to].to_string(),
+                    kind: j.kind.as_str(),
+                    detail: j.detail.clone(),
+                    location: j.location.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Every join between services: synchronous service edges (not events),
 /// uses of another service's tables, and services that share a database.
 /// Test-only evidence is kept only when `include_tests`.
@@ -415,6 +460,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     let joins = joins(context, reporter);
     let mut findings = Vec::new();
     for quantum in quanta(&names, &joins) {
+        reporter.quantum(QuantumSummary::new(&quantum, &names));
         let size = quantum.members.len();
         let inside: BTreeSet<usize> = quantum.members.iter().copied().collect();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
