@@ -577,13 +577,21 @@ pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
 /// The architecture quanta as the configuration's first enabled `quanta`
 /// rule sees them, else as the check sees them by default.
 fn quanta(loaded: &mut Loaded) -> Result<Vec<checks::quanta::QuantumSummary>, Error> {
+    let id = quanta_rule(loaded);
+    Ok(run(loaded, &[id])?.quanta)
+}
+
+/// The id of the configuration's first enabled `quanta` rule; without one,
+/// a rule with the check's defaults is added to `loaded` (for `metrics` and
+/// `graph --level quantum`, which show the quanta whatever the rules say).
+pub fn quanta_rule(loaded: &mut Loaded) -> String {
     let configured = loaded
         .config
         .rules
         .iter()
         .find(|r| r.check == checks::quanta::NAME && r.severity.is_some())
         .map(|r| r.id.clone());
-    let id = match configured {
+    match configured {
         Some(id) => id,
         None => {
             let id = "archfit-metrics-quanta";
@@ -593,12 +601,11 @@ fn quanta(loaded: &mut Loaded) -> Result<Vec<checks::quanta::QuantumSummary>, Er
                 .ok()
                 .and_then(|mut c| (!c.rules.is_empty()).then(|| c.rules.remove(0)))
             else {
-                return Ok(Vec::new());
+                return id.to_string();
             };
             loaded.config.rules.push(rule);
             loaded.adrs.push(None);
             id.to_string()
         }
-    };
-    Ok(run(loaded, &[id])?.quanta)
+    }
 }
