@@ -288,6 +288,7 @@ pub fn run_keeping_facts(
     } else {
         Vec::new()
     };
+    let memo = checks::Memo::default();
     let context = checks::Context {
         workspace,
         architecture,
@@ -298,6 +299,7 @@ pub fn run_keeping_facts(
         modules: &modules,
         migrations: &migrations,
         include_tests: false,
+        memo: &memo,
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
@@ -595,7 +597,8 @@ pub fn quanta_rule(loaded: &mut Loaded) -> String {
         Some(id) => id,
         None => {
             let id = "archfit-metrics-quanta";
-            let text = format!("[[rule]]\nid = \"{id}\"\ncheck = \"quanta\"\nseverity = \"info\"\n");
+            let text =
+                format!("[[rule]]\nid = \"{id}\"\ncheck = \"quanta\"\nseverity = \"info\"\n");
             let file = error::SourceFile::new("(metrics)", text);
             let Some(rule) = checks::parse_config(&file)
                 .ok()

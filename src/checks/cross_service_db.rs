@@ -140,6 +140,7 @@ impl Claimed {
 }
 
 /// One place where a service touches a table.
+#[derive(Clone)]
 struct Access {
     table: String,
     schema: Option<String>,
@@ -316,6 +317,56 @@ struct Analysis {
     unowned: BTreeMap<String, BTreeMap<usize, Access>>,
 }
 
+/// The expensive part of the analysis (migrations replayed, every SQL
+/// text parsed), which `allow_tables` does not change: computed once per
+/// run for each `sources`/`db_methods`/`include_tests`, so a `quanta` rule
+/// costs no second parse of what a `cross-service-db` rule already read.
+pub struct TableUses {
+    claims: BTreeMap<String, Vec<Owner>>,
+    /// (service, member, access) in service and member order.
+    accesses: Vec<(usize, usize, Access)>,
+}
+
+fn table_uses(
+    params: &Params,
+    context: &Context<'_>,
+    reporter: &Reporter<'_>,
+) -> std::sync::Arc<TableUses> {
+    let key = format!(
+        "{:?} {:?} {}",
+        params.sources, params.db_methods, context.include_tests
+    );
+    context.memo.table_uses_of(key, || {
+        let names = service_names(context);
+        let databases: Vec<&str> = context
+            .architecture
+            .services
+            .iter()
+            .map(|s| s.database.as_str())
+            .collect();
+        let claims = ownership(context, reporter);
+        // Who owns what does not depend on `allow_tables` (it only
+        // silences collisions).
+        let (owners, _) = settle(params, &claims, &names, &databases);
+        let mut all = Vec::new();
+        if let Some(facts) = context.facts {
+            for (service, declared) in context.architecture.services.iter().enumerate() {
+                for &member in &declared.crates {
+                    for access in
+                        accesses(params, context, facts, member, service, &owners, reporter)
+                    {
+                        all.push((service, member, access));
+                    }
+                }
+            }
+        }
+        TableUses {
+            claims,
+            accesses: all,
+        }
+    })
+}
+
 fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Analysis {
     let names = service_names(context);
     let databases: Vec<&str> = context
@@ -324,8 +375,9 @@ fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> A
         .iter()
         .map(|s| s.database.as_str())
         .collect();
-    let claims = ownership(context, reporter);
-    let (owners, collisions) = settle(params, &claims, &names, &databases);
+    let uses = table_uses(params, context, reporter);
+    let claims = &uses.claims;
+    let (owners, collisions) = settle(params, claims, &names, &databases);
     let mut analysis = Analysis {
         no_owner: claims.is_empty(),
         collisions,
@@ -333,62 +385,56 @@ fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> A
         foreign: Vec::new(),
         unowned: BTreeMap::new(),
     };
-    let Some(facts) = context.facts else {
-        return analysis;
-    };
     let owners = &analysis.owners;
-    for (service, declared) in context.architecture.services.iter().enumerate() {
-        for &member in &declared.crates {
-            for access in accesses(params, context, facts, member, service, owners, reporter) {
-                if params.allowed(&access.table) {
-                    continue;
-                }
-                if let Some(owner) = access.owner {
-                    analysis.foreign.push(Foreign {
-                        access,
-                        service,
-                        owner,
-                        member,
-                    });
-                    continue;
-                }
-                let owning: BTreeSet<usize> = owners
-                    .get(&access.table)
-                    .into_iter()
-                    .flatten()
-                    .filter(|o| schemas_agree(&o.schema, &access.schema))
-                    .map(|o| o.service)
-                    .collect();
-                if owning.is_empty() {
-                    analysis
-                        .unowned
-                        .entry(access.table.clone())
-                        .or_default()
-                        .entry(service)
-                        .or_insert(access);
-                    continue;
-                }
-                // Its own table, even when other services keep a table of
-                // that name in their databases.
-                if owning.contains(&service) {
-                    continue;
-                }
-                // The owner in its own database when there is one: that is
-                // the table the query reaches.
-                let owner = owning
-                    .iter()
-                    .copied()
-                    .find(|&o| databases[o] == databases[service])
-                    .or_else(|| owning.iter().next().copied())
-                    .unwrap_or(service);
-                analysis.foreign.push(Foreign {
-                    access,
-                    service,
-                    owner,
-                    member,
-                });
-            }
+    for (service, member, access) in &uses.accesses {
+        let (service, member, access) = (*service, *member, access.clone());
+        if params.allowed(&access.table) {
+            continue;
         }
+        if let Some(owner) = access.owner {
+            analysis.foreign.push(Foreign {
+                access,
+                service,
+                owner,
+                member,
+            });
+            continue;
+        }
+        let owning: BTreeSet<usize> = owners
+            .get(&access.table)
+            .into_iter()
+            .flatten()
+            .filter(|o| schemas_agree(&o.schema, &access.schema))
+            .map(|o| o.service)
+            .collect();
+        if owning.is_empty() {
+            analysis
+                .unowned
+                .entry(access.table.clone())
+                .or_default()
+                .entry(service)
+                .or_insert(access);
+            continue;
+        }
+        // Its own table, even when other services keep a table of
+        // that name in their databases.
+        if owning.contains(&service) {
+            continue;
+        }
+        // The owner in its own database when there is one: that is
+        // the table the query reaches.
+        let owner = owning
+            .iter()
+            .copied()
+            .find(|&o| databases[o] == databases[service])
+            .or_else(|| owning.iter().next().copied())
+            .unwrap_or(service);
+        analysis.foreign.push(Foreign {
+            access,
+            service,
+            owner,
+            member,
+        });
     }
     analysis
 }

@@ -36,6 +36,63 @@ pub struct Context<'a> {
     pub migrations: &'a [crate::facts::MigrationFile],
     /// The running rule's `include_tests`: whether test code counts.
     pub include_tests: bool,
+    /// What several rules of one run derive alike, computed once.
+    pub memo: &'a Memo,
+}
+
+/// Results several rules of one run share (the service graph, the table
+/// uses), keyed by the parameters they depend on: `quanta` reads what
+/// `cycles` and `cross-service-db` computed instead of walking the facts
+/// and parsing the SQL again.
+#[derive(Default)]
+pub struct Memo {
+    services: std::sync::Mutex<MemoMap<Vec<crate::graph::services::ServiceEdge>>>,
+    tables: std::sync::Mutex<MemoMap<cross_service_db::TableUses>>,
+}
+
+type MemoMap<T> = std::collections::HashMap<String, std::sync::Arc<T>>;
+
+fn remember<T>(
+    map: &std::sync::Mutex<MemoMap<T>>,
+    key: String,
+    compute: impl FnOnce() -> T,
+) -> std::sync::Arc<T> {
+    if let Some(found) = map.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return found;
+    }
+    let value = std::sync::Arc::new(compute());
+    if let Ok(mut m) = map.lock() {
+        m.insert(key, value.clone());
+    }
+    value
+}
+
+impl Memo {
+    /// The service graph for these messaging methods.
+    pub fn service_edges(
+        &self,
+        context: &Context<'_>,
+        methods: &crate::graph::services::MessagingMethods,
+    ) -> std::sync::Arc<Vec<crate::graph::services::ServiceEdge>> {
+        let key = format!("{:?} {:?}", methods.publish, methods.subscribe);
+        remember(&self.services, key, || {
+            crate::graph::services::build(
+                context.workspace,
+                context.architecture,
+                context.crates,
+                context.facts,
+                methods,
+            )
+        })
+    }
+
+    pub(crate) fn table_uses_of(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> cross_service_db::TableUses,
+    ) -> std::sync::Arc<cross_service_db::TableUses> {
+        remember(&self.tables, key, compute)
+    }
 }
 
 impl Context<'_> {

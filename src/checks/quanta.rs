@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::finding::{Finding, Location, Related};
-use crate::graph::services::{self, EdgeFamily, MessagingMethods};
+use crate::graph::services::{EdgeFamily, MessagingMethods};
 use crate::pattern::GlobPattern;
 
 /// Name used in `check = "…"`.
@@ -197,33 +197,28 @@ impl QuantumSummary {
 /// uses of another service's tables, and services that share a database.
 /// Test-only evidence is kept only when `include_tests`.
 pub fn joins(context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Join> {
-    let architecture = context.architecture;
-    let mut joins: Vec<Join> = services::build(
-        context.workspace,
-        architecture,
-        context.crates,
-        context.facts,
-        &MessagingMethods::default(),
-    )
-    .into_iter()
-    .filter_map(|edge| {
-        let kind = match edge.kind.family() {
-            EdgeFamily::Http => JoinKind::Http,
-            EdgeFamily::Grpc => JoinKind::Grpc,
-            EdgeFamily::ClientCrate => JoinKind::ClientCrate,
-            EdgeFamily::Crate => JoinKind::Crate,
-            EdgeFamily::Event => return None,
-        };
-        Some(Join {
-            from: edge.from,
-            to: edge.to,
-            kind,
-            location: edge.location,
-            detail: edge.detail,
-            test_only: edge.test_only,
+    let mut joins: Vec<Join> = context
+        .memo
+        .service_edges(context, &MessagingMethods::default())
+        .iter()
+        .filter_map(|edge| {
+            let kind = match edge.kind.family() {
+                EdgeFamily::Http => JoinKind::Http,
+                EdgeFamily::Grpc => JoinKind::Grpc,
+                EdgeFamily::ClientCrate => JoinKind::ClientCrate,
+                EdgeFamily::Crate => JoinKind::Crate,
+                EdgeFamily::Event => return None,
+            };
+            Some(Join {
+                from: edge.from,
+                to: edge.to,
+                kind,
+                location: edge.location.clone(),
+                detail: edge.detail.clone(),
+                test_only: edge.test_only,
+            })
         })
-    })
-    .collect();
+        .collect();
     if context.facts.is_some() {
         joins.extend(
             super::cross_service_db::data_couplings(context, reporter)
@@ -491,7 +486,11 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             let mut text = names[a].to_string();
             let mut here = a;
             for join in &chain {
-                let next = if join.from == here { join.to } else { join.from };
+                let next = if join.from == here {
+                    join.to
+                } else {
+                    join.from
+                };
                 let arrow = if join.from == here {
                     format!(" -[{}]-> ", join.kind.as_str())
                 } else {
@@ -537,7 +536,12 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
                 })
             })
             .collect();
-        let mut identity = vec![if pairs.is_empty() { "size" } else { "independent" }.to_string()];
+        let mut identity = vec![if pairs.is_empty() {
+            "size"
+        } else {
+            "independent"
+        }
+        .to_string()];
         identity.extend(quantum.members.iter().map(|&m| names[m].to_string()));
         findings.push(reporter.finding(Violation {
             message: format!("{}{test_only}", message.join("; ")),

@@ -56,7 +56,11 @@ impl QuantumRow {
                 services: q.services.clone(),
             })
             .collect();
-        rows.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.services.cmp(&b.services)));
+        rows.sort_by(|a, b| {
+            b.size
+                .cmp(&a.size)
+                .then_with(|| a.services.cmp(&b.services))
+        });
         rows
     }
 }

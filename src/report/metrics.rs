@@ -43,7 +43,13 @@ pub fn render_table(metrics: &Metrics) -> String {
     if !metrics.quanta.is_empty() {
         let _ = writeln!(out, "quantum  size  services");
         for (n, q) in metrics.quanta.iter().enumerate() {
-            let _ = writeln!(out, "{:<7}  {:>4}  {}", n + 1, q.size, q.services.join(", "));
+            let _ = writeln!(
+                out,
+                "{:<7}  {:>4}  {}",
+                n + 1,
+                q.size,
+                q.services.join(", ")
+            );
         }
         out.push_str(
             "\nquantum: services deployed together, joined by HTTP, gRPC, client or service crates, \

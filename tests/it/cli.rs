@@ -493,7 +493,10 @@ fn a_panic_in_a_check_is_an_internal_error_with_exit_2() {
 #[test]
 fn graph_quantum_clusters_services_by_quantum_with_their_joins() {
     let fixture = "quanta/fail-independent-through-billing";
-    let dot = stdout(&archfit(fixture, &["graph", "--level", "quantum", "--format", "dot"]));
+    let dot = stdout(&archfit(
+        fixture,
+        &["graph", "--level", "quantum", "--format", "dot"],
+    ));
     assert!(
         dot.contains(
             "  subgraph cluster_0 {\n    label=\"quantum 1 (3 services)\";\n    \"orders\" [label=\"orders\"];\n    \"billing\" [label=\"billing\"];\n    \"payments\" [label=\"payments\"];\n  }"
@@ -511,8 +514,14 @@ fn graph_quantum_clusters_services_by_quantum_with_their_joins() {
         dot.contains("\"search\" -> \"catalog\" [label=\"database\", style=dotted];"),
         "{dot}"
     );
-    let mermaid = stdout(&archfit(fixture, &["graph", "--level", "quantum", "--format", "mermaid"]));
-    assert!(mermaid.contains("subgraph g1[\"quantum 2 (2 services)\"]"), "{mermaid}");
+    let mermaid = stdout(&archfit(
+        fixture,
+        &["graph", "--level", "quantum", "--format", "mermaid"],
+    ));
+    assert!(
+        mermaid.contains("subgraph g1[\"quantum 2 (2 services)\"]"),
+        "{mermaid}"
+    );
     assert!(mermaid.contains("-.->|\"database\"|"), "{mermaid}");
 }
 
@@ -525,6 +534,9 @@ fn graph_quantum_without_a_quanta_rule_uses_the_checks_defaults() {
     ));
     // orders calls payments over HTTP; payments' event back joins nothing.
     assert!(dot.contains("label=\"quantum 1 (2 services)\""), "{dot}");
-    assert!(dot.contains("\"orders\" -> \"payments\" [label=\"http\""), "{dot}");
+    assert!(
+        dot.contains("\"orders\" -> \"payments\" [label=\"http\""),
+        "{dot}"
+    );
     assert!(!dot.contains("event"), "{dot}");
 }

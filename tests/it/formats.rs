@@ -308,7 +308,10 @@ fn github_prints_an_escaped_command_per_finding_and_the_total() {
     }
     // Every finding whose rule cites a decision says so (pack rules the
     // shop does not override cite none).
-    let cited = findings(&json).iter().filter(|f| !f["adr"].is_null()).count();
+    let cited = findings(&json)
+        .iter()
+        .filter(|f| !f["adr"].is_null())
+        .count();
     assert_eq!(with_decision, cited);
     for finding in findings(&json) {
         let location = &finding["location"];

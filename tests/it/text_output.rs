@@ -43,7 +43,10 @@ fn short_format_is_one_line_per_finding_then_the_summary() {
                 && line_number.is_some_and(|l| l.parse::<u32>().is_ok()),
             "{line}"
         );
-        assert!(rest.starts_with("error[") || rest.starts_with("info["), "{line}");
+        assert!(
+            rest.starts_with("error[") || rest.starts_with("info["),
+            "{line}"
+        );
     }
     assert_eq!(total, "archfit: 12 errors, 0 warnings, 1 info in 9 rules");
     insta::assert_snapshot!("shop_short", text);
