@@ -540,3 +540,25 @@ fn graph_quantum_without_a_quanta_rule_uses_the_checks_defaults() {
     );
     assert!(!dot.contains("event"), "{dot}");
 }
+
+#[test]
+fn an_independent_name_that_is_no_service_is_a_warning_not_a_silent_pass() {
+    let dir = crate::scratch_copy("quanta/pass-independent-apart", "quanta-unknown-service");
+    let config = dir.join("archfit.toml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, text.replace("\"payments\"]]", "\"paymnts\"]]")).expect("write");
+    let output = crate::archfit_in(&dir, &["check", "--format", "json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let warned = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .any(|d| {
+            d["severity"] == "warn"
+                && d["message"].as_str().is_some_and(|m| {
+                    m.contains("`independent` names `paymnts`, which is no service")
+                })
+        });
+    assert!(warned, "{report:#}");
+}
