@@ -190,6 +190,7 @@ mod tests {
             sagas: Vec::new(),
             baselined: 0,
             suppressed: 0,
+            quanta: Vec::new(),
             stale_baseline_entries: 0,
             baseline: Default::default(),
             dismissed: Vec::new(),

@@ -81,6 +81,8 @@ pub struct Outcome {
     pub stats: Stats,
     /// Sagas found by saga-compensation rules, with their class.
     pub sagas: Vec<checks::saga_compensation::SagaSummary>,
+    /// Quanta found by quanta rules (each rule's, merged).
+    pub quanta: Vec<checks::quanta::QuantumSummary>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
     /// Findings left out by `// archfit: allow(rule) reason` comments.
@@ -286,6 +288,7 @@ pub fn run_keeping_facts(
     } else {
         Vec::new()
     };
+    let memo = checks::Memo::default();
     let context = checks::Context {
         workspace,
         architecture,
@@ -296,10 +299,12 @@ pub fn run_keeping_facts(
         modules: &modules,
         migrations: &migrations,
         include_tests: false,
+        memo: &memo,
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
     let mut sagas = Vec::new();
+    let mut quanta = Vec::new();
     for (rule, adr) in selected.iter().zip(&adrs) {
         let produced = match rule.severity {
             Some(_) => {
@@ -312,6 +317,7 @@ pub fn run_keeping_facts(
                 };
                 diagnostics.extend(output.diagnostics);
                 sagas.extend(output.sagas);
+                quanta.extend(output.quanta);
                 output.findings
             }
             None => Vec::new(),
@@ -354,6 +360,8 @@ pub fn run_keeping_facts(
     diagnostics.dedup();
     sagas.sort_by(|a, b| (&a.name, &a.service).cmp(&(&b.name, &b.service)));
     sagas.dedup();
+    quanta.sort();
+    quanta.dedup();
     let sources = collect_sources(workspace, config, facts.as_ref(), &migrations, &findings);
     let stats = Stats {
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
@@ -367,6 +375,7 @@ pub fn run_keeping_facts(
         sources,
         stats,
         sagas,
+        quanta,
         baselined: 0,
         suppressed: dismissed.len(),
         stale_baseline_entries: 0,
@@ -559,10 +568,47 @@ fn collect_sources(
 /// Coupling metrics of the workspace; per crate only when it has no
 /// configuration.
 pub fn metrics(options: &Options) -> Result<metrics::Metrics, Error> {
-    let loaded = load_unconfigured(options)?;
-    Ok(metrics::compute(
-        &loaded.workspace,
-        &loaded.architecture,
-        &loaded.crates,
-    ))
+    let mut loaded = load_unconfigured(options)?;
+    let mut metrics = metrics::compute(&loaded.workspace, &loaded.architecture, &loaded.crates);
+    if !loaded.architecture.services.is_empty() {
+        metrics.quanta = metrics::QuantumRow::rows(&quanta(&mut loaded)?);
+    }
+    Ok(metrics)
+}
+
+/// The architecture quanta as the configuration's first enabled `quanta`
+/// rule sees them, else as the check sees them by default.
+fn quanta(loaded: &mut Loaded) -> Result<Vec<checks::quanta::QuantumSummary>, Error> {
+    let id = quanta_rule(loaded);
+    Ok(run(loaded, &[id])?.quanta)
+}
+
+/// The id of the configuration's first enabled `quanta` rule; without one,
+/// a rule with the check's defaults is added to `loaded` (for `metrics` and
+/// `graph --level quantum`, which show the quanta whatever the rules say).
+pub fn quanta_rule(loaded: &mut Loaded) -> String {
+    let configured = loaded
+        .config
+        .rules
+        .iter()
+        .find(|r| r.check == checks::quanta::NAME && r.severity.is_some())
+        .map(|r| r.id.clone());
+    match configured {
+        Some(id) => id,
+        None => {
+            let id = "archfit-metrics-quanta";
+            let text =
+                format!("[[rule]]\nid = \"{id}\"\ncheck = \"quanta\"\nseverity = \"info\"\n");
+            let file = error::SourceFile::new("(metrics)", text);
+            let Some(rule) = checks::parse_config(&file)
+                .ok()
+                .and_then(|mut c| (!c.rules.is_empty()).then(|| c.rules.remove(0)))
+            else {
+                return id.to_string();
+            };
+            loaded.config.rules.push(rule);
+            loaded.adrs.push(None);
+            id.to_string()
+        }
+    }
 }

@@ -54,14 +54,21 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             let options = options(global, rules);
             let level = *level;
             // Crates and modules need no configuration; services do.
-            let loaded = match level {
+            let mut loaded = match level {
                 graph::Level::Crate | graph::Level::Module => archfit::load_unconfigured(&options)?,
-                graph::Level::Service => archfit::load(&options)?,
+                graph::Level::Service | graph::Level::Quantum => archfit::load(&options)?,
             };
+            let mut rules = options.rules.clone();
+            if level == graph::Level::Quantum {
+                // The quanta come from a quanta rule's run.
+                let id = archfit::quanta_rule(&mut loaded);
+                if !rules.is_empty() && !rules.contains(&id) {
+                    rules.push(id);
+                }
+            }
             // One parse of the sources serves the rules and the drawing.
             let with_sources = level != graph::Level::Crate;
-            let (outcome, facts) =
-                archfit::run_keeping_facts(&loaded, &options.rules, with_sources)?;
+            let (outcome, facts) = archfit::run_keeping_facts(&loaded, &rules, with_sources)?;
             let view = graph::view::build(
                 &loaded.view_subject(),
                 level,

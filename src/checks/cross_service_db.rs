@@ -140,6 +140,7 @@ impl Claimed {
 }
 
 /// One place where a service touches a table.
+#[derive(Clone)]
 struct Access {
     table: String,
     schema: Option<String>,
@@ -250,20 +251,9 @@ pub fn service_filters(_params: &Params) -> &[GlobPattern] {
 
 /// Reports cross-service table use, shared persistence and double owners.
 pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
-    let names: Vec<&str> = context
-        .architecture
-        .services
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    let databases: Vec<&str> = context
-        .architecture
-        .services
-        .iter()
-        .map(|s| s.database.as_str())
-        .collect();
-    let claims = ownership(context, reporter);
-    if claims.is_empty() {
+    let names = service_names(context);
+    let analysis = analyse(params, context, reporter);
+    if analysis.no_owner {
         reporter.rule_warning(
             "no table has an owner, so no use of a table can be another service's: no service \
              lists `tables`, no migration folder creates a table, and no ORM entity or diesel \
@@ -272,69 +262,219 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             None,
         );
     }
-    let (owners, collisions) = settle(params, &claims, &names, &databases);
-    let mut findings: Vec<Finding> = collisions
+    let mut findings: Vec<Finding> = analysis
+        .collisions
         .into_iter()
         .map(|v| reporter.finding(v))
         .collect();
-    let Some(facts) = context.facts else {
-        return findings;
-    };
-    // table → service → first access, for tables nobody owns.
-    let mut unowned: BTreeMap<String, BTreeMap<usize, Access>> = BTreeMap::new();
-    for (service, declared) in context.architecture.services.iter().enumerate() {
-        for &member in &declared.crates {
-            for access in accesses(params, context, facts, member, service, &owners, reporter) {
-                if params.allowed(&access.table) {
-                    continue;
-                }
-                if let Some(owner) = access.owner {
-                    findings.push(reporter.finding(foreign_access(
-                        &access, service, owner, &owners, &names, member, context,
-                    )));
-                    continue;
-                }
-                let owning: BTreeSet<usize> = owners
-                    .get(&access.table)
-                    .into_iter()
-                    .flatten()
-                    .filter(|o| schemas_agree(&o.schema, &access.schema))
-                    .map(|o| o.service)
-                    .collect();
-                if owning.is_empty() {
-                    unowned
-                        .entry(access.table.clone())
-                        .or_default()
-                        .entry(service)
-                        .or_insert(access);
-                    continue;
-                }
-                // Its own table, even when other services keep a table of
-                // that name in their databases.
-                if owning.contains(&service) {
-                    continue;
-                }
-                // The owner in its own database when there is one: that is
-                // the table the query reaches.
-                let owner = owning
-                    .iter()
-                    .copied()
-                    .find(|&o| databases[o] == databases[service])
-                    .or_else(|| owning.iter().next().copied())
-                    .unwrap_or(service);
-                findings.push(reporter.finding(foreign_access(
-                    &access, service, owner, &owners, &names, member, context,
-                )));
-            }
-        }
+    for foreign in &analysis.foreign {
+        findings.push(reporter.finding(foreign_access(
+            &foreign.access,
+            foreign.service,
+            foreign.owner,
+            &analysis.owners,
+            &names,
+            foreign.member,
+            context,
+        )));
     }
-    for (table, by_service) in unowned {
+    for (table, by_service) in &analysis.unowned {
         if by_service.len() < 2 {
             continue;
         }
-        findings.push(reporter.finding(shared_table(&table, &by_service, &names)));
+        findings.push(reporter.finding(shared_table(table, by_service, &names)));
     }
     findings
+}
+
+fn service_names<'c>(context: &Context<'c>) -> Vec<&'c str> {
+    context
+        .architecture
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+/// A use of another service's table: `service` (in `member`) reaches
+/// `owner`'s data.
+struct Foreign {
+    access: Access,
+    service: usize,
+    owner: usize,
+    member: usize,
+}
+
+/// What the check finds before it becomes findings: shared with `quanta`,
+/// for which a use of another service's data joins the two services.
+struct Analysis {
+    /// No table has any owner: the check could examine nothing.
+    no_owner: bool,
+    collisions: Vec<Violation>,
+    owners: BTreeMap<String, Vec<Owner>>,
+    foreign: Vec<Foreign>,
+    /// table → service → first access, for tables nobody owns.
+    unowned: BTreeMap<String, BTreeMap<usize, Access>>,
+}
+
+/// The expensive part of the analysis (migrations replayed, every SQL
+/// text parsed), which `allow_tables` does not change: computed once per
+/// run for each `sources`/`db_methods`/`include_tests`, so a `quanta` rule
+/// costs no second parse of what a `cross-service-db` rule already read.
+pub struct TableUses {
+    claims: BTreeMap<String, Vec<Owner>>,
+    /// (service, member, access) in service and member order.
+    accesses: Vec<(usize, usize, Access)>,
+}
+
+fn table_uses(
+    params: &Params,
+    context: &Context<'_>,
+    reporter: &Reporter<'_>,
+) -> std::sync::Arc<TableUses> {
+    let key = format!(
+        "{:?} {:?} {}",
+        params.sources, params.db_methods, context.include_tests
+    );
+    context.memo.table_uses_of(key, || {
+        let names = service_names(context);
+        let databases: Vec<&str> = context
+            .architecture
+            .services
+            .iter()
+            .map(|s| s.database.as_str())
+            .collect();
+        let claims = ownership(context, reporter);
+        // Who owns what does not depend on `allow_tables` (it only
+        // silences collisions).
+        let (owners, _) = settle(params, &claims, &names, &databases);
+        let mut all = Vec::new();
+        if let Some(facts) = context.facts {
+            for (service, declared) in context.architecture.services.iter().enumerate() {
+                for &member in &declared.crates {
+                    for access in
+                        accesses(params, context, facts, member, service, &owners, reporter)
+                    {
+                        all.push((service, member, access));
+                    }
+                }
+            }
+        }
+        TableUses {
+            claims,
+            accesses: all,
+        }
+    })
+}
+
+fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Analysis {
+    let names = service_names(context);
+    let databases: Vec<&str> = context
+        .architecture
+        .services
+        .iter()
+        .map(|s| s.database.as_str())
+        .collect();
+    let uses = table_uses(params, context, reporter);
+    let claims = &uses.claims;
+    let (owners, collisions) = settle(params, claims, &names, &databases);
+    let mut analysis = Analysis {
+        no_owner: claims.is_empty(),
+        collisions,
+        owners,
+        foreign: Vec::new(),
+        unowned: BTreeMap::new(),
+    };
+    let owners = &analysis.owners;
+    for (service, member, access) in &uses.accesses {
+        let (service, member, access) = (*service, *member, access.clone());
+        if params.allowed(&access.table) {
+            continue;
+        }
+        if let Some(owner) = access.owner {
+            analysis.foreign.push(Foreign {
+                access,
+                service,
+                owner,
+                member,
+            });
+            continue;
+        }
+        let owning: BTreeSet<usize> = owners
+            .get(&access.table)
+            .into_iter()
+            .flatten()
+            .filter(|o| schemas_agree(&o.schema, &access.schema))
+            .map(|o| o.service)
+            .collect();
+        if owning.is_empty() {
+            analysis
+                .unowned
+                .entry(access.table.clone())
+                .or_default()
+                .entry(service)
+                .or_insert(access);
+            continue;
+        }
+        // Its own table, even when other services keep a table of
+        // that name in their databases.
+        if owning.contains(&service) {
+            continue;
+        }
+        // The owner in its own database when there is one: that is
+        // the table the query reaches.
+        let owner = owning
+            .iter()
+            .copied()
+            .find(|&o| databases[o] == databases[service])
+            .or_else(|| owning.iter().next().copied())
+            .unwrap_or(service);
+        analysis.foreign.push(Foreign {
+            access,
+            service,
+            owner,
+            member,
+        });
+    }
+    analysis
+}
+
+/// One service using another's data, as `quanta` joins them: `from` reads
+/// or writes a table `to` owns.
+#[derive(Debug, Clone)]
+pub struct DataCoupling {
+    pub from: usize,
+    pub to: usize,
+    /// "reads table `orders`", "uses the database of payments".
+    pub detail: String,
+    pub location: Location,
+    pub test_only: bool,
+}
+
+/// Every use of one service's tables by another, found the way this check
+/// finds them with its default parameters (test code as the rule's
+/// `include_tests` says); used by `quanta`.
+pub fn data_couplings(context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<DataCoupling> {
+    let params = Params {
+        allow_tables: Vec::new(),
+        sources: None,
+        db_methods: None,
+    };
+    let analysis = analyse(&params, context, reporter);
+    // A table nobody owns is no evidence of whose data it is (and
+    // same-named bookkeeping tables live in every database): only owned
+    // tables join services.
+    analysis
+        .foreign
+        .iter()
+        .map(|f| DataCoupling {
+            from: f.service,
+            to: f.owner,
+            detail: format!("{} {}", verb(f.access.write), f.access.what()),
+            location: f.access.location.clone(),
+            test_only: f.access.test_only,
+        })
+        .collect()
 }
 
 fn schemas_agree(owner: &Option<String>, used: &Option<String>) -> bool {

@@ -7,7 +7,7 @@ use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::location;
 use crate::finding::{Finding, Location, Related};
 use crate::graph::modules::{display, ModPath, ModuleGraph};
-use crate::graph::services::{self, EdgeFamily, MessagingMethods, ServiceEdge};
+use crate::graph::services::{EdgeFamily, MessagingMethods, ServiceEdge};
 use crate::graph::{cycle_components, Component, Cut};
 use crate::pattern::{any_or_all, GlobPattern};
 use crate::workspace::dependency_location;
@@ -147,6 +147,8 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         Level::Module => module_cycles(params, context, reporter),
         Level::Crate => crate_cycles(params, context, reporter),
         Level::Service => service_cycles(params, context, reporter),
+        // Not deserialisable: no rule has it.
+        Level::Quantum => Vec::new(),
     }
 }
 
@@ -450,13 +452,7 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
 
 fn service_cycles(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
     let architecture = context.architecture;
-    let all = services::build(
-        context.workspace,
-        architecture,
-        context.crates,
-        context.facts,
-        &params.messaging(),
-    );
+    let all = context.memo.service_edges(context, &params.messaging());
     let wanted = |edge: &ServiceEdge| {
         (context.include_tests || !edge.test_only)
             && match &params.edges {

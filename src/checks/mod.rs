@@ -36,6 +36,63 @@ pub struct Context<'a> {
     pub migrations: &'a [crate::facts::MigrationFile],
     /// The running rule's `include_tests`: whether test code counts.
     pub include_tests: bool,
+    /// What several rules of one run derive alike, computed once.
+    pub memo: &'a Memo,
+}
+
+/// Results several rules of one run share (the service graph, the table
+/// uses), keyed by the parameters they depend on: `quanta` reads what
+/// `cycles` and `cross-service-db` computed instead of walking the facts
+/// and parsing the SQL again.
+#[derive(Default)]
+pub struct Memo {
+    services: std::sync::Mutex<MemoMap<Vec<crate::graph::services::ServiceEdge>>>,
+    tables: std::sync::Mutex<MemoMap<cross_service_db::TableUses>>,
+}
+
+type MemoMap<T> = std::collections::HashMap<String, std::sync::Arc<T>>;
+
+fn remember<T>(
+    map: &std::sync::Mutex<MemoMap<T>>,
+    key: String,
+    compute: impl FnOnce() -> T,
+) -> std::sync::Arc<T> {
+    if let Some(found) = map.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return found;
+    }
+    let value = std::sync::Arc::new(compute());
+    if let Ok(mut m) = map.lock() {
+        m.insert(key, value.clone());
+    }
+    value
+}
+
+impl Memo {
+    /// The service graph for these messaging methods.
+    pub fn service_edges(
+        &self,
+        context: &Context<'_>,
+        methods: &crate::graph::services::MessagingMethods,
+    ) -> std::sync::Arc<Vec<crate::graph::services::ServiceEdge>> {
+        let key = format!("{:?} {:?}", methods.publish, methods.subscribe);
+        remember(&self.services, key, || {
+            crate::graph::services::build(
+                context.workspace,
+                context.architecture,
+                context.crates,
+                context.facts,
+                methods,
+            )
+        })
+    }
+
+    pub(crate) fn table_uses_of(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> cross_service_db::TableUses,
+    ) -> std::sync::Arc<cross_service_db::TableUses> {
+        remember(&self.tables, key, compute)
+    }
 }
 
 impl Context<'_> {
@@ -74,6 +131,7 @@ pub struct Needs {
 pub mod cross_service_db;
 pub mod cycles;
 pub mod layers;
+pub mod quanta;
 pub mod saga_compensation;
 pub mod service_dependency;
 pub mod shared_coupling;
@@ -143,6 +201,7 @@ registry! {
     Cycles => cycles,
     SagaCompensation => saga_compensation,
     Layers => layers,
+    Quanta => quanta,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,
@@ -330,6 +389,8 @@ pub struct RuleOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Sagas found and classified (saga-compensation only).
     pub sagas: Vec<saga_compensation::SagaSummary>,
+    /// Every quantum of the workspace (quanta only).
+    pub quanta: Vec<quanta::QuantumSummary>,
 }
 
 /// Runs one rule.
@@ -339,6 +400,7 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutp
         adr,
         diagnostics: RefCell::new(Vec::new()),
         sagas: RefCell::new(Vec::new()),
+        quanta: RefCell::new(Vec::new()),
     };
     let context = Context {
         include_tests: rule.include_tests,
@@ -349,6 +411,7 @@ pub fn run(rule: &Rule, adr: Option<&AdrRef>, context: &Context<'_>) -> RuleOutp
         findings,
         diagnostics: reporter.diagnostics.into_inner(),
         sagas: reporter.sagas.into_inner(),
+        quanta: reporter.quanta.into_inner(),
     }
 }
 
@@ -359,6 +422,7 @@ pub struct Reporter<'a> {
     adr: Option<&'a AdrRef>,
     diagnostics: RefCell<Vec<Diagnostic>>,
     sagas: RefCell<Vec<saga_compensation::SagaSummary>>,
+    quanta: RefCell<Vec<quanta::QuantumSummary>>,
 }
 
 /// What a check says about one violation.
@@ -378,6 +442,11 @@ impl Reporter<'_> {
     /// Records a saga found and classified.
     pub fn saga(&self, saga: saga_compensation::SagaSummary) {
         self.sagas.borrow_mut().push(saga);
+    }
+
+    /// Records a quantum found.
+    pub fn quantum(&self, quantum: quanta::QuantumSummary) {
+        self.quanta.borrow_mut().push(quantum);
     }
 
     /// The id of the rule being run, for messages.
@@ -475,6 +544,7 @@ mod tests {
                 adr: None,
                 diagnostics: RefCell::new(Vec::new()),
                 sagas: RefCell::new(Vec::new()),
+                quanta: RefCell::new(Vec::new()),
             };
             (
                 reporter.finding(violation()).severity,

@@ -467,6 +467,7 @@ severity = "error"
             modules: &[],
             migrations: &[],
             include_tests: false,
+            memo: &checks::Memo::default(),
         };
         checks::run(&config.rules[0], None, &context).findings
     }

@@ -31,6 +31,38 @@ pub struct Metrics {
     /// For a service, Ca counts crates outside it that depend on its crates,
     /// Ce crates outside it that its crates depend on.
     pub services: Vec<Row>,
+    /// Architecture quanta of a configured workspace (see the `quanta`
+    /// check), largest first; empty without services.
+    pub quanta: Vec<QuantumRow>,
+}
+
+/// One architecture quantum: services bound by synchronous calls or shared
+/// data.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuantumRow {
+    /// Number of services.
+    pub size: usize,
+    /// Its services, sorted by name.
+    pub services: Vec<String>,
+}
+
+impl QuantumRow {
+    /// Rows of `quanta`, largest first, then by their first service.
+    pub fn rows(quanta: &[crate::checks::quanta::QuantumSummary]) -> Vec<QuantumRow> {
+        let mut rows: Vec<QuantumRow> = quanta
+            .iter()
+            .map(|q| QuantumRow {
+                size: q.services.len(),
+                services: q.services.clone(),
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.size
+                .cmp(&a.size)
+                .then_with(|| a.services.cmp(&b.services))
+        });
+        rows
+    }
 }
 
 /// Computes every row, sorted by name.
@@ -79,5 +111,9 @@ pub fn compute(workspace: &Workspace, architecture: &Architecture, graph: &Crate
     }
     crates.sort_by(|a, b| a.name.cmp(&b.name));
     services.sort_by(|a, b| a.name.cmp(&b.name));
-    Metrics { crates, services }
+    Metrics {
+        crates,
+        services,
+        quanta: Vec::new(),
+    }
 }

@@ -3,8 +3,8 @@
 pub mod coupling;
 
 /// Which graph: of services, of workspace crates, or of the modules of each
-/// crate. One type for a cycles rule's `level`, `graph --level` and the
-/// graph view.
+/// crate (and, for `graph --level` only, of architecture quanta). One type
+/// for a cycles rule's `level`, `graph --level` and the graph view.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum, schemars::JsonSchema,
 )]
@@ -16,6 +16,11 @@ pub enum Level {
     Service,
     Crate,
     Module,
+    /// Services clustered by architecture quantum (`graph` only: no
+    /// configuration may name it, so no check's schema lists it).
+    #[serde(skip_deserializing)]
+    #[schemars(skip)]
+    Quantum,
 }
 
 pub mod modules;

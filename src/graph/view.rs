@@ -90,6 +90,7 @@ pub fn build(
         match level {
             Level::Crate => crate_view(loaded, &group),
             Level::Service => service_view(loaded, facts()),
+            Level::Quantum => quantum_view(loaded, outcome),
             Level::Module => {
                 let member =
                     match only {
@@ -167,6 +168,50 @@ fn crate_view(loaded: &Subject<'_>, group: &dyn Fn(usize) -> Option<String>) -> 
     }
     GraphView {
         level: "crate",
+        nodes,
+        edges,
+    }
+}
+
+/// Services clustered by the quanta the run's `quanta` rule found, with
+/// the joins between them; a service the run placed in no quantum stands
+/// alone.
+fn quantum_view(loaded: &Subject<'_>, outcome: Option<&Outcome>) -> GraphView {
+    let quanta = outcome.map_or(&[][..], |o| &o.quanta[..]);
+    let cluster = |name: &str| {
+        quanta
+            .iter()
+            .position(|q| q.services.iter().any(|s| s == name))
+            .map(|i| {
+                let size = quanta[i].services.len();
+                let noun = if size == 1 { "service" } else { "services" };
+                format!("quantum {} ({size} {noun})", i + 1)
+            })
+    };
+    let nodes = loaded
+        .architecture
+        .services
+        .iter()
+        .map(|s| Node {
+            id: s.name.clone(),
+            label: s.name.clone(),
+            group: cluster(&s.name),
+        })
+        .collect();
+    let edges = quanta
+        .iter()
+        .flat_map(|q| &q.joins)
+        .map(|join| Edge {
+            from: join.from.clone(),
+            to: join.to.clone(),
+            kind: join.kind.to_string(),
+            label: join.kind.to_string(),
+            location: join.location.clone(),
+            highlighted: false,
+        })
+        .collect();
+    GraphView {
+        level: "quantum",
         nodes,
         edges,
     }

@@ -114,6 +114,12 @@ const KINDS: &[(&str, Line, &str)] = &[
         "event: publishes to or consumes its topic",
     ),
     ("use", Line::Solid, "uses it (a use declaration or a path)"),
+    (
+        "table",
+        Line::Dotted,
+        "table: reads or writes a table it owns",
+    ),
+    ("database", Line::Dotted, "database: shares its database"),
 ];
 
 /// What red edges mean, in every legend.

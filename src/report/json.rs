@@ -52,6 +52,37 @@ struct Document<'a> {
     diagnostics: Vec<DiagnosticEntry<'a>>,
     /// Sagas found by saga-compensation rules, and their class.
     sagas: Vec<SagaEntry<'a>>,
+    /// Architecture quanta found by quanta rules: every service, in groups
+    /// bound by synchronous calls or shared data (empty when no quanta
+    /// rule ran).
+    quanta: Vec<QuantumEntry<'a>>,
+}
+
+/// An architecture quantum: services deployed, scaled and failed together.
+#[derive(Serialize, JsonSchema)]
+struct QuantumEntry<'a> {
+    /// Its services, sorted by name.
+    services: &'a [String],
+    /// Number of services.
+    size: usize,
+    /// What joins them, sorted by place; one per pair of services and kind.
+    joins: Vec<JoinEntry<'a>>,
+}
+
+/// A synchronous call or data coupling that joins two services.
+#[derive(Serialize, JsonSchema)]
+struct JoinEntry<'a> {
+    /// The service that calls, depends or reads.
+    from: &'a str,
+    /// The service called, depended on, or whose data is read.
+    to: &'a str,
+    /// "http" | "grpc" | "client-crate" | "crate" | "table" | "database".
+    #[schemars(extend("enum" = ["http", "grpc", "client-crate", "crate", "table", "database"]))]
+    kind: &'static str,
+    /// What makes the join: the URL, the client, the crate, the table.
+    detail: &'a str,
+    /// Where it is.
+    location: Option<LocationEntry<'a>>,
 }
 
 /// A saga and its class (saga-compensation rules only).
@@ -103,6 +134,25 @@ impl<'a> Document<'a> {
                 .map(|saga| SagaEntry {
                     saga,
                     location: saga.location.as_ref().map(LocationEntry::new),
+                })
+                .collect(),
+            quanta: outcome
+                .quanta
+                .iter()
+                .map(|quantum| QuantumEntry {
+                    services: &quantum.services,
+                    size: quantum.services.len(),
+                    joins: quantum
+                        .joins
+                        .iter()
+                        .map(|join| JoinEntry {
+                            from: &join.from,
+                            to: &join.to,
+                            kind: join.kind,
+                            detail: &join.detail,
+                            location: join.location.as_ref().map(LocationEntry::new),
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
@@ -402,7 +452,8 @@ mod tests {
                 "rules",
                 "findings",
                 "diagnostics",
-                "sagas"
+                "sagas",
+                "quanta"
             ]
         );
         assert_eq!(
@@ -635,6 +686,30 @@ mod tests {
                 "end_line": 2,
                 "end_column": 18
               }
+            }
+          ],
+          "quanta": [
+            {
+              "services": [
+                "orders",
+                "payments"
+              ],
+              "size": 2,
+              "joins": [
+                {
+                  "from": "orders",
+                  "to": "payments",
+                  "kind": "http",
+                  "detail": "http://payments:8080/v1/captures",
+                  "location": {
+                    "file": "services/orders/src/checkout.rs",
+                    "line": 1,
+                    "column": 27,
+                    "end_line": 1,
+                    "end_column": 61
+                  }
+                }
+              ]
             }
           ]
         }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::commands::metrics::{Metrics, Row};
+use crate::commands::metrics::{Metrics, QuantumRow, Row};
 
 /// Plain-text tables, aligned.
 pub fn render_table(metrics: &Metrics) -> String {
@@ -40,6 +40,22 @@ pub fn render_table(metrics: &Metrics) -> String {
         }
         out.push('\n');
     }
+    if !metrics.quanta.is_empty() {
+        let _ = writeln!(out, "quantum  size  services");
+        for (n, q) in metrics.quanta.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{:<7}  {:>4}  {}",
+                n + 1,
+                q.size,
+                q.services.join(", ")
+            );
+        }
+        out.push_str(
+            "\nquantum: services deployed together, joined by HTTP, gRPC, client or service crates, \
+             or shared tables (not by events)\n",
+        );
+    }
     out.push_str("Ca: dependents, Ce: dependencies (workspace crates, normal and build), I = Ce / (Ca + Ce), – when Ca = Ce = 0\n");
     out
 }
@@ -51,11 +67,13 @@ pub fn render_json(metrics: &Metrics) -> String {
         schema: u32,
         crates: &'a [Row],
         services: &'a [Row],
+        quanta: &'a [QuantumRow],
     }
     let doc = Doc {
         schema: 1,
         crates: &metrics.crates,
         services: &metrics.services,
+        quanta: &metrics.quanta,
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
@@ -83,7 +101,35 @@ mod tests {
                 row("orders-client", 0, 0, None),
             ],
             services: Vec::new(),
+            quanta: Vec::new(),
         }
+    }
+
+    #[test]
+    fn quanta_are_listed_with_their_sizes() {
+        let mut metrics = metrics();
+        metrics.quanta = vec![
+            QuantumRow {
+                size: 2,
+                services: vec!["orders".into(), "payments".into()],
+            },
+            QuantumRow {
+                size: 1,
+                services: vec!["search".into()],
+            },
+        ];
+        let table = render_table(&metrics);
+        assert!(
+            table.contains(
+                "quantum  size  services\n\
+                 1           2  orders, payments\n\
+                 2           1  search\n"
+            ),
+            "{table}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&render_json(&metrics)).expect("JSON");
+        assert_eq!(json["quanta"][0]["size"], 2);
+        assert_eq!(json["quanta"][0]["services"][1], "payments");
     }
 
     #[test]

@@ -551,6 +551,20 @@ version = \"0.1.0\"
             }],
             baselined: 0,
             suppressed: 0,
+            quanta: vec![crate::checks::quanta::QuantumSummary {
+                services: vec!["orders".into(), "payments".into()],
+                joins: vec![crate::checks::quanta::JoinSummary {
+                    from: "orders".into(),
+                    to: "payments".into(),
+                    kind: "http",
+                    detail: "http://payments:8080/v1/captures".into(),
+                    location: Some(Location::from_span(
+                        "services/orders/src/checkout.rs",
+                        "const CAPTURE_URL: &str = \"http://payments:8080/v1/captures\";\n",
+                        26..60,
+                    )),
+                }],
+            }],
             stale_baseline_entries: 0,
             baseline: crate::BaselineUse::None,
             dismissed: Vec::new(),

@@ -17,6 +17,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::checks::quanta::{JoinSummary, QuantumSummary};
 use crate::checks::saga_compensation::SagaSummary;
 use crate::text::{neutralise, neutralise_lines, neutralise_source};
 use crate::workspace::repository::Repository;
@@ -39,6 +40,7 @@ impl Neutral {
             sources,
             stats,
             sagas,
+            quanta,
             baselined,
             suppressed,
             stale_baseline_entries,
@@ -54,6 +56,7 @@ impl Neutral {
             sources: source_texts(sources),
             stats: *stats,
             sagas: sagas.iter().map(saga).collect(),
+            quanta: quanta.iter().map(quantum).collect(),
             baselined: *baselined,
             suppressed: *suppressed,
             stale_baseline_entries: *stale_baseline_entries,
@@ -225,6 +228,23 @@ fn rule(rule: &RuleSummary) -> RuleSummary {
         adr: decision.as_ref().map(adr),
         message: lines(message),
         findings: *findings,
+    }
+}
+
+fn quantum(quantum: &QuantumSummary) -> QuantumSummary {
+    QuantumSummary {
+        services: quantum.services.iter().map(|s| line(s)).collect(),
+        joins: quantum
+            .joins
+            .iter()
+            .map(|j| JoinSummary {
+                from: line(&j.from),
+                to: line(&j.to),
+                kind: j.kind,
+                detail: line(&j.detail),
+                location: j.location.as_ref().map(location),
+            })
+            .collect(),
     }
 }
 

@@ -38,7 +38,7 @@ fn baseline_then_check_passes_and_a_new_violation_fails_alone() {
     let (report, code) = json(&dir, &["--baseline", file.to_str().expect("utf-8")]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
-    assert_eq!(report["summary"]["baselined"], 12);
+    assert_eq!(report["summary"]["baselined"], 13);
 
     // A new dependency of payments on inventory's internal crate.
     insert_line(
@@ -92,7 +92,7 @@ fn fingerprints_survive_moved_code_and_unrelated_edits() {
         ],
     );
     assert_eq!(code, Some(0), "{report:#}");
-    assert_eq!(report["summary"]["baselined"], 12);
+    assert_eq!(report["summary"]["baselined"], 13);
     assert!(report["diagnostics"]
         .as_array()
         .is_some_and(|d| d.iter().all(|x| !x["message"]
@@ -273,4 +273,55 @@ fn adr_matrix_lists_unenforced_decisions() {
     assert_eq!(cycles["rules"].as_array().map(Vec::len), Some(3));
     let text = stdout(&crate::archfit("shop", &["adr"]));
     assert!(text.contains("Decisions with no enforcing rule:\n  ADR-0001 Record architecture decisions (Accepted)"), "{text}");
+}
+
+#[test]
+fn a_quantums_fingerprint_survives_another_quantum_losing_a_service() {
+    let dir = scratch_copy(
+        "quanta/fail-independent-through-billing",
+        "quanta-fingerprint",
+    );
+    // Check sizes too, so the catalog/search quantum is a finding of its own.
+    let config = dir.join("archfit.toml");
+    insert_line(
+        &config,
+        "independent = [[\"orders\", \"payments\"]]",
+        "\nmax_size = 1",
+    );
+    let fingerprints = |report: &Value| -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["message"].as_str().unwrap_or_default().to_string(),
+                    f["fingerprint"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let (before, _) = json(&dir, &[]);
+    let before = fingerprints(&before);
+    assert_eq!(before.len(), 2, "{before:?}");
+    // search gets a database of its own: the catalog/search quantum falls
+    // apart, the orders/billing/payments quantum is untouched.
+    let text = std::fs::read_to_string(&config).expect("read");
+    let text = text.replacen(
+        "crates = [\"services/search\"]\ndatabase = \"catalog\"",
+        "crates = [\"services/search\"]\ndatabase = \"search\"",
+        1,
+    );
+    std::fs::write(&config, text).expect("write");
+    let (after, _) = json(&dir, &[]);
+    let after = fingerprints(&after);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(after.len(), 1, "{after:?}");
+    let kept = before
+        .iter()
+        .find(|(message, _)| message.contains("orders and payments"))
+        .expect("the orders/payments quantum");
+    assert_eq!(&after[0], kept);
 }

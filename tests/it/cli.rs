@@ -489,3 +489,76 @@ fn a_panic_in_a_check_is_an_internal_error_with_exit_2() {
         .as_array()
         .is_some_and(|f| f.iter().any(|x| x["rule"] == "no-crate-cycles")));
 }
+
+#[test]
+fn graph_quantum_clusters_services_by_quantum_with_their_joins() {
+    let fixture = "quanta/fail-independent-through-billing";
+    let dot = stdout(&archfit(
+        fixture,
+        &["graph", "--level", "quantum", "--format", "dot"],
+    ));
+    assert!(
+        dot.contains(
+            "  subgraph cluster_0 {\n    label=\"quantum 1 (3 services)\";\n    \"orders\" [label=\"orders\"];\n    \"billing\" [label=\"billing\"];\n    \"payments\" [label=\"payments\"];\n  }"
+        ),
+        "{dot}"
+    );
+    assert!(dot.contains("label=\"quantum 2 (2 services)\""), "{dot}");
+    // The joins of the path the finding quotes are red; the shared
+    // database the rule allows is not.
+    assert!(
+        dot.contains("\"orders\" -> \"billing\" [label=\"grpc\", color=red, penwidth=2];"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("\"search\" -> \"catalog\" [label=\"database\", style=dotted];"),
+        "{dot}"
+    );
+    let mermaid = stdout(&archfit(
+        fixture,
+        &["graph", "--level", "quantum", "--format", "mermaid"],
+    ));
+    assert!(
+        mermaid.contains("subgraph g1[\"quantum 2 (2 services)\"]"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("-.->|\"database\"|"), "{mermaid}");
+}
+
+#[test]
+fn graph_quantum_without_a_quanta_rule_uses_the_checks_defaults() {
+    // This fixture's rules are cycles rules only.
+    let dot = stdout(&archfit(
+        "cycles/fail-service-http-event",
+        &["graph", "--level", "quantum", "--format", "dot"],
+    ));
+    // orders calls payments over HTTP; payments' event back joins nothing.
+    assert!(dot.contains("label=\"quantum 1 (2 services)\""), "{dot}");
+    assert!(
+        dot.contains("\"orders\" -> \"payments\" [label=\"http\""),
+        "{dot}"
+    );
+    assert!(!dot.contains("event"), "{dot}");
+}
+
+#[test]
+fn an_independent_name_that_is_no_service_is_a_warning_not_a_silent_pass() {
+    let dir = crate::scratch_copy("quanta/pass-independent-apart", "quanta-unknown-service");
+    let config = dir.join("archfit.toml");
+    let text = std::fs::read_to_string(&config).expect("read");
+    std::fs::write(&config, text.replace("\"payments\"]]", "\"paymnts\"]]")).expect("write");
+    let output = crate::archfit_in(&dir, &["check", "--format", "json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let warned = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .any(|d| {
+            d["severity"] == "warn"
+                && d["message"].as_str().is_some_and(|m| {
+                    m.contains("`independent` names `paymnts`, which is no service")
+                })
+        });
+    assert!(warned, "{report:#}");
+}

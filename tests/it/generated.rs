@@ -257,7 +257,7 @@ fn bash_completes_commands_their_options_and_values() {
     );
     assert_eq!(
         bash_offers(&script, &["cargo-archfit", "graph", "--level", ""]),
-        ["service", "crate", "module"]
+        ["service", "crate", "module", "quantum"]
     );
     assert_eq!(
         bash_offers(&script, &["cargo-archfit", "check", "--deny"]),
