@@ -73,6 +73,7 @@ pub struct Needs {
 // them into their files).
 pub mod cross_service_db;
 pub mod cycles;
+pub mod dual_write;
 pub mod layers;
 pub mod saga_compensation;
 pub mod service_dependency;
@@ -143,6 +144,7 @@ registry! {
     Cycles => cycles,
     SagaCompensation => saga_compensation,
     Layers => layers,
+    DualWrite => dual_write,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,
