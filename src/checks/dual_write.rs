@@ -543,18 +543,45 @@ fn names_broker(ident: &str) -> bool {
         .any(|w| lower.contains(w))
 }
 
-/// The text of the receiver before `.method(`: back to the start of the
-/// expression (a statement or argument boundary), at most 120 bytes.
+/// The text of the receiver before `.method(`: back over identifiers,
+/// paths, field and method accesses and whole bracketed groups
+/// (`Entity { .. }.insert`, `db.collection("outbox").insert_one`) to the
+/// start of the expression, at most 400 bytes.
 fn receiver(text: &str, method_start: usize) -> &str {
-    let from = method_start.saturating_sub(120);
-    let mut from = (from..=method_start)
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(method_start);
-    let before = text.get(from..method_start).unwrap_or_default();
-    if let Some(cut) = before.rfind([';', '{', '}', '=', ',', '(']) {
-        from += cut + 1;
+    let bytes = text.as_bytes();
+    let floor = method_start.saturating_sub(400);
+    let mut at = method_start.min(bytes.len());
+    let mut depth = 0usize;
+    // Outside brackets, whitespace and a closing bracket belong to the
+    // receiver only when a `.` or `::` continues the chain after them.
+    let continues = |from: usize| {
+        text.get(from..)
+            .and_then(|rest| rest.trim_start().chars().next())
+            .is_some_and(|c| matches!(c, '.' | ':' | '?' | '{'))
+    };
+    while at > floor {
+        let c = bytes[at - 1];
+        match c {
+            b')' | b'}' | b']' if depth == 0 && !continues(at) => break,
+            b' ' | b'\n' | b'\t' | b'\r' if depth == 0 && !continues(at) => break,
+            b')' | b'}' | b']' => depth += 1,
+            b'(' | b'{' | b'[' => {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            _ if depth > 0 => {}
+            b'.' | b':' | b'_' | b'&' | b'*' | b'?' | b' ' | b'\n' | b'\t' | b'\r' => {}
+            _ if c.is_ascii_alphanumeric() => {}
+            _ => break,
+        }
+        at -= 1;
     }
-    text.get(from..method_start).unwrap_or_default()
+    while at < method_start && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    text.get(at..method_start).unwrap_or_default()
 }
 
 /// Statements that change rows, by their first keyword.
@@ -662,6 +689,17 @@ fn db_write(
         }
         return None;
     }
+    // collection.insert_one(doc, None): MongoDB's writes have names of
+    // their own, so the name is enough.
+    if MONGO_WRITES.contains(&name) {
+        let collection = receiver(&file.text, call.span.start as usize);
+        return Some(Write {
+            file: fi,
+            span: call.span,
+            tables: outbox_word(r, collection),
+            how: "MongoDB",
+        });
+    }
     // active_model.insert(&txn): sea-orm writes take the connection as
     // their one argument; collections' `insert` takes the item.
     if uses_sea_orm
@@ -674,21 +712,40 @@ fn db_write(
         };
         if is_connection(conn) {
             let before = receiver(&file.text, call.span.start as usize);
-            let tables = before
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .filter(|w| r.is_outbox(&w.to_ascii_lowercase()))
-                .map(str::to_ascii_lowercase)
-                .take(1)
-                .collect();
             return Some(Write {
                 file: fi,
                 span: call.span,
-                tables,
+                tables: outbox_word(r, before),
                 how: "sea-orm",
             });
         }
     }
     None
+}
+
+/// MongoDB driver calls that change documents.
+const MONGO_WRITES: &[&str] = &[
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "replace_one",
+    "delete_one",
+    "delete_many",
+    "find_one_and_update",
+    "find_one_and_replace",
+    "find_one_and_delete",
+];
+
+/// The outbox a receiver names (`outbox::ActiveModel { .. }`,
+/// `db.collection("outbox")`), as the one table written; else none known.
+fn outbox_word(r: &Recognisers, receiver: &str) -> Vec<String> {
+    receiver
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(str::to_ascii_lowercase)
+        .filter(|w| r.is_outbox(w))
+        .take(1)
+        .collect()
 }
 
 fn is_sea_orm_write(name: &str) -> bool {
@@ -729,4 +786,116 @@ fn diesel_table(call_text: &str) -> Vec<String> {
         return Vec::new();
     }
     vec![name.to_ascii_lowercase()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recognisers() -> Recognisers {
+        Recognisers::new(&Params {
+            outbox_tables: None,
+            publish_methods: None,
+            db_methods: None,
+        })
+    }
+
+    /// Per function of `text`: (name, publishes, tables written).
+    fn units(text: &str) -> Vec<(String, usize, Vec<Vec<String>>)> {
+        let r = recognisers();
+        let file = facts::test_file("src/lib.rs", text);
+        let owners = innermost_functions(&file);
+        let constants = HashMap::new();
+        let mut out: Vec<(String, usize, Vec<Vec<String>>)> = file
+            .functions
+            .iter()
+            .map(|f| (f.name.clone(), 0, Vec::new()))
+            .collect();
+        for (call, owner) in file.calls.iter().zip(&owners.calls) {
+            let Some(owner) = owner else { continue };
+            if is_publish(&r, &file, call) {
+                out[*owner].1 += 1;
+            } else if let Some(w) = db_write(&r, &file, 0, call, &constants, true, false) {
+                out[*owner].2.push(w.tables);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn send_is_a_publish_only_on_a_broker_client_or_with_a_record() {
+        let found = units(
+            "async fn a(producer: &FutureProducer, tx: &Sender<String>, http: &Client) {
+                producer.send(record, timeout).await;
+                tx.send(body).await;
+                http.post(url).body(b).send().await;
+                self.kafka_client.send(&msg).await;
+                channel.send(FutureRecord::to(\"t\").payload(&p), t).await;
+             }",
+        );
+        // producer.send, kafka_client.send, and the record (FutureRecord::to
+        // and the send that carries it); not the channel nor reqwest.
+        assert_eq!(found[0].1, 4, "{found:?}");
+    }
+
+    #[test]
+    fn a_publish_without_arguments_is_a_domain_method() {
+        let found = units("fn a(post: &mut Post) { post.publish(); bus.publish(event); }");
+        assert_eq!(found[0].1, 1, "{found:?}");
+    }
+
+    #[test]
+    fn only_statements_that_change_rows_are_writes() {
+        let found = units(
+            "async fn a(pool: &PgPool) {
+                sqlx::query(\"SELECT id FROM orders\").fetch_all(pool).await;
+                sqlx::query(\"CREATE TABLE IF NOT EXISTS orders (id int)\").execute(pool).await;
+                sqlx::query(\"UPDATE orders SET paid = true WHERE id = $1\").execute(pool).await;
+                client.execute(\"DELETE FROM outbox WHERE id = $1\", &[&id]).await;
+             }",
+        );
+        assert_eq!(found[0].2, [vec!["orders"], vec!["outbox"]], "{found:?}");
+    }
+
+    #[test]
+    fn orm_and_document_writes_are_told_from_collections() {
+        let found = units(
+            "async fn a(db: &DatabaseConnection, seen: &mut HashSet<Uuid>) {
+                seen.insert(id);
+                cache.insert(key, value);
+                model.insert(&db).await;
+                outbox_message::ActiveModel { id: Set(id) }.insert(&txn).await;
+                order::Entity::delete_by_id(id).exec(db).await;
+                accounts.insert_one(doc, None).await;
+             }",
+        );
+        assert_eq!(
+            found[0].2,
+            [vec![], vec!["outbox_message"], vec!["order"], vec![]],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn calls_in_closures_belong_to_their_function_and_nested_functions_to_themselves() {
+        let found = units(
+            "async fn outer(pool: &PgPool, producer: &FutureProducer) {
+                fn inner(bus: &Bus) { bus.publish(e); }
+                pool.transaction(|tx| async move {
+                    sqlx::query(\"INSERT INTO orders (id) VALUES ($1)\").execute(tx).await;
+                });
+                tokio::spawn(async move { producer.send(record, t).await });
+             }",
+        );
+        assert_eq!(found[0].0, "outer");
+        assert_eq!((found[0].1, found[0].2.len()), (1, 1), "{found:?}");
+        assert_eq!((found[1].0.as_str(), found[1].1), ("inner", 1));
+    }
+
+    #[test]
+    fn diesel_names_the_table_it_writes() {
+        assert_eq!(diesel_table("insert_into(outbox::table)"), ["outbox"]);
+        assert_eq!(diesel_table("update(orders::table.find(id))"), ["orders"]);
+        assert!(diesel_table("update(target)").is_empty());
+    }
 }
