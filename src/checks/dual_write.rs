@@ -1,6 +1,6 @@
 #![doc = include_str!("../../docs/checks/dual-write.md")]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -156,6 +156,10 @@ struct Unit {
     publishes: Vec<Publish>,
     /// The other functions it calls: name (method or path end) and span.
     calls: Vec<(String, Span)>,
+    /// Calls and sqlx strings that may write, read only for functions a
+    /// publish is near (SQL is parsed for those alone).
+    maybe_writes: Vec<usize>,
+    sqlx_strings: Vec<usize>,
 }
 
 /// Reports each function that writes to the database and publishes a
@@ -226,15 +230,7 @@ fn crate_findings(
                 .push((fi, index));
             units.insert((fi, index), Unit::default());
         }
-        let uses_sea_orm = file
-            .uses
-            .iter()
-            .any(|u| u.segments.first().is_some_and(|s| s == "sea_orm"));
-        let uses_diesel = file
-            .uses
-            .iter()
-            .any(|u| u.segments.first().is_some_and(|s| s == "diesel"));
-        for (call, owner) in file.calls.iter().zip(&owners.calls) {
+        for ((index, call), owner) in file.calls.iter().enumerate().zip(&owners.calls) {
             let Some(owner) = owner else { continue };
             let Some(unit) = units.get_mut(&(fi, *owner)) else {
                 continue;
@@ -245,32 +241,85 @@ fn crate_findings(
                     span: call.span,
                     callee: call.callee.join("::"),
                 });
-            } else if let Some(write) =
-                db_write(r, file, fi, call, &constants, uses_sea_orm, uses_diesel)
-            {
-                unit.writes.push(write);
-            } else if let Some(name) = call.callee.last() {
-                unit.calls.push((name.clone(), call.span));
+                continue;
+            }
+            unit.maybe_writes.push(index);
+            if !any_call(&r.db, &call.callee, call.method) {
+                if let Some(name) = call.callee.last() {
+                    unit.calls.push((name.clone(), call.span));
+                }
             }
         }
-        for (string, owner) in file.strings.iter().zip(&owners.strings) {
+        for ((index, string), owner) in file.strings.iter().enumerate().zip(&owners.strings) {
             let Some(owner) = owner else { continue };
-            let Some(unit) = units.get_mut(&(fi, *owner)) else {
-                continue;
-            };
             if string
                 .in_macro
                 .as_deref()
                 .is_some_and(|m| SQLX_MACROS.contains(&m))
             {
-                if let Some(tables) = written_tables(&string.value) {
-                    unit.writes.push(Write {
-                        file: fi,
-                        span: string.span,
-                        tables,
-                        how: "sqlx macro",
-                    });
+                if let Some(unit) = units.get_mut(&(fi, *owner)) {
+                    unit.sqlx_strings.push(index);
                 }
+            }
+        }
+    }
+    let resolve = |name: &str| match by_name.get(name).map(Vec::as_slice) {
+        Some([one]) => Some(*one),
+        _ => None,
+    };
+    // Functions that publish, their callers, and what either calls: only
+    // these can be part of a dual write.
+    let publishing: HashSet<FnId> = units
+        .iter()
+        .filter(|(_, u)| !u.publishes.is_empty())
+        .map(|(id, _)| *id)
+        .collect();
+    let mut near: HashSet<FnId> = publishing.clone();
+    for (id, unit) in &units {
+        if unit
+            .calls
+            .iter()
+            .any(|(name, _)| resolve(name).is_some_and(|c| publishing.contains(&c)))
+        {
+            near.insert(*id);
+        }
+    }
+    let mut relevant = near.clone();
+    for id in &near {
+        relevant.extend(units[id].calls.iter().filter_map(|(name, _)| resolve(name)));
+    }
+    let mut parsed: HashMap<&str, Option<Vec<String>>> = HashMap::new();
+    for id in &relevant {
+        let (fi, _) = *id;
+        let file = &files[fi];
+        let uses = |krate: &str| {
+            file.uses
+                .iter()
+                .any(|u| u.segments.first().is_some_and(|s| s == krate))
+        };
+        let (uses_sea_orm, uses_diesel) = (uses("sea_orm"), uses("diesel"));
+        let Some(unit) = units.get_mut(id) else {
+            continue;
+        };
+        for index in std::mem::take(&mut unit.maybe_writes) {
+            let call = &file.calls[index];
+            if let Some(write) = db_write(r, file, fi, call, &constants, uses_sea_orm, uses_diesel)
+            {
+                unit.writes.push(write);
+            }
+        }
+        for index in std::mem::take(&mut unit.sqlx_strings) {
+            let string = &file.strings[index];
+            let tables = parsed
+                .entry(string.value.as_str())
+                .or_insert_with(|| written_tables(&string.value));
+            if let Some(tables) = tables {
+                unit.writes.push(Write {
+                    file: fi,
+                    span: string.span,
+                    tables: tables.clone(),
+                    how: "sqlx macro",
+                });
             }
         }
     }
