@@ -2541,6 +2541,7 @@ mod tests {
                 "docs/adr/0010-no-cycles-between-services.md",
                 "docs/adr/0011-every-saga-step-can-be-undone.md",
                 "docs/adr/0012-layers-inside-services.md",
+                "docs/adr/0013-events-go-through-an-outbox.md",
             ]
         );
         assert!(plan.files[0]
