@@ -71,7 +71,7 @@ impl Params {
 }
 
 /// Calls whose string arguments are SQL (sqlx, tokio-postgres, diesel, sea-orm).
-const DB_METHODS: &[&str] = &[
+pub(crate) const DB_METHODS: &[&str] = &[
     "query",
     "query_as",
     "query_scalar",
@@ -101,7 +101,7 @@ const DB_METHODS: &[&str] = &[
 ];
 
 /// sqlx macros whose string literal is a query.
-const SQLX_MACROS: &[&str] = &[
+pub(crate) const SQLX_MACROS: &[&str] = &[
     "query",
     "query_as",
     "query_scalar",

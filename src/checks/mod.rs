@@ -130,6 +130,7 @@ pub struct Needs {
 // them into their files).
 pub mod cross_service_db;
 pub mod cycles;
+pub mod dual_write;
 pub mod layers;
 pub mod quanta;
 pub mod saga_compensation;
@@ -202,6 +203,7 @@ registry! {
     SagaCompensation => saga_compensation,
     Layers => layers,
     Quanta => quanta,
+    DualWrite => dual_write,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,

@@ -2542,6 +2542,7 @@ mod tests {
                 "docs/adr/0011-every-saga-step-can-be-undone.md",
                 "docs/adr/0012-layers-inside-services.md",
                 "docs/adr/0013-services-are-independent-quanta.md",
+                "docs/adr/0014-events-go-through-an-outbox.md",
             ]
         );
         assert!(plan.files[0]

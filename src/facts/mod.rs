@@ -666,6 +666,9 @@ pub struct FnFact {
     pub calls: Vec<String>,
     /// Span of the function's name.
     pub span: Span,
+    /// Span of the body's braces: the calls, strings and closures inside
+    /// belong to the function (for checks that reason per unit of work).
+    pub block: Span,
 }
 
 /// `type WorkerClient = WorkerGrpcClient<…>;`, or a struct by the types its

@@ -490,6 +490,7 @@ impl Visitor {
             awaits: false,
             calls: Vec::new(),
             span,
+            block: self.span(block.brace_token.span.join()),
         });
         let scope = FnScope {
             name: Some(name.to_string()),
