@@ -48,7 +48,7 @@ fn short_format_is_one_line_per_finding_then_the_summary() {
             "{line}"
         );
     }
-    assert_eq!(total, "archfit: 12 errors, 0 warnings, 1 info in 9 rules");
+    assert_eq!(total, "archfit: 13 errors, 0 warnings, 1 info in 10 rules");
     insta::assert_snapshot!("shop_short", text);
 }
 
@@ -85,7 +85,7 @@ fn after_baseline_the_summary_says_how_many_findings_it_holds() {
         assert_eq!(code, Some(0), "{text}");
         assert_eq!(
             summary(&text),
-            "archfit: no findings from 10 rules; 13 baselined",
+            "archfit: no findings from 10 rules; 14 baselined",
             "{format}"
         );
     }
@@ -107,7 +107,7 @@ fn a_stale_baseline_entry_is_counted_and_fails_only_with_deny_warnings() {
     assert!(text.contains("warning: baseline entry "), "{text}");
     assert_eq!(
         summary(&text),
-        "archfit: no findings from 10 rules; 12 baselined, 1 stale baseline entry"
+        "archfit: no findings from 10 rules; 13 baselined, 1 stale baseline entry"
     );
     let (code, text) = check(&dir, &["--deny-warnings"]);
     assert_eq!(code, Some(1), "{text}");
@@ -132,7 +132,7 @@ fn suppressed_findings_are_counted_in_the_summary() {
     assert_eq!(code, Some(1), "{text}");
     assert!(
         summary(&text)
-            .starts_with("archfit: 11 errors, 0 warnings, 1 info in 9 rules; 1 suppressed"),
+            .starts_with("archfit: 12 errors, 0 warnings, 1 info in 10 rules; 1 suppressed"),
         "{text}"
     );
     std::fs::remove_dir_all(&dir).ok();
