@@ -1112,7 +1112,7 @@ fn accesses(
         .flat_map(|(i, f)| {
             f.bindings
                 .iter()
-                .filter(move |b| b.constant && !context.skips(f, b.module))
+                .filter(move |b| b.constant && !context.skips(f, b.module, b.span))
                 .map(move |b| (b.name.as_str(), (i, b)))
         })
         .collect();
@@ -1130,7 +1130,7 @@ fn accesses(
             for string in file
                 .strings
                 .iter()
-                .filter(|s| !context.skips(file, s.module))
+                .filter(|s| !context.skips(file, s.module, s.span))
             {
                 match string.in_macro.as_deref() {
                     Some(m) if SQLX_MACROS.contains(&m) => candidates.push(inline(
@@ -1161,7 +1161,11 @@ fn accesses(
             }
         }
         if params.enabled(Source::Sql) {
-            for call in file.calls.iter().filter(|c| !context.skips(file, c.module)) {
+            for call in file
+                .calls
+                .iter()
+                .filter(|c| !context.skips(file, c.module, c.span))
+            {
                 if !any_call(&db_methods, &call.callee, call.method) {
                     continue;
                 }
@@ -1206,7 +1210,7 @@ fn accesses(
             for binding in file
                 .bindings
                 .iter()
-                .filter(|b| b.constant && !context.skips(file, b.module))
+                .filter(|b| b.constant && !context.skips(file, b.module, b.span))
             {
                 candidates.push(inline(
                     binding.module,
@@ -1549,7 +1553,7 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
         for string in file
             .strings
             .iter()
-            .filter(|s| !context.skips(file, s.module))
+            .filter(|s| !context.skips(file, s.module, s.span))
         {
             let Some(&owner) = variables.get(string.value.trim()) else {
                 continue;

@@ -221,7 +221,7 @@ fn crate_findings(
     for (fi, file) in files.iter().enumerate() {
         let owners = innermost_functions(file);
         for (index, func) in file.functions.iter().enumerate() {
-            if context.skips(file, func.module) || file.is_test_code_at(func.module, func.span) {
+            if context.skips(file, func.module, func.span) {
                 continue;
             }
             by_name

@@ -96,11 +96,17 @@ impl Memo {
 }
 
 impl Context<'_> {
-    /// Whether code in `module` of `file` is left out because it is test
-    /// code (`#[cfg(test)]`, a test-only feature, tests/, benches/,
-    /// examples/) and the rule does not include tests.
-    pub fn skips(&self, file: &crate::facts::FileFacts, module: usize) -> bool {
-        !self.include_tests && file.is_test_code(module)
+    /// Whether the code at `span` in `module` of `file` is left out because
+    /// it is test code (a `#[cfg(test)]` module or item, a test-only
+    /// feature, tests/, benches/, examples/) and the rule does not include
+    /// tests.
+    pub fn skips(
+        &self,
+        file: &crate::facts::FileFacts,
+        module: usize,
+        span: crate::facts::Span,
+    ) -> bool {
+        !self.include_tests && file.is_test_code_at(module, span)
     }
 }
 

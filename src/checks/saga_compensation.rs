@@ -742,7 +742,7 @@ fn builder_sagas<'a>(
         for chain in file
             .chains
             .iter()
-            .filter(|c| !context.skips(file, c.module))
+            .filter(|c| !context.skips(file, c.module, c.span()))
         {
             let function = chain.function.as_deref();
             let index = match &chain.root {
@@ -1045,7 +1045,7 @@ fn trait_sagas<'a>(
                 .impls
                 .iter()
                 .filter(|i| i.trait_name.as_deref() == Some(step_trait.name.as_str()))
-                .filter(|i| !context.skips(file, i.module))
+                .filter(|i| !context.skips(file, i.module, i.span))
                 .filter(|i| !builder_steps.contains(i.self_type.as_str()))
             {
                 let location = facts::location(file, implementation.span);
@@ -1588,7 +1588,7 @@ fn coordination(
             .any(|file| {
                 file.impls.iter().any(|i| {
                     let ty = i.self_type.to_lowercase();
-                    !context.skips(file, i.module)
+                    !context.skips(file, i.module, i.span)
                         && (ty.contains("saga") || ty.contains("orchestrat"))
                 })
             })

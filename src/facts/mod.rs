@@ -708,6 +708,17 @@ pub struct ChainFact {
     pub bound_to: Option<String>,
 }
 
+impl ChainFact {
+    /// Where the chain is written: its constructor, else its first link.
+    pub fn span(&self) -> Span {
+        match (&self.root, self.links.first()) {
+            (ChainRoot::Call(_, span), _) => *span,
+            (_, Some(link)) => link.span,
+            _ => Span::default(),
+        }
+    }
+}
+
 /// What a chain starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainRoot {
