@@ -115,16 +115,32 @@ def matches(finding, entry):
     return True
 
 
-def run_one(name, args, work):
+def unpack_workspace(name, work):
+    """The corpus entry `name` unpacked afresh under `work`: its folder, truth,
+    unpacked folder, manifest path and the files the mirror lacks (or
+    `skipped` and why)."""
     folder = CORPUS / name
     source = load(folder / "source.toml")
-    truth = load(folder / "truth.toml") if (folder / "truth.toml").exists() else {}
     git_dir = mirror_of(source["repo"])
     if git_dir is None:
         return {"name": name, "skipped": f"no local mirror of {source['repo']}"}
     dest = work / name
     left_out = unpack(git_dir, source["commit"], dest)
-    manifest = dest / source.get("manifest", "Cargo.toml")
+    return {
+        "folder": folder,
+        "truth": load(folder / "truth.toml") if (folder / "truth.toml").exists() else {},
+        "dest": dest,
+        "manifest": dest / source.get("manifest", "Cargo.toml"),
+        "left_out": left_out,
+    }
+
+
+def run_one(name, args, work):
+    unpacked = unpack_workspace(name, work)
+    if "skipped" in unpacked:
+        return unpacked
+    folder, truth, dest, manifest, left_out = (unpacked["folder"], unpacked["truth"],
+        unpacked["dest"], unpacked["manifest"], unpacked["left_out"])
     cmd = [
         "/usr/bin/time", "-f", "%e %M", args.bin, "check",
         "--manifest-path", str(manifest),
@@ -418,15 +434,11 @@ def compare_services(guessed_roles, reviewed_roles):
 
 def run_init(name, args, work):
     """`init` then `check` on a fresh copy without a configuration of its own."""
-    folder = CORPUS / name
-    source = load(folder / "source.toml")
-    truth = load(folder / "truth.toml") if (folder / "truth.toml").exists() else {}
-    git_dir = mirror_of(source["repo"])
-    if git_dir is None:
-        return {"name": name, "skipped": f"no local mirror of {source['repo']}"}
-    dest = work / name
-    left_out = unpack(git_dir, source["commit"], dest)
-    manifest = dest / source.get("manifest", "Cargo.toml")
+    unpacked = unpack_workspace(name, work)
+    if "skipped" in unpacked:
+        return unpacked
+    folder, truth, dest, manifest, left_out = (unpacked["folder"], unpacked["truth"],
+        unpacked["dest"], unpacked["manifest"], unpacked["left_out"])
     root = manifest.parent
     result = {"name": name, "removed": strip_own_config(manifest), "left_out": left_out}
     init = subprocess.run([args.bin, "init", "--manifest-path", str(manifest), "--color", "never"],

@@ -588,14 +588,9 @@ fn pre_commit_hooks_run_the_short_check_on_the_whole_workspace() {
 
 #[test]
 fn readme_workflow_uses_the_action_with_trusted_inputs_and_the_permissions_it_needs() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README");
-    let workflow = readme
-        .split("```yaml")
-        .skip(1)
-        .filter_map(|rest| rest.split("```").next())
-        .find(|block| block.contains("/cargo-archfit@"))
+    let workflow = crate::readme_yaml_block("/cargo-archfit@")
         .expect("README has a workflow that uses the Action");
+    let workflow = workflow.as_str();
     let parsed = YamlLoader::load_from_str(workflow)
         .expect("the workflow is YAML")
         .pop()

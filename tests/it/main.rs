@@ -107,3 +107,15 @@ pub fn scratch_copy(name: &str, tag: &str) -> PathBuf {
     copy_dir(&fixture(name), &dir);
     dir
 }
+
+/// The first ```yaml block of README.md that contains `needle`.
+fn readme_yaml_block(needle: &str) -> Option<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    readme
+        .split("```yaml")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains(needle))
+        .map(str::to_string)
+}

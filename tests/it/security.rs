@@ -166,14 +166,9 @@ fn cargo_config_of_the_workspace_runs_nothing() {
 
 #[test]
 fn readme_ci_recipe_runs_the_binary_outside_the_checkout_with_trusted_inputs() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README");
-    let workflow = readme
-        .split("```yaml")
-        .skip(1)
-        .filter_map(|rest| rest.split("```").next())
-        .find(|block| block.contains("\"$ARCHFIT\" check"))
+    let workflow = crate::readme_yaml_block("\"$ARCHFIT\" check")
         .expect("README has a workflow that runs the binary");
+    let workflow = workflow.as_str();
     assert!(
         !workflow.contains("cargo archfit"),
         "`cargo archfit` in a checkout obeys its .cargo/config.toml aliases:\n{workflow}"
