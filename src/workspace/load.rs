@@ -1,4 +1,5 @@
-//! Loading a workspace through `cargo metadata --no-deps --offline`.
+//! Loading a workspace: from its manifests (`manifests.rs`), else through
+//! `cargo metadata --no-deps --offline`.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -12,8 +13,73 @@ use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 use super::{manifest, DepKind, Dependency, Member, Target, Workspace};
 use crate::Error;
 
+/// Which reader loads the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loader {
+    /// The manifests, and cargo when they hold something the reader is not
+    /// sure to read as cargo does.
+    Auto,
+    /// `cargo metadata` only (the reference).
+    Cargo,
+    /// The manifests only: an unsupported layout is an error.
+    Manifests,
+}
+
+impl Loader {
+    /// `ARCHFIT_WORKSPACE_LOADER=cargo|manifests` (trusted environment),
+    /// else [`Loader::Auto`].
+    pub fn from_env() -> Loader {
+        match std::env::var("ARCHFIT_WORKSPACE_LOADER").as_deref() {
+            Ok("cargo") => Loader::Cargo,
+            Ok("manifests") => Loader::Manifests,
+            _ => Loader::Auto,
+        }
+    }
+}
+
+/// A package as a loader found it, before spans and member indices.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    /// Absolute.
+    pub manifest_path: PathBuf,
+    /// The manifest's text when the loader already read it.
+    pub manifest_text: Option<Arc<str>>,
+    pub targets: Vec<RawTarget>,
+    pub dependencies: Vec<RawDependency>,
+}
+
+/// A target as a loader found it.
+#[derive(Debug, Clone)]
+pub struct RawTarget {
+    pub name: String,
+    /// cargo's first kind: `lib`, `bin`, `proc-macro`, `custom-build`, …
+    pub kind: String,
+    /// Absolute.
+    pub src_path: PathBuf,
+}
+
+/// A dependency declaration as a loader found it.
+#[derive(Debug, Clone)]
+pub struct RawDependency {
+    /// The package's name.
+    pub name: String,
+    /// The key in the manifest when it is not the package's name.
+    pub rename: Option<String>,
+    pub kind: DepKind,
+    /// `cfg(…)` or a target triple, as cargo prints it.
+    pub target: Option<String>,
+    /// Absolute, for path dependencies.
+    pub path: Option<PathBuf>,
+}
+
 /// Loads the workspace containing `manifest_path` (or the current directory).
 pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
+    load_with(manifest_path, Loader::from_env())
+}
+
+/// Like [`load`], with the reader chosen.
+pub fn load_with(manifest_path: Option<&Path>, loader: Loader) -> Result<Workspace, Error> {
     let manifest_path = match manifest_path {
         Some(path) if path.exists() => absolute(path),
         Some(path) => {
@@ -24,6 +90,18 @@ pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, Error> {
         }
         None => find_manifest()?,
     };
+    if loader != Loader::Cargo {
+        match super::manifests::read(&manifest_path) {
+            Ok((root, packages)) => return from_packages(root, packages),
+            Err(why) if loader == Loader::Manifests => {
+                return Err(Error::Workspace {
+                    message: format!("the manifests alone do not load: {}", why.0),
+                    help: "unset ARCHFIT_WORKSPACE_LOADER to let cargo load the workspace".into(),
+                })
+            }
+            Err(_) => {}
+        }
+    }
     let metadata = run_cargo_metadata(&manifest_path)?;
     from_metadata(&metadata)
 }
@@ -324,52 +402,84 @@ fn first_error_line(stderr: &str) -> String {
         .to_string()
 }
 
-/// Builds the model from cargo's answer, reading each member manifest once
-/// for spans.
+/// Builds the model from cargo's answer.
 pub fn from_metadata(metadata: &Metadata) -> Result<Workspace, Error> {
     let root = metadata.workspace_root.as_std_path().to_path_buf();
+    let packages = metadata
+        .workspace_packages()
+        .into_iter()
+        .map(|package| Package {
+            name: package.name.to_string(),
+            manifest_path: package.manifest_path.as_std_path().to_path_buf(),
+            manifest_text: None,
+            targets: package
+                .targets
+                .iter()
+                .map(|t| RawTarget {
+                    name: t.name.clone(),
+                    kind: t.kind.first().map(|k| k.to_string()).unwrap_or_default(),
+                    src_path: t.src_path.as_std_path().to_path_buf(),
+                })
+                .collect(),
+            dependencies: package
+                .dependencies
+                .iter()
+                .map(|dep| RawDependency {
+                    name: dep.name.clone(),
+                    rename: dep.rename.clone(),
+                    kind: match dep.kind {
+                        DependencyKind::Build => DepKind::Build,
+                        DependencyKind::Development => DepKind::Dev,
+                        _ => DepKind::Normal,
+                    },
+                    target: dep.target.as_ref().map(|t| t.to_string()),
+                    path: dep.path.as_ref().map(|p| p.as_std_path().to_path_buf()),
+                })
+                .collect(),
+        })
+        .collect();
+    from_packages(root, packages)
+}
+
+/// Builds the model from the packages a loader found, reading each member
+/// manifest once for spans (unless the loader already holds its text).
+pub fn from_packages(root: PathBuf, mut packages: Vec<Package>) -> Result<Workspace, Error> {
     let fs_root = crate::fs::Root::new(&root);
-    let members: Vec<_> = metadata.workspace_packages();
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
     let mut by_dir: HashMap<PathBuf, usize> = HashMap::new();
-    let mut sorted = members.clone();
-    sorted.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
-    for (index, package) in sorted.iter().enumerate() {
+    for (index, package) in packages.iter().enumerate() {
         if let Some(dir) = package.manifest_path.parent() {
-            by_dir.insert(normalise(dir.as_std_path()), index);
+            by_dir.insert(normalise(dir), index);
         }
     }
 
-    let mut out = Vec::with_capacity(sorted.len());
-    for package in &sorted {
-        let manifest_path = package.manifest_path.as_std_path();
-        let text: Arc<str> = read_manifest(&fs_root, manifest_path)?.into();
+    let mut out = Vec::with_capacity(packages.len());
+    for package in &packages {
+        let manifest_path = package.manifest_path.as_path();
+        let text: Arc<str> = match &package.manifest_text {
+            Some(text) => text.clone(),
+            None => read_manifest(&fs_root, manifest_path)?.into(),
+        };
         let spans = manifest::spans(&text);
-        let dir = package
-            .manifest_path
+        let dir = manifest_path
             .parent()
-            .map(|d| relative(&root, d.as_std_path()))
+            .map(|d| relative(&root, d))
             .unwrap_or_default();
         let dependencies = package
             .dependencies
             .iter()
             .map(|dep| {
-                let kind = match dep.kind {
-                    DependencyKind::Build => DepKind::Build,
-                    DependencyKind::Development => DepKind::Dev,
-                    _ => DepKind::Normal,
-                };
                 let key = dep.rename.clone().unwrap_or_else(|| dep.name.clone());
-                let target = dep.target.as_ref().map(|t| t.to_string());
                 let member = dep
                     .path
                     .as_ref()
-                    .and_then(|p| by_dir.get(&normalise(p.as_std_path())).copied());
-                let span = spans.dependency(kind, target.as_deref(), &key);
+                    .and_then(|p| by_dir.get(&normalise(p)).copied());
+                let span = spans.dependency(dep.kind, dep.target.as_deref(), &key);
                 Dependency {
                     package: dep.name.clone(),
                     key,
-                    kind,
-                    target,
+                    kind: dep.kind,
+                    target: dep.target.clone(),
                     member,
                     span,
                 }
@@ -380,12 +490,12 @@ pub fn from_metadata(metadata: &Metadata) -> Result<Workspace, Error> {
             .iter()
             .map(|t| Target {
                 name: t.name.clone(),
-                kind: t.kind.first().map(|k| k.to_string()).unwrap_or_default(),
-                src_path: relative(&root, t.src_path.as_std_path()),
+                kind: t.kind.clone(),
+                src_path: relative(&root, &t.src_path),
             })
             .collect();
         out.push(Member {
-            name: package.name.to_string(),
+            name: package.name.clone(),
             dir,
             manifest_path: relative(&root, manifest_path),
             manifest_text: text,

@@ -1,11 +1,13 @@
 //! The workspace as cargo sees it: members, their targets and their
 //! dependency declarations, each with the span of its entry in `Cargo.toml`.
-//! Only `cargo metadata --no-deps --offline` is run; external crates are known
-//! by name from the manifests.
+//! The manifests are read directly (`manifests.rs`); `cargo metadata --no-deps
+//! --offline` runs only for what that reader leaves to cargo. External crates
+//! are known by name from the manifests.
 
 mod classify;
 mod load;
 pub mod manifest;
+mod manifests;
 pub mod repository;
 
 use std::fmt;
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::finding::Location;
 
 pub use classify::{classify, names_member, Architecture, Role, Service};
-pub use load::{load, relative};
+pub use load::{load, load_with, relative, Loader};
 
 /// A loaded cargo workspace.
 #[derive(Debug, Clone)]

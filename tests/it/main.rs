@@ -16,6 +16,7 @@ mod fixtures;
 mod formats;
 mod generated;
 mod init;
+mod loader;
 mod meta;
 mod output_integrity;
 mod package;

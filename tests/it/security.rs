@@ -62,6 +62,9 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // These tests hold cargo to its sandbox: make every load ask cargo,
+        // which the manifest reader would otherwise spare.
+        .env("ARCHFIT_WORKSPACE_LOADER", "cargo")
         .env_remove("GITHUB_SERVER_URL")
         .env_remove("GITHUB_REPOSITORY")
         .env_remove("GITHUB_SHA")
