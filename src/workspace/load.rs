@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 
-use super::{manifest, DepKind, Dependency, Member, Target, Workspace};
+use super::{
+    manifest, DepKind, Dependency, Member, Package, RawDependency, RawTarget, Target, Workspace,
+};
 use crate::Error;
 
 /// Which reader loads the workspace.
@@ -35,42 +37,6 @@ impl Loader {
             _ => Loader::Auto,
         }
     }
-}
-
-/// A package as a loader found it, before spans and member indices.
-#[derive(Debug, Clone)]
-pub struct Package {
-    pub name: String,
-    /// Absolute.
-    pub manifest_path: PathBuf,
-    /// The manifest's text when the loader already read it.
-    pub manifest_text: Option<Arc<str>>,
-    pub targets: Vec<RawTarget>,
-    pub dependencies: Vec<RawDependency>,
-}
-
-/// A target as a loader found it.
-#[derive(Debug, Clone)]
-pub struct RawTarget {
-    pub name: String,
-    /// cargo's first kind: `lib`, `bin`, `proc-macro`, `custom-build`, …
-    pub kind: String,
-    /// Absolute.
-    pub src_path: PathBuf,
-}
-
-/// A dependency declaration as a loader found it.
-#[derive(Debug, Clone)]
-pub struct RawDependency {
-    /// The package's name.
-    pub name: String,
-    /// The key in the manifest when it is not the package's name.
-    pub rename: Option<String>,
-    pub kind: DepKind,
-    /// `cfg(…)` or a target triple, as cargo prints it.
-    pub target: Option<String>,
-    /// Absolute, for path dependencies.
-    pub path: Option<PathBuf>,
 }
 
 /// Loads the workspace containing `manifest_path` (or the current directory).

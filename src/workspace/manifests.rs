@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use toml::{Table, Value};
 
-use super::load::{Package, RawDependency, RawTarget};
-use super::DepKind;
+use super::{DepKind, Package, RawDependency, RawTarget};
 use crate::fs::Root;
 
 /// Why the manifests alone were not enough; cargo is asked instead.

@@ -22,6 +22,42 @@ use crate::finding::Location;
 pub use classify::{classify, names_member, Architecture, Role, Service};
 pub use load::{load, load_with, relative, Loader};
 
+/// A package as a loader found it, before spans and member indices.
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    /// Absolute.
+    pub manifest_path: PathBuf,
+    /// The manifest's text when the loader already read it.
+    pub manifest_text: Option<Arc<str>>,
+    pub targets: Vec<RawTarget>,
+    pub dependencies: Vec<RawDependency>,
+}
+
+/// A target as a loader found it.
+#[derive(Debug, Clone)]
+pub struct RawTarget {
+    pub name: String,
+    /// cargo's first kind: `lib`, `bin`, `proc-macro`, `custom-build`, …
+    pub kind: String,
+    /// Absolute.
+    pub src_path: PathBuf,
+}
+
+/// A dependency declaration as a loader found it.
+#[derive(Debug, Clone)]
+pub struct RawDependency {
+    /// The package's name.
+    pub name: String,
+    /// The key in the manifest when it is not the package's name.
+    pub rename: Option<String>,
+    pub kind: DepKind,
+    /// `cfg(…)` or a target triple, as cargo prints it.
+    pub target: Option<String>,
+    /// Absolute, for path dependencies.
+    pub path: Option<PathBuf>,
+}
+
 /// A loaded cargo workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {
