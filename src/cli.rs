@@ -84,6 +84,13 @@ pub struct GlobalArgs {
     /// Also print info diagnostics and rules without findings.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Parse every file afresh: neither read nor write the fact cache.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+    /// Cargo target directory, where the fact cache lives (`archfit/facts`)
+    /// [default: CARGO_TARGET_DIR, else target/ at the workspace root].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
 }
 
 /// Options of `check`.

@@ -219,6 +219,41 @@ pub fn read_user_text(path: &Path, limit: u64) -> Result<String, FsError> {
     into_text(read_regular(path, limit, None)?)
 }
 
+/// Reads a file of the tool's own (not the workspace's): anywhere, regular,
+/// bounded.
+pub fn read_user_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, FsError> {
+    read_regular(path, limit, None)
+}
+
+/// Creates a new file readable by its owner only (`create_new`: never an
+/// existing file, never through a symlink). For the tool's own secrets.
+pub fn create_private_file(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(FsError::Io)?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(FsError::Io)
+}
+
+/// Fills `out` from the operating system's random source; `None` where
+/// there is none this code knows.
+pub fn random_bytes(out: &mut [u8]) -> Option<()> {
+    if cfg!(unix) {
+        std::fs::File::open("/dev/urandom")
+            .ok()?
+            .read_exact(out)
+            .ok()
+    } else {
+        None
+    }
+}
+
 fn into_text(bytes: Vec<u8>) -> Result<String, FsError> {
     String::from_utf8(bytes).map_err(|e| FsError::NotUtf8(e.utf8_error().valid_up_to()))
 }
@@ -308,13 +343,15 @@ pub enum WritePolicy<'a> {
     /// A path that came from the workspace (its config, or `init`'s own
     /// files): inside the root, no symlink on the way, folders created.
     Workspace(&'a Root),
+    /// Like `Workspace`, for a cache that can be rebuilt: not synced to disk.
+    Cache(&'a Root),
 }
 
 /// Writes `contents` to `path` atomically (temporary file, then rename),
 /// refusing symlinks and, per `policy`, places outside the workspace.
 pub fn write_file(path: &Path, contents: &[u8], policy: WritePolicy<'_>) -> Result<(), FsError> {
     let path = match policy {
-        WritePolicy::Workspace(root) => {
+        WritePolicy::Workspace(root) | WritePolicy::Cache(root) => {
             let path = root.path().join(path);
             create_dirs_inside(root, &path)?;
             path
@@ -331,7 +368,7 @@ pub fn write_file(path: &Path, contents: &[u8], policy: WritePolicy<'_>) -> Resu
         .ok_or_else(|| FsError::Io(std::io::Error::other("no parent folder")))?;
     let canonical_parent = parent.canonicalize().map_err(FsError::Io)?;
     let root = match policy {
-        WritePolicy::Workspace(root) => Some(root),
+        WritePolicy::Workspace(root) | WritePolicy::Cache(root) => Some(root),
         // A user path that names the workspace must not be redirected out of it.
         WritePolicy::User { workspace } if parent.starts_with(workspace.path()) => Some(workspace),
         WritePolicy::User { .. } => None,
@@ -352,7 +389,10 @@ pub fn write_file(path: &Path, contents: &[u8], policy: WritePolicy<'_>) -> Resu
         .create_new(true)
         .open(&temp)
         .map_err(FsError::Io)?;
-    let written = file.write_all(contents).and_then(|()| file.sync_all());
+    let durable = !matches!(policy, WritePolicy::Cache(_));
+    let written = file
+        .write_all(contents)
+        .and_then(|()| if durable { file.sync_all() } else { Ok(()) });
     drop(file);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);

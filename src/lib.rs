@@ -119,6 +119,8 @@ pub enum BaselineUse {
 pub struct Stats {
     /// Source files parsed (each once, whatever the number of rules).
     pub files_parsed: usize,
+    /// Source files whose facts came from the fact cache (not parsed).
+    pub files_cached: usize,
     pub bytes_read: usize,
 }
 
@@ -365,6 +367,7 @@ pub fn run_keeping_facts(
     let sources = collect_sources(workspace, config, facts.as_ref(), &migrations, &findings);
     let stats = Stats {
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
+        files_cached: facts.as_ref().map_or(0, |f| f.cached_files),
         bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
     };
     let outcome = Outcome {

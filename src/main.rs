@@ -17,6 +17,14 @@ use archfit::{Error, Options, Severity};
 fn main() -> ExitCode {
     let invocation = Cli::from_env();
     let global = &invocation.global;
+    archfit::facts::cache::enable(
+        match (global.no_cache, &global.target_dir) {
+            (true, _) => archfit::facts::cache::Setting::Off,
+            (false, Some(dir)) => archfit::facts::cache::Setting::TargetDir(dir.clone()),
+            (false, None) => archfit::facts::cache::Setting::WorkspaceTarget,
+        },
+        global.verbose && !global.quiet,
+    );
     let color = global.color.paints(&std::io::stdout());
     match run(global, &invocation.command, color) {
         Ok(code) => code,
@@ -217,7 +225,7 @@ fn write_baseline(
     };
     let relative = path.strip_prefix(root.path()).unwrap_or(&path);
     let target = match policy {
-        WritePolicy::Workspace(_) => relative,
+        WritePolicy::Workspace(_) | WritePolicy::Cache(_) => relative,
         WritePolicy::User { .. } => &path,
     };
     fs::write_file(target, report::baseline_file(&baseline).as_bytes(), policy).map_err(|e| {
@@ -260,6 +268,13 @@ fn run_check(
         check.output.as_deref(),
         &report::render(&outcome, format, &render_options),
     )?;
+    if global.verbose && !global.quiet {
+        let stats = outcome.stats;
+        eprintln!(
+            "archfit: {} source file(s) parsed, {} from the fact cache, {} bytes read",
+            stats.files_parsed, stats.files_cached, stats.bytes_read
+        );
+    }
     // A check that could not run is never a pass, nor is a file that
     // could not be analysed: what it hides could be a violation.
     if outcome

@@ -7,6 +7,7 @@
 //! [`FileFacts::modules`], since one file can hold inline modules) and the
 //! byte span it covers in its file.
 
+pub mod cache;
 pub mod lexer;
 mod nesting;
 mod sqlfiles;
@@ -23,7 +24,7 @@ use crate::workspace::{Architecture, Workspace};
 use crate::{Diagnostic, Location, Severity};
 
 /// Bounds on what is read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Files larger than this are skipped with a diagnostic (generated code).
     pub max_file_bytes: u64,
@@ -130,7 +131,19 @@ pub fn extract_text(text: &str) -> Result<usize, String> {
 }
 
 /// Byte range in a file. `u32` keeps facts small; larger files are refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -156,6 +169,8 @@ pub struct Facts {
     pub diagnostics: Vec<crate::Diagnostic>,
     /// How many files were parsed: once each, whatever the number of checks.
     pub parsed_files: usize,
+    /// How many files' facts came from the fact cache instead.
+    pub cached_files: usize,
     /// Total bytes read.
     pub bytes: usize,
     /// Files named by `query_file!` macros, by workspace-relative path.
@@ -239,7 +254,7 @@ pub struct FileFacts {
 }
 
 /// A module: its path from the crate root (`[]` is the root).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModuleFact {
     pub path: Vec<String>,
     /// `cfg(…)` predicate this module sits behind, if any (`cfg(test)`).
@@ -368,7 +383,7 @@ fn predicate_is_test(tokens: &[String], at: &mut usize) -> bool {
 }
 
 /// `mod name;` or `mod name { … }`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ModDecl {
     /// Module the declaration is in.
     pub module: usize,
@@ -383,7 +398,7 @@ pub struct ModDecl {
 }
 
 /// One leaf of a `use` tree, flattened: `use a::{b, c::*}` gives `a::b` and `a::c` (glob).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct UseFact {
     pub module: usize,
     /// Segments as written, starting with `crate`, `self`, `super` or a
@@ -420,7 +435,7 @@ impl UseFact {
 
 /// A path of two or more segments in an expression, type, pattern, impl
 /// header, attribute or macro name: `crate::billing::charge`, `sqlx::query`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PathFact {
     pub module: usize,
     pub segments: Vec<String>,
@@ -428,7 +443,7 @@ pub struct PathFact {
 }
 
 /// A string literal (normal or raw) anywhere in code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StringFact {
     pub module: usize,
     pub value: String,
@@ -438,7 +453,7 @@ pub struct StringFact {
 }
 
 /// A call: `recv.method(args)` or `path::to::function(args)`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CallFact {
     pub module: usize,
     /// Method name for method calls; the path's segments for path calls.
@@ -449,7 +464,7 @@ pub struct CallFact {
 }
 
 /// An argument of a call, as far as the checks care.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Arg {
     /// A string literal; `&["a", "b"]` slices count as their first literal.
     Str(String, Span),
@@ -466,7 +481,7 @@ pub enum Arg {
 /// The text of a `format!` with placeholders: fixed parts, and between them
 /// the name each placeholder prints when it is a plain name
 /// (`{service_name}`, `format!("{}", SERVICE)`), else `None`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Template {
     pub fixed: Vec<String>,
     pub holes: Vec<Option<String>>,
@@ -512,7 +527,7 @@ impl Arg {
 
 /// `let topic = format!("{}-commands", service_name);`: a name bound to a
 /// [`Template`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TemplateBindingFact {
     pub module: usize,
     pub name: String,
@@ -522,7 +537,7 @@ pub struct TemplateBindingFact {
 }
 
 /// `let name = "…";`, `const NAME: &str = "…";` or `static NAME: &str = "…";`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BindingFact {
     pub module: usize,
     pub name: String,
@@ -534,7 +549,7 @@ pub struct BindingFact {
 }
 
 /// `key = "value"` inside an attribute: `#[sea_orm(table_name = "orders")]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AttributeFact {
     pub module: usize,
     /// Last segment of the attribute path (`sea_orm`).
@@ -546,7 +561,7 @@ pub struct AttributeFact {
 
 /// A struct field whose attribute gives it a default value (clap's
 /// `#[arg(default_value = "order-replies")] reply_topic: String`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FieldDefaultFact {
     pub module: usize,
     pub field: String,
@@ -557,7 +572,7 @@ pub struct FieldDefaultFact {
 /// A struct field, field access or binding whose name says it holds an
 /// address (`auth_uri`, `config.registry_url`, `let ledger_addr`): how code
 /// names the service it calls when the address itself comes from deployment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AddressNameFact {
     pub module: usize,
     /// Lower case, as written.
@@ -593,7 +608,7 @@ pub fn address_stem(name: &str) -> Option<&str> {
 }
 
 /// A table declared by diesel's `table! { orders (id) { … } }`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TableMacroFact {
     pub module: usize,
     pub name: String,
@@ -602,7 +617,7 @@ pub struct TableMacroFact {
 }
 
 /// A macro invocation `path!(…)` (also `macro_rules! name { … }`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MacroFact {
     pub module: usize,
     pub path: Vec<String>,
@@ -613,7 +628,7 @@ pub struct MacroFact {
 }
 
 /// Code behind a macro that no fact describes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Hidden {
     /// `include!(…)`: the included file is never read.
     Include,
@@ -635,7 +650,7 @@ pub fn location(file: &FileFacts, span: Span) -> crate::Location {
 }
 
 /// What a function or closure body does, as far as "does it do anything?" goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Body {
     /// a `todo!`, `unimplemented!` or `panic!` macro, an empty body, or a body
     /// that only returns `Ok(())` / `()`; the text says which.
@@ -647,7 +662,7 @@ pub enum Body {
 }
 
 /// A function or method with a body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FnFact {
     pub module: usize,
     pub name: String,
@@ -673,7 +688,7 @@ pub struct FnFact {
 
 /// `type WorkerClient = WorkerGrpcClient<…>;`, or a struct by the types its
 /// fields hold: a name for what a type is made of.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AliasFact {
     pub module: usize,
     pub name: String,
@@ -682,7 +697,7 @@ pub struct AliasFact {
 }
 
 /// An `impl [Trait for] Type` block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ImplFact {
     pub module: usize,
     /// Last segment of the trait path.
@@ -697,7 +712,7 @@ pub struct ImplFact {
 
 /// A method-call chain `root.a(…).b(…)`, recorded whole (the inner calls of
 /// a chain are not recorded again as chains).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ChainFact {
     pub module: usize,
     /// Name of the enclosing function, to join chains split over `let`s.
@@ -720,7 +735,7 @@ impl ChainFact {
 }
 
 /// What a chain starts from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChainRoot {
     /// `Type::constructor(args)`: the path and its span.
     Call(Vec<String>, Span),
@@ -730,7 +745,7 @@ pub enum ChainRoot {
 }
 
 /// One `.method(args)` of a chain.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Link {
     pub method: String,
     pub args: Vec<StepArg>,
@@ -739,7 +754,7 @@ pub struct Link {
 }
 
 /// An argument of a chain link.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum StepArg {
     /// A function or method path (`reserve_credit`, `Self::reserve`).
     Path(Vec<String>, Span),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::cache::{Entries, FactCache, Key};
 use super::visit::{self, SyntaxError};
 use super::{unanalysed, CrateFacts, Facts, FileFacts, Limits, SharedFile};
 use crate::fs::{Budget, Root};
@@ -46,7 +47,14 @@ struct Job {
 }
 
 enum Read {
-    Parsed(Box<FileFacts>, usize),
+    Parsed {
+        file: Box<FileFacts>,
+        bytes: usize,
+        /// Its cache entry, to write back; `None` when the cache is off.
+        entry: Option<(Key, Vec<u8>)>,
+        /// Taken from the cache, not parsed.
+        cached: bool,
+    },
     Failed(Diagnostic),
 }
 
@@ -94,6 +102,15 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
 
     let root = Root::new(&workspace.root);
     let budget = Budget::default();
+    let member_names: Vec<&str> = workspace
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| architecture.roles.get(*i) != Some(&Role::Excluded))
+        .map(|(_, m)| m.name.as_str())
+        .collect();
+    let cache = FactCache::open(&workspace.root, &member_names);
+    let mut entries: HashMap<usize, Entries> = HashMap::new();
     // Deep expressions recurse deeply in syn: give workers room (the nesting
     // scan keeps every file well inside it).
     let pool = rayon::ThreadPoolBuilder::new()
@@ -103,7 +120,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     while !jobs.is_empty() {
         let read_all = || {
             jobs.par_iter()
-                .map(|job| read(job, limits, &root, &budget))
+                .map(|job| read(job, limits, &root, &budget, cache.as_ref()))
                 .collect::<Vec<_>>()
         };
         let results = match &pool {
@@ -113,9 +130,21 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         let mut next = Vec::new();
         for (job, result) in jobs.iter().zip(results) {
             match result {
-                Read::Parsed(file, bytes) => {
-                    facts.parsed_files += 1;
+                Read::Parsed {
+                    file,
+                    bytes,
+                    entry,
+                    cached,
+                } => {
+                    if cached {
+                        facts.cached_files += 1;
+                    } else {
+                        facts.parsed_files += 1;
+                    }
                     facts.bytes += bytes;
+                    if let Some(entry) = entry {
+                        entries.entry(job.member).or_default().push(entry);
+                    }
                     children(
                         workspace,
                         job,
@@ -131,6 +160,13 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         }
         jobs = next;
     }
+    if let Some(cache) = &cache {
+        let shards = entries
+            .into_iter()
+            .map(|(member, entries)| (workspace.members[member].name.clone(), entries))
+            .collect();
+        cache.store(shards);
+    }
     facts.shared_files = claims.shared();
     for krate in &mut facts.crates {
         krate
@@ -141,7 +177,13 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     facts
 }
 
-fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
+fn read(
+    job: &Job,
+    limits: Limits,
+    root: &Root,
+    budget: &Budget,
+    cache: Option<&FactCache>,
+) -> Read {
     let failed = |message: String| Read::Failed(unanalysed(message, Some(job.rel.clone())));
     let limit = limits.max_file_bytes.min(u64::from(u32::MAX));
     let text = match &job.canonical {
@@ -166,9 +208,23 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
             )
         });
     }
-    match visit::extract(&text, job.module.clone(), job.cfg.clone()) {
-        Ok(extracted) => Read::Parsed(
-            Box::new(FileFacts {
+    let key = cache.map(|c| c.key(&job.module, job.cfg.as_deref(), &text));
+    let hit = cache.zip(key.as_ref()).and_then(|(c, key)| c.get(key));
+    let cached = hit.is_some();
+    let (extracted, entry) = match hit {
+        Some((extracted, bytes)) => (Ok(extracted), key.map(|k| (k, bytes))),
+        None => {
+            let extracted = visit::extract(&text, job.module.clone(), job.cfg.clone());
+            let entry = match (&extracted, key) {
+                (Ok(facts), Some(key)) => FactCache::encode(facts).map(|bytes| (key, bytes)),
+                _ => None,
+            };
+            (extracted, entry)
+        }
+    };
+    match extracted {
+        Ok(extracted) => Read::Parsed {
+            file: Box::new(FileFacts {
                 path: job.rel.clone(),
                 target: job.target,
                 test_target: job.test_target,
@@ -193,8 +249,10 @@ fn read(job: &Job, limits: Limits, root: &Root, budget: &Budget) -> Read {
                 chains: extracted.chains,
                 aliases: extracted.aliases,
             }),
-            size,
-        ),
+            bytes: size,
+            entry,
+            cached,
+        },
         Err(SyntaxError { message, span }) => Read::Failed(Diagnostic {
             location: Some(Location::from_span(&job.rel, &text, span.range())),
             ..unanalysed(

@@ -14,7 +14,7 @@ use super::{
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Extracted {
     pub modules: Vec<ModuleFact>,
     pub mods: Vec<ModDecl>,

@@ -5,6 +5,7 @@
 mod action;
 mod adr_files;
 mod baseline;
+mod cache;
 mod ci;
 mod cli;
 mod color;

@@ -1,0 +1,323 @@
+//! Facts extracted by earlier runs, so that a re-run parses only the files
+//! that changed. Entries live under the cargo target directory
+//! (`target/archfit/facts/`, or `CARGO_TARGET_DIR`/`--target-dir`), one
+//! shard file per member, written atomically and never through a symlink.
+//!
+//! The target directory belongs to the untrusted workspace: a pull request
+//! can commit a cache whose entries say a file holds nothing. So an entry's
+//! key is a keyed hash (blake3) of the tool version, the file's module path,
+//! its `cfg` and its text, under a secret of this machine's user (in the
+//! user's cache folder, never in the workspace), and every shard file ends
+//! with a tag under the same secret. An entry nobody here wrote never
+//! matches; a shard that fails its tag or does not decode is ignored.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::visit::Extracted;
+use crate::fs::{Root, WritePolicy};
+
+/// Where the cache lives, as the command line and environment chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting {
+    /// `--no-cache`, and library callers that did not ask for one.
+    Off,
+    /// `<workspace root>/target`, unless `CARGO_TARGET_DIR` says otherwise.
+    WorkspaceTarget,
+    /// `--target-dir DIR`.
+    TargetDir(PathBuf),
+}
+
+static SETTING: OnceLock<(Setting, bool)> = OnceLock::new();
+
+/// Turns the cache on for this process (the binary does, unless
+/// `--no-cache`); the library alone never writes one. With `verbose`, why
+/// a shard was ignored or not written goes to standard error: it is not a
+/// finding about the workspace, so no report shows it.
+pub fn enable(setting: Setting, verbose: bool) {
+    let _ = SETTING.set((setting, verbose));
+}
+
+fn setting() -> &'static Setting {
+    SETTING.get().map_or(&Setting::Off, |(setting, _)| setting)
+}
+
+fn note(message: &str) {
+    if SETTING.get().is_some_and(|(_, verbose)| *verbose) {
+        eprintln!("archfit: {}", crate::text::neutralise(message));
+    }
+}
+
+/// Shard file layout version; bump when the bytes change meaning.
+const FORMAT: u32 = 1;
+const MAGIC: &[u8; 8] = b"ARCHFIT\x01";
+/// Largest shard read back: a member's facts are a few MiB at most.
+const MAX_SHARD_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Names one file's facts: a keyed hash of everything they depend on.
+pub type Key = [u8; 32];
+
+/// A shard's entries: each file's key and its encoded facts.
+pub type Entries = Vec<(Key, Vec<u8>)>;
+
+/// The cache of one run: shards read at the start, written at the end.
+pub struct FactCache {
+    /// Writes stay inside this root (the workspace root, or the target
+    /// directory named from outside it).
+    root: Root,
+    /// Shard folder, relative to `root`.
+    dir: PathBuf,
+    secret: [u8; 32],
+    /// Entry bytes by key, from the shards read.
+    entries: HashMap<Key, Vec<u8>>,
+    /// The keys each shard file held, to skip rewriting unchanged shards.
+    loaded: HashMap<String, Vec<Key>>,
+}
+
+impl FactCache {
+    /// The cache for `workspace_root`, with the shards of `members` read;
+    /// `None` when the cache is off or no secret can be had.
+    pub fn open(workspace_root: &Path, members: &[&str]) -> Option<FactCache> {
+        let (root, dir) = match setting() {
+            Setting::Off => return None,
+            Setting::WorkspaceTarget => match std::env::var_os("CARGO_TARGET_DIR") {
+                Some(dir) if !dir.is_empty() => {
+                    (user_dir(&PathBuf::from(dir))?, "archfit/facts".into())
+                }
+                _ => (
+                    Root::new(workspace_root),
+                    PathBuf::from("target/archfit/facts"),
+                ),
+            },
+            Setting::TargetDir(dir) => (user_dir(dir)?, "archfit/facts".into()),
+        };
+        let secret = secret()?;
+        let mut cache = FactCache {
+            root,
+            dir,
+            secret,
+            entries: HashMap::new(),
+            loaded: HashMap::new(),
+        };
+        use rayon::prelude::*;
+        let read: Vec<(String, Result<Entries, String>)> = members
+            .par_iter()
+            .map(|member| {
+                let shard = shard_name(member);
+                let found = cache.read_shard(&shard);
+                (shard, found)
+            })
+            .collect();
+        for (shard, found) in read {
+            match found {
+                Ok(entries) => {
+                    cache
+                        .loaded
+                        .insert(shard, entries.iter().map(|(k, _)| *k).collect());
+                    cache.entries.extend(entries);
+                }
+                Err(why) if why.is_empty() => {}
+                Err(why) => note(&format!("fact cache {shard} ignored: {why}")),
+            }
+        }
+        Some(cache)
+    }
+
+    /// The key of a file's facts.
+    pub fn key(&self, module: &[String], cfg: Option<&str>, text: &str) -> Key {
+        let mut hasher = blake3::Hasher::new_keyed(&self.secret);
+        hasher.update(crate::VERSION.as_bytes());
+        hasher.update(&FORMAT.to_le_bytes());
+        for part in module {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        hasher.update(&[0xff]);
+        match cfg {
+            Some(cfg) => {
+                hasher.update(&[1]);
+                hasher.update(&(cfg.len() as u64).to_le_bytes());
+                hasher.update(cfg.as_bytes());
+            }
+            None => {
+                hasher.update(&[0]);
+            }
+        }
+        hasher.update(text.as_bytes());
+        *hasher.finalize().as_bytes()
+    }
+
+    /// The facts stored under `key`, with their bytes (kept to write back).
+    pub(super) fn get(&self, key: &Key) -> Option<(Extracted, Vec<u8>)> {
+        let bytes = self.entries.get(key)?;
+        let facts = postcard::from_bytes(bytes).ok()?;
+        Some((facts, bytes.clone()))
+    }
+
+    /// The bytes to store for freshly extracted facts.
+    pub(super) fn encode(facts: &Extracted) -> Option<Vec<u8>> {
+        postcard::to_allocvec(facts).ok()
+    }
+
+    /// Writes each member's shard whose entries changed; a shard that
+    /// cannot be written (a symlink on the way) is noted and skipped.
+    pub fn store(&self, shards: Vec<(String, Entries)>) {
+        use rayon::prelude::*;
+        let failed: Vec<Option<String>> = shards
+            .into_par_iter()
+            .map(|(member, mut entries)| {
+                entries.sort_by_key(|entry| entry.0);
+                entries.dedup_by(|a, b| a.0 == b.0);
+                let shard = shard_name(&member);
+                let keys: Vec<Key> = entries.iter().map(|(k, _)| *k).collect();
+                let mut loaded = self.loaded.get(&shard).cloned().unwrap_or_default();
+                loaded.sort();
+                if loaded == keys {
+                    return None;
+                }
+                let bytes = self.encode_shard(&entries);
+                let path = self.dir.join(&shard);
+                crate::fs::write_file(&path, &bytes, WritePolicy::Cache(&self.root))
+                    .err()
+                    .map(|e| format!("fact cache {shard} not written: {e}"))
+            })
+            .collect();
+        for message in failed.into_iter().flatten() {
+            note(&message);
+        }
+    }
+
+    fn read_shard(&self, shard: &str) -> Result<Entries, String> {
+        let path = self.root.path().join(&self.dir).join(shard);
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Err(String::new());
+        }
+        let bytes = crate::fs::read_workspace_bytes(&self.root, &path, MAX_SHARD_BYTES)
+            .map_err(|e| e.to_string())?;
+        self.decode_shard(&bytes)
+    }
+
+    fn encode_shard(&self, entries: &[(Key, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT.to_le_bytes());
+        out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+        for (key, bytes) in entries {
+            out.extend_from_slice(key);
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+        let tag = blake3::keyed_hash(&self.secret, &out);
+        out.extend_from_slice(tag.as_bytes());
+        out
+    }
+
+    fn decode_shard(&self, bytes: &[u8]) -> Result<Entries, String> {
+        let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
+            return Err("too short".into());
+        };
+        // Constant-time comparison through blake3's Hash equality.
+        if blake3::keyed_hash(&self.secret, body) != blake3::Hash::from_bytes(*tag) {
+            return Err("written by another user, machine or tool (tag does not match)".into());
+        }
+        let mut reader = Reader(body);
+        if reader.take(MAGIC.len())? != MAGIC || reader.u32()? != FORMAT {
+            return Err("another format".into());
+        }
+        let count = reader.u64()?;
+        let mut entries = Vec::new();
+        for _ in 0..count {
+            let key: Key = reader
+                .take(32)?
+                .try_into()
+                .map_err(|_| "truncated key".to_string())?;
+            let len = usize::try_from(reader.u64()?).map_err(|_| "entry too long".to_string())?;
+            entries.push((key, reader.take(len)?.to_vec()));
+        }
+        Ok(entries)
+    }
+}
+
+/// Reads a shard's fields, failing on truncation.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if n > self.0.len() {
+            return Err("truncated".into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        let bytes = self.take(4)?;
+        Ok(u32::from_le_bytes(
+            bytes.try_into().map_err(|_| "truncated")?,
+        ))
+    }
+
+    fn u64(&mut self) -> Result<u64, String> {
+        let bytes = self.take(8)?;
+        Ok(u64::from_le_bytes(
+            bytes.try_into().map_err(|_| "truncated")?,
+        ))
+    }
+}
+
+/// A target directory the user named (not the workspace): created if
+/// missing, as cargo would, then the root cache writes stay in.
+fn user_dir(dir: &Path) -> Option<Root> {
+    let dir = std::path::absolute(dir).ok()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(Root::new(&dir))
+}
+
+/// A member's shard file name: a hash of its name, so no workspace text
+/// becomes a path.
+fn shard_name(member: &str) -> String {
+    let hash = blake3::hash(member.as_bytes());
+    format!("{}.bin", &hash.to_hex()[..24])
+}
+
+/// This user's secret for cache keys, created on first use in the user's
+/// cache folder (`$XDG_CACHE_HOME` or `~/.cache`, `cargo-archfit/secret`).
+/// `None` (no cache) where there is none and none can be made.
+fn secret() -> Option<[u8; 32]> {
+    static SECRET: OnceLock<Option<[u8; 32]>> = OnceLock::new();
+    *SECRET.get_or_init(|| {
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+        let dir = base.join("cargo-archfit");
+        let path = dir.join("secret");
+        if let Some(secret) = read_secret(&path) {
+            return Some(secret);
+        }
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut fresh = [0u8; 32];
+        random_bytes(&mut fresh)?;
+        write_secret(&path, &fresh);
+        // Another process may have won the race: use what is on disk.
+        read_secret(&path)
+    })
+}
+
+fn read_secret(path: &Path) -> Option<[u8; 32]> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() != 32 {
+        return None;
+    }
+    crate::fs::read_user_bytes(path, 32).ok()?.try_into().ok()
+}
+
+fn write_secret(path: &Path, secret: &[u8; 32]) {
+    let _ = crate::fs::create_private_file(path, secret);
+}
+
+fn random_bytes(out: &mut [u8]) -> Option<()> {
+    crate::fs::random_bytes(out)
+}

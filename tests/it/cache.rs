@@ -1,0 +1,148 @@
+//! The fact cache: a warm run parses only what changed, and output is the
+//! same byte for byte with the cache, without it, and with one that is
+//! corrupt or written by someone else.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::scratch_copy;
+
+/// Runs `check --format json -v` on `dir` with the user cache folder
+/// `secret_home` (where the cache's secret lives) and `extra` arguments.
+fn check(dir: &Path, secret_home: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
+        .args(["check", "--format", "json", "-v"])
+        .args(extra)
+        .current_dir(dir)
+        .env("XDG_CACHE_HOME", secret_home)
+        .env_remove("CARGO_TARGET_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cargo-archfit runs")
+}
+
+/// `(parsed, from the cache)` as `-v` reports them.
+fn counts(output: &Output) -> (usize, usize) {
+    let err = crate::stderr(output);
+    let line = err
+        .lines()
+        .find(|l| l.contains("source file(s) parsed"))
+        .unwrap_or_else(|| panic!("no parse counts in:\n{err}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+fn fresh(tag: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch_copy("shop", tag);
+    let home = dir.with_extension("home");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("mkdir");
+    (dir, home)
+}
+
+#[test]
+fn a_warm_run_parses_only_the_file_that_changed_and_reports_the_same() {
+    let (dir, home) = fresh("cache-warm");
+    let cold = check(&dir, &home, &[]);
+    let (parsed, cached) = counts(&cold);
+    assert!(parsed > 20, "cold run parsed {parsed}");
+    assert_eq!(cached, 0);
+    assert!(dir.join("target/archfit/facts").is_dir());
+
+    let warm = check(&dir, &home, &[]);
+    assert_eq!(counts(&warm), (0, parsed));
+    assert_eq!(
+        crate::stdout(&warm),
+        crate::stdout(&cold),
+        "warm output differs"
+    );
+    assert_eq!(warm.status.code(), cold.status.code());
+    let uncached = check(&dir, &home, &["--no-cache"]);
+    assert_eq!(counts(&uncached), (parsed, 0));
+    assert_eq!(
+        crate::stdout(&uncached),
+        crate::stdout(&cold),
+        "--no-cache output differs"
+    );
+
+    // One edited file: only it is parsed again, and the report is the
+    // one a run without the cache gives.
+    let edited = dir.join("services/payments/src/main.rs");
+    let mut text = std::fs::read_to_string(&edited).expect("read");
+    text.push_str("\n// Settlement runs nightly; see the runbook.\n");
+    std::fs::write(&edited, text).expect("write");
+    let after_edit = check(&dir, &home, &[]);
+    assert_eq!(counts(&after_edit), (1, parsed - 1));
+    let uncached = check(&dir, &home, &["--no-cache"]);
+    assert_eq!(crate::stdout(&after_edit), crate::stdout(&uncached));
+}
+
+#[test]
+fn a_cache_written_by_someone_else_or_corrupted_is_never_trusted() {
+    let (dir, home) = fresh("cache-foreign");
+    let cold = check(&dir, &home, &[]);
+    let (parsed, _) = counts(&cold);
+
+    // Another user's (or a pull request's) cache: another secret.
+    let other_home = dir.with_extension("other-home");
+    let _ = std::fs::remove_dir_all(&other_home);
+    std::fs::create_dir_all(&other_home).expect("mkdir");
+    let foreign = check(&dir, &other_home, &[]);
+    assert_eq!(counts(&foreign), (parsed, 0), "a foreign cache was used");
+    assert_eq!(crate::stdout(&foreign), crate::stdout(&cold));
+
+    // Every shard damaged: each is ignored, the files are parsed again.
+    let shards = dir.join("target/archfit/facts");
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(&shards).expect("shards").flatten() {
+        let mut bytes = std::fs::read(entry.path()).expect("read shard");
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x5a;
+        std::fs::write(entry.path(), bytes).expect("write shard");
+        damaged += 1;
+    }
+    assert!(damaged > 0);
+    let after = check(&dir, &other_home, &[]);
+    assert_eq!(counts(&after), (parsed, 0), "a damaged shard was used");
+    assert_eq!(crate::stdout(&after), crate::stdout(&cold));
+    assert!(
+        crate::stderr(&after).contains("ignored: written by another user"),
+        "{}",
+        crate::stderr(&after)
+    );
+}
+
+#[test]
+fn the_cache_goes_to_the_target_dir_asked_for() {
+    let (dir, home) = fresh("cache-target-dir");
+    let elsewhere = dir.with_extension("target");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let elsewhere_text = elsewhere.display().to_string();
+    let output = check(&dir, &home, &["--target-dir", &elsewhere_text]);
+    assert!(counts(&output).0 > 0);
+    assert!(elsewhere.join("archfit/facts").is_dir());
+    assert!(!dir.join("target").exists(), "wrote into the workspace");
+    let warm = check(&dir, &home, &["--target-dir", &elsewhere_text]);
+    assert_eq!(counts(&warm).0, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_cache_is_never_written_through_a_symlinked_target() {
+    let (dir, home) = fresh("cache-symlink");
+    let outside = dir.with_extension("outside");
+    let _ = std::fs::remove_dir_all(&outside);
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, dir.join("target")).expect("symlink");
+    let output = check(&dir, &home, &[]);
+    let uncached = check(&dir, &home, &["--no-cache"]);
+    assert_eq!(crate::stdout(&output), crate::stdout(&uncached));
+    let written: Vec<_> = std::fs::read_dir(&outside)
+        .expect("list")
+        .flatten()
+        .collect();
+    assert!(written.is_empty(), "wrote through the link: {written:?}");
+}
