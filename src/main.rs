@@ -38,6 +38,7 @@ fn options(global: &GlobalArgs, rules: &[String]) -> Options {
         rules: rules.to_vec(),
         baseline: None,
         allow_incomplete: false,
+        new_since: None,
     }
 }
 
@@ -246,6 +247,7 @@ fn run_check(
     let options = Options {
         baseline: check.baseline.clone(),
         allow_incomplete: check.allow_incomplete,
+        new_since: check.new_since.clone(),
         ..options(global, &check.rules)
     };
     let outcome = archfit::check(&options)?;

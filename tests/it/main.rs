@@ -17,6 +17,7 @@ mod formats;
 mod generated;
 mod init;
 mod meta;
+mod new_since;
 mod output_integrity;
 mod package;
 mod robustness;
