@@ -8,7 +8,10 @@
 //! `git archive` (`.gitattributes` filter drivers). `git ls-tree` lists the
 //! tree and `git cat-file --batch` hands over the raw blobs, which this
 //! module writes itself into a fresh folder of the system's temporary
-//! directory, outside the workspace. Symlinks (mode 120000) and submodules
+//! directory, outside the workspace, at the workspace's place in the
+//! repository (so workspace-relative paths, and fingerprints, compare).
+//! Only the workspace's subtree is written, unless cargo cannot load it
+//! alone (a member or path dependency outside it): then the whole tree. Symlinks (mode 120000) and submodules
 //! (160000) are not written; a path that is absolute, has `..`, `.` or a
 //! `.git` component is refused. The folder is removed when the snapshot is
 //! dropped, on every error path, and on Ctrl-C or SIGTERM (a handler that
@@ -56,8 +59,8 @@ pub fn apply(
 ) -> Result<(), Error> {
     let repository = Repository::around(&loaded.workspace.root)?;
     let commit = repository.resolve(reference)?;
-    let snapshot = repository.extract(&commit, reference)?;
     let at_ref = |e: Error| at_ref_error(e, reference, &commit);
+    let snapshot = repository.extract(&commit, reference, false)?;
     let manifest = snapshot.root.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(Error::Workspace {
@@ -74,7 +77,18 @@ pub fn apply(
             help: "--new-since needs a commit at which the workspace already existed".into(),
         });
     }
-    let then = workspace::load(Some(&manifest)).map_err(at_ref)?;
+    // The workspace's subtree is enough unless a member or a path
+    // dependency lies outside it: then cargo needs the whole tree.
+    let (then, snapshot) = match workspace::load(Some(&manifest)) {
+        Ok(then) => (then, snapshot),
+        Err(_) if !repository.prefix.is_empty() => {
+            drop(snapshot);
+            let whole = repository.extract(&commit, reference, true)?;
+            let then = workspace::load(Some(&whole.root.join("Cargo.toml"))).map_err(at_ref)?;
+            (then, whole)
+        }
+        Err(e) => return Err(at_ref(e)),
+    };
     let adrs = current_adrs(loaded);
     let planned: Vec<(&str, &str)> = adrs
         .iter()
@@ -283,9 +297,10 @@ impl Repository {
         })
     }
 
-    /// Writes the workspace's subtree of `commit` into a new temporary
-    /// folder.
-    fn extract(&self, commit: &str, reference: &str) -> Result<Snapshot, Error> {
+    /// Writes the workspace's subtree of `commit` (or, with `whole`, the
+    /// commit's whole tree) into a new temporary folder, at the same
+    /// relative place.
+    fn extract(&self, commit: &str, reference: &str, whole: bool) -> Result<Snapshot, Error> {
         let folder = TempFolder::create()?;
         let root = folder.path.join(&self.prefix);
         let io = |what: &str, e: std::io::Error| Error::Io {
@@ -297,7 +312,7 @@ impl Repository {
         };
         std::fs::create_dir_all(&root).map_err(|e| io("cannot create the folder", e))?;
         let mut args = vec!["ls-tree", "-r", "-z", "--full-tree", commit];
-        if !self.prefix.is_empty() {
+        if !whole && !self.prefix.is_empty() {
             args.extend(["--", &self.prefix]);
         }
         let listing = git_output(&self.top, &args)?;
@@ -326,10 +341,10 @@ impl Repository {
                 // repositories. Neither is written.
                 _ => continue,
             }
-            let Some(relative) = entry.path.strip_prefix(self.prefix.as_bytes()) else {
+            if !whole && !entry.path.starts_with(self.prefix.as_bytes()) {
                 continue;
-            };
-            let Some(path) = safe_path(relative) else {
+            }
+            let Some(path) = safe_path(entry.path) else {
                 return Err(Error::Workspace {
                     message: format!(
                         "--new-since `{}`: the commit's tree holds a path that cannot be written safely: {}",
@@ -341,7 +356,7 @@ impl Repository {
             };
             blobs.push((entry.object.to_vec(), path));
         }
-        write_blobs(&self.top, &root, &blobs)
+        write_blobs(&self.top, &folder.path, &blobs)
             .map_err(|e| io("cannot write the commit's files", e))?;
         Ok(Snapshot {
             root,
@@ -701,7 +716,9 @@ mod tests {
         assert_eq!(repository.prefix, "backend/");
         assert!(!repository.shallow);
         let commit = repository.resolve("HEAD").expect("resolved");
-        let snapshot = repository.extract(&commit, "HEAD").expect("extracted");
+        let snapshot = repository
+            .extract(&commit, "HEAD", false)
+            .expect("extracted");
         let folder = snapshot._folder.path.clone();
         assert!(!folder.starts_with(&top));
         assert_eq!(snapshot.root, folder.join("backend"));
@@ -712,6 +729,15 @@ mod tests {
         assert!(!folder.join("outside.txt").exists());
         assert!(!folder.join(".gitattributes").exists());
         drop(snapshot);
+        assert!(!folder.exists());
+        let whole = repository
+            .extract(&commit, "HEAD", true)
+            .expect("extracted");
+        let folder = whole._folder.path.clone();
+        assert_eq!(whole.root, folder.join("backend"));
+        assert!(folder.join("outside.txt").is_file());
+        assert!(whole.root.join("src/lib.rs").is_file());
+        drop(whole);
         assert!(!folder.exists());
         std::fs::remove_dir_all(&top).ok();
     }

@@ -178,6 +178,47 @@ fn only_the_finding_the_change_adds_is_reported_in_a_subfolder_workspace() {
 }
 
 #[test]
+fn a_path_dependency_outside_the_workspace_folder_is_written_too() {
+    let repo = Repo::new("outside-dep");
+    repo.copy_fixture("shop", "backend");
+    // The acquirer's SDK is vendored beside the backend, not in it.
+    let sdk = repo.path("vendor/acquirer-sdk");
+    std::fs::create_dir_all(sdk.join("src")).expect("mkdir");
+    std::fs::write(
+        sdk.join("Cargo.toml"),
+        "[package]\nname = \"acquirer-sdk\"\nversion = \"3.2.0\"\nedition = \"2021\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        sdk.join("src/lib.rs"),
+        "//! Card authorisation against the acquirer.\npub fn authorise() {}\n",
+    )
+    .expect("write");
+    insert_line(
+        &repo.path("backend/services/payments/Cargo.toml"),
+        "[dependencies]\n",
+        "acquirer-sdk = { path = \"../../../vendor/acquirer-sdk\" }\n",
+    );
+    repo.commit("Shop backend with the vendored acquirer SDK");
+    add_stock_dependency(&repo, "backend/");
+    repo.commit("Payments reserves stock directly");
+
+    let output = repo.archfit(
+        "backend",
+        &["check", "--new-since", "HEAD~1", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["new_since"]["at_ref"], 14);
+    assert!(repo.leftovers().is_empty(), "{:?}", repo.leftovers());
+}
+
+#[test]
 fn a_change_that_adds_no_finding_passes_though_old_ones_remain() {
     let repo = Repo::new("clean-change");
     repo.copy_fixture("shop", "");
