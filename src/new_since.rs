@@ -447,6 +447,9 @@ fn write_blobs(top: &Path, root: &Path, blobs: &[(Vec<u8>, PathBuf)]) -> std::io
             .ok_or_else(|| std::io::Error::other("no stdout"))?;
         let mut reader = BufReader::new(stdout);
         let mut header = Vec::new();
+        // Folders made so far: one mkdir per folder, not one per file and
+        // ancestor (metadata operations dominate on a slow disk).
+        let mut made: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         for (object, path) in blobs {
             header.clear();
             reader.read_until(b'\n', &mut header)?;
@@ -468,9 +471,12 @@ fn write_blobs(top: &Path, root: &Path, blobs: &[(Vec<u8>, PathBuf)]) -> std::io
             }
             let target = root.join(path);
             if let Some(parent) = target.parent() {
-                // Only folders this module created lie below `root`, and
-                // no symlink is ever written, so none is followed here.
-                std::fs::create_dir_all(parent)?;
+                if !made.contains(parent) {
+                    // Only folders this module created lie below `root`,
+                    // and no symlink is ever written, so none is followed.
+                    std::fs::create_dir_all(parent)?;
+                    made.extend(parent.ancestors().map(Path::to_path_buf));
+                }
             }
             write_new(&target, &mut (&mut reader).take(size), size)?;
             let mut newline = [0u8; 1];
