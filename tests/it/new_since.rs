@@ -379,6 +379,51 @@ fn a_ref_whose_tree_does_not_load_is_an_error_that_names_it_and_leaves_nothing()
     assert!(repo.leftovers().is_empty(), "{:?}", repo.leftovers());
 }
 
+/// A known limit: the current configuration must load on the ref's tree,
+/// so a change that adds a service cannot be compared with a ref before
+/// it; the error says which side and why, and leaves nothing behind.
+#[test]
+fn a_service_the_change_adds_makes_the_ref_fail_to_load_with_a_clear_error() {
+    let repo = Repo::new("new-service");
+    repo.copy_fixture("shop", "");
+    repo.commit("Shop");
+    let loyalty = repo.path("services/loyalty");
+    std::fs::create_dir_all(loyalty.join("src")).expect("mkdir");
+    std::fs::write(
+        loyalty.join("Cargo.toml"),
+        "[package]\nname = \"loyalty\"\nversion = \"0.1.0\"\nedition.workspace = true\n",
+    )
+    .expect("write");
+    std::fs::write(
+        loyalty.join("src/main.rs"),
+        "//! Points for every paid order.\nfn main() {}\n",
+    )
+    .expect("write");
+    insert_line(
+        &repo.path("Cargo.toml"),
+        "    \"xtask\",\n",
+        "    \"services/loyalty\",\n",
+    );
+    insert_line(
+        &repo.path("archfit.toml"),
+        "exclude = [\"xtask\"]\n",
+        "\n[[service]]\nname = \"loyalty\"\ncrates = [\"services/loyalty\"]\n",
+    );
+    repo.commit("Loyalty service");
+    assert_eq!(repo.archfit("", &["check"]).status.code(), Some(1));
+
+    let output = repo.archfit("", &["check", "--new-since", "HEAD~1"]);
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert!(
+        said.contains("the tree at `HEAD~1` (")
+            && said.contains("does not load with the current configuration")
+            && said.contains("`services/loyalty` matches no workspace member"),
+        "{said}"
+    );
+    assert!(repo.leftovers().is_empty(), "{:?}", repo.leftovers());
+}
+
 #[test]
 fn hooks_filters_and_fsmonitor_of_the_repository_never_run() {
     let repo = Repo::new("hostile");
