@@ -169,6 +169,19 @@ fn only_the_finding_the_change_adds_is_reported_in_a_subfolder_workspace() {
     assert_eq!(since["new"], 1);
     let head_1 = stdout(&repo.git(&["rev-parse", "HEAD~1"]));
     assert_eq!(since["commit"], head_1.trim());
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/report.schema.json"),
+        )
+        .expect("schema"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    let wrong: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
 
     let human = repo.archfit("backend", &["check", "--new-since", "HEAD~1"]);
     assert_eq!(human.status.code(), Some(1));
