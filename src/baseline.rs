@@ -109,26 +109,16 @@ impl Baseline {
     /// entry's count), counts them, and reports entries that occur less often
     /// than recorded.
     pub fn apply(&self, outcome: &mut Outcome, file: &str) {
-        let mut budget: BTreeMap<&str, usize> = self
-            .entries
-            .iter()
-            .map(|e| (e.fingerprint.as_str(), e.count))
-            .collect();
+        let (held, budget) = self.hold(&mut outcome.findings);
         // Held findings are kept aside, not dropped: SARIF shows them as
         // dismissed, so code scanning does not close their alerts as fixed.
-        for finding in std::mem::take(&mut outcome.findings) {
-            match budget.get_mut(finding.fingerprint.0.as_str()) {
-                Some(left) if *left > 0 => {
-                    *left -= 1;
-                    outcome.baselined += 1;
-                    outcome.dismissed.push(Dismissed {
-                        finding,
-                        by: Dismissal::Baseline,
-                    });
-                }
-                _ => outcome.findings.push(finding),
-            }
-        }
+        outcome.baselined += held.len();
+        outcome
+            .dismissed
+            .extend(held.into_iter().map(|finding| Dismissed {
+                finding,
+                by: Dismissal::Baseline,
+            }));
         for entry in &self.entries {
             let left = budget.get(entry.fingerprint.as_str()).copied().unwrap_or(0);
             if left > 0 {
@@ -145,6 +135,31 @@ impl Baseline {
             }
         }
         outcome.diagnostics.sort();
+    }
+}
+
+impl Baseline {
+    /// Leaves in `findings` only those beyond the entries' counts (per
+    /// fingerprint, in order), and returns the ones the entries hold with
+    /// the count each fingerprint had left unused. `apply` and `check
+    /// --new-since` (whose "baseline" is the findings at the ref) share it.
+    pub fn hold(&self, findings: &mut Vec<Finding>) -> (Vec<Finding>, BTreeMap<&str, usize>) {
+        let mut budget: BTreeMap<&str, usize> = self
+            .entries
+            .iter()
+            .map(|e| (e.fingerprint.as_str(), e.count))
+            .collect();
+        let mut held = Vec::new();
+        for finding in std::mem::take(findings) {
+            match budget.get_mut(finding.fingerprint.0.as_str()) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
+                    held.push(finding);
+                }
+                _ => findings.push(finding),
+            }
+        }
+        (held, budget)
     }
 }
 
@@ -195,6 +210,7 @@ mod tests {
             baseline: Default::default(),
             dismissed: Vec::new(),
             repository: Default::default(),
+            new_since: None,
         }
     }
 

@@ -115,6 +115,14 @@ pub struct CheckArgs {
     /// unparsable, outside the workspace); report them as warnings instead.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Report only findings that are new since this git ref (a branch, tag
+    /// or commit): the same rules, with the current configuration and
+    /// baseline, run on the ref's tree, and findings whose fingerprint
+    /// occurs no more often now than there are left out. The tree is read
+    /// with git plumbing into a temporary folder outside the workspace,
+    /// running no hook or filter, and removed afterwards.
+    #[arg(long, value_name = "REF")]
+    pub new_since: Option<String>,
 }
 
 /// Options of `baseline`.

@@ -437,7 +437,21 @@ fn create_dirs_inside(root: &Root, path: &Path) -> Result<(), FsError> {
             Ok(meta) if meta.is_dir() => {}
             Ok(meta) => return Err(FsError::NotRegular(kind_of(&meta.file_type()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir(&current).map_err(FsError::Io)?;
+                match std::fs::create_dir(&current) {
+                    Ok(()) => {}
+                    // Another writer made it meanwhile: fine if it is a
+                    // real folder, refused if it is a link.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let meta = std::fs::symlink_metadata(&current).map_err(FsError::Io)?;
+                        if meta.file_type().is_symlink() {
+                            return Err(FsError::Symlink(current));
+                        }
+                        if !meta.is_dir() {
+                            return Err(FsError::NotRegular(kind_of(&meta.file_type())));
+                        }
+                    }
+                    Err(e) => return Err(FsError::Io(e)),
+                }
             }
             Err(e) => return Err(FsError::Io(e)),
         }

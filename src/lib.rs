@@ -15,6 +15,7 @@ pub mod finding;
 pub mod fs;
 pub mod graph;
 pub mod model;
+pub mod new_since;
 pub mod pattern;
 pub mod report;
 pub mod sql;
@@ -51,6 +52,9 @@ pub struct Options {
     /// Accept a run in which some files could not be analysed: their
     /// diagnostics become warnings instead of failing the run (exit 2).
     pub allow_incomplete: bool,
+    /// `check --new-since <ref>`: report only findings that are new
+    /// relative to this git ref's tree.
+    pub new_since: Option<String>,
 }
 
 /// Texts of the files findings point into, keyed by their workspace-relative
@@ -98,6 +102,8 @@ pub struct Outcome {
     /// Where the workspace sits in its repository, for reports that name
     /// files from the repository root (SARIF, GitHub, Markdown).
     pub repository: workspace::repository::Repository,
+    /// With `--new-since`: the ref compared with and what it accounts for.
+    pub new_since: Option<new_since::Summary>,
 }
 
 /// The baseline a `check` compared its findings with.
@@ -187,11 +193,16 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
         }
         (None, None) => None,
     };
+    let mut applied = None;
     if let Some((path, inside)) = chosen {
         let baseline = baseline::Baseline::read(&path, inside)?;
         let shown = workspace::relative(&loaded.workspace.root, &path);
         baseline.apply(&mut outcome, &shown);
         outcome.baseline = BaselineUse::File(shown);
+        applied = Some(baseline);
+    }
+    if let Some(reference) = &options.new_since {
+        new_since::apply(options, &loaded, applied.as_ref(), reference, &mut outcome)?;
     }
     outcome.repository = workspace::repository::discover(
         &loaded.workspace.root,
@@ -385,6 +396,7 @@ pub fn run_keeping_facts(
         baseline: BaselineUse::None,
         dismissed,
         repository: workspace::repository::Repository::default(),
+        new_since: None,
     };
     Ok((outcome, facts))
 }

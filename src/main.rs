@@ -46,6 +46,7 @@ fn options(global: &GlobalArgs, rules: &[String]) -> Options {
         rules: rules.to_vec(),
         baseline: None,
         allow_incomplete: false,
+        new_since: None,
     }
 }
 
@@ -254,6 +255,7 @@ fn run_check(
     let options = Options {
         baseline: check.baseline.clone(),
         allow_incomplete: check.allow_incomplete,
+        new_since: check.new_since.clone(),
         ..options(global, &check.rules)
     };
     let outcome = archfit::check(&options)?;

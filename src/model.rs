@@ -70,6 +70,27 @@ pub fn build_text(
     build_from(workspace, config, errors, planned)
 }
 
+/// The model stage for another tree of the same workspace (`check
+/// --new-since`) with this tree's configuration: it is read as [`build`]
+/// reads it from `config_root` and `config_manifest` (the current
+/// workspace's root and root manifest), never from `workspace`, and the
+/// ADRs come from `planned` before `workspace`'s disk.
+pub fn build_with_config_of(
+    workspace: Workspace,
+    config_root: &Path,
+    config_manifest: &str,
+    explicit_config: Option<&Path>,
+    planned: &[(&str, &str)],
+) -> Result<Loaded, Error> {
+    let (config, errors) = config::load_partial(
+        config_root,
+        config_manifest,
+        explicit_config,
+        &checks::compile,
+    )?;
+    build_from(workspace, config, errors, planned)
+}
+
 fn build_from(
     workspace: Workspace,
     config: Config,

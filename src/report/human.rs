@@ -126,7 +126,11 @@ fn severity_style(severity: Severity) -> (&'static str, &'static str) {
 /// gate stops only new ones. Nothing is written to know it is the first run:
 /// the hint shows while no baseline is in use.
 fn baseline_hint(outcome: &Outcome) -> String {
-    if outcome.baseline != crate::BaselineUse::NoneYet || outcome.count(Severity::Error) == 0 {
+    // With `--new-since` the errors are already only the new ones.
+    if outcome.baseline != crate::BaselineUse::NoneYet
+        || outcome.count(Severity::Error) == 0
+        || outcome.new_since.is_some()
+    {
         return String::new();
     }
     format!(

@@ -43,7 +43,7 @@ struct Document<'a> {
     /// The program that wrote the document.
     tool: Tool,
     /// Counts of the run.
-    summary: Summary,
+    summary: Summary<'a>,
     /// Every rule of the run.
     rules: Vec<RuleEntry<'a>>,
     /// The violations, after baseline and suppressions.
@@ -118,6 +118,13 @@ impl<'a> Document<'a> {
                 infos: outcome.count(Severity::Info),
                 baselined: outcome.baselined,
                 suppressed: outcome.suppressed,
+                new_since: outcome.new_since.as_ref().map(|since| NewSinceEntry {
+                    reference: &since.reference,
+                    commit: &since.commit,
+                    at_ref: since.at_ref,
+                    unchanged: since.unchanged,
+                    new: outcome.findings.len(),
+                }),
             },
             rules,
             findings: sorted_findings(outcome)
@@ -169,7 +176,7 @@ struct Tool {
 }
 
 #[derive(Serialize, JsonSchema)]
-struct Summary {
+struct Summary<'a> {
     /// Findings at severity `error`: the run fails when this is not 0.
     errors: usize,
     /// Findings at severity `warn`.
@@ -180,6 +187,25 @@ struct Summary {
     baselined: usize,
     /// Findings silenced by an `archfit: allow` comment, left out of `findings`.
     suppressed: usize,
+    /// With `check --new-since`: the ref compared with. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_since: Option<NewSinceEntry<'a>>,
+}
+
+/// What `check --new-since` compared with.
+#[derive(Serialize, JsonSchema)]
+struct NewSinceEntry<'a> {
+    /// The git ref as given.
+    #[serde(rename = "ref")]
+    reference: &'a str,
+    /// The commit it named.
+    commit: &'a str,
+    /// Findings of the same rules, configuration and baseline on that commit's tree.
+    at_ref: usize,
+    /// Findings of this tree accounted for by those, left out of `findings`.
+    unchanged: usize,
+    /// Findings not accounted for: every entry of `findings`.
+    new: usize,
 }
 
 #[derive(Serialize, JsonSchema)]

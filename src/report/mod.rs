@@ -313,6 +313,17 @@ fn summary_line(outcome: &Outcome) -> String {
     };
 
     let mut left_out = Vec::new();
+    // Always said with `--new-since`, even "0 new": the reader must know
+    // the findings above are only part of what the rules found.
+    if let Some(since) = &outcome.new_since {
+        left_out.push(format!(
+            "{} new since {} ({}), {} there",
+            outcome.findings.len(),
+            since.reference,
+            since.commit.get(..12).unwrap_or(&since.commit),
+            count(since.at_ref, "finding", "findings"),
+        ));
+    }
     if outcome.baselined > 0 {
         left_out.push(format!("{} baselined", outcome.baselined));
     }
@@ -569,6 +580,7 @@ version = \"0.1.0\"
             baseline: crate::BaselineUse::None,
             dismissed: Vec::new(),
             repository: Default::default(),
+            new_since: None,
             findings: vec![dependency, unclassified],
             diagnostics: vec![
                 Diagnostic {

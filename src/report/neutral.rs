@@ -47,6 +47,7 @@ impl Neutral {
             baseline,
             dismissed,
             repository,
+            new_since,
         } = outcome;
         Neutral(Outcome {
             root: root.clone(),
@@ -73,6 +74,12 @@ impl Neutral {
                 prefix: line(&repository.prefix),
                 web: repository.web.clone(),
             },
+            // The ref is typed on the command line, but may end up in a
+            // CI log: neutralised like any text.
+            new_since: new_since.as_ref().map(|n| crate::new_since::Summary {
+                reference: line(&n.reference),
+                ..n.clone()
+            }),
         })
     }
 }

@@ -19,6 +19,7 @@ mod generated;
 mod init;
 mod loader;
 mod meta;
+mod new_since;
 mod output_integrity;
 mod package;
 mod robustness;
