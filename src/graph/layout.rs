@@ -341,8 +341,7 @@ fn crossings(order: &[Vec<usize>], nodes: &[Virtual], links: &[(usize, usize)]) 
         pairs.sort_unstable();
         let size = order.get(l + 1).map_or(0, Vec::len);
         let mut tree = vec![0usize; size + 1];
-        let mut seen = 0;
-        for &(_, b) in pairs.iter() {
+        for (seen, &(_, b)) in pairs.iter().enumerate() {
             // Earlier links whose lower end is right of this one's cross it.
             let mut at_most = 0;
             let mut i = b + 1;
@@ -356,7 +355,6 @@ fn crossings(order: &[Vec<usize>], nodes: &[Virtual], links: &[(usize, usize)]) 
                 tree[i] += 1;
                 i += i & i.wrapping_neg();
             }
-            seen += 1;
         }
     }
     total

@@ -19,6 +19,7 @@ mod repository;
 mod sarif;
 pub mod schema;
 mod short;
+pub mod svg;
 
 use std::fmt;
 use std::str::FromStr;
