@@ -9,6 +9,7 @@ mod failure;
 mod fatal;
 mod github;
 pub mod graph;
+pub mod html;
 mod human;
 mod json;
 mod junit;
