@@ -14,6 +14,7 @@ fn options(manifest: PathBuf, rules: &[&str]) -> Options {
         rules: rules.iter().map(|r| r.to_string()).collect(),
         baseline: None,
         allow_incomplete: false,
+        traces: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ mod facts;
 mod fixtures;
 mod formats;
 mod generated;
+mod html;
 mod init;
 mod meta;
 mod output_integrity;

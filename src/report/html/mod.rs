@@ -806,3 +806,135 @@ fn snippet(sources: &crate::Sources, location: &Location) -> Option<String> {
     out.push_str("</pre>\n");
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::report::Trend;
+    use crate::graph::view::{Edge, GraphView, Node};
+    use crate::report::fixture;
+
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    const ATTRIBUTE: &str = "\"><img src=x onerror=alert(1)>";
+
+    /// A report whose every workspace text is an attack on the page.
+    fn hostile() -> Report {
+        let mut outcome = fixture::outcome();
+        let service = format!("{SCRIPT}\u{1b}[2J");
+        for finding in &mut outcome.findings {
+            finding.service = Some(service.clone());
+            finding.message = format!("{ATTRIBUTE} `{SCRIPT}` \r\n::error::x");
+            if let Some(adr) = &mut finding.adr {
+                adr.title = ATTRIBUTE.into();
+                adr.link = "javascript://alert(1)".into();
+            }
+        }
+        for text in outcome.sources.values_mut() {
+            *text = format!("{SCRIPT}\n{}", text.replace("orders", ATTRIBUTE)).into();
+        }
+        let node = |id: &str| Node {
+            id: id.into(),
+            label: id.into(),
+            group: Some(format!("quantum {SCRIPT}")),
+        };
+        Report {
+            name: format!("{SCRIPT}\u{202e}"),
+            outcome,
+            graph: GraphView {
+                level: "service",
+                nodes: vec![node(&service), node(ATTRIBUTE)],
+                edges: vec![Edge {
+                    from: service.clone(),
+                    to: ATTRIBUTE.into(),
+                    kind: SCRIPT.into(),
+                    label: SCRIPT.into(),
+                    location: None,
+                    highlighted: true,
+                }],
+            },
+            services: [service.as_str(), ATTRIBUTE]
+                .iter()
+                .map(|name| ServiceInfo {
+                    name: (*name).into(),
+                    crates: vec![(SCRIPT.into(), ATTRIBUTE.into())],
+                    tables: vec![SCRIPT.into()],
+                    migrations: vec![ATTRIBUTE.into()],
+                    database: SCRIPT.into(),
+                    topics: vec![ATTRIBUTE.into()],
+                    hosts: vec![SCRIPT.into()],
+                    grpc: vec![ATTRIBUTE.into()],
+                    coupling: None,
+                })
+                .collect(),
+            quanta: Vec::new(),
+            trend: Some(Trend {
+                new: 1,
+                remaining: 2,
+                fixed: 3,
+            }),
+        }
+    }
+
+    #[test]
+    fn hostile_workspace_text_never_becomes_markup() {
+        let site = render(&hostile());
+        assert!(site.files.len() >= 4, "{:?}", site.files);
+        for (name, page) in &site.files {
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+                "{name}"
+            );
+            assert!(!page.contains("<script"), "{name}: {page}");
+            assert!(!page.contains("<img"), "{name}: {page}");
+            assert!(!page.contains("href=\"javascript"), "{name}: {page}");
+            assert!(
+                !page.chars().any(|c| c != '\n' && crate::text::is_hazard(c)),
+                "{name}"
+            );
+            assert!(page.contains("&lt;script&gt;"), "{name}");
+        }
+        // A message's code span is code, its content still escaped.
+        let findings = &site
+            .files
+            .iter()
+            .find(|f| f.0 == "findings.html")
+            .unwrap()
+            .1;
+        assert!(
+            findings.contains("<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>"),
+            "{findings}"
+        );
+    }
+
+    #[test]
+    fn the_site_is_deterministic_and_its_file_names_unique() {
+        let report = hostile();
+        let a = render(&report);
+        let b = render(&report);
+        assert_eq!(a.files, b.files);
+        let mut names: Vec<&str> = a.files.iter().map(|f| f.0.as_str()).collect();
+        names.dedup();
+        assert_eq!(names.len(), a.files.len());
+        assert!(
+            names.contains(&"service-script-alert-1-script-2j.html"),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn names_become_safe_unique_file_names() {
+        let mut names = Names::default();
+        assert_eq!(
+            names.file("service", "Orders API"),
+            "service-orders-api.html"
+        );
+        assert_eq!(
+            names.file("service", "orders/api"),
+            "service-orders-api-2.html"
+        );
+        assert_eq!(names.file("service", "../../etc"), "service-etc.html");
+        assert_eq!(names.file("service", "日本"), "service-x.html");
+        assert_eq!(names.file("adr", "日本"), "adr-x.html");
+    }
+}
