@@ -45,6 +45,20 @@ fn attributes<'p>(page: &'p str, attribute: &str) -> Vec<&'p str> {
         .collect()
 }
 
+/// x, y, width and height of each node's box in an SVG drawing.
+fn node_boxes(svg: &str) -> Vec<[f64; 4]> {
+    svg.split("<g class=\"node\"")
+        .skip(1)
+        .map(|node| {
+            let rect = &node[node.find("<rect").expect("rect")..];
+            let value = |name: &str| -> f64 {
+                attributes(rect, name)[0].parse().expect("number")
+            };
+            [value("x"), value("y"), value("width"), value("height")]
+        })
+        .collect()
+}
+
 /// The findings of `check --format json` per ADR link ("" for none).
 fn findings_per_adr() -> BTreeMap<String, usize> {
     let output = archfit("shop", &["check", "--format", "json"]);
@@ -125,6 +139,18 @@ fn shop_report_is_a_self_contained_site() {
             .find(|l| l.contains(&title) && l.contains("data-findings"))
             .unwrap_or_else(|| panic!("no row for {title}"));
         assert!(row.contains(&format!("data-findings=\"{count}\"")), "{row}");
+    }
+    // No two service boxes overlap, so no label hides another.
+    let boxes = node_boxes(index);
+    assert_eq!(boxes.len(), 4, "{boxes:?}");
+    for (i, a) in boxes.iter().enumerate() {
+        for b in &boxes[i + 1..] {
+            let apart = a[0] + a[2] <= b[0]
+                || b[0] + b[2] <= a[0]
+                || a[1] + a[3] <= b[1]
+                || b[1] + b[3] <= a[1];
+            assert!(apart, "{a:?} overlaps {b:?}");
+        }
     }
     // The snippet of a finding: the manifest line it points at, marked.
     let orders = &pages["service-orders.html"];
