@@ -96,7 +96,11 @@ fn layout_input(view: &GraphView) -> layout::Graph {
         clusters: view
             .nodes
             .iter()
-            .map(|n| n.group.as_deref().and_then(|g| groups.binary_search(&g).ok()))
+            .map(|n| {
+                n.group
+                    .as_deref()
+                    .and_then(|g| groups.binary_search(&g).ok())
+            })
             .collect(),
     }
 }
@@ -153,12 +157,17 @@ fn run(services: usize, modules: usize, runs: usize, out: Option<PathBuf>) -> Re
         let _ = archfit::report::svg::render(&report.graph, &Default::default());
     });
     let mut pages = 0;
-    let site = median(runs, || pages = archfit::report::html::render(&report).files.len());
+    let site = median(runs, || {
+        pages = archfit::report::html::render(&report).files.len()
+    });
     println!();
     println!("| step | ms |");
     println!("| --- | ---: |");
     println!("| service graph SVG (layout included) | {} |", ms(svg));
-    println!("| whole site, {pages} pages (from a finished run) | {} |", ms(site));
+    println!(
+        "| whole site, {pages} pages (from a finished run) | {} |",
+        ms(site)
+    );
     println!(
         "| the run (`architecture_report`: load, parse, rules, graph) | {} |",
         ms(run_time)

@@ -51,9 +51,7 @@ fn node_boxes(svg: &str) -> Vec<[f64; 4]> {
         .skip(1)
         .map(|node| {
             let rect = &node[node.find("<rect").expect("rect")..];
-            let value = |name: &str| -> f64 {
-                attributes(rect, name)[0].parse().expect("number")
-            };
+            let value = |name: &str| -> f64 { attributes(rect, name)[0].parse().expect("number") };
             [value("x"), value("y"), value("width"), value("height")]
         })
         .collect()
@@ -84,9 +82,8 @@ fn assert_self_contained(pages: &BTreeMap<String, String>, dom: &str, name: &str
             "{name}: link {href} names no file of the site"
         );
     }
-    for src in attributes(dom, "src") {
-        panic!("{name}: loads {src}");
-    }
+    let sources = attributes(dom, "src");
+    assert!(sources.is_empty(), "{name}: loads {sources:?}");
     assert!(!dom.contains("<script"), "{name}");
     assert!(!dom.contains("<link"), "{name}");
     assert!(!dom.contains("url(http"), "{name}");
