@@ -218,8 +218,28 @@ pub fn render(view: &GraphView, decor: &Decor) -> String {
         .map(|(_, text)| text.chars().count())
         .max()
         .unwrap_or(0);
+    // Each cluster's box wide enough for its name: the band is the
+    // cluster's alone, so growing to the right covers no other cluster.
+    let boxes: Vec<(&str, layout::Rect)> = placed
+        .clusters
+        .iter()
+        .map(|(cluster, rect)| {
+            let name = groups.get(*cluster).copied().unwrap_or_default();
+            let label = (name.chars().count() as f64 * CHAR_WIDTH + 16.0).round();
+            let widened = layout::Rect {
+                width: rect.width.max(label),
+                ..*rect
+            };
+            (name, widened)
+        })
+        .collect();
+    let right = boxes
+        .iter()
+        .map(|(_, r)| r.x + r.width + 12.0)
+        .fold(0.0, f64::max);
     let width = placed
         .width
+        .max(right)
         .max(62.0 + longest as f64 * CHAR_WIDTH + 12.0)
         .round();
     let scale = if decor.scale > 0.0 { decor.scale } else { 1.0 };
@@ -252,8 +272,7 @@ pub fn render(view: &GraphView, decor: &Decor) -> String {
         );
     }
     out.push_str("</defs>\n");
-    for (cluster, rect) in &placed.clusters {
-        let name = groups.get(*cluster).copied().unwrap_or_default();
+    for (name, rect) in &boxes {
         let _ = writeln!(
             out,
             "<g class=\"cluster\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" \
@@ -267,11 +286,12 @@ pub fn render(view: &GraphView, decor: &Decor) -> String {
             escape(name)
         );
     }
-    // Parallel edges (one pair, several kinds) side by side.
+    // Parallel edges (one pair, several kinds, either way) side by side.
     let mut parallel: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
     for (i, edge) in view.edges.iter().enumerate() {
+        let (from, to) = (edge.from.as_str(), edge.to.as_str());
         parallel
-            .entry((edge.from.as_str(), edge.to.as_str()))
+            .entry((from.min(to), from.max(to)))
             .or_default()
             .push(i);
     }
