@@ -42,6 +42,8 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// The graph the checks see, cycles and findings highlighted.
     Graph(GraphArgs),
+    /// The architecture report: a static HTML site (services, graph, decisions, findings).
+    Report(ReportArgs),
     /// Write the current findings to the baseline file.
     Baseline(BaselineArgs),
     /// What a rule or check enforces: parameters, decision, documentation.
@@ -155,6 +157,27 @@ pub struct GraphArgs {
     /// Highlight only this rule's findings (repeatable); cycles always are.
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
+}
+
+/// Options of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write the site into this folder (created if missing; the files of
+    /// the site are replaced, nothing else is touched).
+    #[arg(long, value_name = "DIR", required = true)]
+    pub html: PathBuf,
+    /// Compare with this baseline file (new, remaining and fixed findings).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// OpenTelemetry trace export (OTLP JSON) to read runtime edges from (repeatable).
+    #[arg(long = "traces", value_name = "FILE")]
+    pub traces: Vec<PathBuf>,
+    /// Run only this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Do not fail (exit 2) when some files could not be analysed.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 /// Options of `metrics`.

@@ -405,6 +405,21 @@ pub fn write_file(path: &Path, contents: &[u8], policy: WritePolicy<'_>) -> Resu
     })
 }
 
+/// Creates the folder the user named for an output of several files
+/// (`report --html <dir>`) unless it is there; refuses a symlink or any
+/// other entry in its place, so the files written into it land there.
+pub fn create_user_dir(path: &Path) -> Result<(), FsError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(FsError::Symlink(path.to_path_buf())),
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) => Err(FsError::NotRegular(kind_of(&meta.file_type()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(path).map_err(FsError::Io)
+        }
+        Err(e) => Err(FsError::Io(e)),
+    }
+}
+
 fn unique_temp_path(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

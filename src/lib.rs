@@ -55,6 +55,8 @@ pub struct Options {
     /// `check --new-since <ref>`: report only findings that are new
     /// relative to this git ref's tree.
     pub new_since: Option<String>,
+    /// OpenTelemetry trace exports (OTLP JSON) to read runtime edges from.
+    pub traces: Vec<PathBuf>,
 }
 
 /// Texts of the files findings point into, keyed by their workspace-relative
@@ -175,6 +177,18 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
     if options.allow_incomplete {
         accept_incomplete(&mut outcome);
     }
+    compare_with_baseline(&loaded, options, &mut outcome)?;
+    Ok(outcome)
+}
+
+/// The baseline step of `check` (and `report`), then where the workspace
+/// sits in its repository; returns the number of findings the baseline
+/// recorded, when one was read.
+fn compare_with_baseline(
+    loaded: &Loaded,
+    options: &Options,
+    outcome: &mut Outcome,
+) -> Result<Option<usize>, Error> {
     // `--baseline` is the user's own path; `baseline = "…"` and the default
     // file come from the workspace and must stay inside it. The default
     // file is read only with the workspace's own configuration, which could
@@ -194,22 +208,52 @@ pub fn check(options: &Options) -> Result<Outcome, Error> {
         (None, None) => None,
     };
     let mut applied = None;
+    let mut recorded = None;
     if let Some((path, inside)) = chosen {
         let baseline = baseline::Baseline::read(&path, inside)?;
         let shown = workspace::relative(&loaded.workspace.root, &path);
-        baseline.apply(&mut outcome, &shown);
+        baseline.apply(outcome, &shown);
         outcome.baseline = BaselineUse::File(shown);
+        recorded = Some(baseline.entries.iter().map(|e| e.count).sum());
         applied = Some(baseline);
     }
     if let Some(reference) = &options.new_since {
-        new_since::apply(options, &loaded, applied.as_ref(), reference, &mut outcome)?;
+        new_since::apply(options, loaded, applied.as_ref(), reference, outcome)?;
     }
     outcome.repository = workspace::repository::discover(
         &loaded.workspace.root,
         &loaded.workspace.root_manifest,
         &|name| std::env::var(name).ok(),
     );
-    Ok(outcome)
+    Ok(recorded)
+}
+
+/// `report --html`: every enabled rule run as `check` runs them (baseline
+/// included), the sources parsed once for the rules and the service graph,
+/// and the quanta found even when no rule asks for them.
+pub fn architecture_report(options: &Options) -> Result<commands::report::Report, Error> {
+    let mut loaded = load(options)?;
+    let configured = loaded
+        .config
+        .rules
+        .iter()
+        .any(|r| r.check == checks::quanta::NAME && r.severity.is_some());
+    let quanta_id = quanta_rule(&mut loaded);
+    let mut rules = options.rules.clone();
+    if !rules.is_empty() && !rules.contains(&quanta_id) {
+        rules.push(quanta_id.clone());
+    }
+    let (mut outcome, facts) = run_keeping_facts(&loaded, &rules, true)?;
+    // A quanta rule the report added for its picture reports nothing.
+    if !configured || !options.rules.is_empty() && !options.rules.contains(&quanta_id) {
+        outcome.findings.retain(|f| f.rule != quanta_id);
+        outcome.rules.retain(|r| r.id != quanta_id);
+    }
+    if options.allow_incomplete {
+        accept_incomplete(&mut outcome);
+    }
+    let recorded = compare_with_baseline(&loaded, options, &mut outcome)?;
+    commands::report::compute(&loaded, outcome, facts.as_ref(), recorded)
 }
 
 /// Turns the error diagnostics of files that could not be analysed into

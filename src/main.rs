@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use archfit::cli::{
     AdrArgs, BaselineArgs, CheckArgs, Cli, Command, CompletionsArgs, ExplainArgs, GlobalArgs,
-    GraphArgs, InitArgs, ManArgs, MetricsArgs, SchemaArgs, TextFormat,
+    GraphArgs, InitArgs, ManArgs, MetricsArgs, ReportArgs, SchemaArgs, TextFormat,
 };
 use archfit::fs::{self, WritePolicy};
 use archfit::graph;
@@ -47,6 +47,7 @@ fn options(global: &GlobalArgs, rules: &[String]) -> Options {
         baseline: None,
         allow_incomplete: false,
         new_since: None,
+        traces: Vec::new(),
     }
 }
 
@@ -93,6 +94,7 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(args) => write_report(global, args),
         Command::Baseline(BaselineArgs { output, rules }) => {
             write_baseline(global, rules, output.as_deref())?;
             Ok(ExitCode::SUCCESS)
@@ -244,6 +246,55 @@ fn write_baseline(
         );
     }
     Ok(())
+}
+
+/// `cargo archfit report --html <dir>`: the site's files, each written
+/// atomically into the folder the user named, never through a symlink.
+fn write_report(global: &GlobalArgs, args: &ReportArgs) -> Result<ExitCode, Error> {
+    let options = Options {
+        baseline: args.baseline.clone(),
+        allow_incomplete: args.allow_incomplete,
+        traces: args.traces.clone(),
+        ..options(global, &args.rules)
+    };
+    let built = archfit::architecture_report(&options)?;
+    let site = report::html::render(&built);
+    let dir = &args.html;
+    let failed = |e: fs::FsError| Error::Io {
+        path: dir.display().to_string(),
+        message: format!("cannot write the report: {e}"),
+    };
+    fs::create_user_dir(dir).map_err(failed)?;
+    let workspace = fs::Root::new(&built.outcome.root);
+    for (name, text) in &site.files {
+        fs::write_file(
+            &dir.join(name),
+            text.as_bytes(),
+            WritePolicy::User {
+                workspace: &workspace,
+            },
+        )
+        .map_err(failed)?;
+    }
+    if !global.quiet {
+        eprintln!(
+            "archfit: wrote {} pages to {}; open {}",
+            site.files.len(),
+            archfit::text::neutralise(&dir.display().to_string()),
+            archfit::text::neutralise(&dir.join("index.html").display().to_string())
+        );
+    }
+    // A report of a run that could not examine everything is no pass.
+    let incomplete = built
+        .outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error);
+    Ok(if incomplete {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn run_check(

@@ -23,6 +23,7 @@ pub enum Level {
     Quantum,
 }
 
+pub mod layout;
 pub mod modules;
 pub mod services;
 pub mod view;

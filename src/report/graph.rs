@@ -1,5 +1,5 @@
-//! `cargo archfit graph` output: Graphviz dot, Mermaid, or JSON. The
-//! drawings group nodes by service (crates) or by crate (modules), draw each
+//! `cargo archfit graph` output: Graphviz dot, Mermaid, JSON, or SVG
+//! (drawn by `report::svg`). The drawings group nodes by service (crates) or by crate (modules), draw each
 //! kind of edge in its own line style, and end with a legend of the kinds
 //! they show and of the red highlight.
 //!
@@ -22,6 +22,8 @@ pub enum GraphFormat {
     Dot,
     Mermaid,
     Json,
+    /// A standalone SVG, laid out by the tool (`graph::layout`).
+    Svg,
 }
 
 /// Renders the graph; highlighted edges are red and bold.
@@ -31,6 +33,7 @@ pub fn render(view: &GraphView, format: GraphFormat) -> String {
         GraphFormat::Dot => dot(view),
         GraphFormat::Mermaid => mermaid(view),
         GraphFormat::Json => json(view),
+        GraphFormat::Svg => super::svg::document(view),
     };
     defuse_workflow_commands(&text).into_owned()
 }

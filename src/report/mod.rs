@@ -9,6 +9,7 @@ mod failure;
 mod fatal;
 mod github;
 pub mod graph;
+pub mod html;
 mod human;
 mod json;
 mod junit;
@@ -19,6 +20,7 @@ mod repository;
 mod sarif;
 pub mod schema;
 mod short;
+pub mod svg;
 
 use std::fmt;
 use std::str::FromStr;

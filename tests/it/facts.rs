@@ -15,6 +15,7 @@ fn options(manifest: PathBuf, rules: &[&str]) -> Options {
         baseline: None,
         allow_incomplete: false,
         new_since: None,
+        traces: Vec::new(),
     }
 }
 

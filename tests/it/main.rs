@@ -16,6 +16,7 @@ mod facts;
 mod fixtures;
 mod formats;
 mod generated;
+mod html;
 mod init;
 mod loader;
 mod meta;
