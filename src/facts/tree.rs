@@ -198,22 +198,24 @@ fn read(
         Err(e) => return failed(format!("{} not analysed: {e}", job.rel)),
     };
     let size = text.len();
-    if let Err(too_deep) = super::nesting::check(&text) {
-        let at = too_deep.offset..too_deep.offset + 1;
-        return Read::Failed(Diagnostic {
-            location: Some(Location::from_span(&job.rel, &text, at)),
-            ..unanalysed(
-                format!("{} not analysed: {}", job.rel, too_deep.message),
-                Some(job.rel.clone()),
-            )
-        });
-    }
     let key = cache.map(|c| c.key(&job.module, job.cfg.as_deref(), &text));
     let hit = cache.zip(key.as_ref()).and_then(|(c, key)| c.get(key));
     let cached = hit.is_some();
     let (extracted, entry) = match hit {
         Some((extracted, bytes)) => (Ok(extracted), key.map(|k| (k, bytes))),
         None => {
+            // Only text about to be parsed needs the depth check: cached
+            // facts come from text that passed it.
+            if let Err(too_deep) = super::nesting::check(&text) {
+                let at = too_deep.offset..too_deep.offset + 1;
+                return Read::Failed(Diagnostic {
+                    location: Some(Location::from_span(&job.rel, &text, at)),
+                    ..unanalysed(
+                        format!("{} not analysed: {}", job.rel, too_deep.message),
+                        Some(job.rel.clone()),
+                    )
+                });
+            }
             let extracted = visit::extract(&text, job.module.clone(), job.cfg.clone());
             let entry = match (&extracted, key) {
                 (Ok(facts), Some(key)) => FactCache::encode(facts).map(|bytes| (key, bytes)),
