@@ -21,6 +21,7 @@ pub mod sql;
 pub mod suggest;
 pub mod suppress;
 pub mod text;
+pub mod traces;
 pub mod workspace;
 
 use std::collections::BTreeMap;
