@@ -108,6 +108,11 @@ pub struct CheckArgs {
     /// unparsable, outside the workspace); report them as warnings instead.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Read runtime calls between services from this OpenTelemetry trace
+    /// export (OTLP JSON, as the collector's file exporter writes it;
+    /// repeatable).
+    #[arg(long = "traces", value_name = "FILE")]
+    pub traces: Vec<PathBuf>,
 }
 
 /// Options of `baseline`.
@@ -140,6 +145,10 @@ pub struct GraphArgs {
     /// Highlight only this rule's findings (repeatable); cycles always are.
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
+    /// Draw the runtime calls of this OpenTelemetry trace export (OTLP
+    /// JSON) as dashed edges between services (repeatable).
+    #[arg(long = "traces", value_name = "FILE")]
+    pub traces: Vec<PathBuf>,
 }
 
 /// Options of `metrics`.

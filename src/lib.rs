@@ -52,6 +52,8 @@ pub struct Options {
     /// Accept a run in which some files could not be analysed: their
     /// diagnostics become warnings instead of failing the run (exit 2).
     pub allow_incomplete: bool,
+    /// OpenTelemetry trace exports (OTLP JSON) to read runtime edges from.
+    pub traces: Vec<PathBuf>,
 }
 
 /// Texts of the files findings point into, keyed by their workspace-relative
@@ -142,7 +144,57 @@ use crate::workspace::{Architecture, Role, Workspace};
 /// configuration mistake is collected into one [`Error::Config`].
 pub fn load(options: &Options) -> Result<Loaded, Error> {
     let workspace = workspace::load(options.manifest_path.as_deref())?;
-    model::build(workspace, options.config.as_deref())
+    let mut loaded = model::build(workspace, options.config.as_deref())?;
+    if !options.traces.is_empty() {
+        read_traces(&mut loaded, &options.traces)?;
+    }
+    Ok(loaded)
+}
+
+/// Reads `--traces` files into `loaded.runtime`: the calls between its
+/// services, and diagnostics for what could not be read or mapped.
+fn read_traces(loaded: &mut Loaded, paths: &[PathBuf]) -> Result<(), Error> {
+    let sources: Vec<traces::Source> = paths
+        .iter()
+        .map(|path| traces::Source {
+            path: path.clone(),
+            shown: workspace::relative(&loaded.workspace.root, path),
+        })
+        .collect();
+    let read = traces::read(&sources).map_err(|(path, message)| Error::Io { path, message })?;
+    let names: Vec<Vec<String>> = loaded
+        .architecture
+        .services
+        .iter()
+        .map(|s| {
+            loaded.config.services[s.decl]
+                .otel_names
+                .iter()
+                .map(|n| n.get_ref().clone())
+                .collect()
+        })
+        .collect();
+    let (mut runtime, unknown) = graph::services::runtime(&loaded.architecture, &names, &read);
+    let file = &loaded.config.file;
+    runtime.declared = loaded
+        .architecture
+        .services
+        .iter()
+        .map(|s| {
+            let decl = loaded.config.services.get(s.decl)?;
+            Some(Location::from_span(
+                &file.name,
+                &file.text,
+                decl.name.span(),
+            ))
+        })
+        .collect();
+    loaded.diagnostics.extend(read.diagnostics);
+    loaded
+        .diagnostics
+        .extend(traces::unknown_services_diagnostic(&unknown));
+    loaded.runtime = Some(runtime);
+    Ok(())
 }
 
 /// Like [`load`], for the commands that need no configuration (`metrics`,
@@ -252,6 +304,7 @@ pub fn run_keeping_facts(
         adrs: all_adrs,
         migration_dirs,
         diagnostics: model_diagnostics,
+        runtime,
     } = loaded;
     let selected = select_rules(config, only)?;
     let mut diagnostics = model_diagnostics.clone();
@@ -264,7 +317,15 @@ pub fn run_keeping_facts(
         .map(|(_, adr)| adr.clone())
         .collect();
 
-    let enabled = || selected.iter().filter(|r| r.severity.is_some());
+    // A rule that compares with trace exports has nothing to compare
+    // without them: it does not run, and says so (see `not_run_without_traces`).
+    let needs_traces =
+        |rule: &Rule| rule.check == checks::runtime_coupling::NAME && runtime.is_none();
+    let enabled = || {
+        selected
+            .iter()
+            .filter(|r| r.severity.is_some() && !needs_traces(r))
+    };
     // tests/, benches/ and examples/ are read only when a rule asks for them.
     let limits = facts::Limits {
         all_targets: enabled().any(|r| r.include_tests),
@@ -301,12 +362,17 @@ pub fn run_keeping_facts(
         migrations: &migrations,
         include_tests: false,
         memo: &memo,
+        runtime: runtime.as_ref(),
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
     let mut sagas = Vec::new();
     let mut quanta = Vec::new();
     for (rule, adr) in selected.iter().zip(&adrs) {
+        if rule.severity.is_some() && needs_traces(rule) {
+            diagnostics.push(not_run_without_traces(rule, only));
+            continue;
+        }
         let produced = match rule.severity {
             Some(_) => {
                 let output = match run_guarded(rule, adr.as_ref(), &context) {
@@ -385,6 +451,27 @@ pub fn run_keeping_facts(
         repository: workspace::repository::Repository::default(),
     };
     Ok((outcome, facts))
+}
+
+/// The note for a `runtime-coupling` rule that did not run because no
+/// `--traces` was given: info, so that a configuration holding the rule
+/// stays quiet (and `--deny-warnings` green) on every run without traces;
+/// a warning when the rule was asked for by `--rule`.
+fn not_run_without_traces(rule: &Rule, only: &[String]) -> Diagnostic {
+    Diagnostic {
+        severity: if only.contains(&rule.id) {
+            Severity::Warn
+        } else {
+            Severity::Info
+        },
+        message: format!(
+            "rule `{}` ({}) did not run: it compares the service graph with trace exports, \
+             and no --traces FILE was given",
+            rule.id, rule.check
+        ),
+        file: None,
+        location: None,
+    }
 }
 
 /// Runs one rule, turning a panic into an error diagnostic (exit code 2) so

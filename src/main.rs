@@ -38,6 +38,7 @@ fn options(global: &GlobalArgs, rules: &[String]) -> Options {
         rules: rules.to_vec(),
         baseline: None,
         allow_incomplete: false,
+        traces: Vec::new(),
     }
 }
 
@@ -50,8 +51,12 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             format,
             output,
             rules,
+            traces,
         }) => {
-            let options = options(global, rules);
+            let options = Options {
+                traces: traces.clone(),
+                ..options(global, rules)
+            };
             let level = *level;
             // Crates and modules need no configuration; services do.
             let mut loaded = match level {
@@ -246,6 +251,7 @@ fn run_check(
     let options = Options {
         baseline: check.baseline.clone(),
         allow_incomplete: check.allow_incomplete,
+        traces: check.traces.clone(),
         ..options(global, &check.rules)
     };
     let outcome = archfit::check(&options)?;

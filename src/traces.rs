@@ -372,6 +372,36 @@ pub fn calling_services(traces: &Traces) -> BTreeSet<&str> {
         .collect()
 }
 
+/// Names listed at most in the unknown-services diagnostic.
+const MAX_LISTED: usize = 10;
+
+/// One info diagnostic for the `service.name`s that take part in calls but
+/// name no `[[service]]` (their calls are left out), listing a few.
+pub fn unknown_services_diagnostic(unknown: &[String]) -> Option<Diagnostic> {
+    if unknown.is_empty() {
+        return None;
+    }
+    let mut listed: Vec<String> = unknown
+        .iter()
+        .take(MAX_LISTED)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if unknown.len() > MAX_LISTED {
+        listed.push(format!("and {} more", unknown.len() - MAX_LISTED));
+    }
+    Some(Diagnostic {
+        severity: Severity::Info,
+        message: format!(
+            "{} service.name(s) in the traces name no [[service]], so their calls are left out: {}; \
+             add them to a service's `otel_names` if they are one",
+            unknown.len(),
+            listed.join(", ")
+        ),
+        file: None,
+        location: None,
+    })
+}
+
 // ---- the visitors ------------------------------------------------------
 
 /// Keys of an `ExportTraceServiceRequest`.
