@@ -1269,6 +1269,99 @@ pub fn host_matches(host: &str, service_host: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn call(from: &str, to: &str, asynchronous: bool, count: u64) -> crate::traces::Call {
+        crate::traces::Call {
+            from: from.into(),
+            to: to.into(),
+            asynchronous,
+            count,
+            example: crate::traces::Example {
+                file: 0,
+                line: 3,
+                trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+                parent_span_id: "00f067aa0ba902b7".into(),
+                child_span_id: "00f067aa0ba902b8".into(),
+                link: false,
+            },
+        }
+    }
+
+    fn three_services() -> Architecture {
+        let named = crate::workspace::Service::named;
+        Architecture {
+            services: vec![named("orders"), named("payments"), named("shipping")],
+            roles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn service_names_map_by_name_or_otel_names_and_unknown_ones_are_listed() {
+        let traces = crate::traces::Traces {
+            files: vec!["traces/staging.jsonl".into()],
+            calls: vec![
+                call("orders", "payments-api", false, 3),
+                call("orders", "payments", false, 2),
+                call("storefront", "orders", false, 9),
+                // Two spellings of one service: a call within it.
+                call("payments", "payments-api", false, 1),
+            ],
+            ..Default::default()
+        };
+        let names = vec![Vec::new(), vec!["payments-api".to_string()], Vec::new()];
+        let (runtime, unknown) = runtime(&three_services(), &names, &traces);
+        let edges: Vec<(usize, usize, u64)> = runtime
+            .edges
+            .iter()
+            .map(|e| (e.from, e.to, e.calls))
+            .collect();
+        assert_eq!(edges, [(0, 1, 5)]);
+        assert_eq!(unknown, ["storefront"]);
+        assert_eq!(runtime.edges[0].location.file, "traces/staging.jsonl");
+        assert_eq!(runtime.edges[0].location.line, 3);
+    }
+
+    #[test]
+    fn only_runtime_edges_the_code_does_not_show_join_the_graph_and_messages_point_back() {
+        let traces = crate::traces::Traces {
+            files: vec!["t.jsonl".into()],
+            calls: vec![
+                call("orders", "payments", false, 4),
+                call("orders", "shipping", true, 7),
+                call("payments", "shipping", true, 1),
+            ],
+            ..Default::default()
+        };
+        let names = vec![Vec::new(); 3];
+        let (runtime, _) = runtime(&three_services(), &names, &traces);
+        let edge = |from, to, kind| ServiceEdge {
+            from,
+            to,
+            kind,
+            location: None,
+            detail: String::new(),
+            test_only: false,
+        };
+        let statics = vec![
+            edge(0, 1, EdgeKind::Http),
+            // shipping subscribes to a topic orders owns.
+            edge(
+                2,
+                0,
+                EdgeKind::Event {
+                    topic: "orders.placed".into(),
+                    subscribe: true,
+                },
+            ),
+        ];
+        let added: Vec<(usize, usize, EdgeKind)> = runtime_additions(&statics, &runtime)
+            .into_iter()
+            .map(|e| (e.from, e.to, e.kind))
+            .collect();
+        // payments -> shipping, a message no code shows, points from the
+        // consumer to the producer, as a subscription would.
+        assert_eq!(added, [(2, 1, EdgeKind::Runtime { asynchronous: true })]);
+    }
+
     #[test]
     fn a_helper_handing_out_an_alias_of_a_client_is_a_client_helper() {
         // Member 0 is the broker's client library: a `connect` that returns
