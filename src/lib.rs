@@ -156,9 +156,21 @@ pub fn load(options: &Options) -> Result<Loaded, Error> {
 fn read_traces(loaded: &mut Loaded, paths: &[PathBuf]) -> Result<(), Error> {
     let sources: Vec<traces::Source> = paths
         .iter()
-        .map(|path| traces::Source {
-            path: path.clone(),
-            shown: workspace::relative(&loaded.workspace.root, path),
+        .map(|path| {
+            // Inside the workspace, named from its root like every file;
+            // elsewhere, as the user wrote it.
+            let root = &loaded.workspace.root;
+            let inside = std::path::absolute(path)
+                .ok()
+                .filter(|p| p.starts_with(root))
+                .or_else(|| path.canonicalize().ok().filter(|p| p.starts_with(root)));
+            traces::Source {
+                path: path.clone(),
+                shown: match inside {
+                    Some(absolute) => workspace::relative(&loaded.workspace.root, &absolute),
+                    None => path.display().to_string(),
+                },
+            }
         })
         .collect();
     let read = traces::read(&sources).map_err(|(path, message)| Error::Io { path, message })?;

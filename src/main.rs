@@ -58,6 +58,12 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
                 ..options(global, rules)
             };
             let level = *level;
+            if !traces.is_empty() && matches!(level, graph::Level::Crate | graph::Level::Module) {
+                return Err(Error::Usage(
+                    "--traces adds calls between services: use it with --level service or quantum"
+                        .into(),
+                ));
+            }
             // Crates and modules need no configuration; services do.
             let mut loaded = match level {
                 graph::Level::Crate | graph::Level::Module => archfit::load_unconfigured(&options)?,

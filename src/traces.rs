@@ -1099,6 +1099,39 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_and_every_corruption_of_an_export_reads_without_panic() {
+        let whole = format!(
+            "{}\n{}\n",
+            request(&[resource(
+                "checkout",
+                &[span(T1, "00000000000000a1", "", "4")]
+            )]),
+            request(&[resource(
+                "payments",
+                &[format!(
+                    r#"{{"traceId":"{T2}","spanId":"00000000000000c1","kind":"SPAN_KIND_CONSUMER","links":[{{"traceId":"{T1}","spanId":"00000000000000a1"}}]}}"#
+                )]
+            )]),
+        );
+        let full = read_text(&whole).calls.len();
+        assert_eq!(full, 1);
+        for end in 0..whole.len() {
+            let traces = read_text(&whole[..end]);
+            assert!(traces.calls.len() <= full);
+        }
+        let bytes = whole.as_bytes();
+        for at in (0..bytes.len()).step_by(7) {
+            for replacement in [b'"', b'{', b']', b'\n', 0xff] {
+                let mut broken = bytes.to_vec();
+                broken[at] = replacement;
+                let mut collector = Collector::default();
+                let _ = read_stream(&mut collector, "t.json", &broken[..]);
+                let _ = collector.join();
+            }
+        }
+    }
+
+    #[test]
     fn spans_without_ids_are_counted_but_make_no_call() {
         let text = request(&[
             resource("checkout", &[span(T1, "", "", "3")]),

@@ -128,10 +128,13 @@ pub struct Join {
 }
 
 impl Join {
-    /// Sorted by place (file, line, column), edges without a place last.
+    /// Sorted by place (file, line, column), edges without a place last;
+    /// calls seen in traces after those in code, whose place (a line of
+    /// an export, wherever its file is) a reader cannot open in the code.
     fn order(&self) -> impl Ord + '_ {
         (
             self.location.is_none(),
+            self.kind == JoinKind::Runtime,
             self.location
                 .as_ref()
                 .map(|l| (l.file.as_str(), l.line, l.column)),

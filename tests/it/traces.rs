@@ -353,3 +353,56 @@ fn quanta_joins_of_runtime_calls_are_named_runtime_in_json() {
     assert!(message.contains("(accounts, billing)"), "{message}");
     assert!(!message.contains("audit"), "{message}");
 }
+
+#[test]
+fn an_export_outside_the_workspace_is_named_as_given_and_code_stays_the_primary_place() {
+    let outside =
+        std::env::temp_dir().join(format!("archfit-outside-{}.jsonl", std::process::id()));
+    std::fs::copy(shop_traces(), &outside).expect("copy the export");
+    let output = archfit(
+        "shop",
+        &[
+            "check",
+            "--format",
+            "json",
+            "--traces",
+            outside.to_str().expect("UTF-8"),
+        ],
+    );
+    let _ = std::fs::remove_file(&outside);
+    let report = json(&output);
+    let findings = report["findings"].as_array().expect("findings");
+    let runtime = findings
+        .iter()
+        .find(|f| f["check"] == "runtime-coupling" && f["severity"] == "warn")
+        .expect("the hidden call");
+    assert_eq!(
+        runtime["related"][0]["file"],
+        outside.to_str().expect("UTF-8")
+    );
+    // The quantum is shown at a join in code, not at a line of the export.
+    let quantum = findings
+        .iter()
+        .find(|f| f["check"] == "quanta")
+        .expect("the quantum");
+    assert_eq!(
+        quantum["location"]["file"],
+        "services/inventory/src/expiry.rs"
+    );
+}
+
+#[test]
+fn graph_refuses_traces_where_there_are_no_services() {
+    for level in ["crate", "module"] {
+        let output = archfit(
+            "shop",
+            &["graph", "--level", level, "--traces", &shop_traces()],
+        );
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            stderr(&output).contains("--level service or quantum"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
