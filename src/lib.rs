@@ -174,33 +174,12 @@ fn read_traces(loaded: &mut Loaded, paths: &[PathBuf]) -> Result<(), Error> {
         })
         .collect();
     let read = traces::read(&sources).map_err(|(path, message)| Error::Io { path, message })?;
-    let names: Vec<Vec<String>> = loaded
-        .architecture
-        .services
-        .iter()
-        .map(|s| {
-            loaded.config.services[s.decl]
-                .otel_names
-                .iter()
-                .map(|n| n.get_ref().clone())
-                .collect()
-        })
-        .collect();
-    let (mut runtime, unknown) = graph::services::runtime(&loaded.architecture, &names, &read);
-    let file = &loaded.config.file;
-    runtime.declared = loaded
-        .architecture
-        .services
-        .iter()
-        .map(|s| {
-            let decl = loaded.config.services.get(s.decl)?;
-            Some(Location::from_span(
-                &file.name,
-                &file.text,
-                decl.name.span(),
-            ))
-        })
-        .collect();
+    let (runtime, unknown) = graph::services::runtime_of_config(
+        &loaded.architecture,
+        &loaded.config.services,
+        &loaded.config.file,
+        &read,
+    );
     loaded.diagnostics.extend(read.diagnostics);
     loaded
         .diagnostics

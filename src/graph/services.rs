@@ -197,6 +197,39 @@ pub fn runtime_additions(statics: &[ServiceEdge], runtime: &Runtime) -> Vec<Serv
         .collect()
 }
 
+/// [`runtime`] with each service's `otel_names` and the place of its
+/// `[[service]]` entry taken from the configuration that declares it.
+pub fn runtime_of_config(
+    architecture: &Architecture,
+    decls: &[crate::config::ServiceDecl],
+    file: &crate::error::SourceFile,
+    traces: &crate::traces::Traces,
+) -> (Runtime, Vec<String>) {
+    let decl = |s: &crate::workspace::Service| decls.get(s.decl);
+    let names: Vec<Vec<String>> = architecture
+        .services
+        .iter()
+        .map(|s| {
+            decl(s)
+                .map(|d| d.otel_names.iter().map(|n| n.get_ref().clone()).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let (mut runtime, unknown) = runtime(architecture, &names, traces);
+    runtime.declared = architecture
+        .services
+        .iter()
+        .map(|s| {
+            Some(Location::from_span(
+                &file.name,
+                &file.text,
+                decl(s)?.name.span(),
+            ))
+        })
+        .collect();
+    (runtime, unknown)
+}
+
 /// Maps the `service.name`s of `traces` to services: a service's `name`,
 /// else one of its `names` (its `otel_names`). Gives the runtime edges and
 /// the names that take part in a call but name no service, sorted.
