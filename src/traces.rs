@@ -457,16 +457,17 @@ enum SpanKey {
 }
 
 /// `resource`: only the `service.name` attribute matters.
+/// Exporters write `null` for empty fields, hence the options.
 #[derive(Deserialize)]
 struct Resource {
     #[serde(default)]
-    attributes: Vec<KeyValue>,
+    attributes: Option<Vec<KeyValue>>,
 }
 
 #[derive(Deserialize)]
 struct KeyValue {
     #[serde(default)]
-    key: String,
+    key: Option<String>,
     #[serde(default)]
     value: Option<AnyValue>,
 }
@@ -709,9 +710,10 @@ impl<'de> Visitor<'de> for ResourceSpansSeed<'_> {
                 ResourceSpansKey::Resource => {
                     let resource: Option<Resource> = map.next_value()?;
                     let name = resource
+                        .and_then(|r| r.attributes)
                         .into_iter()
-                        .flat_map(|r| r.attributes)
-                        .find(|a| a.key == "service.name")
+                        .flatten()
+                        .find(|a| a.key.as_deref() == Some("service.name"))
                         .and_then(|a| a.value?.string_value);
                     if let Some(name) = name {
                         let index = collector.intern(&name);
@@ -1129,6 +1131,16 @@ mod tests {
                 let _ = collector.join();
             }
         }
+    }
+
+    #[test]
+    fn nulls_where_exporters_leave_fields_empty_are_read_as_absent() {
+        let text = format!(
+            r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":null,"value":null}},{{"key":"service.name","value":{{"stringValue":"checkout"}}}}]}},"schemaUrl":null,"scopeSpans":[{{"scope":null,"spans":[{{"traceId":"{T1}","spanId":"00000000000000a1","parentSpanId":null,"kind":3,"links":null,"attributes":null}}]}}]}},{{"resource":{{"attributes":null}},"scopeSpans":null}},{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"payments"}}}}]}},"scopeSpans":[{{"spans":[{{"traceId":"{T1}","spanId":"00000000000000a2","parentSpanId":"00000000000000a1","kind":2}}]}}]}}]}}"#
+        );
+        let traces = read_text(&text);
+        assert!(traces.diagnostics.is_empty(), "{:?}", traces.diagnostics);
+        assert_eq!(calls(&traces), [call("checkout", "payments", false, 1)]);
     }
 
     #[test]
