@@ -104,6 +104,17 @@ pub fn read(sources: &[Source]) -> Result<Traces, (String, String)> {
     Ok(traces)
 }
 
+/// Reads one export from `input` (named `shown` in diagnostics): what
+/// [`read`] does for one file, for any reader (the fuzz target).
+pub fn read_from(input: impl Read, shown: &str) -> Traces {
+    let mut collector = Collector::default();
+    let diagnostics = read_stream(&mut collector, shown, input);
+    let mut traces = collector.join();
+    traces.files = vec![shown.to_string()];
+    traces.diagnostics = diagnostics;
+    traces
+}
+
 /// Reads one stream of requests into `collector`; what went wrong, as
 /// diagnostics naming `shown`.
 fn read_stream(collector: &mut Collector, shown: &str, input: impl Read) -> Vec<Diagnostic> {
@@ -882,11 +893,7 @@ mod tests {
     }
 
     fn read_text(text: &str) -> Traces {
-        let mut collector = Collector::default();
-        let diagnostics = read_stream(&mut collector, "traces.json", text.as_bytes());
-        let mut traces = collector.join();
-        traces.diagnostics = diagnostics;
-        traces
+        read_from(text.as_bytes(), "traces.json")
     }
 
     fn calls(traces: &Traces) -> Vec<(String, String, bool, u64)> {
