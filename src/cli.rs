@@ -125,6 +125,11 @@ pub struct CheckArgs {
     /// running no hook or filter, and removed afterwards.
     #[arg(long, value_name = "REF")]
     pub new_since: Option<String>,
+    /// Read runtime calls between services from this OpenTelemetry trace
+    /// export (OTLP JSON, as the collector's file exporter writes it;
+    /// repeatable).
+    #[arg(long = "traces", value_name = "FILE")]
+    pub traces: Vec<PathBuf>,
 }
 
 /// Options of `baseline`.
@@ -157,6 +162,10 @@ pub struct GraphArgs {
     /// Highlight only this rule's findings (repeatable); cycles always are.
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
+    /// Draw the runtime calls of this OpenTelemetry trace export (OTLP
+    /// JSON) as dashed edges between services (repeatable).
+    #[arg(long = "traces", value_name = "FILE")]
+    pub traces: Vec<PathBuf>,
 }
 
 /// Options of `report`.

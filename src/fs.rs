@@ -254,6 +254,22 @@ pub fn random_bytes(out: &mut [u8]) -> Option<()> {
     }
 }
 
+/// Opens a file the user named on the command line for streaming (a
+/// traces export of hundreds of MB): anywhere, but only a regular file,
+/// checked before opening (a FIFO is never opened) and on the handle.
+pub fn open_user_file(path: &Path) -> Result<std::fs::File, FsError> {
+    let meta = std::fs::metadata(path).map_err(FsError::Io)?;
+    if !meta.is_file() {
+        return Err(FsError::NotRegular(kind_of(&meta.file_type())));
+    }
+    let file = std::fs::File::open(path).map_err(FsError::Io)?;
+    let handle_meta = file.metadata().map_err(FsError::Io)?;
+    if !handle_meta.is_file() {
+        return Err(FsError::NotRegular(kind_of(&handle_meta.file_type())));
+    }
+    Ok(file)
+}
+
 fn into_text(bytes: Vec<u8>) -> Result<String, FsError> {
     String::from_utf8(bytes).map_err(|e| FsError::NotUtf8(e.utf8_error().valid_up_to()))
 }

@@ -22,6 +22,7 @@ pub mod sql;
 pub mod suggest;
 pub mod suppress;
 pub mod text;
+pub mod traces;
 pub mod workspace;
 
 use std::collections::BTreeMap;
@@ -151,7 +152,48 @@ use crate::workspace::{Architecture, Role, Workspace};
 /// configuration mistake is collected into one [`Error::Config`].
 pub fn load(options: &Options) -> Result<Loaded, Error> {
     let workspace = workspace::load(options.manifest_path.as_deref())?;
-    model::build(workspace, options.config.as_deref())
+    let mut loaded = model::build(workspace, options.config.as_deref())?;
+    if !options.traces.is_empty() {
+        read_traces(&mut loaded, &options.traces)?;
+    }
+    Ok(loaded)
+}
+
+/// Reads `--traces` files into `loaded.runtime`: the calls between its
+/// services, and diagnostics for what could not be read or mapped.
+fn read_traces(loaded: &mut Loaded, paths: &[PathBuf]) -> Result<(), Error> {
+    let sources: Vec<traces::Source> = paths
+        .iter()
+        .map(|path| {
+            // Inside the workspace, named from its root like every file;
+            // elsewhere, as the user wrote it.
+            let root = &loaded.workspace.root;
+            let inside = std::path::absolute(path)
+                .ok()
+                .filter(|p| p.starts_with(root))
+                .or_else(|| path.canonicalize().ok().filter(|p| p.starts_with(root)));
+            traces::Source {
+                path: path.clone(),
+                shown: match inside {
+                    Some(absolute) => workspace::relative(&loaded.workspace.root, &absolute),
+                    None => path.display().to_string(),
+                },
+            }
+        })
+        .collect();
+    let read = traces::read(&sources).map_err(|(path, message)| Error::Io { path, message })?;
+    let (runtime, unknown) = graph::services::runtime_of_config(
+        &loaded.architecture,
+        &loaded.config.services,
+        &loaded.config.file,
+        &read,
+    );
+    loaded.diagnostics.extend(read.diagnostics);
+    loaded
+        .diagnostics
+        .extend(traces::unknown_services_diagnostic(&unknown));
+    loaded.runtime = Some(runtime);
+    Ok(())
 }
 
 /// Like [`load`], for the commands that need no configuration (`metrics`,
@@ -308,6 +350,7 @@ pub fn run_keeping_facts(
         adrs: all_adrs,
         migration_dirs,
         diagnostics: model_diagnostics,
+        runtime,
     } = loaded;
     let selected = select_rules(config, only)?;
     let mut diagnostics = model_diagnostics.clone();
@@ -320,7 +363,15 @@ pub fn run_keeping_facts(
         .map(|(_, adr)| adr.clone())
         .collect();
 
-    let enabled = || selected.iter().filter(|r| r.severity.is_some());
+    // A rule that compares with trace exports has nothing to compare
+    // without them: it does not run, and says so (see `not_run_without_traces`).
+    let needs_traces =
+        |rule: &Rule| rule.check == checks::runtime_coupling::NAME && runtime.is_none();
+    let enabled = || {
+        selected
+            .iter()
+            .filter(|r| r.severity.is_some() && !needs_traces(r))
+    };
     // tests/, benches/ and examples/ are read only when a rule asks for them.
     let limits = facts::Limits {
         all_targets: enabled().any(|r| r.include_tests),
@@ -357,12 +408,17 @@ pub fn run_keeping_facts(
         migrations: &migrations,
         include_tests: false,
         memo: &memo,
+        runtime: runtime.as_ref(),
     };
     let mut findings = Vec::new();
     let mut rules = Vec::new();
     let mut sagas = Vec::new();
     let mut quanta = Vec::new();
     for (rule, adr) in selected.iter().zip(&adrs) {
+        if rule.severity.is_some() && needs_traces(rule) {
+            diagnostics.push(not_run_without_traces(rule, only));
+            continue;
+        }
         let produced = match rule.severity {
             Some(_) => {
                 let output = match run_guarded(rule, adr.as_ref(), &context) {
@@ -443,6 +499,27 @@ pub fn run_keeping_facts(
         new_since: None,
     };
     Ok((outcome, facts))
+}
+
+/// The note for a `runtime-coupling` rule that did not run because no
+/// `--traces` was given: info, so that a configuration holding the rule
+/// stays quiet (and `--deny-warnings` green) on every run without traces;
+/// a warning when the rule was asked for by `--rule`.
+fn not_run_without_traces(rule: &Rule, only: &[String]) -> Diagnostic {
+    Diagnostic {
+        severity: if only.contains(&rule.id) {
+            Severity::Warn
+        } else {
+            Severity::Info
+        },
+        message: format!(
+            "rule `{}` ({}) did not run: it compares the service graph with trace exports, \
+             and no --traces FILE was given",
+            rule.id, rule.check
+        ),
+        file: None,
+        location: None,
+    }
 }
 
 /// Runs one rule, turning a panic into an error diagnostic (exit code 2) so

@@ -60,9 +60,19 @@ fn run(global: &GlobalArgs, command: &Command, color: bool) -> Result<ExitCode, 
             format,
             output,
             rules,
+            traces,
         }) => {
-            let options = options(global, rules);
+            let options = Options {
+                traces: traces.clone(),
+                ..options(global, rules)
+            };
             let level = *level;
+            if !traces.is_empty() && matches!(level, graph::Level::Crate | graph::Level::Module) {
+                return Err(Error::Usage(
+                    "--traces adds calls between services: use it with --level service or quantum"
+                        .into(),
+                ));
+            }
             // Crates and modules need no configuration; services do.
             let mut loaded = match level {
                 graph::Level::Crate | graph::Level::Module => archfit::load_unconfigured(&options)?,
@@ -307,6 +317,7 @@ fn run_check(
         baseline: check.baseline.clone(),
         allow_incomplete: check.allow_incomplete,
         new_since: check.new_since.clone(),
+        traces: check.traces.clone(),
         ..options(global, &check.rules)
     };
     let outcome = archfit::check(&options)?;

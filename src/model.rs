@@ -28,6 +28,8 @@ pub struct Loaded {
     pub migration_dirs: Vec<(usize, String)>,
     /// Warnings of this stage (an ADR without a heading).
     pub diagnostics: Vec<Diagnostic>,
+    /// Calls seen in trace exports; `None` when no `--traces` was given.
+    pub runtime: Option<crate::graph::services::Runtime>,
 }
 
 impl Loaded {
@@ -37,6 +39,7 @@ impl Loaded {
             workspace: &self.workspace,
             architecture: &self.architecture,
             crates: &self.crates,
+            runtime: self.runtime.as_ref(),
         }
     }
 }
@@ -136,6 +139,7 @@ fn build_from(
         adrs,
         migration_dirs,
         diagnostics,
+        runtime: None,
     })
 }
 

@@ -94,7 +94,7 @@ pub fn apply(
         .iter()
         .map(|(link, text)| (link.as_str(), text.as_str()))
         .collect();
-    let then = model::build_with_config_of(
+    let mut then = model::build_with_config_of(
         then,
         &loaded.workspace.root,
         &loaded.workspace.root_manifest,
@@ -102,6 +102,9 @@ pub fn apply(
         &planned,
     )
     .map_err(at_ref)?;
+    // The same production traces judge both trees: a runtime-coupling
+    // finding the ref's tree already had is not new.
+    then.runtime = loaded.runtime.clone();
     let mut before = crate::run(&then, &options.rules).map_err(at_ref)?;
     if options.allow_incomplete {
         crate::accept_incomplete(&mut before);

@@ -38,6 +38,8 @@ pub struct Context<'a> {
     pub include_tests: bool,
     /// What several rules of one run derive alike, computed once.
     pub memo: &'a Memo,
+    /// Calls seen in trace exports; `None` when no `--traces` was given.
+    pub runtime: Option<&'a crate::graph::services::Runtime>,
 }
 
 /// Results several rules of one run share (the service graph, the table
@@ -76,13 +78,20 @@ impl Memo {
     ) -> std::sync::Arc<Vec<crate::graph::services::ServiceEdge>> {
         let key = format!("{:?} {:?}", methods.publish, methods.subscribe);
         remember(&self.services, key, || {
-            crate::graph::services::build(
+            let mut edges = crate::graph::services::build(
                 context.workspace,
                 context.architecture,
                 context.crates,
                 context.facts,
                 methods,
-            )
+            );
+            // Calls seen at run time that the code does not show join the
+            // graph `cycles` and `quanta` see.
+            if let Some(runtime) = context.runtime {
+                let added = crate::graph::services::runtime_additions(&edges, runtime);
+                edges.extend(added);
+            }
+            edges
         })
     }
 
@@ -139,6 +148,7 @@ pub mod cycles;
 pub mod dual_write;
 pub mod layers;
 pub mod quanta;
+pub mod runtime_coupling;
 pub mod saga_compensation;
 pub mod service_dependency;
 pub mod shared_coupling;
@@ -210,6 +220,7 @@ registry! {
     Layers => layers,
     Quanta => quanta,
     DualWrite => dual_write,
+    RuntimeCoupling => runtime_coupling,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::finding::{Finding, Location, Related};
-use crate::graph::services::{EdgeFamily, MessagingMethods};
+use crate::graph::services::{EdgeKind, MessagingMethods};
 use crate::pattern::GlobPattern;
 
 /// Name used in `check = "…"`.
@@ -97,6 +97,8 @@ pub enum JoinKind {
     Table,
     /// Both services name the same `database`.
     Database,
+    /// A synchronous call seen at run time in trace exports (`--traces`).
+    Runtime,
 }
 
 impl JoinKind {
@@ -109,6 +111,7 @@ impl JoinKind {
             JoinKind::Crate => "crate",
             JoinKind::Table => "table",
             JoinKind::Database => "database",
+            JoinKind::Runtime => "runtime",
         }
     }
 }
@@ -125,10 +128,13 @@ pub struct Join {
 }
 
 impl Join {
-    /// Sorted by place (file, line, column), edges without a place last.
+    /// Sorted by place (file, line, column), edges without a place last;
+    /// calls seen in traces after those in code, whose place (a line of
+    /// an export, wherever its file is) a reader cannot open in the code.
     fn order(&self) -> impl Ord + '_ {
         (
             self.location.is_none(),
+            self.kind == JoinKind::Runtime,
             self.location
                 .as_ref()
                 .map(|l| (l.file.as_str(), l.line, l.column)),
@@ -202,12 +208,16 @@ pub fn joins(context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Join> {
         .service_edges(context, &MessagingMethods::default())
         .iter()
         .filter_map(|edge| {
-            let kind = match edge.kind.family() {
-                EdgeFamily::Http => JoinKind::Http,
-                EdgeFamily::Grpc => JoinKind::Grpc,
-                EdgeFamily::ClientCrate => JoinKind::ClientCrate,
-                EdgeFamily::Crate => JoinKind::Crate,
-                EdgeFamily::Event => return None,
+            let kind = match edge.kind {
+                EdgeKind::Http => JoinKind::Http,
+                EdgeKind::Grpc => JoinKind::Grpc,
+                EdgeKind::ClientCrate => JoinKind::ClientCrate,
+                EdgeKind::Crate => JoinKind::Crate,
+                // Messages do not bind quanta, seen in code or at run time.
+                EdgeKind::Event { .. } | EdgeKind::Runtime { asynchronous: true } => return None,
+                EdgeKind::Runtime {
+                    asynchronous: false,
+                } => JoinKind::Runtime,
             };
             Some(Join {
                 from: edge.from,

@@ -468,6 +468,7 @@ severity = "error"
             migrations: &[],
             include_tests: false,
             memo: &checks::Memo::default(),
+            runtime: None,
         };
         checks::run(&config.rules[0], None, &context).findings
     }

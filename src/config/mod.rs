@@ -121,6 +121,11 @@ pub struct ServiceDecl {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub database: Option<Spanned<String>>,
+    /// Its `service.name`s in OpenTelemetry traces (`--traces`), when they
+    /// differ from `name`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub otel_names: Vec<Spanned<String>>,
 }
 
 /// The keys every `[[rule]]` has, from the user's file or from a built-in
@@ -715,6 +720,7 @@ const SERVICE_KEYS: &[&str] = &[
     "hosts",
     "grpc",
     "database",
+    "otel_names",
 ];
 const SHARED_KEYS: &[&str] = &["crates", "platform"];
 const SAGA_KEYS: &[&str] = &["name", "steps"];

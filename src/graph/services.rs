@@ -33,6 +33,11 @@ pub enum EdgeKind {
         subscribe: bool,
     },
     Crate,
+    /// Seen at run time in trace exports (`--traces`): the caller's span is
+    /// the parent of the callee's. Producer→consumer when `asynchronous`.
+    Runtime {
+        asynchronous: bool,
+    },
 }
 
 /// Kinds of service edges without their details, as named in a cycles
@@ -45,6 +50,7 @@ pub enum EdgeFamily {
     Grpc,
     ClientCrate,
     Event,
+    Runtime,
 }
 
 impl EdgeFamily {
@@ -56,6 +62,7 @@ impl EdgeFamily {
             EdgeFamily::Grpc => "grpc",
             EdgeFamily::ClientCrate => "client-crate",
             EdgeFamily::Event => "event",
+            EdgeFamily::Runtime => "runtime",
         }
     }
 }
@@ -69,6 +76,7 @@ impl EdgeKind {
             EdgeKind::Grpc => EdgeFamily::Grpc,
             EdgeKind::ClientCrate => EdgeFamily::ClientCrate,
             EdgeKind::Event { .. } => EdgeFamily::Event,
+            EdgeKind::Runtime { .. } => EdgeFamily::Runtime,
         }
     }
 }
@@ -94,6 +102,316 @@ pub struct ServiceEdge {
     /// Only test code makes it (a `#[cfg(test)]` smoke test against a
     /// staging stack); only rules with `include_tests` see it.
     pub test_only: bool,
+}
+
+/// Calls between services seen in trace exports (`--traces`).
+#[derive(Debug, Clone, Default)]
+pub struct Runtime {
+    /// The traces files read, as shown.
+    pub files: Vec<String>,
+    /// Sorted by (from, to, asynchronous).
+    pub edges: Vec<RuntimeEdge>,
+    /// Where each service is declared (its `name` in archfit.toml), for
+    /// findings no place in code explains.
+    pub declared: Vec<Option<Location>>,
+    /// Each service's `otel_names`.
+    pub otel_names: Vec<Vec<String>>,
+}
+
+/// Calls from one service to another seen at run time.
+#[derive(Debug, Clone)]
+pub struct RuntimeEdge {
+    pub from: usize,
+    pub to: usize,
+    /// Producer→consumer: a message, not a request the caller waits on.
+    pub asynchronous: bool,
+    /// Parent→child span pairs seen.
+    pub calls: u64,
+    /// The first pair: where it is in the traces file, and its ids.
+    pub location: Location,
+    pub example: crate::traces::Example,
+}
+
+impl RuntimeEdge {
+    /// Whether a static edge accounts for this one: an edge from the caller
+    /// to the callee, or, for a message, the consumer subscribing to a
+    /// topic the producer owns.
+    pub fn explained_by(&self, edge: &ServiceEdge) -> bool {
+        (edge.from, edge.to) == (self.from, self.to)
+            || (self.asynchronous
+                && (edge.from, edge.to) == (self.to, self.from)
+                && matches!(
+                    edge.kind,
+                    EdgeKind::Event {
+                        subscribe: true,
+                        ..
+                    }
+                ))
+    }
+
+    /// The edge as the service graph holds it. A message points from the
+    /// consumer to the producer, as a subscription to a topic the producer
+    /// owns does (`topics` are what a service publishes), so it closes no
+    /// cycle with that subscription.
+    pub fn service_edge(&self) -> ServiceEdge {
+        let (from, to) = if self.asynchronous {
+            (self.to, self.from)
+        } else {
+            (self.from, self.to)
+        };
+        ServiceEdge {
+            from,
+            to,
+            kind: EdgeKind::Runtime {
+                asynchronous: self.asynchronous,
+            },
+            location: Some(self.location.clone()),
+            detail: format!(
+                "{} {}{} seen in traces (e.g. span {} → span {})",
+                self.calls,
+                if self.asynchronous { "message" } else { "call" },
+                if self.calls == 1 { "" } else { "s" },
+                self.example.parent_span_id,
+                self.example.child_span_id,
+            ),
+            test_only: false,
+        }
+    }
+}
+
+/// The runtime edges no production static edge of `statics` explains, as
+/// service edges: what the traces add to the graph the code shows (an
+/// explained call would only double an edge; an explained message would
+/// point back at its own subscription).
+pub fn runtime_additions(statics: &[ServiceEdge], runtime: &Runtime) -> Vec<ServiceEdge> {
+    runtime
+        .edges
+        .iter()
+        .filter(|r| {
+            !statics
+                .iter()
+                .filter(|s| !s.test_only && !matches!(s.kind, EdgeKind::Runtime { .. }))
+                .any(|s| r.explained_by(s))
+        })
+        .map(RuntimeEdge::service_edge)
+        .collect()
+}
+
+/// [`runtime`] with each service's `otel_names` and the place of its
+/// `[[service]]` entry taken from the configuration that declares it.
+pub fn runtime_of_config(
+    architecture: &Architecture,
+    decls: &[crate::config::ServiceDecl],
+    file: &crate::error::SourceFile,
+    traces: &crate::traces::Traces,
+) -> (Runtime, Vec<String>) {
+    let decl = |s: &crate::workspace::Service| decls.get(s.decl);
+    let names: Vec<Vec<String>> = architecture
+        .services
+        .iter()
+        .map(|s| {
+            decl(s)
+                .map(|d| d.otel_names.iter().map(|n| n.get_ref().clone()).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let (mut runtime, unknown) = runtime(architecture, &names, traces);
+    runtime.declared = architecture
+        .services
+        .iter()
+        .map(|s| {
+            Some(Location::from_span(
+                &file.name,
+                &file.text,
+                decl(s)?.name.span(),
+            ))
+        })
+        .collect();
+    (runtime, unknown)
+}
+
+/// Maps the `service.name`s of `traces` to services: a service's `name`,
+/// else one of its `names` (its `otel_names`). Gives the runtime edges and
+/// the names that take part in a call but name no service, sorted.
+pub fn runtime(
+    architecture: &Architecture,
+    names: &[Vec<String>],
+    traces: &crate::traces::Traces,
+) -> (Runtime, Vec<String>) {
+    let service_of = |name: &str| {
+        architecture
+            .services
+            .iter()
+            .position(|s| s.name == name)
+            .or_else(|| names.iter().position(|list| list.iter().any(|n| n == name)))
+    };
+    let mut unknown = std::collections::BTreeSet::new();
+    let mut edges: Vec<RuntimeEdge> = Vec::new();
+    for call in &traces.calls {
+        let (from, to) = match (service_of(&call.from), service_of(&call.to)) {
+            (Some(from), Some(to)) => (from, to),
+            (from, to) => {
+                if from.is_none() {
+                    unknown.insert(call.from.clone());
+                }
+                if to.is_none() {
+                    unknown.insert(call.to.clone());
+                }
+                continue;
+            }
+        };
+        // Two names of one service (`otel_names`) call each other: within it.
+        if from == to {
+            continue;
+        }
+        let file = traces
+            .files
+            .get(call.example.file)
+            .cloned()
+            .unwrap_or_default();
+        let location = Location {
+            file,
+            line: call.example.line,
+            column: 1,
+            end_line: call.example.line,
+            end_column: 1,
+            span: 0..0,
+        };
+        match edges
+            .iter_mut()
+            .find(|e| (e.from, e.to, e.asynchronous) == (from, to, call.asynchronous))
+        {
+            Some(edge) => edge.calls += call.count,
+            None => edges.push(RuntimeEdge {
+                from,
+                to,
+                asynchronous: call.asynchronous,
+                calls: call.count,
+                location,
+                example: call.example.clone(),
+            }),
+        }
+    }
+    edges.sort_by_key(|e| (e.from, e.to, e.asynchronous));
+    let runtime = Runtime {
+        files: traces.files.clone(),
+        edges,
+        declared: Vec::new(),
+        otel_names: names.to_vec(),
+    };
+    (runtime, unknown.into_iter().collect())
+}
+
+/// Address names that point at infrastructure, not at a service: a
+/// database, a broker, the telemetry collector.
+const INFRASTRUCTURE: &[&str] = &[
+    "database",
+    "db",
+    "postgres",
+    "pg",
+    "mysql",
+    "mongo",
+    "mongodb",
+    "redis",
+    "cache",
+    "kafka",
+    "broker",
+    "brokers",
+    "bootstrap",
+    "nats",
+    "amqp",
+    "rabbitmq",
+    "rabbit",
+    "sqs",
+    "otel",
+    "otlp",
+    "jaeger",
+    "zipkin",
+    "collector",
+    "telemetry",
+    "tracing",
+    "metrics",
+    "sentry",
+    "s3",
+    "bind",
+    "listen",
+    "public",
+    "base",
+    "self",
+];
+
+/// A place where a service takes an address from outside its code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAddress {
+    pub location: Location,
+    /// `$PRICING_URL` for an environment variable, else the field's name.
+    pub text: String,
+    /// An environment variable (read where deployment sets it), not a field.
+    pub variable: bool,
+}
+
+/// Places in `service`'s code that take an address from deployment — an
+/// environment variable or a configuration field named like one
+/// (`RATES_URL`, `rates_endpoint`) — that names no declared service and no
+/// infrastructure (a database, a broker, the collector): where a call the
+/// code cannot show is most likely configured. Sorted by place.
+pub fn open_addresses(
+    architecture: &Architecture,
+    facts: &Facts,
+    service: usize,
+    include_tests: bool,
+) -> Vec<OpenAddress> {
+    let names = AddressNames::new(architecture);
+    let open = |name: &str| {
+        let normal = normalise_name(name);
+        let Some(stem) = facts::address_stem(&normal) else {
+            return false;
+        };
+        names.owner(name).is_none() && !stem.split('_').any(|part| INFRASTRUCTURE.contains(&part))
+    };
+    let mut out = Vec::new();
+    let Some(service) = architecture.services.get(service) else {
+        return out;
+    };
+    for &member in &service.crates {
+        let Some(krate) = facts.crates.get(member) else {
+            continue;
+        };
+        for file in &krate.files {
+            let kept = |module: usize, span: facts::Span| {
+                include_tests || !file.is_test_code_at(module, span)
+            };
+            // Literals outside macros (a log line naming a variable is no
+            // read of it), and attribute values (`#[arg(env = "…")]`).
+            let strings = file
+                .strings
+                .iter()
+                .filter(|s| s.in_macro.as_deref().is_none_or(|m| m.ends_with("env")))
+                .map(|s| (&s.value, s.span, s.module));
+            let attributes = file.attributes.iter().map(|a| (&a.value, a.span, a.module));
+            for (value, span, module) in strings.chain(attributes) {
+                if is_variable_name(value) && open(value) && kept(module, span) {
+                    out.push(OpenAddress {
+                        location: facts::location(file, span),
+                        text: format!("${value}"),
+                        variable: true,
+                    });
+                }
+            }
+            for name in file.address_names.iter().filter(|n| n.declares_field) {
+                if open(&name.name) && kept(name.module, name.span) {
+                    out.push(OpenAddress {
+                        location: facts::location(file, name.span),
+                        text: name.name.clone(),
+                        variable: false,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.location.cmp(&b.location));
+    out.dedup();
+    out
 }
 
 /// Method names (or `Type::function` paths) that publish or subscribe.
@@ -983,6 +1301,99 @@ pub fn host_matches(host: &str, service_host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call(from: &str, to: &str, asynchronous: bool, count: u64) -> crate::traces::Call {
+        crate::traces::Call {
+            from: from.into(),
+            to: to.into(),
+            asynchronous,
+            count,
+            example: crate::traces::Example {
+                file: 0,
+                line: 3,
+                trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+                parent_span_id: "00f067aa0ba902b7".into(),
+                child_span_id: "00f067aa0ba902b8".into(),
+                link: false,
+            },
+        }
+    }
+
+    fn three_services() -> Architecture {
+        let named = crate::workspace::Service::named;
+        Architecture {
+            services: vec![named("orders"), named("payments"), named("shipping")],
+            roles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn service_names_map_by_name_or_otel_names_and_unknown_ones_are_listed() {
+        let traces = crate::traces::Traces {
+            files: vec!["traces/staging.jsonl".into()],
+            calls: vec![
+                call("orders", "payments-api", false, 3),
+                call("orders", "payments", false, 2),
+                call("storefront", "orders", false, 9),
+                // Two spellings of one service: a call within it.
+                call("payments", "payments-api", false, 1),
+            ],
+            ..Default::default()
+        };
+        let names = vec![Vec::new(), vec!["payments-api".to_string()], Vec::new()];
+        let (runtime, unknown) = runtime(&three_services(), &names, &traces);
+        let edges: Vec<(usize, usize, u64)> = runtime
+            .edges
+            .iter()
+            .map(|e| (e.from, e.to, e.calls))
+            .collect();
+        assert_eq!(edges, [(0, 1, 5)]);
+        assert_eq!(unknown, ["storefront"]);
+        assert_eq!(runtime.edges[0].location.file, "traces/staging.jsonl");
+        assert_eq!(runtime.edges[0].location.line, 3);
+    }
+
+    #[test]
+    fn only_runtime_edges_the_code_does_not_show_join_the_graph_and_messages_point_back() {
+        let traces = crate::traces::Traces {
+            files: vec!["t.jsonl".into()],
+            calls: vec![
+                call("orders", "payments", false, 4),
+                call("orders", "shipping", true, 7),
+                call("payments", "shipping", true, 1),
+            ],
+            ..Default::default()
+        };
+        let names = vec![Vec::new(); 3];
+        let (runtime, _) = runtime(&three_services(), &names, &traces);
+        let edge = |from, to, kind| ServiceEdge {
+            from,
+            to,
+            kind,
+            location: None,
+            detail: String::new(),
+            test_only: false,
+        };
+        let statics = vec![
+            edge(0, 1, EdgeKind::Http),
+            // shipping subscribes to a topic orders owns.
+            edge(
+                2,
+                0,
+                EdgeKind::Event {
+                    topic: "orders.placed".into(),
+                    subscribe: true,
+                },
+            ),
+        ];
+        let added: Vec<(usize, usize, EdgeKind)> = runtime_additions(&statics, &runtime)
+            .into_iter()
+            .map(|e| (e.from, e.to, e.kind))
+            .collect();
+        // payments -> shipping, a message no code shows, points from the
+        // consumer to the producer, as a subscription would.
+        assert_eq!(added, [(2, 1, EdgeKind::Runtime { asynchronous: true })]);
+    }
 
     #[test]
     fn a_helper_handing_out_an_alias_of_a_client_is_a_client_helper() {

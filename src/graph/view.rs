@@ -54,6 +54,8 @@ pub struct Subject<'a> {
     pub workspace: &'a Workspace,
     pub architecture: &'a Architecture,
     pub crates: &'a CrateGraph,
+    /// Calls seen in trace exports (`--traces`), drawn dashed.
+    pub runtime: Option<&'a services::Runtime>,
 }
 
 /// Builds the graph at `level` (for modules, of crate `only` or of every
@@ -237,8 +239,13 @@ fn service_view(loaded: &Subject<'_>, facts: &Facts) -> GraphView {
         .collect();
     let mut seen = BTreeSet::new();
     let mut edges = Vec::new();
+    // The graph the checks see: what the traces add to the code's edges.
+    let runtime = loaded
+        .runtime
+        .map(|r| services::runtime_additions(&all, r))
+        .unwrap_or_default();
     // The architecture as it ships: edges only test code makes are left out.
-    for edge in all.into_iter().filter(|e| !e.test_only) {
+    for edge in all.into_iter().chain(runtime).filter(|e| !e.test_only) {
         // One edge per pair and kind; the first place stands for the rest.
         if !seen.insert((edge.from, edge.to, edge.kind.to_string())) {
             continue;

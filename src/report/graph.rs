@@ -123,6 +123,11 @@ const KINDS: &[(&str, Line, &str)] = &[
         "table: reads or writes a table it owns",
     ),
     ("database", Line::Dotted, "database: shares its database"),
+    (
+        "runtime",
+        Line::Dashed,
+        "runtime: seen calling it in traces (--traces)",
+    ),
 ];
 
 /// What red edges mean, in every legend.

@@ -12,10 +12,7 @@ fn options(manifest: PathBuf, rules: &[&str]) -> Options {
         manifest_path: Some(manifest),
         config: None,
         rules: rules.iter().map(|r| r.to_string()).collect(),
-        baseline: None,
-        allow_incomplete: false,
-        new_since: None,
-        traces: Vec::new(),
+        ..Options::default()
     }
 }
 

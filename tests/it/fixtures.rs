@@ -216,8 +216,40 @@ fn parse_report(output: &Output) -> Result<Value, String> {
     })
 }
 
+/// `--traces` for every file of a check fixture's `traces/` folder, sorted:
+/// the trace exports it is checked with (`runtime-coupling`). Top-level
+/// workspaces are checked as they are by default; `traces.rs` runs the
+/// shop with its export.
+pub fn traces_args(name: &str) -> Vec<String> {
+    if !name.contains('/') {
+        return Vec::new();
+    }
+    let dir = fixtures_root().join(name).join("traces");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| ["--traces".to_string(), f.to_string_lossy().into_owned()])
+        .collect()
+}
+
+/// `cargo archfit check <args>` on fixture `name`, with its traces.
+fn check_fixture(name: &str, args: &[&str]) -> Output {
+    let traces = traces_args(name);
+    let mut all: Vec<&str> = vec!["check"];
+    all.extend(args);
+    all.extend(traces.iter().map(String::as_str));
+    archfit(name, &all)
+}
+
 fn reported(name: &str) -> (BTreeSet<String>, Value, i32) {
-    let output = archfit(name, &["check", "--format", "json"]);
+    let output = check_fixture(name, &["--format", "json"]);
     let json = parse_report(&output).unwrap_or_else(|e| panic!("{name}: {e}"));
     (findings_of(&json), json, output.status.code().unwrap_or(-1))
 }
@@ -279,8 +311,8 @@ fn assert_fixtures(names: &[String]) {
     assert!(!names.is_empty(), "no fixture found under fixtures/");
     let runs = parallel(names, |name| Run {
         name: name.clone(),
-        json: archfit(name, &["check", "--format", "json"]),
-        human: snapshotted(name).then(|| archfit(name, &["check", "--color", "never"])),
+        json: check_fixture(name, &["--format", "json"]),
+        human: snapshotted(name).then(|| check_fixture(name, &["--color", "never"])),
     });
     let mut problems = Vec::new();
     for run in &runs {
@@ -299,7 +331,12 @@ fn assert_fixtures(names: &[String]) {
                 text.push_str("\n--- stderr ---\n");
                 text.push_str(&err);
             }
-            let description = format!("cargo archfit check --color never, fixtures/{name}");
+            let traces = if traces_args(name).is_empty() {
+                ""
+            } else {
+                " --traces traces/*"
+            };
+            let description = format!("cargo archfit check --color never{traces}, fixtures/{name}");
             if !snapshot_matches(name, &description, &normalise(&text)) {
                 wrong.push("the human report differs from its snapshot (diff above)".into());
             }

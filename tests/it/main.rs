@@ -27,6 +27,7 @@ mod robustness;
 mod security;
 mod silent_passes;
 mod text_output;
+mod traces;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

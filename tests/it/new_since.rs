@@ -551,3 +551,43 @@ fn an_interrupt_removes_the_snapshot_folder() {
     assert_eq!(status.code(), Some(130));
     assert!(repo.leftovers().is_empty(), "{:?}", repo.leftovers());
 }
+
+#[test]
+fn runtime_findings_the_ref_already_had_are_not_new() {
+    // The production traces are the same for both trees: a call no code
+    // shows at the ref and still unshown now is no news.
+    let repo = Repo::new("traces");
+    repo.copy_fixture("shop", "");
+    repo.commit("Shop");
+    insert_line(
+        &repo.path("services/payments/Cargo.toml"),
+        "[dependencies]\n",
+        "# Card payments go through the acquirer's SDK.\n",
+    );
+    repo.commit("Note on the acquirer");
+    let traces = repo.path("traces/staging-checkout.jsonl");
+    let traces = traces.to_str().expect("UTF-8 path");
+    let all = repo.archfit("", &["check", "--traces", traces, "--format", "json"]);
+    let runtime = json(&all)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "runtime-coupling")
+        .count();
+    assert!(runtime > 0, "the traces show no runtime finding");
+    let output = repo.archfit(
+        "",
+        &[
+            "check",
+            "--traces",
+            traces,
+            "--new-since",
+            "HEAD~1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output)["summary"]["new_since"]["new"], 0);
+    assert!(repo.leftovers().is_empty());
+}
