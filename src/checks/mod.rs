@@ -142,6 +142,7 @@ pub mod quanta;
 pub mod saga_compensation;
 pub mod service_dependency;
 pub mod shared_coupling;
+pub mod symbols;
 
 /// The registry: one line per check, `Variant => module`. The module
 /// provides `NAME`, `SUMMARY`, `DOC`, `PARAMETERS`, `Params` (serde) and
@@ -210,6 +211,7 @@ registry! {
     Layers => layers,
     Quanta => quanta,
     DualWrite => dual_write,
+    Symbols => symbols,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,
