@@ -27,8 +27,7 @@ pub const SUMMARY: &str =
 pub const PARAMETERS: &[&str] = &["services", "paths", "allowed_in", "forbidden_in"];
 
 /// Parameters of a `symbols` rule.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "RawParams")]
+#[derive(Debug, Clone)]
 pub struct Params {
     /// Service-name globs the rule applies to. Default: every service.
     pub services: Vec<GlobPattern>,
@@ -38,9 +37,10 @@ pub struct Params {
     pub scope: ModuleScope,
 }
 
-/// The keys as written; [`Params`] is what they mean once exactly one of
-/// `allowed_in` and `forbidden_in` is given.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+/// The keys as written, for the JSON Schema; [`Params`] reads them itself
+/// so that a rule giving both `allowed_in` and `forbidden_in` is refused at
+/// the second one.
+#[derive(Debug, Clone, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParams {
     /// Service-name globs the rule applies to. Default: every service.
@@ -60,28 +60,81 @@ pub struct RawParams {
     pub forbidden_in: Option<Vec<GlobPattern>>,
 }
 
-impl TryFrom<RawParams> for Params {
-    type Error = String;
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_struct("Params", PARAMETERS, ParamsVisitor)
+    }
+}
 
-    fn try_from(raw: RawParams) -> Result<Params, String> {
-        if raw.paths.is_empty() {
-            return Err("`paths` is empty: name at least one path (`std::env::var`, `reqwest::*`), macro (`println!`) or method (`.unwrap`)".into());
+struct ParamsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ParamsVisitor {
+    type Value = Params;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the keys of a `symbols` rule")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Params, A::Error> {
+        use serde::de::Error;
+        let mut services = Vec::new();
+        let mut paths: Option<Paths> = None;
+        let mut scope: Option<ModuleScope> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "services" => services = map.next_value()?,
+                "paths" => paths = Some(map.next_value()?),
+                "allowed_in" | "forbidden_in" if scope.is_some() => {
+                    // Refused at the second list, so the error points at it.
+                    map.next_value_seed(Refuse(
+                        "a `symbols` rule takes `allowed_in` or `forbidden_in`, not both: keep the one that states the decision",
+                    ))?;
+                }
+                "allowed_in" => scope = Some(ModuleScope::Allowed(map.next_value()?)),
+                "forbidden_in" => scope = Some(ModuleScope::Forbidden(map.next_value()?)),
+                other => return Err(A::Error::unknown_field(other, PARAMETERS)),
+            }
         }
-        let scope = match (raw.allowed_in, raw.forbidden_in) {
-            (Some(allowed), None) => ModuleScope::Allowed(allowed),
-            (None, Some(forbidden)) => ModuleScope::Forbidden(forbidden),
-            (Some(_), Some(_)) => {
-                return Err("a `symbols` rule takes `allowed_in` or `forbidden_in`, not both: keep the one that states the decision".into())
-            }
-            (None, None) => {
-                return Err("a `symbols` rule needs `allowed_in` (the modules where the paths may be used) or `forbidden_in` (those where they may not)".into())
-            }
+        let Some(Paths(paths)) = paths else {
+            return Err(A::Error::missing_field("paths"));
+        };
+        let Some(scope) = scope else {
+            return Err(A::Error::custom(
+                "a `symbols` rule needs `allowed_in` (the modules where the paths may be used) or `forbidden_in` (those where they may not)",
+            ));
         };
         Ok(Params {
-            services: raw.services,
-            paths: raw.paths,
+            services,
+            paths,
             scope,
         })
+    }
+}
+
+/// `paths`, refused when empty (a rule about nothing).
+struct Paths(Vec<Symbol>);
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let paths = Vec::<Symbol>::deserialize(deserializer)?;
+        if paths.is_empty() {
+            return Err(serde::de::Error::custom(
+                "`paths` is empty: name at least one path (`std::env::var`, `reqwest::*`), macro (`println!`) or method (`.unwrap`)",
+            ));
+        }
+        Ok(Paths(paths))
+    }
+}
+
+/// A value that is an error wherever it is, with this message.
+struct Refuse(&'static str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Refuse {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Err(serde::de::Error::custom(self.0))
     }
 }
 
@@ -405,23 +458,44 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             None,
         );
     } else {
-        for glob in params.scope.globs() {
-            if !modules_seen.iter().any(|m| glob.is_match(m)) {
-                reporter.rule_warning(
-                    format!(
-                        "module glob `{}` matches no module of the selected services, so it {}",
-                        glob.text,
-                        match params.scope {
-                            ModuleScope::Allowed(_) => "allows nothing",
-                            ModuleScope::Forbidden(_) => "forbids nothing",
-                        }
-                    ),
-                    Some(glob.span.clone()),
-                );
-            }
-        }
+        warn_on_unmatched_modules(params, &modules_seen, reporter);
     }
     findings
+}
+
+/// Module globs that match no module constrain nothing: a plain name that
+/// matches nothing is likely a typo (`confg`), and a list that matches
+/// nothing at all allows (or forbids) nothing. A wildcard that only covers
+/// submodules to come (`config::*`) is no mistake.
+fn warn_on_unmatched_modules(params: &Params, modules: &BTreeSet<String>, reporter: &Reporter<'_>) {
+    let verdict = match params.scope {
+        ModuleScope::Allowed(_) => "allows nothing",
+        ModuleScope::Forbidden(_) => "forbids nothing",
+    };
+    let globs = params.scope.globs();
+    let matches = |glob: &GlobPattern| modules.iter().any(|m| glob.is_match(m));
+    if !globs.iter().any(matches) {
+        reporter.rule_warning(
+            format!(
+                "no module of the selected services matches {}, so the rule {verdict}",
+                params.scope.listed()
+            ),
+            globs.first().map(|g| g.span.clone()),
+        );
+        return;
+    }
+    for glob in globs {
+        let wildcard = glob.text.contains(['*', '?', '[', '{']);
+        if !wildcard && !matches(glob) {
+            reporter.rule_warning(
+                format!(
+                    "module `{}` is not a module of the selected services, so it {verdict}",
+                    glob.text
+                ),
+                Some(glob.span.clone()),
+            );
+        }
+    }
 }
 
 /// One use found: where, of what, as written.
@@ -562,7 +636,7 @@ impl FileCheck<'_> {
                     .position(|s| s.kind == SymbolKind::Path && s.matches_path(&rendered));
                 if let Some(symbol) = found {
                     let item = rendered.join("::");
-                    let written = segments.join("::");
+                    let written = written_path(segments);
                     uses.push(Use {
                         module,
                         span,
@@ -663,7 +737,7 @@ impl FileCheck<'_> {
             SymbolKind::Method => false,
         })?;
         let item = rendered.join("::");
-        let written = import.segments.join("::");
+        let written = written_path(&import.segments);
         Some(Use {
             module: import.module,
             span: import.span,
@@ -1107,6 +1181,12 @@ impl<'a> Resolver<'a> {
         }
         outside
     }
+}
+
+/// A path as written, without the leading `::` (it names the same item).
+fn written_path(segments: &[String]) -> String {
+    let from = usize::from(segments.first().is_some_and(String::is_empty));
+    segments[from..].join("::")
 }
 
 /// Index of the lib target of `member`, if it has one.
