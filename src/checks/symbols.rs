@@ -300,8 +300,8 @@ impl JsonSchema for Symbol {
 /// What `init` writes for this check: the decision's ADR template and a
 /// starter rule, off until the modules are the project's own.
 pub const STARTER: Starter = Starter {
-    adr_slug: "symbols-have-a-place",
-    adr_template: include_str!("../../rules/adr-templates/symbols-have-a-place.md"),
+    adr_slug: "config-read-at-startup",
+    adr_template: include_str!("../../rules/adr-templates/config-read-at-startup.md"),
     rules: r#"# Some items belong in one place: configuration is read from the
 # environment at start-up only, HTTP clients live in adapters. Module paths
 # are specific to each project, so this rule starts "off": adapt `allowed_in`
