@@ -206,6 +206,9 @@ pub struct Symbol {
     pub text: String,
     /// The glob without `.`/`!`/a leading `::`.
     pub glob: GlobPattern,
+    /// Its first segment, when that has no wildcard (`std`, `reqwest`): a
+    /// path starting otherwise cannot match.
+    pub head: Option<String>,
 }
 
 impl Symbol {
@@ -220,16 +223,25 @@ impl Symbol {
             (SymbolKind::Path, text)
         };
         let bare = bare.strip_prefix("::").unwrap_or(bare);
+        let first = bare.split("::").next().unwrap_or_default();
         Symbol {
             kind,
             text: text.to_string(),
             glob: GlobPattern::new(bare, span),
+            head: (!first.contains(['*', '?', '[', '{'])).then(|| first.to_string()),
         }
     }
 
     /// Whether an item at `path` (`std::env::var`), or one inside it
     /// (`reqwest::Client::new` for `reqwest::Client`), is this entry.
     fn matches_path(&self, path: &[String]) -> bool {
+        if self
+            .head
+            .as_ref()
+            .is_some_and(|head| path.first() != Some(head))
+        {
+            return false;
+        }
         let mut text = String::new();
         for (index, segment) in path.iter().enumerate() {
             if index > 0 {
@@ -417,6 +429,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         return Vec::new();
     };
     let resolver = Resolver::new(context.workspace, facts);
+    let reach = Reach::new(params, &resolver, facts);
     let mut findings = Vec::new();
     let mut modules_seen: BTreeSet<String> = BTreeSet::new();
     let mut examined = false;
@@ -428,12 +441,14 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             continue;
         }
         examined |= !crate_facts.files.is_empty();
+        let resolve = reach.may_name_listed(member);
         for file in &crate_facts.files {
             let checker = FileCheck {
                 params,
                 resolver: &resolver,
                 member,
                 file,
+                resolve,
             };
             let place = Place {
                 params,
@@ -451,6 +466,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
                     .map(|u| place.finding(u)),
             );
         }
+        resolver.forget(member);
     }
     if !examined {
         reporter.rule_warning(
@@ -461,6 +477,139 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
         warn_on_unmatched_modules(params, &modules_seen, reporter);
     }
     findings
+}
+
+/// Whether any path of a crate's code may name a listed path or macro path:
+/// every `use` chain to `std::env::var` writes `std`, `env` and `var`
+/// somewhere, in the crate (a rename, a glob, a re-export of our own) or in
+/// the `pub use`s of the workspace crates it names. Most crates write none
+/// of them, and need no resolving.
+struct Reach<'a> {
+    resolver: &'a Resolver<'a>,
+    facts: &'a Facts,
+    /// The literal segments of each listed path (and qualified macro).
+    needles: Vec<Vec<&'a str>>,
+    /// Per member, the needles its `pub use`s (and those of the workspace
+    /// crates they name) write; empty while being worked out (a cycle).
+    exported: RefCell<HashMap<usize, Rc<BTreeSet<&'a str>>>>,
+}
+
+impl<'a> Reach<'a> {
+    fn new(params: &'a Params, resolver: &'a Resolver<'a>, facts: &'a Facts) -> Reach<'a> {
+        let needles = params
+            .paths
+            .iter()
+            .filter(|s| match s.kind {
+                SymbolKind::Path => true,
+                SymbolKind::Macro => s.glob.text.contains("::"),
+                SymbolKind::Method => false,
+            })
+            .map(|s| {
+                s.glob
+                    .text
+                    .split("::")
+                    .filter(|segment| !segment.contains(['*', '?', '[', '{']))
+                    .collect()
+            })
+            .collect();
+        Reach {
+            resolver,
+            facts,
+            needles,
+            exported: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn may_name_listed(&self, member: usize) -> bool {
+        if self.needles.is_empty() {
+            return false;
+        }
+        if self.needles.iter().any(Vec::is_empty) {
+            return true;
+        }
+        let seen = self.written(member, false);
+        self.needles
+            .iter()
+            .any(|n| n.iter().all(|s| seen.contains(s)))
+    }
+
+    /// What `member` exports by `pub use`, through other crates too.
+    fn exported(&self, member: usize) -> Rc<BTreeSet<&'a str>> {
+        if let Some(known) = self.exported.borrow().get(&member) {
+            return known.clone();
+        }
+        self.exported
+            .borrow_mut()
+            .insert(member, Rc::new(BTreeSet::new()));
+        let found = Rc::new(self.written(member, true));
+        self.exported.borrow_mut().insert(member, found.clone());
+        found
+    }
+
+    /// The needles `member` writes (only in `pub use`s with `exports`),
+    /// and those exported by the workspace crates it names.
+    fn written(&self, member: usize, exports: bool) -> BTreeSet<&'a str> {
+        let mut seen = BTreeSet::new();
+        let Some(facts) = self.facts.crates.get(member) else {
+            return seen;
+        };
+        let externs = self.resolver.externs(member);
+        let wanted: BTreeSet<&str> = self.needles.iter().flatten().copied().collect();
+        let mut named: BTreeSet<usize> = BTreeSet::new();
+        for file in &facts.files {
+            // A glob of a listed path's parent (`use std::env::*`) brings
+            // in names the code then writes alone, or not at all (a value).
+            for glob in file
+                .uses
+                .iter()
+                .filter(|u| u.glob && (!exports || u.public))
+            {
+                for needle in &self.needles {
+                    let inside = needle.len() > glob.segments.len()
+                        && glob.segments.iter().zip(needle).all(|(g, n)| g == n);
+                    if inside {
+                        seen.extend(needle.iter().copied());
+                    }
+                }
+            }
+            let uses = file
+                .uses
+                .iter()
+                .filter(|u| !exports || u.public)
+                .map(|u| u.segments.as_slice());
+            let code = file
+                .paths
+                .iter()
+                .map(|p| p.segments.as_slice())
+                .chain(file.macros.iter().map(|m| m.path.as_slice()))
+                .chain(
+                    file.calls
+                        .iter()
+                        .filter(|c| !c.method)
+                        .map(|c| c.callee.as_slice()),
+                )
+                .filter(|_| !exports);
+            for segments in uses.chain(code) {
+                for segment in segments {
+                    if let Some(found) = wanted.get(segment.as_str()) {
+                        seen.insert(*found);
+                    }
+                }
+                let first = segments.iter().find(|s| !s.is_empty());
+                if let Some((_, &(other, _))) =
+                    first.and_then(|f| externs.iter().find(|(name, _)| *name == f))
+                {
+                    if other != member {
+                        named.insert(other);
+                    }
+                }
+            }
+        }
+        for other in named {
+            seen.extend(self.exported(other).iter().copied());
+        }
+        seen
+    }
 }
 
 /// Module globs that match no module constrain nothing: a plain name that
@@ -516,9 +665,12 @@ struct FileCheck<'a> {
     resolver: &'a Resolver<'a>,
     member: usize,
     file: &'a FileFacts,
+    /// Whether a path of the crate may resolve to a listed one at all (see
+    /// [`Reach`]); when not, only names are matched.
+    resolve: bool,
 }
 
-impl FileCheck<'_> {
+impl<'a> FileCheck<'a> {
     /// Every use in the file of a listed item where the rule forbids it,
     /// test code included, in source order.
     fn uses(&self) -> Vec<Use> {
@@ -534,7 +686,7 @@ impl FileCheck<'_> {
         let key = (self.member, file.target);
         let wants = |kind: SymbolKind| self.params.paths.iter().any(|s| s.kind == kind);
         let (paths, macros, methods) = (
-            wants(SymbolKind::Path),
+            wants(SymbolKind::Path) && self.resolve,
             wants(SymbolKind::Macro),
             wants(SymbolKind::Method),
         );
@@ -544,6 +696,101 @@ impl FileCheck<'_> {
         let mut referenced: HashSet<(usize, &str)> = HashSet::new();
         let mut resolved_in: Vec<(usize, Vec<String>)> = Vec::new();
         let module_path = |m: usize| file.modules[m].path.as_slice();
+        // Only a module with a glob import that may bring in a listed item
+        // needs to know what its paths resolved to (whether the glob
+        // brought in anything); `use super::*` and the like do not.
+        let mut globbed = vec![false; file.modules.len()];
+        for u in file
+            .uses
+            .iter()
+            .filter(|u| self.resolve && u.glob && forbidden[u.module])
+        {
+            let module = file.modules[u.module].path.as_slice();
+            let Some(source) = self.resolver.resolve_use(key, module, u) else {
+                continue;
+            };
+            let source = self.resolver.render(key, &source);
+            let relevant = self
+                .params
+                .paths
+                .iter()
+                .any(|s| s.kind != SymbolKind::Method && s.may_be_inside(&source));
+            if relevant {
+                globbed[u.module] = true;
+            }
+        }
+        let heads = self.heads();
+        let wanted = |head: &str| heads.as_ref().is_none_or(|h| h.contains(&head));
+        let externs = self.resolver.externs(self.member);
+        // What the first name of a path means in a module, looked up once
+        // per file: most paths start with a name seen many times (`sqlx`, a
+        // type of the module).
+        let mut firsts: HashMap<(usize, &str), Option<Resolved>> = HashMap::new();
+        // Whether the path's first name alone shows it cannot be listed.
+        let ruled_out = |firsts: &mut HashMap<(usize, &'a str), Option<Resolved>>,
+                         module: usize,
+                         first: &'a str| {
+            let found = firsts
+                .entry((module, first))
+                .or_insert_with(|| self.resolver.first(key, module_path(module), first));
+            self.resolver
+                .head_of_first(key, &externs, first, found.as_ref())
+                .is_some_and(|h| !wanted(&h))
+        };
+
+        // Imports that may bring in a listed item: whether their module
+        // refers to the name they bind decides if the import is a use.
+        let mut candidates: Vec<&UseFact> = Vec::new();
+        if self.resolve && (paths || macros) {
+            for u in &file.uses {
+                if !forbidden[u.module] || (u.glob && !globbed[u.module]) {
+                    continue;
+                }
+                let first = u
+                    .segments
+                    .first()
+                    .filter(|f| !u.glob && !matches!(f.as_str(), "" | "crate" | "self" | "super"));
+                if let Some(first) = first {
+                    // `use reqwest;` names the crate, not itself.
+                    let out = if u.binding() == Some(first.as_str()) {
+                        !externs.contains_key(first.as_str()) && !wanted(first)
+                    } else {
+                        ruled_out(&mut firsts, u.module, first)
+                    };
+                    if out {
+                        continue;
+                    }
+                }
+                candidates.push(u);
+            }
+        }
+        // Modules where a name may be bound to a listed item: those with
+        // such an import, or with a glob (it may bring one in). Elsewhere a
+        // path's first name is a crate, the prelude or an item of ours.
+        let mut binds = vec![false; file.modules.len()];
+        for u in file
+            .uses
+            .iter()
+            .filter(|u| u.glob)
+            .chain(candidates.iter().copied())
+        {
+            if let Some(b) = binds.get_mut(u.module) {
+                *b = true;
+            }
+        }
+        let ours_wanted = wanted("crate");
+        let plainly_out = |module: usize, first: &str| {
+            !ours_wanted && !binds[module] && !wanted(first) && !externs.contains_key(first)
+        };
+        let watched: Vec<(usize, &str)> = candidates
+            .iter()
+            .filter_map(|u| Some((u.module, u.binding()?)))
+            .collect();
+        let mut note = |module: usize, name: &'a str| {
+            if watched.contains(&(module, name)) {
+                referenced.insert((module, name));
+            }
+        };
 
         let macro_starts: HashSet<u32> = file.macros.iter().map(|m| m.span.start).collect();
         if paths || macros {
@@ -551,10 +798,20 @@ impl FileCheck<'_> {
                 if !forbidden[mac.module] || mac.path.first().is_none_or(|s| s == "macro_rules") {
                     continue;
                 }
-                referenced.insert((mac.module, mac.path[0].as_str()));
-                let resolved = self
-                    .resolver
-                    .resolve(key, module_path(mac.module), &mac.path);
+                note(mac.module, mac.path[0].as_str());
+                // A qualified macro (`sqlx::query!`) whose first name says it
+                // cannot be a listed path is matched by name only.
+                let skip = !self.resolve
+                    || mac.path.len() > 1
+                        && !globbed[mac.module]
+                        && (plainly_out(mac.module, &mac.path[0])
+                            || ruled_out(&mut firsts, mac.module, &mac.path[0]));
+                let resolved = if skip {
+                    None
+                } else {
+                    self.resolver
+                        .resolve_macro(key, module_path(mac.module), &mac.path)
+                };
                 let name = resolved
                     .as_ref()
                     .and_then(|r| r.segments.last())
@@ -562,14 +819,12 @@ impl FileCheck<'_> {
                     .map(String::as_str)
                     .unwrap_or_default();
                 let rendered = resolved.as_ref().map(|r| self.resolver.render(key, r));
-                if let Some(path) = &rendered {
+                if let (Some(path), true) = (&rendered, globbed[mac.module]) {
                     resolved_in.push((mac.module, path.clone()));
                 }
                 let found = self.params.paths.iter().position(|s| match s.kind {
                     SymbolKind::Macro => s.matches_macro(name, rendered.as_deref()),
-                    SymbolKind::Path => {
-                        mac.path.len() > 1 && rendered.as_deref().is_some_and(|p| s.matches_path(p))
-                    }
+                    SymbolKind::Path => rendered.as_deref().is_some_and(|p| s.matches_path(p)),
                     SymbolKind::Method => false,
                 });
                 if let Some(symbol) = found {
@@ -623,11 +878,29 @@ impl FileCheck<'_> {
                 let Some(first) = segments.first() else {
                     continue;
                 };
-                referenced.insert((module, first.as_str()));
-                let Some(resolved) = self.resolver.resolve(key, module_path(module), segments)
-                else {
+                note(module, first.as_str());
+                let resolved = if matches!(first.as_str(), "" | "crate" | "self" | "super") {
+                    self.resolver.resolve(key, module_path(module), segments)
+                } else {
+                    // When the first name alone says which crate the path is
+                    // in, spell it out only if a listed path may start there.
+                    if !globbed[module]
+                        && (plainly_out(module, first) || ruled_out(&mut firsts, module, first))
+                    {
+                        continue;
+                    }
+                    let found = firsts
+                        .get(&(module, first.as_str()))
+                        .cloned()
+                        .unwrap_or_else(|| self.resolver.first(key, module_path(module), first));
+                    self.resolver.rest(key, found, segments)
+                };
+                let Some(resolved) = resolved else {
                     continue;
                 };
+                if !wanted(&self.resolver.head(key, &resolved)) && !globbed[module] {
+                    continue;
+                }
                 let rendered = self.resolver.render(key, &resolved);
                 let found = self
                     .params
@@ -645,7 +918,9 @@ impl FileCheck<'_> {
                         symbol,
                     });
                 }
-                resolved_in.push((module, rendered));
+                if globbed[module] {
+                    resolved_in.push((module, rendered));
+                }
             }
         }
         if methods {
@@ -675,19 +950,30 @@ impl FileCheck<'_> {
                 }
             }
         }
-        if paths || macros {
-            for u in &file.uses {
-                if !forbidden[u.module] {
-                    continue;
-                }
-                if let Some(found) = self.unreferenced_import(key, u, &referenced, &resolved_in) {
-                    uses.push(found);
-                }
+        for u in candidates {
+            if let Some(found) = self.unreferenced_import(key, u, &referenced, &resolved_in) {
+                uses.push(found);
             }
         }
         uses.sort_by_key(|u| (u.span, u.symbol));
         uses.dedup_by_key(|u| u.span);
         uses
+    }
+
+    /// The first segments a listed path or macro path can start with
+    /// (`None`: one starts with a wildcard): other paths need not be spelt
+    /// out. Methods and macros listed by name are matched by name alone.
+    fn heads(&self) -> Option<Vec<&str>> {
+        self.params
+            .paths
+            .iter()
+            .filter(|s| match s.kind {
+                SymbolKind::Path => true,
+                SymbolKind::Macro => s.glob.text.contains("::"),
+                SymbolKind::Method => false,
+            })
+            .map(|s| s.head.as_deref())
+            .collect()
     }
 
     /// An import of a listed item that no code of its module refers to in a
@@ -827,22 +1113,23 @@ struct Resolved {
     segments: Vec<String>,
 }
 
-/// The names each module of one target holds.
+/// The names each module of one target holds. Names borrow the facts:
+/// scopes of every crate of a large workspace would otherwise copy them.
 #[derive(Default)]
-struct TargetScopes {
-    modules: HashMap<Vec<String>, ModScope>,
+struct TargetScopes<'a> {
+    modules: HashMap<&'a [String], ModScope<'a>>,
 }
 
 #[derive(Default)]
-struct ModScope {
+struct ModScope<'a> {
     /// Module-level `use`s by the name they bind: (file, index into its uses).
-    named: HashMap<String, (usize, usize)>,
+    named: HashMap<&'a str, (usize, usize)>,
     /// `use`s inside function bodies: they bind names for the code there.
-    local: HashMap<String, (usize, usize)>,
+    local: HashMap<&'a str, (usize, usize)>,
     /// Module-level glob imports.
     globs: Vec<(usize, usize)>,
     /// Items and child modules defined here.
-    items: HashSet<String>,
+    items: HashSet<&'a str>,
 }
 
 /// Steps one resolution may take: re-exports can form cycles (globs may).
@@ -854,7 +1141,7 @@ const BUDGET: usize = 64;
 struct Resolver<'a> {
     workspace: &'a Workspace,
     facts: &'a Facts,
-    scopes: RefCell<HashMap<Key, Rc<TargetScopes>>>,
+    scopes: RefCell<HashMap<Key, Rc<TargetScopes<'a>>>>,
     /// Per member: crate names its code may write → the workspace target.
     externs: RefCell<HashMap<usize, Rc<HashMap<String, Key>>>>,
     /// Per member: every crate name its code may write (dependencies,
@@ -888,7 +1175,7 @@ impl<'a> Resolver<'a> {
             .collect()
     }
 
-    fn scopes(&self, key: Key) -> Rc<TargetScopes> {
+    fn scopes(&self, key: Key) -> Rc<TargetScopes<'a>> {
         if let Some(found) = self.scopes.borrow().get(&key) {
             return found.clone();
         }
@@ -897,7 +1184,7 @@ impl<'a> Resolver<'a> {
         built
     }
 
-    fn build(&self, (member, target): Key) -> TargetScopes {
+    fn build(&self, (member, target): Key) -> TargetScopes<'a> {
         let mut scopes = TargetScopes::default();
         let Some(crate_facts) = self.facts.crates.get(member) else {
             return scopes;
@@ -907,22 +1194,17 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             for module in &file.modules {
-                let scope = scopes.modules.entry(module.path.clone()).or_default();
-                scope.items.extend(module.items.iter().cloned());
+                let scope = scopes.modules.entry(&module.path).or_default();
+                scope.items.extend(module.items.iter().map(String::as_str));
                 if let Some((name, parent)) = module.path.split_last() {
-                    scopes
-                        .modules
-                        .entry(parent.to_vec())
-                        .or_default()
-                        .items
-                        .insert(name.clone());
+                    scopes.modules.entry(parent).or_default().items.insert(name);
                 }
             }
             for (u, import) in file.uses.iter().enumerate() {
-                let scope = scopes
-                    .modules
-                    .entry(file.modules[import.module].path.clone())
-                    .or_default();
+                let Some(module) = file.modules.get(import.module) else {
+                    continue;
+                };
+                let scope = scopes.modules.entry(&module.path).or_default();
                 if import.glob {
                     if !import.local {
                         scope.globs.push((f, u));
@@ -933,7 +1215,7 @@ impl<'a> Resolver<'a> {
                     } else {
                         &mut scope.named
                     };
-                    map.entry(binding.to_string()).or_insert((f, u));
+                    map.entry(binding).or_insert((f, u));
                 }
             }
         }
@@ -1008,6 +1290,98 @@ impl<'a> Resolver<'a> {
         self.path(key, module, segments, true)
     }
 
+    /// What the first name of a path means in `module` (`None`: nothing
+    /// there binds it: a crate, a prelude name or a local variable).
+    fn first(&self, key: Key, module: &[String], name: &str) -> Option<Resolved> {
+        self.steps.set(0);
+        self.lookup(key, module, name, true)
+    }
+
+    /// What `segments` name, given what their first name means (`first`).
+    fn rest(&self, key: Key, first: Option<Resolved>, segments: &[String]) -> Option<Resolved> {
+        self.steps.set(0);
+        self.continue_from(key, first, segments)
+    }
+
+    fn continue_from(
+        &self,
+        key: Key,
+        first: Option<Resolved>,
+        segments: &[String],
+    ) -> Option<Resolved> {
+        let (name, rest) = segments.split_first()?;
+        match first {
+            Some(found) => self.extend(found, rest),
+            None if segments.len() > 1 || self.externs(key.0).contains_key(name.as_str()) => {
+                self.absolute(key, segments)
+            }
+            None => None,
+        }
+    }
+
+    /// The first segment of the path `render` gives, without building it.
+    fn head<'r>(&self, here: Key, resolved: &'r Resolved) -> std::borrow::Cow<'r, str> {
+        match resolved.krate {
+            None => resolved
+                .segments
+                .first()
+                .map(String::as_str)
+                .unwrap_or_default()
+                .into(),
+            Some(key) if key == here => "crate".into(),
+            Some((member, _)) => lib_name(self.workspace, member).into(),
+        }
+    }
+
+    /// The first segment of what a path names, known from what its first
+    /// name means (`found`) when no module of this workspace lies in
+    /// between (a module's re-exports could lead anywhere): `None` when
+    /// only resolving the whole path can tell.
+    fn head_of_first<'r>(
+        &self,
+        here: Key,
+        externs: &HashMap<String, Key>,
+        first: &'r str,
+        found: Option<&'r Resolved>,
+    ) -> Option<std::borrow::Cow<'r, str>> {
+        match found {
+            None if externs.contains_key(first) => None,
+            None => Some(first.into()),
+            Some(found) => {
+                let module = found.krate.is_some_and(|k| {
+                    self.scopes(k)
+                        .modules
+                        .contains_key(found.segments.as_slice())
+                });
+                (!module).then(|| self.head(here, found))
+            }
+        }
+    }
+
+    /// Drops the scopes of `member`'s targets once no other crate can name
+    /// them (a crate with no library).
+    fn forget(&self, member: usize) {
+        if lib_target(self.workspace, member).is_none() {
+            self.scopes.borrow_mut().retain(|(m, _), _| *m != member);
+        }
+    }
+
+    /// What a macro invocation names: a single name only through an
+    /// import by name (`use tracing::info;`), never through a glob, since
+    /// `println!` and the other standard macros would otherwise seem to
+    /// come from any glob-imported crate.
+    fn resolve_macro(&self, key: Key, module: &[String], path: &[String]) -> Option<Resolved> {
+        if let [name] = path {
+            let scopes = self.scopes(key);
+            let scope = scopes.modules.get(module)?;
+            if !scope.local.contains_key(name.as_str()) && !scope.named.contains_key(name.as_str())
+            {
+                return None;
+            }
+        }
+        self.resolve(key, module, path)
+    }
+
     /// What an import names.
     fn resolve_use(&self, key: Key, module: &[String], import: &UseFact) -> Option<Resolved> {
         self.steps.set(0);
@@ -1063,16 +1437,10 @@ impl<'a> Resolver<'a> {
                 self.within(key, base, rest)
             }
             "Self" => None,
-            name => match self.lookup(key, module, name, inside) {
-                Some(found) => self.extend(found, rest),
-                None => {
-                    if self.externs(key.0).contains_key(name) || segments.len() > 1 {
-                        self.absolute(key, segments)
-                    } else {
-                        None
-                    }
-                }
-            },
+            name => {
+                let found = self.lookup(key, module, name, inside);
+                self.continue_from(key, found, segments)
+            }
         }
     }
 
@@ -1114,7 +1482,12 @@ impl<'a> Resolver<'a> {
             return Some(found);
         }
         match found.krate {
-            Some(key) if self.scopes(key).modules.contains_key(&found.segments) => {
+            Some(key)
+                if self
+                    .scopes(key)
+                    .modules
+                    .contains_key(found.segments.as_slice()) =>
+            {
                 self.within(key, found.segments, rest)
             }
             _ => {
@@ -1158,7 +1531,12 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             match source.krate {
-                Some(other) if self.scopes(other).modules.contains_key(&source.segments) => {
+                Some(other)
+                    if self
+                        .scopes(other)
+                        .modules
+                        .contains_key(source.segments.as_slice()) =>
+                {
                     if let Some(found) = self.lookup(other, &source.segments, name, false) {
                         return Some(found);
                     }
@@ -1248,14 +1626,20 @@ mod tests {
                 src_path: format!("{}/src/lib.rs", member.dir),
             });
         }
-        workspace.members[0].dependencies.push(Dependency {
-            package: "platform-http".into(),
-            key: "platform-http".into(),
-            kind: DepKind::Normal,
-            target: None,
-            member: Some(1),
-            span: None,
-        });
+        for (name, member) in [
+            ("platform-http", Some(1)),
+            ("reqwest", None),
+            ("tracing", None),
+        ] {
+            workspace.members[0].dependencies.push(Dependency {
+                package: name.into(),
+                key: name.into(),
+                kind: DepKind::Normal,
+                target: None,
+                member,
+                span: None,
+            });
+        }
         let crate_of = |path: &str, text: &str| CrateFacts {
             files: vec![test_file(path, text)],
             query_files: Vec::new(),
@@ -1275,6 +1659,7 @@ mod tests {
             resolver: &resolver,
             member: 0,
             file,
+            resolve: Reach::new(&params, &resolver, &facts).may_name_listed(0),
         };
         check
             .uses()
@@ -1414,6 +1799,20 @@ pub fn main() { println!(\"up\"); }";
                 one("handlers", "std::println!", "std::println"),
                 one("handlers", "tracing::info!", "note"),
                 one("handlers", "tracing::info!", "tracing::info"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_path_entry_covers_macros_imported_by_name_but_not_standard_ones_behind_a_glob() {
+        let keys = "paths = [\"tracing::*\", \"reqwest::*\"]\nforbidden_in = [\"domain\"]";
+        let lib = "pub mod domain { use tracing::info; use reqwest::*;
+    pub fn f() { info!(\"priced\"); println!(\"priced\"); let _ = vec![1]; let _ = Url::parse(\"x\"); } }";
+        assert_eq!(
+            found(keys, lib, ""),
+            vec![
+                one("domain", "tracing::info!", "info"),
+                one("domain", "reqwest::Url::parse", "Url::parse"),
             ]
         );
     }
