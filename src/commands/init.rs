@@ -2543,6 +2543,7 @@ mod tests {
                 "docs/adr/0012-layers-inside-services.md",
                 "docs/adr/0013-services-are-independent-quanta.md",
                 "docs/adr/0014-events-go-through-an-outbox.md",
+                "docs/adr/0015-config-read-at-startup.md",
             ]
         );
         assert!(plan.files[0]
