@@ -510,6 +510,12 @@ check = "cross-service-db"
 [[rule]]
 id = "every-saga-step-can-be-undone"
 check = "saga-compensation"
+
+[[rule]]
+id = "config-read-at-startup"
+check = "symbols"
+paths = ["std::env::var", "std::env::var_os"]
+allowed_in = ["crate", "config", "config::*"]
 "#;
 
 fn archfit_toml(spec: &Spec, plans: &[ServicePlan], extra_rules: &str) -> String {

@@ -152,6 +152,7 @@ pub mod runtime_coupling;
 pub mod saga_compensation;
 pub mod service_dependency;
 pub mod shared_coupling;
+pub mod symbols;
 
 /// The registry: one line per check, `Variant => module`. The module
 /// provides `NAME`, `SUMMARY`, `DOC`, `PARAMETERS`, `Params` (serde) and
@@ -221,6 +222,7 @@ registry! {
     Quanta => quanta,
     DualWrite => dual_write,
     RuntimeCoupling => runtime_coupling,
+    Symbols => symbols,
 }
 
 /// A rule compiled for its check: the common keys and the check's typed,

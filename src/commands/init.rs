@@ -2544,6 +2544,7 @@ mod tests {
                 "docs/adr/0013-services-are-independent-quanta.md",
                 "docs/adr/0014-events-go-through-an-outbox.md",
                 "docs/adr/0015-runtime-calls-are-visible-in-code.md",
+                "docs/adr/0016-config-read-at-startup.md",
             ]
         );
         assert!(plan.files[0]

@@ -241,3 +241,8 @@ fn superseded_adr_gives_a_warning() {
     assert_eq!(warnings[0]["severity"], "warn");
     assert_eq!(warnings[0]["location"]["file"], "archfit.toml");
 }
+
+#[test]
+fn symbols_rule_with_both_allowed_in_and_forbidden_in() {
+    assert_error_with_span("symbols-allowed-and-forbidden", "archfit.toml");
+}
