@@ -61,6 +61,10 @@ pub type Key = [u8; 32];
 /// A shard's entries: each file's key and its encoded facts.
 pub type Entries = Vec<(Key, Vec<u8>)>;
 
+/// What a run used of one member: each file's key, and its encoded facts
+/// when they are new (`None`: the cache already holds them).
+pub type Used = Vec<(Key, Option<Vec<u8>>)>;
+
 /// The cache of one run: shards read at the start, written at the end.
 pub struct FactCache {
     /// Writes stay inside this root (the workspace root, or the target
@@ -148,11 +152,9 @@ impl FactCache {
         *hasher.finalize().as_bytes()
     }
 
-    /// The facts stored under `key`, with their bytes (kept to write back).
-    pub(super) fn get(&self, key: &Key) -> Option<(Extracted, Vec<u8>)> {
-        let bytes = self.entries.get(key)?;
-        let facts = postcard::from_bytes(bytes).ok()?;
-        Some((facts, bytes.clone()))
+    /// The facts stored under `key`.
+    pub(super) fn get(&self, key: &Key) -> Option<Extracted> {
+        postcard::from_bytes(self.entries.get(key)?).ok()
     }
 
     /// The bytes to store for freshly extracted facts.
@@ -162,20 +164,28 @@ impl FactCache {
 
     /// Writes each member's shard whose entries changed; a shard that
     /// cannot be written (a symlink on the way) is noted and skipped.
-    pub fn store(&self, shards: Vec<(String, Entries)>) {
+    pub fn store(&self, shards: Vec<(String, Used)>) {
         use rayon::prelude::*;
         let failed: Vec<Option<String>> = shards
             .into_par_iter()
-            .map(|(member, mut entries)| {
-                entries.sort_by_key(|entry| entry.0);
-                entries.dedup_by(|a, b| a.0 == b.0);
+            .map(|(member, mut used)| {
+                used.sort_by_key(|entry| entry.0);
+                used.dedup_by(|a, b| a.0 == b.0);
                 let shard = shard_name(&member);
-                let keys: Vec<Key> = entries.iter().map(|(k, _)| *k).collect();
+                let keys: Vec<Key> = used.iter().map(|(k, _)| *k).collect();
                 let mut loaded = self.loaded.get(&shard).cloned().unwrap_or_default();
                 loaded.sort();
                 if loaded == keys {
                     return None;
                 }
+                // Bytes are copied only for a shard that is rewritten.
+                let entries: Entries = used
+                    .into_iter()
+                    .filter_map(|(key, bytes)| {
+                        let bytes = bytes.or_else(|| self.entries.get(&key).cloned())?;
+                        Some((key, bytes))
+                    })
+                    .collect();
                 let bytes = self.encode_shard(&entries);
                 let path = self.dir.join(&shard);
                 crate::fs::write_file(&path, &bytes, WritePolicy::Cache(&self.root))

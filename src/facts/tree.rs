@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::cache::{Entries, FactCache, Key};
+use super::cache::{FactCache, Key, Used};
 use super::visit::{self, SyntaxError};
 use super::{unanalysed, CrateFacts, Facts, FileFacts, Limits, SharedFile};
 use crate::fs::{Budget, Root};
@@ -50,8 +50,9 @@ enum Read {
     Parsed {
         file: Box<FileFacts>,
         bytes: usize,
-        /// Its cache entry, to write back; `None` when the cache is off.
-        entry: Option<(Key, Vec<u8>)>,
+        /// Its cache key, and its encoded facts when they are new; `None`
+        /// when the cache is off.
+        entry: Option<(Key, Option<Vec<u8>>)>,
         /// Taken from the cache, not parsed.
         cached: bool,
     },
@@ -110,7 +111,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         .map(|(_, m)| m.name.as_str())
         .collect();
     let cache = FactCache::open(&workspace.root, &member_names);
-    let mut entries: HashMap<usize, Entries> = HashMap::new();
+    let mut entries: HashMap<usize, Used> = HashMap::new();
     // Deep expressions recurse deeply in syn: give workers room (the nesting
     // scan keeps every file well inside it).
     let pool = rayon::ThreadPoolBuilder::new()
@@ -202,7 +203,7 @@ fn read(
     let hit = cache.zip(key.as_ref()).and_then(|(c, key)| c.get(key));
     let cached = hit.is_some();
     let (extracted, entry) = match hit {
-        Some((extracted, bytes)) => (Ok(extracted), key.map(|k| (k, bytes))),
+        Some(extracted) => (Ok(extracted), key.map(|k| (k, None))),
         None => {
             // Only text about to be parsed needs the depth check: cached
             // facts come from text that passed it.
@@ -218,7 +219,7 @@ fn read(
             }
             let extracted = visit::extract(&text, job.module.clone(), job.cfg.clone());
             let entry = match (&extracted, key) {
-                (Ok(facts), Some(key)) => FactCache::encode(facts).map(|bytes| (key, bytes)),
+                (Ok(facts), Some(key)) => FactCache::encode(facts).map(|bytes| (key, Some(bytes))),
                 _ => None,
             };
             (extracted, entry)

@@ -78,6 +78,11 @@ fn a_warm_run_parses_only_the_file_that_changed_and_reports_the_same() {
     assert_eq!(counts(&after_edit), (1, parsed - 1));
     let uncached = check(&dir, &home, &["--no-cache"]);
     assert_eq!(crate::stdout(&after_edit), crate::stdout(&uncached));
+    // The member's shard was rewritten with the new entry and the ones it
+    // kept: the next run parses nothing.
+    let again = check(&dir, &home, &[]);
+    assert_eq!(counts(&again), (0, parsed));
+    assert_eq!(crate::stdout(&again), crate::stdout(&uncached));
 }
 
 #[test]
