@@ -17,6 +17,12 @@
 #[allow(dead_code)] // its `main` and command line are not used here
 mod generate;
 
+
+/// The allocator the binary uses (src/main.rs), so the library is measured
+/// as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

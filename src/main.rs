@@ -1,5 +1,9 @@
 //! `cargo-archfit`: parse arguments → `archfit` library → render → exit code.
 
+/// Facts are millions of small allocations; see Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::IsTerminal as _;
 use std::io::Write;
 use std::process::ExitCode;
