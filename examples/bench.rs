@@ -17,7 +17,6 @@
 #[allow(dead_code)] // its `main` and command line are not used here
 mod generate;
 
-
 /// The allocator the binary uses (src/main.rs), so the library is measured
 /// as it runs there.
 #[global_allocator]
