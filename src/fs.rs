@@ -258,26 +258,13 @@ pub fn random_bytes(out: &mut [u8]) -> Option<()> {
 /// traces export of hundreds of MB): anywhere, but only a regular file,
 /// checked before opening (a FIFO is never opened) and on the handle.
 pub fn open_user_file(path: &Path) -> Result<std::fs::File, FsError> {
-    let meta = std::fs::metadata(path).map_err(FsError::Io)?;
-    if !meta.is_file() {
-        return Err(FsError::NotRegular(kind_of(&meta.file_type())));
-    }
-    let file = std::fs::File::open(path).map_err(FsError::Io)?;
-    let handle_meta = file.metadata().map_err(FsError::Io)?;
-    if !handle_meta.is_file() {
-        return Err(FsError::NotRegular(kind_of(&handle_meta.file_type())));
-    }
-    Ok(file)
+    open_regular(path, u64::MAX).map(|(file, _)| file)
 }
 
-fn into_text(bytes: Vec<u8>) -> Result<String, FsError> {
-    String::from_utf8(bytes).map_err(|e| FsError::NotUtf8(e.utf8_error().valid_up_to()))
-}
-
-/// Opens `path` only if it is a regular file (checked before opening, so a
-/// FIFO is never opened and cannot block, and again on the open handle) and
-/// reads at most `limit` bytes.
-fn read_regular(path: &Path, limit: u64, budget: Option<&Budget>) -> Result<Vec<u8>, FsError> {
+/// Opens `path` only if it is a regular file of at most `limit` bytes:
+/// checked before opening (so a FIFO is never opened and cannot block) and
+/// again on the open handle, whose metadata is returned.
+fn open_regular(path: &Path, limit: u64) -> Result<(std::fs::File, std::fs::Metadata), FsError> {
     let meta = std::fs::metadata(path).map_err(FsError::Io)?;
     if !meta.is_file() {
         return Err(FsError::NotRegular(kind_of(&meta.file_type())));
@@ -293,6 +280,17 @@ fn read_regular(path: &Path, limit: u64, budget: Option<&Budget>) -> Result<Vec<
     if !handle_meta.is_file() {
         return Err(FsError::NotRegular(kind_of(&handle_meta.file_type())));
     }
+    Ok((file, handle_meta))
+}
+
+fn into_text(bytes: Vec<u8>) -> Result<String, FsError> {
+    String::from_utf8(bytes).map_err(|e| FsError::NotUtf8(e.utf8_error().valid_up_to()))
+}
+
+/// Reads at most `limit` bytes of `path`, a regular file (see
+/// [`open_regular`]).
+fn read_regular(path: &Path, limit: u64, budget: Option<&Budget>) -> Result<Vec<u8>, FsError> {
+    let (file, handle_meta) = open_regular(path, limit)?;
     if let Some(budget) = budget {
         budget.take(handle_meta.len())?;
     }

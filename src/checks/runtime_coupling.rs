@@ -233,10 +233,9 @@ fn best_place(edge: &RuntimeEdge, context: &Context<'_>) -> Option<services::Ope
     }
 }
 
+/// A name as code spells it (`$ORDERS_URL` and `orders-url` alike).
 fn normalise(text: &str) -> String {
-    text.trim_start_matches('$')
-        .to_ascii_lowercase()
-        .replace(['-', '.'], "_")
+    crate::graph::services::normalise_name(text.trim_start_matches('$'))
 }
 
 /// Static edges between two services that the traces never show, one info

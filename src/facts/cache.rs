@@ -309,8 +309,9 @@ fn secret() -> Option<[u8; 32]> {
         }
         std::fs::create_dir_all(&dir).ok()?;
         let mut fresh = [0u8; 32];
-        random_bytes(&mut fresh)?;
-        write_secret(&path, &fresh);
+        crate::fs::random_bytes(&mut fresh)?;
+        // Refused if it exists: another process may have made one meanwhile.
+        let _ = crate::fs::create_private_file(&path, &fresh);
         // Another process may have won the race: use what is on disk.
         read_secret(&path)
     })
@@ -322,12 +323,4 @@ fn read_secret(path: &Path) -> Option<[u8; 32]> {
         return None;
     }
     crate::fs::read_user_bytes(path, 32).ok()?.try_into().ok()
-}
-
-fn write_secret(path: &Path, secret: &[u8; 32]) {
-    let _ = crate::fs::create_private_file(path, secret);
-}
-
-fn random_bytes(out: &mut [u8]) -> Option<()> {
-    crate::fs::random_bytes(out)
 }

@@ -438,15 +438,5 @@ fn file_stem(module: &str) -> &str {
 /// (`services/orders/src/../../payments/src/repo.rs` is
 /// `services/payments/src/repo.rs`); symlinks are not resolved.
 fn normalised_relative(root: &Path, path: &Path) -> String {
-    let mut folded = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                folded.pop();
-            }
-            other => folded.push(other),
-        }
-    }
-    crate::workspace::relative(root, &folded)
+    crate::workspace::relative(root, &crate::workspace::lexical(path))
 }

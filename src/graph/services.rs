@@ -1229,7 +1229,7 @@ impl AddressNames {
 }
 
 /// Lower case with `-` and `.` as `_`: how a service name appears in code.
-fn normalise_name(name: &str) -> String {
+pub fn normalise_name(name: &str) -> String {
     name.to_ascii_lowercase().replace(['-', '.'], "_")
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use toml::{Table, Value};
 
-use super::{DepKind, Package, RawDependency, RawTarget};
+use super::{lexical, DepKind, Package, RawDependency, RawTarget};
 use crate::fs::Root;
 
 /// Why the manifests alone were not enough; cargo is asked instead.
@@ -685,20 +685,4 @@ fn is_file(path: &Path) -> Read<bool> {
         Ok(meta) => Ok(meta.is_file()),
         Err(_) => Ok(false),
     }
-}
-
-/// `path` with `.` and `..` resolved without touching the file system, as
-/// cargo's paths are.
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }

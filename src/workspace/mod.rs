@@ -58,6 +58,23 @@ pub struct RawDependency {
     pub path: Option<PathBuf>,
 }
 
+/// `path` with `.` and `..` folded away without touching the file system
+/// (`services/orders/src/../../payments` is `services/payments`), as cargo
+/// writes paths; symlinks are not resolved.
+pub fn lexical(path: &std::path::Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A loaded cargo workspace.
 #[derive(Debug, Clone)]
 pub struct Workspace {
