@@ -207,6 +207,81 @@ pub fn read_canonical_text_budgeted(
     into_text(read_regular(canonical, limit, Some(budget))?)
 }
 
+/// Like [`read_canonical_text_budgeted`], also giving the stamp of the
+/// file that was read (taken from the open handle, so it describes these
+/// bytes and not a file swapped in afterwards).
+pub fn read_canonical_text_stamped(
+    root: &Root,
+    canonical: &Path,
+    limit: u64,
+    budget: &Budget,
+) -> Result<(String, Option<Stamp>), FsError> {
+    root.check_canonical(canonical)?;
+    let (bytes, meta) = read_regular_with_meta(canonical, limit, Some(budget))?;
+    Ok((into_text(bytes)?, Stamp::of(&meta)))
+}
+
+/// The stamp of a workspace file given by its canonical path, without
+/// opening it; `None` outside the root, for anything but a regular file, or
+/// on a platform without inode numbers.
+pub fn stamp_canonical(root: &Root, canonical: &Path) -> Option<Stamp> {
+    root.check_canonical(canonical).ok()?;
+    let meta = std::fs::symlink_metadata(canonical).ok()?;
+    meta.is_file().then(|| Stamp::of(&meta)).flatten()
+}
+
+/// What tells whether a file changed without reading it: device, inode,
+/// size, and modification and status-change times to the nanosecond, as
+/// git's index and cargo's fingerprints use them. The change time cannot be
+/// set back by a user program, so a file rewritten with its old size and
+/// modification time still gets a new stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    pub device: u64,
+    pub inode: u64,
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub modified: i128,
+    /// Nanoseconds since the Unix epoch.
+    pub changed: i128,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let nanos = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+        Some(Stamp {
+            device: meta.dev(),
+            inode: meta.ino(),
+            size: meta.size(),
+            modified: nanos(meta.mtime(), meta.mtime_nsec()),
+            changed: nanos(meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_meta: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+
+    /// Whether the file was last written at least a second before `now`
+    /// (nanoseconds since the epoch). A file written in the same clock tick
+    /// as it was read could change again without its stamp changing (git's
+    /// "racy" entries); such a stamp is not worth remembering.
+    pub fn settled(&self, now: i128) -> bool {
+        const MARGIN: i128 = 1_000_000_000;
+        self.modified.max(self.changed) + MARGIN <= now
+    }
+}
+
+/// Nanoseconds since the Unix epoch, by the system clock.
+pub fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
 /// Reads raw bytes of a workspace file (for files that may hold non-UTF-8).
 pub fn read_workspace_bytes(root: &Root, path: &Path, limit: u64) -> Result<Vec<u8>, FsError> {
     let resolved = root.resolve(path)?;
@@ -290,6 +365,15 @@ fn into_text(bytes: Vec<u8>) -> Result<String, FsError> {
 /// Reads at most `limit` bytes of `path`, a regular file (see
 /// [`open_regular`]).
 fn read_regular(path: &Path, limit: u64, budget: Option<&Budget>) -> Result<Vec<u8>, FsError> {
+    read_regular_with_meta(path, limit, budget).map(|(bytes, _)| bytes)
+}
+
+/// [`read_regular`], also giving the open handle's metadata.
+fn read_regular_with_meta(
+    path: &Path,
+    limit: u64,
+    budget: Option<&Budget>,
+) -> Result<(Vec<u8>, std::fs::Metadata), FsError> {
     let (file, handle_meta) = open_regular(path, limit)?;
     if let Some(budget) = budget {
         budget.take(handle_meta.len())?;
@@ -306,7 +390,7 @@ fn read_regular(path: &Path, limit: u64, budget: Option<&Budget>) -> Result<Vec<
             limit,
         });
     }
-    Ok(bytes)
+    Ok((bytes, handle_meta))
 }
 
 fn kind_of(file_type: &std::fs::FileType) -> &'static str {

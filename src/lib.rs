@@ -130,6 +130,9 @@ pub struct Stats {
     pub files_parsed: usize,
     /// Source files whose facts came from the fact cache (not parsed).
     pub files_cached: usize,
+    /// Source files read to extract facts (a cached file whose stamp did
+    /// not change is not read).
+    pub files_read: usize,
     pub bytes_read: usize,
 }
 
@@ -462,7 +465,9 @@ pub fn run_keeping_facts(
             facts
                 .iter()
                 .flat_map(|f| f.crates.iter().flat_map(|c| &c.files))
-                .map(|f| (f.path.as_str(), &*f.text)),
+                // Only files with the marker are read again for it.
+                .filter(|f| f.marks_suppression)
+                .map(|f| (f.path.as_str(), &**f.text.get())),
         )
         .chain(migrations.iter().map(|m| (m.path.as_str(), &*m.text)));
     let ran = |rule: &str| only.is_empty() || only.iter().any(|o| o == rule);
@@ -476,9 +481,12 @@ pub fn run_keeping_facts(
     quanta.sort();
     quanta.dedup();
     let sources = collect_sources(workspace, config, facts.as_ref(), &migrations, &findings);
+    diagnostics.extend(changed_during_run(facts.as_ref()));
+    diagnostics.sort();
     let stats = Stats {
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
         files_cached: facts.as_ref().map_or(0, |f| f.cached_files),
+        files_read: facts.as_ref().map_or(0, |f| f.read_files),
         bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
     };
     let outcome = Outcome {
@@ -657,6 +665,26 @@ fn module_graphs(workspace: &Workspace, facts: &facts::Facts) -> Vec<graph::modu
 }
 
 /// Texts of the files the findings point into.
+/// A warning for each source file that a report quoted but that no longer
+/// held the text its facts came from: edited during the run, so the
+/// locations of its findings may be off and its snippets are missing.
+fn changed_during_run(facts: Option<&facts::Facts>) -> Vec<Diagnostic> {
+    facts
+        .iter()
+        .flat_map(|f| f.crates.iter().flat_map(|c| &c.files))
+        .filter(|file| file.text.changed())
+        .map(|file| Diagnostic {
+            severity: Severity::Warn,
+            message: format!(
+                "{} changed while it was being checked: the locations of its findings may be off and its snippets are missing; run again",
+                file.path
+            ),
+            file: Some(file.path.clone()),
+            location: None,
+        })
+        .collect()
+}
+
 fn collect_sources(
     workspace: &Workspace,
     config: &Config,
@@ -685,7 +713,11 @@ fn collect_sources(
                 .iter()
                 .find(|m| m.manifest_path == file)
                 .map(|m| m.manifest_text.clone())
-                .or_else(|| facts.and_then(|f| f.file(file)).map(|f| f.text.clone()))
+                .or_else(|| {
+                    facts
+                        .and_then(|f| f.file(file))
+                        .map(|f| f.text.get().clone())
+                })
                 .or_else(|| {
                     migrations
                         .iter()

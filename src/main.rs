@@ -339,8 +339,12 @@ fn run_check(
     if global.verbose && !global.quiet {
         let stats = outcome.stats;
         eprintln!(
-            "archfit: {} source file(s) parsed, {} from the fact cache, {} bytes read",
-            stats.files_parsed, stats.files_cached, stats.bytes_read
+            "archfit: {} source file(s) parsed, {} from the fact cache, {} bytes read; {} file(s) read, {} read again for the report",
+            stats.files_parsed,
+            stats.files_cached,
+            stats.bytes_read,
+            stats.files_read,
+            archfit::facts::reread_count()
         );
     }
     // A check that could not run is never a pass, nor is a file that

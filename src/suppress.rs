@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use crate::finding::{Dismissal, Dismissed, Finding, Fingerprint, Location, Severity};
 
-const MARKER: &str = "archfit: allow(";
+const MARKER: &str = crate::facts::SUPPRESSION_MARKER;
 
 /// One suppression comment.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -204,7 +204,11 @@ impl<'f> FileLines<'f> {
 
     fn location(&self, file: usize, span: Range<usize>) -> Location {
         let facts = &self.files[file];
-        let index = self.indexes[file].get_or_init(|| LineIndex::new(&*facts.text));
+        // Known without reading the file again, unless it is not ASCII.
+        if let Some(location) = facts.positions.location(&facts.path, span.clone()) {
+            return location;
+        }
+        let index = self.indexes[file].get_or_init(|| LineIndex::new(&**facts.text.get()));
         Location::from_index(&facts.path, index, span)
     }
 }
@@ -1514,7 +1518,7 @@ fn literal_prefix(file: &FileFacts, candidate: &Candidate) -> Option<usize> {
     if !candidate.inline || value.is_empty() {
         return None;
     }
-    candidate.span.text(&file.text).find(value)
+    candidate.span.text(file.text.get()).find(value)
 }
 
 /// The table name inside the literal when its value sits in the source as
@@ -1530,7 +1534,7 @@ fn narrow(
         let file = &lines.files[candidate.file];
         let start =
             candidate.span.start as usize + prefix + value_lines.offset(table.line, table.column);
-        let name = name_span(&file.text, start);
+        let name = name_span(file.text.get(), start);
         if !name.is_empty() {
             return lines.location(candidate.file, name);
         }

@@ -564,7 +564,7 @@ fn is_publish(r: &Recognisers, file: &FileFacts, call: &CallFact) -> bool {
     if name != "send" && name != "send_to" {
         return true;
     }
-    let text = &file.text;
+    let text = file.text.get();
     let args = call.span.text(text);
     if args.contains("Record") {
         return true;
@@ -715,7 +715,7 @@ fn db_write(
             return Some(Write {
                 file: fi,
                 span: call.span,
-                tables: diesel_table(call.span.text(&file.text)),
+                tables: diesel_table(call.span.text(file.text.get())),
                 how: "diesel",
             });
         }
@@ -741,7 +741,7 @@ fn db_write(
     // collection.insert_one(doc, None): MongoDB's writes have names of
     // their own, so the name is enough.
     if MONGO_WRITES.contains(&name) {
-        let collection = receiver(&file.text, call.span.start as usize);
+        let collection = receiver(file.text.get(), call.span.start as usize);
         return Some(Write {
             file: fi,
             span: call.span,
@@ -760,7 +760,7 @@ fn db_write(
             _ => "",
         };
         if is_connection(conn) {
-            let before = receiver(&file.text, call.span.start as usize);
+            let before = receiver(file.text.get(), call.span.start as usize);
             return Some(Write {
                 file: fi,
                 span: call.span,

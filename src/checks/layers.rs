@@ -221,7 +221,7 @@ fn check_graph(
             ),
             label: format!(
                 "{inner} uses {outer} here: {}",
-                edge.evidence.span.text(&files[edge.evidence.file].text)
+                edge.evidence.span.text(files[edge.evidence.file].text.get())
             ),
             help: format!(
                 "invert the dependency: let {inner} own an interface (a trait) that {outer} implements, or move \

@@ -501,7 +501,7 @@ struct TypeStep<'a> {
 /// 60 characters, and with control and bidi characters made visible.
 fn quote(file: &FileFacts, span: Span) -> String {
     let flat = span
-        .text(&file.text)
+        .text(file.text.get())
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");

@@ -828,7 +828,7 @@ impl<'a> FileCheck<'a> {
                     SymbolKind::Method => false,
                 });
                 if let Some(symbol) = found {
-                    let text = mac.span.text(&file.text);
+                    let text = mac.span.text(file.text.get());
                     let end = text.find('!').unwrap_or(text.len());
                     let written = text[..end].trim().to_string();
                     let item = format!(
@@ -1668,7 +1668,7 @@ mod tests {
                 (
                     display(&file.modules[u.module].path),
                     u.item,
-                    u.span.text(&file.text).to_string(),
+                    u.span.text(file.text.get()).to_string(),
                 )
             })
             .collect()

@@ -10,13 +10,17 @@
 //! user's cache folder, never in the workspace), and every shard file ends
 //! with a tag under the same secret. An entry nobody here wrote never
 //! matches; a shard that fails its tag or does not decode is ignored.
+//!
+//! A shard also remembers each file's stamp (device, inode, size, times;
+//! see [`crate::fs::Stamp`]) with the hash of the text it had: a re-run
+//! whose file still has that stamp takes its facts without reading it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use super::visit::Extracted;
-use crate::fs::{Root, WritePolicy};
+use crate::fs::{Root, Stamp, WritePolicy};
 
 /// Where the cache lives, as the command line and environment chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +54,7 @@ fn note(message: &str) {
 }
 
 /// Shard file layout version; bump when the bytes change meaning.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 3;
 const MAGIC: &[u8; 8] = b"ARCHFIT\x01";
 /// Largest shard read back: a member's facts are a few MiB at most.
 const MAX_SHARD_BYTES: u64 = 512 * 1024 * 1024;
@@ -62,8 +66,30 @@ pub type Key = [u8; 32];
 pub type Entries = Vec<(Key, Vec<u8>)>;
 
 /// What a run used of one member: each file's key, and its encoded facts
-/// when they are new (`None`: the cache already holds them).
-pub type Used = Vec<(Key, Option<Vec<u8>>)>;
+/// when they are new (`None`: the cache already holds them); and the
+/// stamps of its files worth remembering.
+#[derive(Debug, Default)]
+pub struct Used {
+    pub entries: Vec<(Key, Option<Vec<u8>>)>,
+    pub stamps: Vec<Stamped>,
+}
+
+/// A file's stamp and the hash of the text it had then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamped {
+    /// Workspace-relative, `/`-separated.
+    pub path: String,
+    pub stamp: Stamp,
+    /// blake3 of the text.
+    pub hash: [u8; 32],
+}
+
+/// A shard's contents.
+#[derive(Debug, Default)]
+struct Shard {
+    entries: Entries,
+    stamps: Vec<Stamped>,
+}
 
 /// The cache of one run: shards read at the start, written at the end.
 pub struct FactCache {
@@ -75,8 +101,11 @@ pub struct FactCache {
     secret: [u8; 32],
     /// Entry bytes by key, from the shards read.
     entries: HashMap<Key, Vec<u8>>,
-    /// The keys each shard file held, to skip rewriting unchanged shards.
-    loaded: HashMap<String, Vec<Key>>,
+    /// Stamp and text hash by file path, from the shards read.
+    stamps: HashMap<String, (Stamp, [u8; 32])>,
+    /// The keys and stamps each shard file held, to skip rewriting
+    /// unchanged shards.
+    loaded: HashMap<String, (Vec<Key>, Vec<Stamped>)>,
 }
 
 impl FactCache {
@@ -102,10 +131,11 @@ impl FactCache {
             dir,
             secret,
             entries: HashMap::new(),
+            stamps: HashMap::new(),
             loaded: HashMap::new(),
         };
         use rayon::prelude::*;
-        let read: Vec<(String, Result<Entries, String>)> = members
+        let read: Vec<(String, Result<Shard, String>)> = members
             .par_iter()
             .map(|member| {
                 let shard = shard_name(member);
@@ -115,11 +145,15 @@ impl FactCache {
             .collect();
         for (shard, found) in read {
             match found {
-                Ok(entries) => {
-                    cache
-                        .loaded
-                        .insert(shard, entries.iter().map(|(k, _)| *k).collect());
+                Ok(Shard { entries, stamps }) => {
+                    let keys = entries.iter().map(|(k, _)| *k).collect();
                     cache.entries.extend(entries);
+                    for stamped in &stamps {
+                        cache
+                            .stamps
+                            .insert(stamped.path.clone(), (stamped.stamp, stamped.hash));
+                    }
+                    cache.loaded.insert(shard, (keys, stamps));
                 }
                 Err(why) if why.is_empty() => {}
                 Err(why) => note(&format!("fact cache {shard} ignored: {why}")),
@@ -128,8 +162,15 @@ impl FactCache {
         Some(cache)
     }
 
-    /// The key of a file's facts.
-    pub fn key(&self, module: &[String], cfg: Option<&str>, text: &str) -> Key {
+    /// The hash of the text a file had when the cache last saw it with
+    /// this very stamp: the file need not be read again.
+    pub fn hash_for(&self, path: &str, stamp: &Stamp) -> Option<[u8; 32]> {
+        let (known, hash) = self.stamps.get(path)?;
+        (known == stamp).then_some(*hash)
+    }
+
+    /// The key of a file's facts, from the blake3 hash of its text.
+    pub fn key(&self, module: &[String], cfg: Option<&str>, text_hash: &[u8; 32]) -> Key {
         let mut hasher = blake3::Hasher::new_keyed(&self.secret);
         hasher.update(crate::VERSION.as_bytes());
         hasher.update(&FORMAT.to_le_bytes());
@@ -148,7 +189,7 @@ impl FactCache {
                 hasher.update(&[0]);
             }
         }
-        hasher.update(text.as_bytes());
+        hasher.update(text_hash);
         *hasher.finalize().as_bytes()
     }
 
@@ -168,15 +209,23 @@ impl FactCache {
         use rayon::prelude::*;
         let failed: Vec<Option<String>> = shards
             .into_par_iter()
-            .map(|(member, mut used)| {
+            .map(|(member, used)| {
+                let Used {
+                    entries: mut used,
+                    mut stamps,
+                } = used;
                 used.sort_by_key(|entry| entry.0);
                 used.dedup_by(|a, b| a.0 == b.0);
+                stamps.sort_by(|a, b| a.path.cmp(&b.path));
+                stamps.dedup_by(|a, b| a.path == b.path);
                 let shard = shard_name(&member);
                 let keys: Vec<Key> = used.iter().map(|(k, _)| *k).collect();
-                let mut loaded = self.loaded.get(&shard).cloned().unwrap_or_default();
-                loaded.sort();
-                if loaded == keys {
-                    return None;
+                if let Some((loaded_keys, loaded_stamps)) = self.loaded.get(&shard) {
+                    let mut loaded_keys = loaded_keys.clone();
+                    loaded_keys.sort();
+                    if loaded_keys == keys && *loaded_stamps == stamps {
+                        return None;
+                    }
                 }
                 // Bytes are copied only for a shard that is rewritten.
                 let entries: Entries = used
@@ -186,7 +235,7 @@ impl FactCache {
                         Some((key, bytes))
                     })
                     .collect();
-                let bytes = self.encode_shard(&entries);
+                let bytes = self.encode_shard(&Shard { entries, stamps });
                 let path = self.dir.join(&shard);
                 crate::fs::write_file(&path, &bytes, WritePolicy::Cache(&self.root))
                     .err()
@@ -198,7 +247,7 @@ impl FactCache {
         }
     }
 
-    fn read_shard(&self, shard: &str) -> Result<Entries, String> {
+    fn read_shard(&self, shard: &str) -> Result<Shard, String> {
         let path = self.root.path().join(&self.dir).join(shard);
         if std::fs::symlink_metadata(&path).is_err() {
             return Err(String::new());
@@ -208,22 +257,35 @@ impl FactCache {
         self.decode_shard(&bytes)
     }
 
-    fn encode_shard(&self, entries: &[(Key, Vec<u8>)]) -> Vec<u8> {
+    fn encode_shard(&self, shard: &Shard) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT.to_le_bytes());
-        out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-        for (key, bytes) in entries {
+        out.extend_from_slice(&(shard.entries.len() as u64).to_le_bytes());
+        for (key, bytes) in &shard.entries {
             out.extend_from_slice(key);
             out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
             out.extend_from_slice(bytes);
+        }
+        out.extend_from_slice(&(shard.stamps.len() as u64).to_le_bytes());
+        for stamped in &shard.stamps {
+            out.extend_from_slice(&(stamped.path.len() as u64).to_le_bytes());
+            out.extend_from_slice(stamped.path.as_bytes());
+            let stamp = &stamped.stamp;
+            for field in [stamp.device, stamp.inode, stamp.size] {
+                out.extend_from_slice(&field.to_le_bytes());
+            }
+            for time in [stamp.modified, stamp.changed] {
+                out.extend_from_slice(&time.to_le_bytes());
+            }
+            out.extend_from_slice(&stamped.hash);
         }
         let tag = blake3::keyed_hash(&self.secret, &out);
         out.extend_from_slice(tag.as_bytes());
         out
     }
 
-    fn decode_shard(&self, bytes: &[u8]) -> Result<Entries, String> {
+    fn decode_shard(&self, bytes: &[u8]) -> Result<Shard, String> {
         let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
             return Err("too short".into());
         };
@@ -245,7 +307,30 @@ impl FactCache {
             let len = usize::try_from(reader.u64()?).map_err(|_| "entry too long".to_string())?;
             entries.push((key, reader.take(len)?.to_vec()));
         }
-        Ok(entries)
+        let count = reader.u64()?;
+        let mut stamps = Vec::new();
+        for _ in 0..count {
+            let len = usize::try_from(reader.u64()?).map_err(|_| "path too long".to_string())?;
+            let path = std::str::from_utf8(reader.take(len)?)
+                .map_err(|_| "path not UTF-8".to_string())?
+                .to_string();
+            let stamp = Stamp {
+                device: reader.u64()?,
+                inode: reader.u64()?,
+                size: reader.u64()?,
+                modified: reader.i128()?,
+                changed: reader.i128()?,
+            };
+            let hash = reader
+                .take(32)?
+                .try_into()
+                .map_err(|_| "truncated hash".to_string())?;
+            stamps.push(Stamped { path, stamp, hash });
+        }
+        if !reader.0.is_empty() {
+            return Err("trailing bytes".into());
+        }
+        Ok(Shard { entries, stamps })
     }
 }
 
@@ -265,6 +350,13 @@ impl<'a> Reader<'a> {
     fn u32(&mut self) -> Result<u32, String> {
         let bytes = self.take(4)?;
         Ok(u32::from_le_bytes(
+            bytes.try_into().map_err(|_| "truncated")?,
+        ))
+    }
+
+    fn i128(&mut self) -> Result<i128, String> {
+        let bytes = self.take(16)?;
+        Ok(i128::from_le_bytes(
             bytes.try_into().map_err(|_| "truncated")?,
         ))
     }

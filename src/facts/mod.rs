@@ -76,7 +76,7 @@ pub fn unanalysed_code(facts: &Facts) -> Vec<Diagnostic> {
                 let message = match hidden {
                     Hidden::Include => format!(
                         "`{}` in {} is not analysed: macros are not expanded, so no check sees the included code",
-                        shown(mac.span.text(&file.text)),
+                        shown(mac.span.text(file.text.get())),
                         file.path
                     ),
                     Hidden::Module { name, in_macro } => format!(
@@ -171,6 +171,9 @@ pub struct Facts {
     pub parsed_files: usize,
     /// How many files' facts came from the fact cache instead.
     pub cached_files: usize,
+    /// How many source files were read (a cached file whose stamp did not
+    /// change is not).
+    pub read_files: usize,
     /// Total bytes read.
     pub bytes: usize,
     /// Files named by `query_file!` macros, by workspace-relative path.
@@ -223,11 +226,17 @@ pub struct FileFacts {
     pub target: usize,
     /// It belongs to a test, bench or example target: all of it is test code.
     pub test_target: bool,
-    /// The file's text, for snippets in reports.
-    pub text: Arc<str>,
+    /// The file's text, for snippets in reports: read again when first
+    /// asked for (see [`SourceText`]).
+    pub text: SourceText,
     /// Line starts of `text`, built on the first location asked for, so a
     /// file with many findings costs one pass, not one scan per location.
     pub lines: std::sync::OnceLock<crate::finding::LineIndex<Arc<str>>>,
+    /// The text holds [`SUPPRESSION_MARKER`]: suppression comments are
+    /// looked for only in such files, so the others need not be read.
+    pub marks_suppression: bool,
+    /// Line starts, for locations without the text.
+    pub positions: Positions,
     /// Module 0 is the file's own module; inline `mod x { … }` add more.
     pub modules: Vec<ModuleFact>,
     pub mods: Vec<ModDecl>,
@@ -251,6 +260,104 @@ pub struct FileFacts {
     pub impls: Vec<ImplFact>,
     pub chains: Vec<ChainFact>,
     pub aliases: Vec<AliasFact>,
+}
+
+/// What starts an inline suppression comment (`// archfit: allow(rule) why`).
+pub const SUPPRESSION_MARKER: &str = "archfit: allow(";
+
+/// A source file's text, kept only until the facts are extracted: checks
+/// work from the facts, and a report quotes only the files it has findings
+/// in, so the text is read again when first asked for. A run whose facts
+/// came from the cache reads no file it does not quote.
+///
+/// The text read again must be the one the facts came from: its hash is
+/// compared, and a file that changed meanwhile gives an empty text and
+/// says so ([`SourceText::changed`]), never snippets of other code.
+#[derive(Debug)]
+pub struct SourceText {
+    text: std::sync::OnceLock<Arc<str>>,
+    origin: Option<Origin>,
+    changed: std::sync::atomic::AtomicBool,
+}
+
+/// Where a released text is read again from.
+#[derive(Debug)]
+struct Origin {
+    root: Arc<crate::fs::Root>,
+    canonical: std::path::PathBuf,
+    hash: [u8; 32],
+    limit: u64,
+}
+
+impl SourceText {
+    /// A text held in memory.
+    pub fn loaded(text: Arc<str>) -> SourceText {
+        SourceText {
+            text: std::sync::OnceLock::from(text),
+            origin: None,
+            changed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// A text read from `canonical` (inside `root`) when first asked for;
+    /// `hash` is the blake3 hash of the text the facts came from.
+    pub(crate) fn released(
+        root: Arc<crate::fs::Root>,
+        canonical: std::path::PathBuf,
+        hash: [u8; 32],
+        limit: u64,
+    ) -> SourceText {
+        SourceText {
+            text: std::sync::OnceLock::new(),
+            origin: Some(Origin {
+                root,
+                canonical,
+                hash,
+                limit,
+            }),
+            changed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The text, read now if it was released.
+    pub fn get(&self) -> &Arc<str> {
+        self.text.get_or_init(|| {
+            let Some(origin) = &self.origin else {
+                return Arc::from("");
+            };
+            let read = crate::fs::read_canonical_text_budgeted(
+                &origin.root,
+                &origin.canonical,
+                origin.limit,
+                &crate::fs::Budget::new(origin.limit),
+            );
+            READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match read {
+                Ok(text) if *blake3::hash(text.as_bytes()).as_bytes() == origin.hash => {
+                    Arc::from(text)
+                }
+                _ => {
+                    self.changed
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    Arc::from("")
+                }
+            }
+        })
+    }
+
+    /// Whether the text was asked for and the file no longer held the text
+    /// the facts came from (edited or removed during the run).
+    pub fn changed(&self) -> bool {
+        self.changed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Released texts read again, for `-v` and tests.
+static READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many released texts were read again by this process.
+pub fn reread_count() -> usize {
+    READS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A module: its path from the crate root (`[]` is the root).
@@ -641,11 +748,72 @@ pub enum Hidden {
     },
 }
 
+/// Where a file's lines start, kept with its facts (and cached with them),
+/// so that a location costs no read of the file: in a file that is all
+/// ASCII a column is a byte count. For other files the text is read and
+/// indexed when a location is first asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Positions {
+    /// Length of the text in bytes.
+    pub len: u32,
+    /// Byte offset where each line starts; the first is 0.
+    pub line_starts: Vec<u32>,
+    /// Every byte of the text is ASCII.
+    pub ascii: bool,
+}
+
+impl Positions {
+    /// The positions of `text` (at most `u32::MAX` bytes: larger files are
+    /// refused before they are parsed).
+    pub fn of(text: &str) -> Positions {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr::memchr_iter(b'\n', bytes).map(|at| at as u32 + 1));
+        Positions {
+            len: bytes.len() as u32,
+            line_starts,
+            ascii: bytes.is_ascii(),
+        }
+    }
+
+    /// The location of a byte range, as [`crate::Location::from_index`]
+    /// gives it; `None` unless the text is ASCII.
+    pub fn location(&self, file: &str, span: Range<usize>) -> Option<crate::Location> {
+        if !self.ascii {
+            return None;
+        }
+        let len = self.len as usize;
+        let start = span.start.min(len);
+        let end = span.end.clamp(start, len);
+        let line_column = |offset: usize| {
+            let line = self
+                .line_starts
+                .partition_point(|&s| s as usize <= offset)
+                .max(1);
+            let line_start = self.line_starts.get(line - 1).map_or(0, |&s| s as usize);
+            (line, offset - line_start + 1)
+        };
+        let (line, column) = line_column(start);
+        let (end_line, end_column) = line_column(end);
+        Some(crate::Location {
+            file: file.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            span: start..end,
+        })
+    }
+}
+
 /// Converts a fact span into a report location.
 pub fn location(file: &FileFacts, span: Span) -> crate::Location {
+    if let Some(location) = file.positions.location(&file.path, span.range()) {
+        return location;
+    }
     let lines = file
         .lines
-        .get_or_init(|| crate::finding::LineIndex::new(file.text.clone()));
+        .get_or_init(|| crate::finding::LineIndex::new(file.text.get().clone()));
     crate::Location::from_index(&file.path, lines, span.range())
 }
 
@@ -783,8 +951,10 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         path: path.into(),
         target: 0,
         test_target: false,
-        text: Arc::from(text),
+        text: SourceText::loaded(Arc::from(text)),
         lines: std::sync::OnceLock::new(),
+        marks_suppression: text.contains(SUPPRESSION_MARKER),
+        positions: Positions::of(text),
         modules: x.modules,
         mods: x.mods,
         uses: x.uses,
@@ -870,6 +1040,55 @@ mod tests {
     fn code_without_hidden_parts_gives_no_warning() {
         let lib = "const SCHEMA: &str = include_str!(\"schema.sql\");\nmod handlers;\nfn main() { println!(\"{SCHEMA}\"); }\n";
         assert!(unanalysed_code(&facts(vec![file("src/main.rs", lib)])).is_empty());
+    }
+
+    #[test]
+    fn positions_give_the_locations_a_line_index_gives_for_ascii_text() {
+        let text = "//! Orders.\n\nfn main() {\n    run();\n}\n\n\nlast line without end";
+        let positions = Positions::of(text);
+        let index = crate::finding::LineIndex::new(text);
+        for start in 0..=text.len() + 2 {
+            for end in [start, start + 1, start + 7, text.len() + 5] {
+                let expected = Location::from_index("src/main.rs", &index, start..end);
+                let found = positions.location("src/main.rs", start..end);
+                assert_eq!(found.as_ref(), Some(&expected), "{start}..{end}");
+            }
+        }
+        // Columns count characters: other text is located through its text.
+        assert_eq!(Positions::of("let é = 1;").location("a.rs", 4..6), None);
+        assert_eq!(
+            Positions::of("").location("a.rs", 0..0).map(|l| l.line),
+            Some(1)
+        );
+    }
+
+    #[test]
+    #[allow(clippy::disallowed_methods)] // the test writes and edits its own file
+    fn a_released_text_is_read_again_only_while_it_is_the_text_the_facts_came_from() {
+        let dir = std::env::temp_dir().join(format!("archfit-source-text-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("lib.rs");
+        let text = "pub fn charge() {}\n";
+        std::fs::write(&path, text).expect("write");
+        let canonical = path.canonicalize().expect("canonical");
+        let root = Arc::new(crate::fs::Root::new(&dir));
+        let hash = *blake3::hash(text.as_bytes()).as_bytes();
+
+        let same = SourceText::released(Arc::clone(&root), canonical.clone(), hash, 1 << 20);
+        assert_eq!(&**same.get(), text);
+        assert!(!same.changed());
+
+        std::fs::write(&path, "pub fn refund() {}\n").expect("rewrite");
+        let edited = SourceText::released(Arc::clone(&root), canonical.clone(), hash, 1 << 20);
+        assert_eq!(&**edited.get(), "", "another text was taken for this one");
+        assert!(edited.changed());
+
+        std::fs::remove_file(&path).expect("remove");
+        let removed = SourceText::released(root, canonical, hash, 1 << 20);
+        assert_eq!(&**removed.get(), "");
+        assert!(removed.changed());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::cache::{FactCache, Key, Used};
+use super::cache::{FactCache, Key, Stamped, Used};
 use super::visit::{self, SyntaxError};
-use super::{unanalysed, CrateFacts, Facts, FileFacts, Limits, SharedFile};
+use super::{unanalysed, CrateFacts, Facts, FileFacts, Limits, SharedFile, SourceText};
 use crate::fs::{Budget, Root};
 use crate::workspace::{Architecture, Role, Workspace};
 use crate::{Diagnostic, Location, Severity};
@@ -49,12 +49,15 @@ struct Job {
 enum Read {
     Parsed {
         file: Box<FileFacts>,
-        bytes: usize,
+        /// Bytes read; `None` when the file was not read.
+        bytes: Option<usize>,
         /// Its cache key, and its encoded facts when they are new; `None`
         /// when the cache is off.
         entry: Option<(Key, Option<Vec<u8>>)>,
         /// Taken from the cache, not parsed.
         cached: bool,
+        /// The file's stamp, worth remembering for the next run.
+        stamp: Option<Stamped>,
     },
     Failed(Diagnostic),
 }
@@ -101,7 +104,8 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
         }
     }
 
-    let root = Root::new(&workspace.root);
+    let root = Arc::new(Root::new(&workspace.root));
+    let now = crate::fs::now_nanos();
     let budget = Budget::default();
     let member_names: Vec<&str> = workspace
         .members
@@ -121,7 +125,7 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     while !jobs.is_empty() {
         let read_all = || {
             jobs.par_iter()
-                .map(|job| read(job, limits, &root, &budget, cache.as_ref()))
+                .map(|job| read(job, limits, &root, &budget, cache.as_ref(), now))
                 .collect::<Vec<_>>()
         };
         let results = match &pool {
@@ -136,16 +140,20 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
                     bytes,
                     entry,
                     cached,
+                    stamp,
                 } => {
                     if cached {
                         facts.cached_files += 1;
                     } else {
                         facts.parsed_files += 1;
                     }
-                    facts.bytes += bytes;
-                    if let Some(entry) = entry {
-                        entries.entry(job.member).or_default().push(entry);
+                    if bytes.is_some() {
+                        facts.read_files += 1;
                     }
+                    facts.bytes += bytes.unwrap_or(0);
+                    let used = entries.entry(job.member).or_default();
+                    used.entries.extend(entry);
+                    used.stamps.extend(stamp);
                     children(
                         workspace,
                         job,
@@ -178,28 +186,65 @@ pub fn extract(workspace: &Workspace, architecture: &Architecture, limits: Limit
     facts
 }
 
+/// Reads one file and extracts its facts, or takes them from the cache:
+/// without reading the file when the cache knows its stamp, else by the
+/// hash of its text. `now` (nanoseconds since the epoch) tells stamps
+/// worth remembering from those of files written too recently.
 fn read(
     job: &Job,
     limits: Limits,
-    root: &Root,
+    root: &Arc<Root>,
     budget: &Budget,
     cache: Option<&FactCache>,
+    now: i128,
 ) -> Read {
     let failed = |message: String| Read::Failed(unanalysed(message, Some(job.rel.clone())));
     let limit = limits.max_file_bytes.min(u64::from(u32::MAX));
+    // A file whose stamp the cache remembers is not read at all.
+    if let (Some(cache), Some(canonical)) = (cache, &job.canonical) {
+        let known = crate::fs::stamp_canonical(root, canonical)
+            .and_then(|stamp| Some((stamp, cache.hash_for(&job.rel, &stamp)?)));
+        if let Some((stamp, hash)) = known {
+            let key = cache.key(&job.module, job.cfg.as_deref(), &hash);
+            if let Some(extracted) = cache.get(&key) {
+                let text = SourceText::released(Arc::clone(root), canonical.clone(), hash, limit);
+                return Read::Parsed {
+                    file: Box::new(file_facts(job, text, extracted)),
+                    bytes: None,
+                    entry: Some((key, None)),
+                    cached: true,
+                    stamp: Some(Stamped {
+                        path: job.rel.clone(),
+                        stamp,
+                        hash,
+                    }),
+                };
+            }
+        }
+    }
     let text = match &job.canonical {
-        Some(canonical) => crate::fs::read_canonical_text_budgeted(root, canonical, limit, budget),
-        None => crate::fs::read_workspace_text_budgeted(root, &job.path, limit, budget),
+        Some(canonical) => crate::fs::read_canonical_text_stamped(root, canonical, limit, budget),
+        None => crate::fs::read_workspace_text_budgeted(root, &job.path, limit, budget)
+            .map(|text| (text, None)),
     };
-    let text = match text {
-        Ok(text) => text,
+    let (text, stamp) = match text {
+        Ok(read) => read,
         Err(e @ crate::fs::FsError::TooLarge { .. }) => {
             return failed(format!("{} not analysed: {e} (generated code?)", job.rel))
         }
         Err(e) => return failed(format!("{} not analysed: {e}", job.rel)),
     };
     let size = text.len();
-    let key = cache.map(|c| c.key(&job.module, job.cfg.as_deref(), &text));
+    let hash = *blake3::hash(text.as_bytes()).as_bytes();
+    let key = cache.map(|c| c.key(&job.module, job.cfg.as_deref(), &hash));
+    // Only a stamp that surely describes this text is remembered.
+    let stamp = stamp
+        .filter(|s| cache.is_some() && s.settled(now) && s.size == size as u64)
+        .map(|stamp| Stamped {
+            path: job.rel.clone(),
+            stamp,
+            hash,
+        });
     let hit = cache.zip(key.as_ref()).and_then(|(c, key)| c.get(key));
     let cached = hit.is_some();
     let (extracted, entry) = match hit {
@@ -217,7 +262,12 @@ fn read(
                     )
                 });
             }
-            let extracted = visit::extract(&text, job.module.clone(), job.cfg.clone());
+            let extracted =
+                visit::extract(&text, job.module.clone(), job.cfg.clone()).map(|mut facts| {
+                    facts.marks_suppression = text.contains(super::SUPPRESSION_MARKER);
+                    facts.positions = super::Positions::of(&text);
+                    facts
+                });
             let entry = match (&extracted, key) {
                 (Ok(facts), Some(key)) => FactCache::encode(facts).map(|bytes| (key, Some(bytes))),
                 _ => None,
@@ -226,36 +276,23 @@ fn read(
         }
     };
     match extracted {
-        Ok(extracted) => Read::Parsed {
-            file: Box::new(FileFacts {
-                path: job.rel.clone(),
-                target: job.target,
-                test_target: job.test_target,
-                text: Arc::from(text),
-                lines: std::sync::OnceLock::new(),
-                modules: extracted.modules,
-                mods: extracted.mods,
-                uses: extracted.uses,
-                paths: extracted.paths,
-                strings: extracted.strings,
-                calls: extracted.calls,
-                macros: extracted.macros,
-                bindings: extracted.bindings,
-                attributes: extracted.attributes,
-                field_defaults: extracted.field_defaults,
-                address_names: extracted.address_names,
-                template_bindings: extracted.template_bindings,
-                test_items: extracted.test_items,
-                tables: extracted.tables,
-                functions: extracted.functions,
-                impls: extracted.impls,
-                chains: extracted.chains,
-                aliases: extracted.aliases,
-            }),
-            bytes: size,
-            entry,
-            cached,
-        },
+        Ok(extracted) => {
+            // The text is released: a report reads again the few files it
+            // quotes. A file not known by its canonical path keeps it.
+            let text = match &job.canonical {
+                Some(canonical) => {
+                    SourceText::released(Arc::clone(root), canonical.clone(), hash, limit)
+                }
+                None => SourceText::loaded(Arc::from(text)),
+            };
+            Read::Parsed {
+                file: Box::new(file_facts(job, text, extracted)),
+                bytes: Some(size),
+                entry,
+                cached,
+                stamp,
+            }
+        }
         Err(SyntaxError { message, span }) => Read::Failed(Diagnostic {
             location: Some(Location::from_span(&job.rel, &text, span.range())),
             ..unanalysed(
@@ -266,6 +303,37 @@ fn read(
                 Some(job.rel.clone()),
             )
         }),
+    }
+}
+
+/// A file's facts from what was extracted from it.
+fn file_facts(job: &Job, text: SourceText, extracted: visit::Extracted) -> FileFacts {
+    FileFacts {
+        path: job.rel.clone(),
+        target: job.target,
+        test_target: job.test_target,
+        text,
+        lines: std::sync::OnceLock::new(),
+        marks_suppression: extracted.marks_suppression,
+        positions: extracted.positions,
+        modules: extracted.modules,
+        mods: extracted.mods,
+        uses: extracted.uses,
+        paths: extracted.paths,
+        strings: extracted.strings,
+        calls: extracted.calls,
+        macros: extracted.macros,
+        bindings: extracted.bindings,
+        attributes: extracted.attributes,
+        field_defaults: extracted.field_defaults,
+        address_names: extracted.address_names,
+        template_bindings: extracted.template_bindings,
+        test_items: extracted.test_items,
+        tables: extracted.tables,
+        functions: extracted.functions,
+        impls: extracted.impls,
+        chains: extracted.chains,
+        aliases: extracted.aliases,
     }
 }
 

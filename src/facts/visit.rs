@@ -34,6 +34,10 @@ pub(super) struct Extracted {
     pub impls: Vec<ImplFact>,
     pub chains: Vec<ChainFact>,
     pub aliases: Vec<AliasFact>,
+    /// The text holds a suppression comment's marker (set by the caller).
+    pub marks_suppression: bool,
+    /// Line starts (set by the caller).
+    pub positions: super::Positions,
 }
 
 /// Splits a format string into fixed parts and placeholders; `None` when it

@@ -21,6 +21,40 @@ fn check(dir: &Path, secret_home: &Path, extra: &[&str]) -> Output {
         .expect("cargo-archfit runs")
 }
 
+/// `(files read, files read again for the report)` as `-v` reports them.
+fn reads(output: &Output) -> (usize, usize) {
+    let err = crate::stderr(output);
+    let line = err
+        .lines()
+        .find(|l| l.contains("file(s) read,"))
+        .unwrap_or_else(|| panic!("no read counts in:\n{err}"));
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    (numbers[3], numbers[4])
+}
+
+/// The source files a JSON report points at (findings and their related
+/// locations): the ones it may quote.
+fn quoted_sources(output: &Output) -> std::collections::BTreeSet<String> {
+    let report: serde_json::Value =
+        serde_json::from_str(&crate::stdout(output)).expect("JSON report");
+    let mut files = std::collections::BTreeSet::new();
+    for finding in report["findings"].as_array().expect("findings") {
+        let related = finding["related"].as_array().into_iter().flatten();
+        for file in std::iter::once(&finding["location"]["file"])
+            .chain(related.map(|r| &r["file"]))
+            .filter_map(|f| f.as_str())
+        {
+            if file.ends_with(".rs") {
+                files.insert(file.to_string());
+            }
+        }
+    }
+    files
+}
+
 /// `(parsed, from the cache)` as `-v` reports them.
 fn counts(output: &Output) -> (usize, usize) {
     let err = crate::stderr(output);
@@ -150,4 +184,72 @@ fn the_cache_is_never_written_through_a_symlinked_target() {
         .flatten()
         .collect();
     assert!(written.is_empty(), "wrote through the link: {written:?}");
+}
+
+#[test]
+fn a_warm_run_reads_only_the_files_that_changed_and_those_its_report_quotes() {
+    let (dir, home) = fresh("cache-reads");
+    // Stamps of files written within the last second are not remembered
+    // (they could change again within the same clock tick): let them settle.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let cold = check(&dir, &home, &[]);
+    let (parsed, _) = counts(&cold);
+    assert_eq!(reads(&cold).0, parsed, "the cold run reads each file once");
+
+    let warm = check(&dir, &home, &[]);
+    assert_eq!(crate::stdout(&warm), crate::stdout(&cold));
+    let (read, read_again) = reads(&warm);
+    assert_eq!(read, 0, "an unchanged file was read");
+    // Files are read again for what the report quotes, and where a check
+    // still needs the text itself (cross-service-db narrows a finding to
+    // the table name inside a literal, dual-write reads a `send`'s
+    // arguments): never all of them.
+    let quoted = quoted_sources(&warm);
+    assert!(!quoted.is_empty());
+    assert!(
+        read_again >= quoted.len() && read_again < parsed,
+        "read {read_again} of {parsed} files again for a report quoting {}",
+        quoted.len()
+    );
+
+    // An edited file is read (and parsed) again; no other is.
+    let edited = dir.join("services/payments/src/main.rs");
+    let mut text = std::fs::read_to_string(&edited).expect("read");
+    text.push_str("\n// Refunds settle with the nightly batch.\n");
+    std::fs::write(&edited, text).expect("write");
+    let after_edit = check(&dir, &home, &[]);
+    assert_eq!(counts(&after_edit).0, 1);
+    assert_eq!(reads(&after_edit).0, 1);
+    let uncached = check(&dir, &home, &["--no-cache"]);
+    assert_eq!(crate::stdout(&after_edit), crate::stdout(&uncached));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_rewritten_with_its_old_size_and_time_is_read_again() {
+    let (dir, home) = fresh("cache-same-stamp");
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    let cold = check(&dir, &home, &[]);
+    let (parsed, _) = counts(&cold);
+    // A tool that restores modification times (an archive, `touch -r`)
+    // after changing a file to one of the same length: only the change
+    // time, which no program can set back, tells.
+    let path = dir.join("services/orders/src/main.rs");
+    let before = std::fs::metadata(&path).expect("stat");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let swapped = text.replacen("orders", "ORDERS", 1);
+    assert_ne!(swapped, text);
+    assert_eq!(swapped.len(), text.len());
+    std::fs::write(&path, &swapped).expect("write");
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .expect("open");
+    file.set_modified(before.modified().expect("mtime"))
+        .expect("set mtime");
+    drop(file);
+    let after = check(&dir, &home, &[]);
+    assert_eq!(counts(&after), (1, parsed - 1));
+    let uncached = check(&dir, &home, &["--no-cache"]);
+    assert_eq!(crate::stdout(&after), crate::stdout(&uncached));
 }
