@@ -88,18 +88,23 @@ impl CallName {
 
     /// Whether a call (`callee` is the method name, or the path's segments)
     /// is this one.
-    pub fn matches(&self, callee: &[String], method: bool) -> bool {
+    pub fn matches<S: AsRef<str>>(&self, callee: &[S], method: bool) -> bool {
         let wanted = &self.0;
         if method {
-            wanted.len() == 1 && callee.last() == wanted.first()
+            wanted.len() == 1
+                && callee.last().map(AsRef::as_ref) == wanted.first().map(String::as_str)
         } else {
-            callee.len() >= wanted.len() && callee[callee.len() - wanted.len()..] == wanted[..]
+            callee.len() >= wanted.len()
+                && callee[callee.len() - wanted.len()..]
+                    .iter()
+                    .zip(wanted)
+                    .all(|(have, want)| have.as_ref() == want)
         }
     }
 }
 
 /// Whether any of `names` is the call.
-pub fn any_call(names: &[CallName], callee: &[String], method: bool) -> bool {
+pub fn any_call<S: AsRef<str>>(names: &[CallName], callee: &[S], method: bool) -> bool {
     names.iter().any(|n| n.matches(callee, method))
 }
 

@@ -1583,7 +1583,7 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
 /// A table declared in another service's crate: the module path that names
 /// it there (`orders` for a diesel table, `order` for a sea-orm entity).
 struct ForeignTable {
-    path: Vec<String>,
+    path: Vec<crate::facts::Name>,
     table: String,
     how: &'static str,
 }
@@ -1614,7 +1614,7 @@ fn orm_accesses(
             if params.enabled(Source::Diesel) {
                 for table in diesel_tables(context, file) {
                     let mut path = file.modules[table.module].path.clone();
-                    path.push(table.name.clone());
+                    path.push(crate::facts::Name::new(&table.name));
                     tables.push(ForeignTable {
                         path,
                         table: table.name.to_lowercase(),
@@ -1648,7 +1648,7 @@ fn orm_accesses(
             let Some((first, rest)) = segments.split_first() else {
                 continue;
             };
-            let Some(tables) = foreign.get(first) else {
+            let Some(tables) = foreign.get(first.as_str()) else {
                 continue;
             };
             let Some(ForeignTable { table, how, .. }) = tables.iter().find(|t| {

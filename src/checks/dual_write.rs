@@ -155,7 +155,7 @@ struct Unit {
     writes: Vec<Write>,
     publishes: Vec<Publish>,
     /// The other functions it calls: name (method or path end) and span.
-    calls: Vec<(String, Span)>,
+    calls: Vec<(crate::facts::Name, Span)>,
     /// Calls and sqlx strings that may write, read only for functions a
     /// publish is near (SQL is parsed for those alone).
     maybe_writes: Vec<usize>,
@@ -246,7 +246,7 @@ fn crate_findings(
             unit.maybe_writes.push(index);
             if !any_call(&r.db, &call.callee, call.method) {
                 if let Some(name) = call.callee.last() {
-                    unit.calls.push((name.clone(), call.span));
+                    unit.calls.push((*name, call.span));
                 }
             }
         }
@@ -479,7 +479,7 @@ fn finding(
 fn qualified(func: &FnFact) -> String {
     match &func.owner {
         Some(owner) => format!("{owner}::{}", func.name),
-        None => func.name.clone(),
+        None => func.name.to_string(),
     }
 }
 
@@ -560,7 +560,11 @@ fn is_publish(r: &Recognisers, file: &FileFacts, call: &CallFact) -> bool {
     if call.args.is_empty() || !any_call(&r.publish, &call.callee, call.method) {
         return false;
     }
-    let name = call.callee.last().map(String::as_str).unwrap_or_default();
+    let name = call
+        .callee
+        .last()
+        .map(crate::facts::Name::as_str)
+        .unwrap_or_default();
     if name != "send" && name != "send_to" {
         return true;
     }
@@ -858,7 +862,7 @@ mod tests {
         let mut out: Vec<(String, usize, Vec<Vec<String>>)> = file
             .functions
             .iter()
-            .map(|f| (f.name.clone(), 0, Vec::new()))
+            .map(|f| (f.name.to_string(), 0, Vec::new()))
             .collect();
         for (call, owner) in file.calls.iter().zip(&owners.calls) {
             let Some(owner) = owner else { continue };

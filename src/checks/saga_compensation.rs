@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::config::SagaDecl;
 use crate::facts::Span;
-use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, Link, StepArg};
+use crate::facts::{self, Body, ChainRoot, FileFacts, FnFact, Link, Name, StepArg};
 use crate::finding::{Diagnostic, Finding, Location, Related};
 use crate::graph::services::{self, EdgeKind, MessagingMethods, ServiceEdge};
 use crate::pattern::{CallName, GlobPattern};
@@ -135,7 +135,7 @@ impl Params {
     /// Whether a call of `path` starts a saga: a plain name matches the end
     /// of the path (`Saga::builder` matches `saga::Saga::builder`), a glob
     /// (`*Saga::builder`) the whole path or its last two segments.
-    fn is_constructor(&self, path: &[String]) -> bool {
+    fn is_constructor(&self, path: &[Name]) -> bool {
         let whole = path.join("::");
         let last_two = path[path.len().saturating_sub(2)..].join("::");
         self.saga_constructors.iter().any(|c| {
@@ -439,7 +439,7 @@ fn names(context: &Context<'_>, service: Option<usize>) -> Option<String> {
 fn resolve<'a>(
     facts: &'a facts::Facts,
     member: usize,
-    path: &[String],
+    path: &[Name],
     self_type: Option<&str>,
 ) -> Option<(&'a FileFacts, &'a FnFact)> {
     let name = path.last()?;
@@ -450,7 +450,7 @@ fn resolve<'a>(
             if qualifier == "Self" {
                 self_type.map(str::to_string)
             } else if qualifier.chars().next().is_some_and(char::is_uppercase) {
-                Some(qualifier.clone())
+                Some(qualifier.to_string())
             } else {
                 None
             }
@@ -552,7 +552,7 @@ fn target<'a>(
                     .last()
                     .is_some_and(|last| last.starts_with(char::is_uppercase)) =>
                 {
-                    typed(path.last().map_or("", String::as_str), quote(file, *span))
+                    typed(path.last().map_or("", Name::as_str), quote(file, *span))
                 }
                 None => {
                     let why = if path.len() == 1 {
@@ -564,7 +564,7 @@ fn target<'a>(
                 }
             }
         }
-        StepArg::Value(ty, span) => typed(ty.last().map_or("", String::as_str), quote(file, *span)),
+        StepArg::Value(ty, span) => typed(ty.last().map_or("", Name::as_str), quote(file, *span)),
         StepArg::Closure { body, span, .. } => plain(
             "closure".into(),
             Target::Closure {
@@ -922,7 +922,7 @@ fn builder_start(
     member: usize,
     file: &FileFacts,
     module: usize,
-    path: &[String],
+    path: &[Name],
     span: Span,
 ) -> Option<String> {
     let written = through_uses(file, module, path);
@@ -949,7 +949,7 @@ fn builder_start(
 /// `path` with its first segment replaced by what a `use` of `module` binds
 /// that name to: `Workflow::builder` after `use saga::Saga as Workflow;` is
 /// `saga::Saga::builder`.
-fn through_uses(file: &FileFacts, module: usize, path: &[String]) -> Vec<String> {
+fn through_uses(file: &FileFacts, module: usize, path: &[Name]) -> Vec<Name> {
     let Some(first) = path.first() else {
         return Vec::new();
     };
@@ -969,7 +969,7 @@ fn through_uses(file: &FileFacts, module: usize, path: &[String]) -> Vec<String>
 fn helper<'a>(
     facts: &'a facts::Facts,
     member: usize,
-    path: &[String],
+    path: &[Name],
 ) -> Option<(&'a FileFacts, &'a FnFact)> {
     let name = path.last()?;
     let qualifier = path.len().checked_sub(2).map(|i| path[i].as_str());
@@ -1096,11 +1096,11 @@ fn trait_sagas<'a>(
                         related: Vec::new(),
                         service: names(context, service),
                         krate: Some(context.workspace.members[member].name.clone()),
-                        identity: vec![implementation.self_type.clone(), "missing compensation".into()],
+                        identity: vec![implementation.self_type.to_string(), "missing compensation".into()],
                     }));
                 }
                 saga.steps.push(Step {
-                    action: implementation.self_type.clone(),
+                    action: implementation.self_type.to_string(),
                     pattern: snake_case(&implementation.self_type),
                     location,
                     target: action,
@@ -1134,7 +1134,7 @@ fn toml_saga<'a>(
         context.architecture.services[service]
             .crates
             .iter()
-            .find_map(|&member| resolve(facts, member, &[name.to_string()], None))
+            .find_map(|&member| resolve(facts, member, &[Name::new(name)], None))
     };
     let mut missing = |service: usize, name: &toml::Spanned<String>, role: &str| {
         let service_name = &context.architecture.services[service].name;
@@ -1459,7 +1459,7 @@ fn publishes<'a>(
     functions: impl Iterator<Item = &'a FnFact> + Clone,
     func: &FnFact,
 ) -> bool {
-    let direct = |f: &FnFact| f.calls.iter().any(|c| publish.contains(c));
+    let direct = |f: &FnFact| f.calls.iter().any(|c| publish.iter().any(|p| p == c));
     direct(func)
         || functions
             .filter(|f| func.calls.contains(&f.name))
@@ -1610,8 +1610,8 @@ mod tests {
         assert_eq!(snake_case("ReserveCredit"), "reserve_credit");
     }
 
-    fn path(p: &str) -> Vec<String> {
-        p.split("::").map(str::to_string).collect()
+    fn path(p: &str) -> Vec<Name> {
+        p.split("::").map(Name::new).collect()
     }
 
     #[test]
@@ -1657,7 +1657,7 @@ impl OrderSagas { fn cancel() -> B { Saga::builder(\"cancel-order\") } }",
             }],
             ..facts::Facts::default()
         };
-        let name = |p: &str| helper(&facts, 0, &path(p)).map(|(_, f)| f.name.clone());
+        let name = |p: &str| helper(&facts, 0, &path(p)).map(|(_, f)| f.name);
         assert_eq!(name("order_saga").as_deref(), Some("order_saga"));
         assert_eq!(name("sagas::order_saga").as_deref(), Some("order_saga"));
         assert_eq!(name("OrderSagas::cancel").as_deref(), Some("cancel"));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
-use crate::facts::{location, Facts, FileFacts, Span, UseFact};
+use crate::facts::{location, Facts, FileFacts, Name, Span, UseFact};
 use crate::finding::Finding;
 use crate::graph::modules::display;
 use crate::pattern::{any_or_all, GlobPattern};
@@ -234,11 +234,11 @@ impl Symbol {
 
     /// Whether an item at `path` (`std::env::var`), or one inside it
     /// (`reqwest::Client::new` for `reqwest::Client`), is this entry.
-    fn matches_path(&self, path: &[String]) -> bool {
+    fn matches_path(&self, path: &[Name]) -> bool {
         if self
             .head
             .as_ref()
-            .is_some_and(|head| path.first() != Some(head))
+            .is_some_and(|head| path.first().map(Name::as_str) != Some(head.as_str()))
         {
             return false;
         }
@@ -256,7 +256,7 @@ impl Symbol {
     }
 
     /// Whether a macro invoked as `written` and resolved to `resolved` is this entry.
-    fn matches_macro(&self, name: &str, resolved: Option<&[String]>) -> bool {
+    fn matches_macro(&self, name: &str, resolved: Option<&[Name]>) -> bool {
         if !self.glob.text.contains("::") {
             return self.glob.is_match(name);
         }
@@ -265,7 +265,7 @@ impl Symbol {
 
     /// Whether a glob import of `prefix` (`use reqwest::*`) may bring in
     /// what this path entry names.
-    fn may_be_inside(&self, prefix: &[String]) -> bool {
+    fn may_be_inside(&self, prefix: &[Name]) -> bool {
         let joined = prefix.join("::");
         let literal: &str = self
             .glob
@@ -694,7 +694,7 @@ impl<'a> FileCheck<'a> {
         // Names each module's code refers to (first segments), and what
         // they resolved to: an import nothing refers to is a use of its own.
         let mut referenced: HashSet<(usize, &str)> = HashSet::new();
-        let mut resolved_in: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut resolved_in: Vec<(usize, Vec<Name>)> = Vec::new();
         let module_path = |m: usize| file.modules[m].path.as_slice();
         // Only a module with a glob import that may bring in a listed item
         // needs to know what its paths resolved to (whether the glob
@@ -816,7 +816,7 @@ impl<'a> FileCheck<'a> {
                     .as_ref()
                     .and_then(|r| r.segments.last())
                     .or(mac.path.last())
-                    .map(String::as_str)
+                    .map(Name::as_str)
                     .unwrap_or_default();
                 let rendered = resolved.as_ref().map(|r| self.resolver.render(key, r));
                 if let (Some(path), true) = (&rendered, globbed[mac.module]) {
@@ -984,7 +984,7 @@ impl<'a> FileCheck<'a> {
         key: Key,
         import: &UseFact,
         referenced: &HashSet<(usize, &str)>,
-        resolved_in: &[(usize, Vec<String>)],
+        resolved_in: &[(usize, Vec<Name>)],
     ) -> Option<Use> {
         let module = self.file.modules[import.module].path.as_slice();
         let resolved = self.resolver.resolve_use(key, module, import)?;
@@ -1014,7 +1014,7 @@ impl<'a> FileCheck<'a> {
                 return None;
             }
         }
-        let name = rendered.last().map(String::as_str).unwrap_or_default();
+        let name = rendered.last().map(Name::as_str).unwrap_or_default();
         let symbol = self.params.paths.iter().position(|s| match s.kind {
             SymbolKind::Path => s.matches_path(&rendered),
             SymbolKind::Macro => {
@@ -1110,14 +1110,14 @@ struct Resolved {
     /// `Some`: an item of that workspace target, `segments` from its root;
     /// `None`: another crate's item, `segments` starting with its name.
     krate: Option<Key>,
-    segments: Vec<String>,
+    segments: Vec<Name>,
 }
 
 /// The names each module of one target holds. Names borrow the facts:
 /// scopes of every crate of a large workspace would otherwise copy them.
 #[derive(Default)]
 struct TargetScopes<'a> {
-    modules: HashMap<&'a [String], ModScope<'a>>,
+    modules: HashMap<&'a [Name], ModScope<'a>>,
 }
 
 #[derive(Default)]
@@ -1164,11 +1164,11 @@ impl<'a> Resolver<'a> {
 
     /// The path as a reader says it: this target's items from `crate`,
     /// another workspace crate's by its name.
-    fn render(&self, here: Key, resolved: &Resolved) -> Vec<String> {
+    fn render(&self, here: Key, resolved: &Resolved) -> Vec<Name> {
         let head = match resolved.krate {
             None => None,
-            Some(key) if key == here => Some("crate".to_string()),
-            Some((member, _)) => Some(lib_name(self.workspace, member)),
+            Some(key) if key == here => Some(Name::new("crate")),
+            Some((member, _)) => Some(Name::new(&lib_name(self.workspace, member))),
         };
         head.into_iter()
             .chain(resolved.segments.iter().cloned())
@@ -1195,7 +1195,9 @@ impl<'a> Resolver<'a> {
             }
             for module in &file.modules {
                 let scope = scopes.modules.entry(&module.path).or_default();
-                scope.items.extend(module.items.iter().map(String::as_str));
+                scope
+                    .items
+                    .extend(module.items.iter().map(|item| -> &'a str { item.as_str() }));
                 if let Some((name, parent)) = module.path.split_last() {
                     scopes.modules.entry(parent).or_default().items.insert(name);
                 }
@@ -1285,20 +1287,20 @@ impl<'a> Resolver<'a> {
     }
 
     /// What `segments`, written in `module` of `key`, name.
-    fn resolve(&self, key: Key, module: &[String], segments: &[String]) -> Option<Resolved> {
+    fn resolve(&self, key: Key, module: &[Name], segments: &[Name]) -> Option<Resolved> {
         self.steps.set(0);
         self.path(key, module, segments, true)
     }
 
     /// What the first name of a path means in `module` (`None`: nothing
     /// there binds it: a crate, a prelude name or a local variable).
-    fn first(&self, key: Key, module: &[String], name: &str) -> Option<Resolved> {
+    fn first(&self, key: Key, module: &[Name], name: &str) -> Option<Resolved> {
         self.steps.set(0);
         self.lookup(key, module, name, true)
     }
 
     /// What `segments` name, given what their first name means (`first`).
-    fn rest(&self, key: Key, first: Option<Resolved>, segments: &[String]) -> Option<Resolved> {
+    fn rest(&self, key: Key, first: Option<Resolved>, segments: &[Name]) -> Option<Resolved> {
         self.steps.set(0);
         self.continue_from(key, first, segments)
     }
@@ -1307,7 +1309,7 @@ impl<'a> Resolver<'a> {
         &self,
         key: Key,
         first: Option<Resolved>,
-        segments: &[String],
+        segments: &[Name],
     ) -> Option<Resolved> {
         let (name, rest) = segments.split_first()?;
         match first {
@@ -1325,7 +1327,7 @@ impl<'a> Resolver<'a> {
             None => resolved
                 .segments
                 .first()
-                .map(String::as_str)
+                .map(Name::as_str)
                 .unwrap_or_default()
                 .into(),
             Some(key) if key == here => "crate".into(),
@@ -1370,7 +1372,7 @@ impl<'a> Resolver<'a> {
     /// import by name (`use tracing::info;`), never through a glob, since
     /// `println!` and the other standard macros would otherwise seem to
     /// come from any glob-imported crate.
-    fn resolve_macro(&self, key: Key, module: &[String], path: &[String]) -> Option<Resolved> {
+    fn resolve_macro(&self, key: Key, module: &[Name], path: &[Name]) -> Option<Resolved> {
         if let [name] = path {
             let scopes = self.scopes(key);
             let scope = scopes.modules.get(module)?;
@@ -1383,7 +1385,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// What an import names.
-    fn resolve_use(&self, key: Key, module: &[String], import: &UseFact) -> Option<Resolved> {
+    fn resolve_use(&self, key: Key, module: &[Name], import: &UseFact) -> Option<Resolved> {
         self.steps.set(0);
         self.import(key, module, import)
     }
@@ -1394,7 +1396,7 @@ impl<'a> Resolver<'a> {
         steps <= BUDGET
     }
 
-    fn import(&self, key: Key, module: &[String], import: &UseFact) -> Option<Resolved> {
+    fn import(&self, key: Key, module: &[Name], import: &UseFact) -> Option<Resolved> {
         let first = import.segments.first()?;
         let keyword = matches!(first.as_str(), "" | "crate" | "self" | "super");
         // `use reqwest;` or `use serde_json::{self}` name the crate itself,
@@ -1412,13 +1414,7 @@ impl<'a> Resolver<'a> {
 
     /// `inside`: the path is written in `module` (a function body's `use`
     /// counts), not reached through it from elsewhere.
-    fn path(
-        &self,
-        key: Key,
-        module: &[String],
-        segments: &[String],
-        inside: bool,
-    ) -> Option<Resolved> {
+    fn path(&self, key: Key, module: &[Name], segments: &[Name], inside: bool) -> Option<Resolved> {
         if !self.tick() {
             return None;
         }
@@ -1430,7 +1426,7 @@ impl<'a> Resolver<'a> {
             "super" => {
                 let mut base = module.to_vec();
                 let mut rest = segments;
-                while rest.first().map(String::as_str) == Some("super") {
+                while rest.first().map(Name::as_str) == Some("super") {
                     base.pop()?;
                     rest = &rest[1..];
                 }
@@ -1446,7 +1442,7 @@ impl<'a> Resolver<'a> {
 
     /// A path from a crate's name: a workspace crate is followed inside,
     /// any other is another crate's item.
-    fn absolute(&self, key: Key, segments: &[String]) -> Option<Resolved> {
+    fn absolute(&self, key: Key, segments: &[Name]) -> Option<Resolved> {
         let (first, rest) = segments.split_first()?;
         if let Some(&other) = self.externs(key.0).get(first.as_str()) {
             return self.within(other, Vec::new(), rest);
@@ -1458,7 +1454,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// `rest` inside module `module` of `key`.
-    fn within(&self, key: Key, module: Vec<String>, rest: &[String]) -> Option<Resolved> {
+    fn within(&self, key: Key, module: Vec<Name>, rest: &[Name]) -> Option<Resolved> {
         let Some((name, tail)) = rest.split_first() else {
             return Some(Resolved {
                 krate: Some(key),
@@ -1477,7 +1473,7 @@ impl<'a> Resolver<'a> {
 
     /// `found` followed by `rest`: into a module of this workspace, the
     /// lookup goes on there (it may re-export).
-    fn extend(&self, found: Resolved, rest: &[String]) -> Option<Resolved> {
+    fn extend(&self, found: Resolved, rest: &[Name]) -> Option<Resolved> {
         if rest.is_empty() {
             return Some(found);
         }
@@ -1500,7 +1496,7 @@ impl<'a> Resolver<'a> {
 
     /// `name` in the scope of `module`, as rustc orders it: an import by
     /// name, an item or child module, then globs.
-    fn lookup(&self, key: Key, module: &[String], name: &str, inside: bool) -> Option<Resolved> {
+    fn lookup(&self, key: Key, module: &[Name], name: &str, inside: bool) -> Option<Resolved> {
         if !self.tick() {
             return None;
         }
@@ -1516,7 +1512,7 @@ impl<'a> Resolver<'a> {
         }
         if scope.items.contains(name) {
             let mut segments = module.to_vec();
-            segments.push(name.to_string());
+            segments.push(Name::new(name));
             return Some(Resolved {
                 krate: Some(key),
                 segments,
@@ -1548,7 +1544,7 @@ impl<'a> Resolver<'a> {
                         && source.segments.first().is_none_or(|s| s != name);
                     if foreign {
                         let mut segments = source.segments;
-                        segments.push(name.to_string());
+                        segments.push(Name::new(name));
                         outside = Some(Resolved {
                             krate: source.krate,
                             segments,
@@ -1562,8 +1558,8 @@ impl<'a> Resolver<'a> {
 }
 
 /// A path as written, without the leading `::` (it names the same item).
-fn written_path(segments: &[String]) -> String {
-    let from = usize::from(segments.first().is_some_and(String::is_empty));
+fn written_path(segments: &[Name]) -> String {
+    let from = usize::from(segments.first().is_some_and(|s| s.is_empty()));
     segments[from..].join("::")
 }
 

@@ -170,7 +170,7 @@ impl FactCache {
     }
 
     /// The key of a file's facts, from the blake3 hash of its text.
-    pub fn key(&self, module: &[String], cfg: Option<&str>, text_hash: &[u8; 32]) -> Key {
+    pub fn key(&self, module: &[super::Name], cfg: Option<&str>, text_hash: &[u8; 32]) -> Key {
         let mut hasher = blake3::Hasher::new_keyed(&self.secret);
         hasher.update(crate::VERSION.as_bytes());
         hasher.update(&FORMAT.to_le_bytes());

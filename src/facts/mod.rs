@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod lexer;
+mod name;
 mod nesting;
 mod sqlfiles;
 mod tree;
@@ -17,6 +18,7 @@ mod visit;
 use std::ops::Range;
 use std::sync::Arc;
 
+pub use name::{names, Name};
 pub use sqlfiles::{read_migrations, MigrationFile};
 pub use visit::parse_count;
 
@@ -363,14 +365,14 @@ pub fn reread_count() -> usize {
 /// A module: its path from the crate root (`[]` is the root).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ModuleFact {
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     /// `cfg(…)` predicate this module sits behind, if any (`cfg(test)`).
     pub cfg: Option<String>,
     /// Names of the items defined directly in the module (types, functions,
     /// traits, constants, statics, `macro_rules!`), not those it imports:
     /// what tells a definition from a re-export. Items a macro expands to
     /// are not known.
-    pub items: Vec<String>,
+    pub items: Vec<Name>,
 }
 
 impl ModuleFact {
@@ -494,7 +496,7 @@ fn predicate_is_test(tokens: &[String], at: &mut usize) -> bool {
 pub struct ModDecl {
     /// Module the declaration is in.
     pub module: usize,
-    pub name: String,
+    pub name: Name,
     /// For inline modules, the index of the module it opens.
     pub inline: Option<usize>,
     /// `#[path = "…"]`.
@@ -510,9 +512,9 @@ pub struct UseFact {
     pub module: usize,
     /// Segments as written, starting with `crate`, `self`, `super` or a
     /// name; a leading `::` is kept as an empty first segment.
-    pub segments: Vec<String>,
+    pub segments: Vec<Name>,
     /// `as name` (`_` included), when renamed.
-    pub alias: Option<String>,
+    pub alias: Option<Name>,
     pub glob: bool,
     /// Visible outside its module (`pub`, `pub(crate)`, …): a re-export.
     pub public: bool,
@@ -534,7 +536,7 @@ impl UseFact {
             None => self
                 .segments
                 .last()
-                .map(String::as_str)
+                .map(Name::as_str)
                 .filter(|s| *s != "self"),
         }
     }
@@ -545,7 +547,7 @@ impl UseFact {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PathFact {
     pub module: usize,
-    pub segments: Vec<String>,
+    pub segments: Vec<Name>,
     pub span: Span,
 }
 
@@ -556,7 +558,7 @@ pub struct StringFact {
     pub value: String,
     pub span: Span,
     /// Innermost macro the literal is written in (`format`, `warn`, `query`).
-    pub in_macro: Option<String>,
+    pub in_macro: Option<Name>,
 }
 
 /// A call: `recv.method(args)` or `path::to::function(args)`.
@@ -564,7 +566,7 @@ pub struct StringFact {
 pub struct CallFact {
     pub module: usize,
     /// Method name for method calls; the path's segments for path calls.
-    pub callee: Vec<String>,
+    pub callee: Vec<Name>,
     pub method: bool,
     pub args: Vec<Arg>,
     pub span: Span,
@@ -576,12 +578,12 @@ pub enum Arg {
     /// A string literal; `&["a", "b"]` slices count as their first literal.
     Str(String, Span),
     /// A name: a local binding, a constant or a path's last segment (`FIND`, `queries::FIND`).
-    Name(String),
+    Name(Name),
     /// A field of a value (`&self.reply_topic`, `args.orders_url`): its name.
-    Field(String),
+    Field(Name),
     /// `format!("{}-commands", service)`: text built around values known
-    /// only at run time (see [`Template`]).
-    Template(Template, Span),
+    /// only at run time (see [`Template`]); boxed, as most arguments are not.
+    Template(Box<Template>, Span),
     Other,
 }
 
@@ -637,7 +639,7 @@ impl Arg {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TemplateBindingFact {
     pub module: usize,
-    pub name: String,
+    pub name: Name,
     pub template: Template,
     /// Span of the format string.
     pub span: Span,
@@ -647,7 +649,7 @@ pub struct TemplateBindingFact {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BindingFact {
     pub module: usize,
-    pub name: String,
+    pub name: Name,
     pub value: String,
     /// Span of the literal.
     pub span: Span,
@@ -660,8 +662,8 @@ pub struct BindingFact {
 pub struct AttributeFact {
     pub module: usize,
     /// Last segment of the attribute path (`sea_orm`).
-    pub attribute: String,
-    pub key: String,
+    pub attribute: Name,
+    pub key: Name,
     pub value: String,
     pub span: Span,
 }
@@ -671,7 +673,7 @@ pub struct AttributeFact {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FieldDefaultFact {
     pub module: usize,
-    pub field: String,
+    pub field: Name,
     pub value: String,
     pub span: Span,
 }
@@ -683,7 +685,7 @@ pub struct FieldDefaultFact {
 pub struct AddressNameFact {
     pub module: usize,
     /// Lower case, as written.
-    pub name: String,
+    pub name: Name,
     pub span: Span,
     /// The declaration of a struct field (configuration the program is
     /// given), not a use or a local binding.
@@ -727,7 +729,7 @@ pub struct TableMacroFact {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MacroFact {
     pub module: usize,
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     /// From the macro's path to its closing delimiter.
     pub span: Span,
     /// Code this macro keeps from the facts (macros are not expanded).
@@ -825,7 +827,7 @@ pub enum Body {
     Stub(String),
     /// A body that only calls this function (path as written), so whether
     /// it does anything depends on that function.
-    Delegates(Vec<String>),
+    Delegates(Vec<Name>),
     Real,
 }
 
@@ -833,20 +835,20 @@ pub enum Body {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FnFact {
     pub module: usize,
-    pub name: String,
+    pub name: Name,
     /// Self type of the enclosing impl block (`ReserveCredit`).
-    pub owner: Option<String>,
+    pub owner: Option<Name>,
     /// Trait the enclosing impl implements (`SagaStep`).
-    pub trait_name: Option<String>,
+    pub trait_name: Option<Name>,
     pub body: Body,
     /// The body's value when it is only `true` or `false`.
     pub constant: Option<bool>,
     /// Type names its return type mentions (generic arguments included).
-    pub returns: Vec<String>,
+    pub returns: Vec<Name>,
     /// Whether the body awaits anything (a synchronous call to another party).
     pub awaits: bool,
     /// Method names and function paths (last two segments, `FutureRecord::to`) called in the body.
-    pub calls: Vec<String>,
+    pub calls: Vec<Name>,
     /// Span of the function's name.
     pub span: Span,
     /// Span of the body's braces: the calls, strings and closures inside
@@ -859,9 +861,9 @@ pub struct FnFact {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AliasFact {
     pub module: usize,
-    pub name: String,
+    pub name: Name,
     /// Type names the aliased type (or the struct's fields) mention.
-    pub targets: Vec<String>,
+    pub targets: Vec<Name>,
 }
 
 /// An `impl [Trait for] Type` block.
@@ -869,11 +871,11 @@ pub struct AliasFact {
 pub struct ImplFact {
     pub module: usize,
     /// Last segment of the trait path.
-    pub trait_name: Option<String>,
+    pub trait_name: Option<Name>,
     /// Last segment of the self type's path.
-    pub self_type: String,
+    pub self_type: Name,
     /// Names of the methods it defines.
-    pub methods: Vec<String>,
+    pub methods: Vec<Name>,
     /// Span from `impl` to the self type.
     pub span: Span,
 }
@@ -884,11 +886,11 @@ pub struct ImplFact {
 pub struct ChainFact {
     pub module: usize,
     /// Name of the enclosing function, to join chains split over `let`s.
-    pub function: Option<String>,
+    pub function: Option<Name>,
     pub root: ChainRoot,
     pub links: Vec<Link>,
     /// `let name = <chain>` binds the result to `name`.
-    pub bound_to: Option<String>,
+    pub bound_to: Option<Name>,
 }
 
 impl ChainFact {
@@ -906,16 +908,16 @@ impl ChainFact {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChainRoot {
     /// `Type::constructor(args)`: the path and its span.
-    Call(Vec<String>, Span),
+    Call(Vec<Name>, Span),
     /// A local variable.
-    Var(String),
+    Var(Name),
     Other,
 }
 
 /// One `.method(args)` of a chain.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Link {
-    pub method: String,
+    pub method: Name,
     pub args: Vec<StepArg>,
     /// Span of the method name.
     pub span: Span,
@@ -925,7 +927,7 @@ pub struct Link {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum StepArg {
     /// A function or method path (`reserve_credit`, `Self::reserve`).
-    Path(Vec<String>, Span),
+    Path(Vec<Name>, Span),
     /// A closure, with what its body does.
     Closure {
         body: Body,
@@ -938,7 +940,7 @@ pub enum StepArg {
     /// call of one of its associated functions (`ReserveStock::new(..)`,
     /// `ReserveStock::default()`), also inside `Box::new`/`Arc::new`. The
     /// path names the type; the span covers the whole expression.
-    Value(Vec<String>, Span),
+    Value(Vec<Name>, Span),
     /// Anything else (a variable holding a closure is a `Path` of one segment).
     Other(Span),
 }

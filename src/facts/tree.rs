@@ -40,7 +40,7 @@ struct Job {
     /// `path` canonicalised, when it could be (symlinks resolved).
     canonical: Option<PathBuf>,
     rel: String,
-    module: Vec<String>,
+    module: Vec<super::Name>,
     cfg: Option<String>,
     /// Crate roots and `mod.rs` files own the directory they are in.
     owns_dir: bool,
@@ -366,7 +366,7 @@ fn children(
         let inline_dirs = &parent.path[job.module.len().min(parent.path.len())..];
         let base = inline_dirs
             .iter()
-            .fold(own_dir.clone(), |dir, m| dir.join(m));
+            .fold(own_dir.clone(), |dir, m| dir.join(m.as_str()));
         let candidates: Vec<(PathBuf, bool)> = match &decl.path_attr {
             Some(attr) if decl.module == 0 => vec![(file_dir.join(attr), attr.ends_with("mod.rs"))],
             Some(attr) => vec![(base.join(attr), attr.ends_with("mod.rs"))],
@@ -376,7 +376,7 @@ fn children(
             ],
         };
         let mut module = parent.path.clone();
-        module.push(decl.name.clone());
+        module.push(decl.name);
         if module.len() > MAX_MODULE_DEPTH {
             diagnostics.push(Diagnostic {
                 location: Some(super::location(file, decl.span)),

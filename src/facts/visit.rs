@@ -10,7 +10,8 @@ use syn::{Expr, Lit, Meta, Token, UseTree, Visibility};
 use super::{
     AddressNameFact, AliasFact, Arg, AttributeFact, BindingFact, Body, CallFact, ChainFact,
     ChainRoot, FieldDefaultFact, FnFact, Hidden, ImplFact, Link, MacroFact, ModDecl, ModuleFact,
-    PathFact, Span, StepArg, StringFact, TableMacroFact, Template, TemplateBindingFact, UseFact,
+    Name, PathFact, Span, StepArg, StringFact, TableMacroFact, Template, TemplateBindingFact,
+    UseFact,
 };
 
 /// Facts of one file, before the file-level bookkeeping is added.
@@ -85,7 +86,7 @@ fn parse_template(format: &str, positional: &[Option<String>]) -> Option<Templat
 
 /// Names of the items `items` define (not import), in source order; modules
 /// are left out: the module tree knows them.
-fn item_names(items: &[syn::Item]) -> Vec<String> {
+fn item_names(items: &[syn::Item]) -> Vec<Name> {
     use syn::{ForeignItem, Item};
     let mut names = Vec::new();
     for item in items {
@@ -102,9 +103,9 @@ fn item_names(items: &[syn::Item]) -> Vec<String> {
             Item::Union(i) => Some(&i.ident),
             Item::ForeignMod(block) => {
                 names.extend(block.items.iter().filter_map(|f| match f {
-                    ForeignItem::Fn(f) => Some(f.sig.ident.to_string()),
-                    ForeignItem::Static(s) => Some(s.ident.to_string()),
-                    ForeignItem::Type(t) => Some(t.ident.to_string()),
+                    ForeignItem::Fn(f) => Some(ident_name(&f.sig.ident)),
+                    ForeignItem::Static(s) => Some(ident_name(&s.ident)),
+                    ForeignItem::Type(t) => Some(ident_name(&t.ident)),
                     _ => None,
                 }));
                 None
@@ -112,7 +113,7 @@ fn item_names(items: &[syn::Item]) -> Vec<String> {
             _ => None,
         };
         if let Some(ident) = ident.filter(|i| *i != "_") {
-            names.push(ident.to_string());
+            names.push(ident_name(ident));
         }
     }
     names
@@ -159,7 +160,7 @@ pub(super) struct SyntaxError {
 /// proc-macro2 source map can be dropped right after.
 pub(super) fn extract(
     text: &str,
-    module: Vec<String>,
+    module: Vec<Name>,
     cfg: Option<String>,
 ) -> Result<Extracted, SyntaxError> {
     // syn skips a byte order mark; spans must still count it.
@@ -204,13 +205,13 @@ struct Visitor {
     /// Current module (index into `out.modules`).
     module: usize,
     /// Names of the macros being walked, innermost last.
-    macros: Vec<String>,
+    macros: Vec<Name>,
     offset: u32,
     scope: FnScope,
     /// (self type, trait) of the impl block being walked.
-    impl_context: Option<(String, Option<String>)>,
+    impl_context: Option<(Name, Option<Name>)>,
     /// Name of the `macro_rules!` item whose macro is about to be walked.
-    defining: Option<String>,
+    defining: Option<Name>,
     /// How many blocks (function bodies, closures) enclose the walk: a `use`
     /// inside one binds nothing at module level.
     blocks: usize,
@@ -220,15 +221,15 @@ struct Visitor {
 #[derive(Default)]
 struct FnScope {
     /// Enclosing function name.
-    name: Option<String>,
+    name: Option<Name>,
     /// Index into `out.functions` of the function being walked.
     function: Option<usize>,
     /// Method calls that are the receiver of a chain already recorded.
     chained: std::collections::HashSet<usize>,
     /// Expression (by address) whose value a `let` binds, and the name.
-    binding: Option<(usize, String)>,
+    binding: Option<(usize, Name)>,
     /// Variables bound to a recorded chain: chains rooted at them are kept.
-    chain_vars: std::collections::HashSet<String>,
+    chain_vars: std::collections::HashSet<Name>,
 }
 
 impl Visitor {
@@ -256,13 +257,13 @@ impl Visitor {
     fn flatten_use(
         &mut self,
         tree: &UseTree,
-        prefix: &mut Vec<String>,
+        prefix: &mut Vec<Name>,
         start: Option<proc_macro2::Span>,
         public: bool,
     ) {
         match tree {
             UseTree::Path(path) => {
-                prefix.push(path.ident.to_string());
+                prefix.push(ident_name(&path.ident));
                 let start = start.or(Some(path.ident.span()));
                 self.flatten_use(&path.tree, prefix, start, public);
                 prefix.pop();
@@ -270,7 +271,7 @@ impl Visitor {
             UseTree::Name(name) => {
                 let mut segments = prefix.clone();
                 if name.ident != "self" || segments.is_empty() {
-                    segments.push(name.ident.to_string());
+                    segments.push(ident_name(&name.ident));
                 }
                 let span = self.join(start.unwrap_or(name.ident.span()), name.ident.span());
                 self.push_use(segments, None, false, public, span);
@@ -278,12 +279,12 @@ impl Visitor {
             UseTree::Rename(rename) => {
                 let mut segments = prefix.clone();
                 if rename.ident != "self" || segments.is_empty() {
-                    segments.push(rename.ident.to_string());
+                    segments.push(ident_name(&rename.ident));
                 }
                 let span = self.join(start.unwrap_or(rename.ident.span()), rename.rename.span());
                 self.push_use(
                     segments,
-                    Some(rename.rename.to_string()),
+                    Some(ident_name(&rename.rename)),
                     false,
                     public,
                     span,
@@ -304,8 +305,8 @@ impl Visitor {
 
     fn push_use(
         &mut self,
-        segments: Vec<String>,
-        alias: Option<String>,
+        segments: Vec<Name>,
+        alias: Option<Name>,
         glob: bool,
         public: bool,
         span: Span,
@@ -370,18 +371,18 @@ impl Visitor {
             return Arg::Str(value, span);
         }
         if let Some((template, span)) = self.template(expr) {
-            return Arg::Template(template, span);
+            return Arg::Template(Box::new(template), span);
         }
         match expr {
             Expr::Path(path) => path
                 .path
                 .segments
                 .last()
-                .map_or(Arg::Other, |s| Arg::Name(s.ident.to_string())),
+                .map_or(Arg::Other, |s| Arg::Name(ident_name(&s.ident))),
             Expr::Reference(r) => self.arg(&r.expr),
             Expr::Paren(p) => self.arg(&p.expr),
             Expr::Field(field) => match &field.member {
-                syn::Member::Named(name) => Arg::Field(name.to_string()),
+                syn::Member::Named(name) => Arg::Field(ident_name(name)),
                 syn::Member::Unnamed(_) => Arg::Other,
             },
             Expr::MethodCall(call) if call.args.is_empty() => self.arg(&call.receiver),
@@ -405,14 +406,14 @@ impl Visitor {
             let span = self.span(ident.span());
             self.out.address_names.push(AddressNameFact {
                 module: self.module,
-                name,
+                name: Name::new(&name),
                 span,
                 declares_field,
             });
         }
     }
 
-    fn binding(&mut self, name: String, expr: &Expr, constant: bool) {
+    fn binding(&mut self, name: Name, expr: &Expr, constant: bool) {
         if let Some((value, span)) = self.literal(expr) {
             self.out.bindings.push(BindingFact {
                 module: self.module,
@@ -478,11 +479,10 @@ impl Visitor {
         let span = self.span(name.span());
         let (owner, trait_name) = self
             .impl_context
-            .clone()
             .map_or((None, None), |(o, t)| (Some(o), t));
         self.out.functions.push(FnFact {
             module: self.module,
-            name: name.to_string(),
+            name: ident_name(name),
             owner,
             trait_name,
             body: classify_block(block),
@@ -497,7 +497,7 @@ impl Visitor {
             block: self.span(block.brace_token.span.join()),
         });
         let scope = FnScope {
-            name: Some(name.to_string()),
+            name: Some(ident_name(name)),
             function: Some(self.out.functions.len() - 1),
             ..FnScope::default()
         };
@@ -510,7 +510,7 @@ impl Visitor {
         if let Some(index) = self.scope.function {
             let calls = &mut self.out.functions[index].calls;
             if calls.len() < 64 {
-                let name = name.to_string();
+                let name = Name::new(&name.to_string());
                 if !calls.contains(&name) {
                     calls.push(name);
                 }
@@ -524,7 +524,7 @@ impl Visitor {
                 path.path
                     .segments
                     .iter()
-                    .map(|s| s.ident.to_string())
+                    .map(|s| ident_name(&s.ident))
                     .collect(),
                 self.span_of_path(&path.path),
             ),
@@ -583,7 +583,7 @@ impl Visitor {
             return;
         }
         let bound_to = match &self.scope.binding {
-            Some((expr, name)) if *expr == address => Some(name.clone()),
+            Some((expr, name)) if *expr == address => Some(*name),
             _ => None,
         };
         // Find the root first: most chains (`x.iter().map(..)`) are not kept,
@@ -603,7 +603,7 @@ impl Visitor {
                     && self
                         .scope
                         .chain_vars
-                        .contains(&p.path.segments[0].ident.to_string())
+                        .contains(&ident_name(&p.path.segments[0].ident))
             }
             Expr::Paren(_) => true,
             _ => false,
@@ -619,17 +619,17 @@ impl Visitor {
             .iter()
             .rev()
             .map(|current| Link {
-                method: current.method.to_string(),
+                method: ident_name(&current.method),
                 args: current.args.iter().map(|a| self.step_arg(a)).collect(),
                 span: self.span(current.method.span()),
             })
             .collect();
         if let Some(name) = &bound_to {
-            self.scope.chain_vars.insert(name.clone());
+            self.scope.chain_vars.insert(*name);
         }
         self.out.chains.push(ChainFact {
             module: self.module,
-            function: self.scope.name.clone(),
+            function: self.scope.name,
             root,
             links,
             bound_to,
@@ -643,14 +643,14 @@ impl Visitor {
                     path.path
                         .segments
                         .iter()
-                        .map(|s| s.ident.to_string())
+                        .map(|s| ident_name(&s.ident))
                         .collect(),
                     self.span_of_path(&path.path),
                 ),
                 _ => ChainRoot::Other,
             },
             Expr::Path(path) if path.path.segments.len() == 1 => {
-                ChainRoot::Var(path.path.segments[0].ident.to_string())
+                ChainRoot::Var(ident_name(&path.path.segments[0].ident))
             }
             Expr::Paren(p) => self.chain_root(&p.expr),
             _ => ChainRoot::Other,
@@ -696,7 +696,7 @@ impl Visitor {
 const STUB_MACROS: &[&str] = &["todo", "unimplemented", "panic", "unreachable"];
 
 /// `include!`, `std::include!` or `core::include!`: Rust code from another file.
-fn is_include(path: &[String]) -> bool {
+fn is_include(path: &[Name]) -> bool {
     match path {
         [name] => name == "include",
         [krate, name] => name == "include" && (krate == "std" || krate == "core"),
@@ -733,12 +733,12 @@ fn declared_modules(tokens: TokenStream, out: &mut Vec<String>) {
 /// Every type name a type mentions, generic arguments included
 /// (`Result<ControllerGrpcClient<Channel>>` gives `Result`,
 /// `ControllerGrpcClient`, `Channel`), capped: what a helper hands out.
-fn type_names(ty: &syn::Type) -> Vec<String> {
-    struct Names(Vec<String>);
+fn type_names(ty: &syn::Type) -> Vec<Name> {
+    struct Names(Vec<Name>);
     impl<'ast> Visit<'ast> for Names {
         fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
             if self.0.len() < 16 {
-                self.0.push(segment.ident.to_string());
+                self.0.push(ident_name(&segment.ident));
             }
             visit::visit_path_segment(self, segment);
         }
@@ -815,13 +815,7 @@ fn classify_expr(expr: &Expr) -> Body {
                 },
                 _ => Body::Real,
             },
-            Expr::Path(path) => Body::Delegates(
-                path.path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect(),
-            ),
+            Expr::Path(path) => Body::Delegates(segments(&path.path)),
             _ => Body::Real,
         },
         _ => Body::Real,
@@ -842,8 +836,23 @@ fn awaits(expr: &Expr) -> bool {
 }
 
 /// The identifiers of a path, generics dropped.
-fn segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
+fn segments(path: &syn::Path) -> Vec<Name> {
+    path.segments.iter().map(|s| ident_name(&s.ident)).collect()
+}
+
+/// An identifier's name, formatted into a reused buffer: most names are
+/// already interned, so most cost no allocation.
+fn ident_name(ident: &syn::Ident) -> Name {
+    use std::fmt::Write;
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        let _ = write!(buffer, "{ident}");
+        Name::new(&buffer)
+    })
 }
 
 /// `Box::new`, `Arc::new`, `Rc::new`: a call that only wraps its argument.
@@ -854,7 +863,7 @@ fn is_wrapper(path: &syn::Path) -> bool {
             .iter()
             .rev()
             .take(2)
-            .map(String::as_str)
+            .map(Name::as_str)
             .collect::<Vec<_>>()[..],
         ["new", "Box" | "Arc" | "Rc"] | ["pin", "Box"]
     )
@@ -938,7 +947,7 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
-        let name = item.ident.to_string();
+        let name = ident_name(&item.ident);
         let cfg = cfg_of(&item.attrs).or_else(|| self.out.modules[self.module].cfg.clone());
         // A finding about where the module's file comes from points at its
         // `#[path = "…"]`, so the span starts there when there is one.
@@ -946,7 +955,7 @@ impl<'ast> Visit<'ast> for Visitor {
         let span = self.join(start, item.ident.span());
         let inline = item.content.as_ref().map(|(_, items)| {
             let mut path = self.out.modules[self.module].path.clone();
-            path.push(name.clone());
+            path.push(name);
             self.out.modules.push(ModuleFact {
                 path,
                 cfg: cfg.clone(),
@@ -988,7 +997,7 @@ impl<'ast> Visit<'ast> for Visitor {
         let public = !matches!(item.vis, Visibility::Inherited);
         let mut prefix = Vec::new();
         if item.leading_colon.is_some() {
-            prefix.push(String::new());
+            prefix.push(Name::default());
         }
         self.flatten_use(&item.tree, &mut prefix, None, public);
         for attr in &item.attrs {
@@ -1000,11 +1009,11 @@ impl<'ast> Visit<'ast> for Visitor {
         // Most paths are one plain name: allocate only for the others.
         let count = path.segments.len() + usize::from(path.leading_colon.is_some());
         if count >= 2 {
-            let mut segments: Vec<String> = Vec::with_capacity(count);
+            let mut segments: Vec<Name> = Vec::with_capacity(count);
             if path.leading_colon.is_some() {
-                segments.push(String::new());
+                segments.push(Name::default());
             }
-            segments.extend(path.segments.iter().map(|s| s.ident.to_string()));
+            segments.extend(path.segments.iter().map(|s| ident_name(&s.ident)));
             let first = path.segments.first().map(|s| s.ident.span());
             let last = path.segments.last().map(|s| s.ident.span());
             if let (Some(first), Some(last)) = (first, last) {
@@ -1040,7 +1049,7 @@ impl<'ast> Visit<'ast> for Visitor {
                     .path
                     .segments
                     .last()
-                    .map(|s| s.ident.to_string())
+                    .map(|s| ident_name(&s.ident))
                     .unwrap_or_default();
                 let pairs = metas.iter().filter_map(|meta| match meta {
                     Meta::NameValue(pair) => Some(pair),
@@ -1052,8 +1061,8 @@ impl<'ast> Visit<'ast> for Visitor {
                     {
                         self.out.attributes.push(AttributeFact {
                             module: self.module,
-                            attribute: attribute.clone(),
-                            key: key.to_string(),
+                            attribute,
+                            key: ident_name(key),
                             value,
                             span,
                         });
@@ -1069,7 +1078,7 @@ impl<'ast> Visit<'ast> for Visitor {
         // value the name may hold, like a `let` with it.
         if let Expr::Path(path) = &*assign.left {
             if let Some(name) = path.path.get_ident() {
-                self.binding(name.to_string(), &assign.right, false);
+                self.binding(ident_name(name), &assign.right, false);
             }
         }
         visit::visit_expr_assign(self, assign);
@@ -1081,8 +1090,8 @@ impl<'ast> Visit<'ast> for Visitor {
             other => other,
         };
         if let (syn::Pat::Ident(pat), Some(init)) = (pattern, &local.init) {
-            let name = pat.ident.to_string();
-            self.binding(name.clone(), &init.expr, false);
+            let name = ident_name(&pat.ident);
+            self.binding(name, &init.expr, false);
             match &*init.expr {
                 Expr::MethodCall(call) => {
                     self.scope.binding = Some((call as *const syn::ExprMethodCall as usize, name));
@@ -1092,10 +1101,10 @@ impl<'ast> Visit<'ast> for Visitor {
                     let builds = matches!(&*init.expr, Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if may_build(&p.path)));
                     if let ChainRoot::Call(path, span) = self.chain_root(&init.expr) {
                         if builds {
-                            self.scope.chain_vars.insert(name.clone());
+                            self.scope.chain_vars.insert(name);
                             self.out.chains.push(ChainFact {
                                 module: self.module,
-                                function: self.scope.name.clone(),
+                                function: self.scope.name,
                                 root: ChainRoot::Call(path, span),
                                 links: Vec::new(),
                                 bound_to: Some(name),
@@ -1135,7 +1144,7 @@ impl<'ast> Visit<'ast> for Visitor {
                 .filter(|a| a.key == "default_value")
                 .map(|a| FieldDefaultFact {
                     module: a.module,
-                    field: name.to_string(),
+                    field: ident_name(name),
                     value: a.value.clone(),
                     span: a.span,
                 })
@@ -1158,7 +1167,7 @@ impl<'ast> Visit<'ast> for Visitor {
         }
         self.out.aliases.push(AliasFact {
             module: self.module,
-            name: item.ident.to_string(),
+            name: ident_name(&item.ident),
             targets,
         });
         visit::visit_item_struct(self, item);
@@ -1167,7 +1176,7 @@ impl<'ast> Visit<'ast> for Visitor {
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
         self.out.aliases.push(AliasFact {
             module: self.module,
-            name: item.ident.to_string(),
+            name: ident_name(&item.ident),
             targets: type_names(&item.ty),
         });
         visit::visit_item_type(self, item);
@@ -1188,7 +1197,7 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
-        let last = |path: &syn::Path| path.segments.last().map(|s| s.ident.to_string());
+        let last = |path: &syn::Path| path.segments.last().map(|s| ident_name(&s.ident));
         let trait_name = item.trait_.as_ref().and_then(|(_, path, _)| last(path));
         let self_path = match &*item.self_ty {
             syn::Type::Path(path) => Some(&path.path),
@@ -1199,7 +1208,7 @@ impl<'ast> Visit<'ast> for Visitor {
             .items
             .iter()
             .filter_map(|i| match i {
-                syn::ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+                syn::ImplItem::Fn(f) => Some(ident_name(&f.sig.ident)),
                 _ => None,
             })
             .collect();
@@ -1209,8 +1218,8 @@ impl<'ast> Visit<'ast> for Visitor {
         let span = self.join(item.impl_token.span, end);
         self.out.impls.push(ImplFact {
             module: self.module,
-            trait_name: trait_name.clone(),
-            self_type: self_type.clone(),
+            trait_name,
+            self_type,
             methods,
             span,
         });
@@ -1227,26 +1236,26 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        self.binding(item.ident.to_string(), &item.expr, true);
+        self.binding(ident_name(&item.ident), &item.expr, true);
         visit::visit_item_const(self, item);
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
-        self.binding(item.ident.to_string(), &item.expr, true);
+        self.binding(ident_name(&item.ident), &item.expr, true);
         visit::visit_item_static(self, item);
     }
 
     fn visit_impl_item_const(&mut self, item: &'ast syn::ImplItemConst) {
-        self.binding(item.ident.to_string(), &item.expr, true);
+        self.binding(ident_name(&item.ident), &item.expr, true);
         visit::visit_impl_item_const(self, item);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let path: Vec<String> = mac
+        let path: Vec<Name> = mac
             .path
             .segments
             .iter()
-            .map(|s| s.ident.to_string())
+            .map(|s| ident_name(&s.ident))
             .collect();
         let name = path.last().cloned().unwrap_or_default();
         let span = match (mac.path.segments.first(), mac.path.segments.last()) {
@@ -1266,7 +1275,7 @@ impl<'ast> Visit<'ast> for Visitor {
         });
         let index = self.out.macros.len() - 1;
         self.visit_path(&mac.path);
-        self.macros.push(name.clone());
+        self.macros.push(name);
         // Most function-like macros take expressions (`format!`, `vec!`,
         // `sqlx::query!`, `tracing::info!`): walk them as code. Others
         // (`table! { … }`) only give up their string literals.
@@ -1288,7 +1297,7 @@ impl<'ast> Visit<'ast> for Visitor {
                     .hides
                     .extend(declared.into_iter().map(|name| Hidden::Module {
                         name,
-                        in_macro: in_macro.clone(),
+                        in_macro: in_macro.to_string(),
                     }));
             }
         }
@@ -1300,7 +1309,7 @@ impl<'ast> Visit<'ast> for Visitor {
             self.visit_attribute(attr);
         }
         // `macro_rules! name { … }`: messages name the macro being defined.
-        self.defining = item.ident.as_ref().map(ToString::to_string);
+        self.defining = item.ident.as_ref().map(ident_name);
         self.visit_macro(&item.mac);
         self.defining = None;
     }
@@ -1322,7 +1331,7 @@ impl<'ast> Visit<'ast> for Visitor {
         let span = self.join(call.method.span(), call.paren_token.span.close());
         self.out.calls.push(CallFact {
             module: self.module,
-            callee: vec![call.method.to_string()],
+            callee: vec![ident_name(&call.method)],
             method: true,
             args,
             span,
@@ -1340,11 +1349,11 @@ impl<'ast> Visit<'ast> for Visitor {
                 n => format!("{}::{}", segments[n - 2].ident, segments[n - 1].ident),
             };
             self.note_call(&name as &dyn std::fmt::Display);
-            let callee: Vec<String> = path
+            let callee: Vec<Name> = path
                 .path
                 .segments
                 .iter()
-                .map(|s| s.ident.to_string())
+                .map(|s| ident_name(&s.ident))
                 .collect();
             let args = call.args.iter().map(|a| self.arg(a)).collect();
             let start = path.path.segments.first().map(|s| s.ident.span());
@@ -1410,7 +1419,14 @@ mod tests {
         facts(text)
             .uses
             .into_iter()
-            .map(|u| (u.segments.join("::"), u.alias, u.glob, u.public))
+            .map(|u| {
+                (
+                    u.segments.join("::"),
+                    u.alias.map(String::from),
+                    u.glob,
+                    u.public,
+                )
+            })
             .collect()
     }
 
@@ -1578,7 +1594,7 @@ mod hidden_code_tests {
             .macros
             .into_iter()
             .filter(|m| !m.hides.is_empty())
-            .map(|m| (m.path, m.hides))
+            .map(|m| (m.path.iter().map(|s| s.to_string()).collect(), m.hides))
             .collect()
     }
 
@@ -1734,7 +1750,7 @@ mod saga_fact_tests {
             .links
             .iter()
             .map(|l| match &l.args[0] {
-                StepArg::Value(ty, _) => Some(ty.iter().map(String::as_str).collect()),
+                StepArg::Value(ty, _) => Some(ty.iter().map(Name::as_str).collect()),
                 _ => None,
             })
             .collect();

@@ -17,11 +17,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::facts::{CrateFacts, FileFacts, Span};
+use crate::facts::{CrateFacts, FileFacts, Name, Span};
 use crate::workspace::Member;
 
 /// A module path from the crate root (`[]` is the root).
-pub type ModPath = Vec<String>;
+pub type ModPath = Vec<Name>;
 
 /// Where an edge comes from in the source.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,7 +70,7 @@ pub struct ModuleGraph {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Resolved {
     /// Absolute path inside the crate (without `crate`).
-    Local(Vec<String>),
+    Local(Vec<Name>),
     /// A path into another crate, by its code name.
     External(String),
 }
@@ -101,15 +101,15 @@ pub fn build(member_index: usize, member: &Member, facts: &CrateFacts) -> Vec<Mo
 struct Scope {
     /// binding → segments as written, of every `use` in the module, those
     /// in function bodies included: what a path written there starts from.
-    bindings: HashMap<String, Vec<String>>,
+    bindings: HashMap<Name, Vec<Name>>,
     /// binding → segments, of the module-level `use`s only: the names the
     /// module itself holds, which other modules can reach through it.
-    imports: HashMap<String, Vec<String>>,
+    imports: HashMap<Name, Vec<Name>>,
     /// Module-level `use x::*` sources (segments as written). Private ones
     /// count too: a child reaches them with `super::Item`.
-    globs: Vec<Vec<String>>,
+    globs: Vec<Vec<Name>>,
     /// Items defined in the module.
-    items: HashSet<String>,
+    items: HashSet<Name>,
 }
 
 /// Where the item a path names is defined.
@@ -117,7 +117,7 @@ struct Scope {
 enum Definition {
     /// The absolute path of the definition inside the crate; when the item
     /// cannot be found (a macro expanded to it), the path as written.
-    Local(Vec<String>),
+    Local(Vec<Name>),
     /// Another crate, re-exported.
     Outside,
 }
@@ -127,20 +127,20 @@ enum Definition {
 enum Found {
     /// The path the name stands for: the item itself when it is defined
     /// there, else the import's target, to be followed further.
-    At(Vec<String>),
+    At(Vec<Name>),
     /// Imported by name from another crate.
     Outside,
     /// Not found; `external_glob` when a glob from another crate may hold it.
     Unknown { external_glob: bool },
     /// Not found, but a glob of this crate leads to the module in this
     /// path, which probably defines it through a macro (`newtype!`).
-    Behind(Vec<String>),
+    Behind(Vec<Name>),
 }
 
 /// Bounds one lookup: re-exports may form cycles (legal for globs).
 #[derive(Default)]
 struct Guard {
-    visited: HashSet<(ModPath, String)>,
+    visited: HashSet<(ModPath, Name)>,
 }
 
 /// Lookups per path, beyond which a chain of re-exports is not followed.
@@ -160,7 +160,7 @@ struct Resolver<'a> {
 
 impl Resolver<'_> {
     /// Resolves `segments` written in module `module`.
-    fn resolve(&self, module: &[String], segments: &[String], depth: usize) -> Option<Resolved> {
+    fn resolve(&self, module: &[Name], segments: &[Name], depth: usize) -> Option<Resolved> {
         if depth > 8 || segments.is_empty() {
             return None;
         }
@@ -174,7 +174,7 @@ impl Resolver<'_> {
             "super" => {
                 let mut base = module.to_vec();
                 let mut rest = segments;
-                while rest.first().map(String::as_str) == Some("super") {
+                while rest.first().map(Name::as_str) == Some("super") {
                     base.pop()?;
                     rest = &rest[1..];
                 }
@@ -182,11 +182,14 @@ impl Resolver<'_> {
                     base.into_iter().chain(rest.iter().cloned()).collect(),
                 ))
             }
-            "" => rest.first().map(|name| Resolved::External(name.clone())),
+            "" => rest
+                .first()
+                .map(|name| Resolved::External(name.to_string())),
             "Self" => None,
-            name => {
+            _ => {
+                let name = first;
                 let mut child = module.to_vec();
-                child.push(name.to_string());
+                child.push(segments[0]);
                 if self.modules.contains(&child) {
                     return Some(Resolved::Local(
                         child.into_iter().chain(rest.iter().cloned()).collect(),
@@ -221,7 +224,7 @@ impl Resolver<'_> {
 
     /// Where `name`, the first segment of a path written in `module`, comes
     /// from when only a glob import of this crate can bring it.
-    fn through_globs(&self, module: &[String], name: &str) -> Option<Vec<String>> {
+    fn through_globs(&self, module: &[Name], name: &str) -> Option<Vec<Name>> {
         let scope = self.scopes.get(module)?;
         if scope.globs.is_empty() || self.first_name_lookups.get() >= 4 {
             return None;
@@ -239,7 +242,7 @@ impl Resolver<'_> {
 
     /// The module defining the item at absolute `path` (`None`: another
     /// crate defines it).
-    fn defining_module(&self, path: &[String]) -> Option<ModPath> {
+    fn defining_module(&self, path: &[Name]) -> Option<ModPath> {
         match self.definition(path, &mut Guard::default()) {
             Definition::Local(path) => Some(self.module_prefix(&path).to_vec()),
             Definition::Outside => None,
@@ -247,7 +250,7 @@ impl Resolver<'_> {
     }
 
     /// The longest prefix of `path` that is a module.
-    fn module_prefix<'p>(&self, path: &'p [String]) -> &'p [String] {
+    fn module_prefix<'p>(&self, path: &'p [Name]) -> &'p [Name] {
         let mut len = path.len();
         while len > 0 && !self.modules.contains(&path[..len]) {
             len -= 1;
@@ -256,7 +259,7 @@ impl Resolver<'_> {
     }
 
     /// Follows the re-exports on the way to the item at absolute `path`.
-    fn definition(&self, path: &[String], guard: &mut Guard) -> Definition {
+    fn definition(&self, path: &[Name], guard: &mut Guard) -> Definition {
         let module = self.module_prefix(path);
         let Some(item) = path.get(module.len()) else {
             return Definition::Local(path.to_vec());
@@ -297,16 +300,16 @@ impl Resolver<'_> {
 
     /// Looks `item` up in the scope of `module`, as rustc does: an item
     /// defined there or a child module, then a named import, then globs.
-    fn lookup(&self, module: &[String], item: &str, guard: &mut Guard) -> Found {
+    fn lookup(&self, module: &[Name], item: &str, guard: &mut Guard) -> Found {
         let unknown = Found::Unknown {
             external_glob: false,
         };
         if guard.visited.len() >= MAX_LOOKUPS
-            || !guard.visited.insert((module.to_vec(), item.to_string()))
+            || !guard.visited.insert((module.to_vec(), Name::new(item)))
         {
             return unknown;
         }
-        let here = || -> Vec<String> { module.iter().cloned().chain([item.to_string()]).collect() };
+        let here = || -> Vec<Name> { module.iter().cloned().chain([Name::new(item)]).collect() };
         let Some(scope) = self.scopes.get(module) else {
             return if self.modules.contains(&here()) {
                 Found::At(here())
@@ -341,9 +344,8 @@ impl Resolver<'_> {
                             external_glob: false,
                         } => {
                             if behind.is_none() {
-                                behind = Some(
-                                    source.iter().cloned().chain([item.to_string()]).collect(),
-                                );
+                                behind =
+                                    Some(source.iter().cloned().chain([Name::new(item)]).collect());
                             }
                         }
                         Found::Unknown {
@@ -400,11 +402,9 @@ fn build_target(
             } else if let Some(binding) = u.binding() {
                 scope
                     .bindings
-                    .insert(binding.to_string(), u.segments.clone());
+                    .insert(Name::new(binding), u.segments.clone());
                 if !u.local {
-                    scope
-                        .imports
-                        .insert(binding.to_string(), u.segments.clone());
+                    scope.imports.insert(Name::new(binding), u.segments.clone());
                 }
             }
         }
@@ -489,7 +489,7 @@ fn build_target(
 
 /// Lifts `user → used` to the children of their closest common ancestor.
 /// `None` when `used` is `user` itself or one of its descendants.
-fn lift(user: &[String], used: &[String]) -> Option<(ModPath, ModPath)> {
+fn lift(user: &[Name], used: &[Name]) -> Option<(ModPath, ModPath)> {
     if used.starts_with(user) {
         return None;
     }
@@ -500,7 +500,7 @@ fn lift(user: &[String], used: &[String]) -> Option<(ModPath, ModPath)> {
 }
 
 /// `crate::a::b` style display of a module path.
-pub fn display(path: &[String]) -> String {
+pub fn display(path: &[Name]) -> String {
     if path.is_empty() {
         "crate".to_string()
     } else {
@@ -516,7 +516,7 @@ mod tests {
         if s.is_empty() {
             Vec::new()
         } else {
-            s.split("::").map(str::to_string).collect()
+            s.split("::").map(Name::new).collect()
         }
     }
 

@@ -402,7 +402,7 @@ pub fn open_addresses(
                 if open(&name.name) && kept(name.module, name.span) {
                     out.push(OpenAddress {
                         location: facts::location(file, name.span),
-                        text: name.name.clone(),
+                        text: name.name.to_string(),
                         variable: false,
                     });
                 }
@@ -587,7 +587,7 @@ pub fn build(
                         .chain(file.paths.iter().map(|p| (&p.segments, p.span, p.module)))
                         .filter(|(segments, _, _)| segments.len() >= 2)
                         .filter_map(|(segments, span, module)| {
-                            let krate = *dependencies.get(&segments[0])?;
+                            let krate = *dependencies.get(segments[0].as_str())?;
                             let values = all_constants[krate].get(segments.last()?.as_str())?;
                             Some(values.iter().map(move |&value| (value, span, module)))
                         })
@@ -618,8 +618,14 @@ pub fn build(
                     // service's address (`ACCOUNT_VIEW_URL` read by env::var,
                     // `#[arg(env = …)]`, `#[envconfig(from = …)]`), as
                     // cross-service-db reads `PAYMENTS_DATABASE_URL`.
-                    let strings = file.strings.iter().map(|s| (&s.value, s.span, s.module));
-                    let attributes = file.attributes.iter().map(|a| (&a.value, a.span, a.module));
+                    let strings = file
+                        .strings
+                        .iter()
+                        .map(|s| (s.value.as_str(), s.span, s.module));
+                    let attributes = file
+                        .attributes
+                        .iter()
+                        .map(|a| (a.value.as_str(), a.span, a.module));
                     let variables = strings
                         .chain(attributes)
                         .filter(|(value, _, _)| is_variable_name(value))
@@ -632,9 +638,9 @@ pub fn build(
                         .iter()
                         .filter(|n| {
                             address_fields.contains(n.name.as_str())
-                                && !sink_only_names.contains(&n.name)
+                                && !sink_only_names.contains(n.name.as_str())
                         })
-                        .map(|n| (&n.name, n.span, n.module, false));
+                        .map(|n| (n.name.as_str(), n.span, n.module, false));
                     for (value, span, module, variable) in variables.chain(names) {
                         let Some(to) = address_names.owner(value) else {
                             continue;
@@ -654,7 +660,7 @@ pub fn build(
                                 detail: if variable {
                                     format!("${value}")
                                 } else {
-                                    value.clone()
+                                    value.to_string()
                                 },
                                 test_only: test_only(module, span),
                             });
@@ -672,7 +678,7 @@ pub fn build(
                         // that hands out a declared service's client
                         // (`arroyo_rpc::controller_client`).
                         // Named anywhere along the path: `krate::clients::GrpcShardManager::new`.
-                        let helper = dependencies.get(first).and_then(|krate| {
+                        let helper = dependencies.get(first.as_str()).and_then(|krate| {
                             let names = helpers.get(krate)?;
                             segments[1..]
                                 .iter()
@@ -689,7 +695,7 @@ pub fn build(
                             // services' protos share: no edge rather than
                             // one to a wrong service.
                             ClientOf::NoEdge => continue,
-                            ClientOf::Nothing => match foreign.get(first) {
+                            ClientOf::Nothing => match foreign.get(first.as_str()) {
                                 Some(&to) if last.ends_with("Client") => {
                                     (EdgeKind::ClientCrate, to)
                                 }
@@ -750,7 +756,7 @@ pub fn build(
                                 .iter()
                                 .find_map(|arg| {
                                     let (template, span) = match arg {
-                                        Arg::Template(template, span) => (template, *span),
+                                        Arg::Template(template, span) => (&**template, *span),
                                         Arg::Name(name) => file
                                             .template_bindings
                                             .iter()
@@ -862,12 +868,12 @@ impl<'a> GrpcClients<'a> {
     /// Whose client `segments` (a `use` or a path in service `from`) names:
     /// a segment that is a client type (`RoutingClient::connect`), or a
     /// last segment that is a client module (`use proto::routing_client`).
-    fn named(&self, segments: &[String], from: usize) -> ClientOf {
+    fn named(&self, segments: &[facts::Name], from: usize) -> ClientOf {
         let last = segments.len().saturating_sub(1);
         let candidates = segments.iter().enumerate().find_map(|(i, segment)| {
             self.types
-                .get(segment)
-                .or_else(|| self.modules.get(segment).filter(|_| i == last))
+                .get(segment.as_str())
+                .or_else(|| self.modules.get(segment.as_str()).filter(|_| i == last))
         });
         let Some(candidates) = candidates else {
             return ClientOf::Nothing;
@@ -919,8 +925,8 @@ fn client_helpers(
     architecture: &Architecture,
     facts: &Facts,
     grpc: &GrpcClients<'_>,
-) -> HashMap<usize, HashMap<String, usize>> {
-    let mut found: HashMap<usize, HashMap<String, Option<usize>>> = HashMap::new();
+) -> HashMap<usize, HashMap<facts::Name, usize>> {
+    let mut found: HashMap<usize, HashMap<facts::Name, Option<usize>>> = HashMap::new();
     // Twice: a helper may hand out an alias of the crate
     // (`fn connect() -> Result<BrokerClientChannel>`, `type BrokerClientChannel
     // = BrokerServiceClient<Channel>`).
@@ -959,7 +965,7 @@ fn client_helpers(
                     found
                         .entry(member)
                         .or_default()
-                        .entry(name.clone())
+                        .entry(*name)
                         .and_modify(|known| {
                             if *known != Some(to) {
                                 *known = None;
@@ -985,7 +991,7 @@ fn client_helpers(
 /// Calls that hand a value to another program rather than call a service:
 /// a child process's arguments and environment, the process environment.
 fn configures_other_program(call: &facts::CallFact) -> bool {
-    let last = call.callee.last().map(String::as_str);
+    let last = call.callee.last().map(facts::Name::as_str);
     match (call.method, last) {
         (true, Some("env" | "envs" | "arg" | "args")) => true,
         (false, Some("set_var")) => true,
@@ -1015,7 +1021,7 @@ fn names_only_handed_on(
         }
         let own = spawners.get(&member);
         match call.callee.as_slice() {
-            [name] => own.is_some_and(|set| set.contains(name)),
+            [name] => own.is_some_and(|set| set.contains(name.as_str())),
             [.., module, name] => {
                 let key = format!("{module}::{name}");
                 std::iter::once(member)
@@ -1038,9 +1044,9 @@ fn names_only_handed_on(
                 continue;
             };
             if configures_other_program(call) || starts_program(call) {
-                handed.insert(name.clone());
+                handed.insert(name.to_string());
             } else if !keeps_for_later(call) {
-                used.insert(name.clone());
+                used.insert(name.to_string());
             }
         }
     }
@@ -1059,7 +1065,7 @@ fn spawning_functions(facts: &Facts) -> HashMap<usize, std::collections::HashSet
                     continue;
                 }
                 let set = found.entry(member).or_default();
-                set.insert(function.name.clone());
+                set.insert(function.name.to_string());
                 if let Some(module) = file.modules[function.module].path.last() {
                     set.insert(format!("{module}::{}", function.name));
                 }
@@ -1085,7 +1091,7 @@ fn handed_to_other_programs(
     spans.extend(
         file.bindings
             .iter()
-            .filter(|b| names.contains(&b.name))
+            .filter(|b| names.contains(b.name.as_str()))
             .map(|b| b.span),
     );
     // `#[arg(default_value = "http://provisioner:3000")] provisioner_address`
@@ -1093,7 +1099,7 @@ fn handed_to_other_programs(
     spans.extend(
         file.field_defaults
             .iter()
-            .filter(|d| names.contains(&d.field))
+            .filter(|d| names.contains(d.field.as_str()))
             .map(|d| d.span),
     );
     spans
@@ -1526,8 +1532,8 @@ mod tests {
         assert!(!host_matches("api.stripe.com", "payments"));
     }
 
-    fn path(text: &str) -> Vec<String> {
-        text.split("::").map(str::to_string).collect()
+    fn path(text: &str) -> Vec<facts::Name> {
+        text.split("::").map(facts::Name::new).collect()
     }
 
     #[test]

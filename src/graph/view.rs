@@ -286,7 +286,7 @@ fn module_view(
             } else {
                 member.name.clone()
             };
-            let id = |m: &[String]| format!("{prefix}::{}", display(m));
+            let id = |m: &[facts::Name]| format!("{prefix}::{}", display(m));
             for module in &graph.modules {
                 nodes.push(Node {
                     id: id(module),

@@ -266,7 +266,7 @@ pub fn evidence(
             }
             for segment in path.iter() {
                 if segment.len() > "Server".len() && segment.ends_with("Server") {
-                    out.server_types.insert(segment.clone());
+                    out.server_types.insert(segment.to_string());
                 }
             }
         }
@@ -298,7 +298,11 @@ pub fn evidence(
             }
         }
         for call in file.calls.iter().filter(|c| production(c.module)) {
-            let name = call.callee.last().map(String::as_str).unwrap_or_default();
+            let name = call
+                .callee
+                .last()
+                .map(crate::facts::Name::as_str)
+                .unwrap_or_default();
             if call.method && out.serves.is_none() && SERVE_METHODS.contains(&name) {
                 out.serves = Some(format!(".{name}(…) at {}", at(call.span)));
             }
@@ -376,7 +380,7 @@ pub fn evidence(
 }
 
 /// Whether `path` holds the segments of `marker` one after another.
-fn contains_run(path: &[String], marker: &[&str]) -> bool {
+fn contains_run(path: &[crate::facts::Name], marker: &[&str]) -> bool {
     marker.len() <= path.len()
         && path
             .windows(marker.len())

@@ -232,7 +232,9 @@ fn first_use(facts: &Facts, links: &[Link]) -> Option<Location> {
             for (segments, span, module) in uses.chain(paths) {
                 // `::pageserver_client::…` as well.
                 let name = segments.iter().find(|s| !s.is_empty());
-                if name != Some(&link.code_name) || file.is_test_code(module) {
+                if name.map(|n| n.as_str()) != Some(link.code_name.as_str())
+                    || file.is_test_code(module)
+                {
                     continue;
                 }
                 let names_client = segments.iter().any(|s| s.ends_with("Client"));
