@@ -278,19 +278,7 @@ fn run_in(
     let mut workspace_rows = Vec::new();
     for given in &args.workspaces {
         let name = workspace_name(&given.manifest);
-        let loader = match archfit::workspace::load_with(
-            Some(&given.manifest),
-            archfit::workspace::Loader::Manifests,
-        ) {
-            Ok(_) => "manifests".to_string(),
-            Err(why) => {
-                eprintln!(
-                    "{name}: the manifests alone do not load it, check falls back to `cargo metadata`: {}",
-                    archfit::text::neutralise(&why.to_string())
-                );
-                "cargo metadata".to_string()
-            }
-        };
+        let loader = loader_of(&given.manifest, &name);
         let jobs = [
             ("floor", Kind::Floor),
             ("check", Kind::Cold(given.config.clone())),
@@ -304,6 +292,26 @@ fn run_in(
         });
     }
     Ok((rows, workspace_rows))
+}
+
+/// Which reader `check` loads the workspace with: the manifests, or
+/// `cargo metadata` when they hold something the reader does not take (or
+/// `ARCHFIT_WORKSPACE_LOADER=cargo`, which the children inherit, says so).
+fn loader_of(manifest: &Path, name: &str) -> String {
+    use archfit::workspace::{load_with, Loader};
+    if Loader::from_env() == Loader::Cargo {
+        return "cargo metadata (forced)".into();
+    }
+    match load_with(Some(manifest), Loader::Manifests) {
+        Ok(_) => "manifests".into(),
+        Err(why) => {
+            eprintln!(
+                "{name}: the manifests alone do not load it, so check falls back to `cargo metadata`: {}",
+                archfit::text::neutralise(&why.to_string())
+            );
+            "cargo metadata".into()
+        }
+    }
 }
 
 /// The name a `--workspace` goes by in the table: its folder's.
@@ -555,15 +563,15 @@ fn workspace_table(rows: &[WorkspaceRow]) -> String {
         "Workspaces (`--workspace`, each with its configuration; check: no fact cache; warm: \
          the cache filled by an earlier run; files: `.rs` files under the root, which the floor \
          reads, and those `check` parsed):\n\n\
-         | workspace | loader | members | files (floor / check) | source MiB | floor ms | check ms | check/floor | warm ms | warm/floor | files parsed warm | peak MiB floor / check / warm |\n\
-         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+         | workspace | loader | members | files (floor / check) | source MiB | floor ms | check ms | check/floor | warm ms | warm/floor | CPU check/floor, warm/floor | files parsed warm | peak MiB floor / check / warm |\n\
+         | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for row in rows {
         let m = &row.measured;
         let (check, check_ratio) = against_floor(m, "check");
         let (warm, warm_ratio) = against_floor(m, "warm");
         out.push_str(&format!(
-            "| {} | {} | {} | {} / {} | {:.1} | {:.0} | {check} | {check_ratio} | {warm} | {warm_ratio} | {} | {} / {} / {} |\n",
+            "| {} | {} | {} | {} / {} | {:.1} | {:.0} | {check} | {check_ratio} | {warm} | {warm_ratio} | {:.2}, {:.2} | {} | {} / {} / {} |\n",
             row.name,
             row.loader,
             get(m, "floor", "members"),
@@ -571,6 +579,8 @@ fn workspace_table(rows: &[WorkspaceRow]) -> String {
             get(m, "check", "files_parsed"),
             mib(get(m, "floor", "bytes")),
             get(m, "floor", "wall_ms"),
+            get(m, "check", "cpu_ms") / get(m, "floor", "cpu_ms"),
+            get(m, "warm", "cpu_ms") / get(m, "floor", "cpu_ms"),
             get(m, "warm", "files_parsed"),
             peak(m, "floor"),
             peak(m, "check"),
@@ -699,6 +709,7 @@ impl Child {
             }
         };
         values.push(("peak_kib", peak_kib()?.to_string()));
+        values.push(("cpu_ms", cpu_ms()?.to_string()));
         let line: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!("{}", line.join(" "));
         Ok(())
@@ -787,6 +798,27 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(entry.path());
         }
     }
+}
+
+/// CPU time (user + system) of this process and the children it waited
+/// for (`cargo metadata`), in ms: under load from elsewhere it is steadier
+/// than wall time. `/proc` counts in USER_HZ, 100 per second on Linux.
+fn cpu_ms() -> Result<u64, String> {
+    let stat = fs::read_to_string("/proc/self/stat")
+        .map_err(|e| format!("cannot read /proc/self/stat: {e}"))?;
+    // The command name (field 2) may hold spaces; fields 14-17 (utime,
+    // stime, cutime, cstime) follow its closing parenthesis as 12-15.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: Vec<u64> = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    if ticks.len() != 4 {
+        return Err("unexpected /proc/self/stat".into());
+    }
+    Ok(ticks.iter().sum::<u64>() * 10)
 }
 
 /// Peak resident set of this process (`VmHWM`), in KiB.
