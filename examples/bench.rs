@@ -558,6 +558,19 @@ fn floor_breakdown(name: &str, m: &Measured) -> String {
     )
 }
 
+/// CPU time against the floor's; `n/a` when either is missing or the floor
+/// took less than the 10 ms `/proc` counts in.
+fn cpu_ratio(measured: &Measured, label: &str) -> String {
+    let (cpu, floor) = (
+        get(measured, label, "cpu_ms"),
+        get(measured, "floor", "cpu_ms"),
+    );
+    if cpu.is_nan() || floor.is_nan() || floor <= 0.0 {
+        return "n/a".into();
+    }
+    format!("{:.2}", cpu / floor)
+}
+
 fn workspace_table(rows: &[WorkspaceRow]) -> String {
     let mut out = String::from(
         "Workspaces (`--workspace`, each with its configuration; check: no fact cache; warm: \
@@ -571,7 +584,7 @@ fn workspace_table(rows: &[WorkspaceRow]) -> String {
         let (check, check_ratio) = against_floor(m, "check");
         let (warm, warm_ratio) = against_floor(m, "warm");
         out.push_str(&format!(
-            "| {} | {} | {} | {} / {} | {:.1} | {:.0} | {check} | {check_ratio} | {warm} | {warm_ratio} | {:.2}, {:.2} | {} | {} / {} / {} |\n",
+            "| {} | {} | {} | {} / {} | {:.1} | {:.0} | {check} | {check_ratio} | {warm} | {warm_ratio} | {}, {} | {} | {} / {} / {} |\n",
             row.name,
             row.loader,
             get(m, "floor", "members"),
@@ -579,8 +592,8 @@ fn workspace_table(rows: &[WorkspaceRow]) -> String {
             get(m, "check", "files_parsed"),
             mib(get(m, "floor", "bytes")),
             get(m, "floor", "wall_ms"),
-            get(m, "check", "cpu_ms") / get(m, "floor", "cpu_ms"),
-            get(m, "warm", "cpu_ms") / get(m, "floor", "cpu_ms"),
+            cpu_ratio(m, "check"),
+            cpu_ratio(m, "warm"),
             get(m, "warm", "files_parsed"),
             peak(m, "floor"),
             peak(m, "check"),

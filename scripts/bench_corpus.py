@@ -3,8 +3,8 @@
 
 Usage: scripts/bench_corpus.py [--runs 3] [--work DIR] [--dry-run] [NAME ...]
 
-Each NAME is a corpus/<name>/ folder (default: greptimedb, the largest by
-source bytes, and neon, a mid-size one). Its pinned commit is unpacked from the
+Each NAME is a corpus/<name>/ folder (default: the four largest by source
+bytes, greptimedb, golem, restate and neon; the others hold 7 MiB or less). Its pinned commit is unpacked from the
 local mirror as scripts/corpus.py does (ARCHFIT_CORPUS_MIRRORS, default
 /work/.mirror) into --work (default $TMPDIR/archfit-bench-corpus), once: a
 `<name>.commit` file next to the tree says which commit it holds, so a second
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus  # noqa: E402  (scripts/corpus.py: the same unpacking and mirrors)
 
-DEFAULT = ["greptimedb", "neon"]
+DEFAULT = ["greptimedb", "golem", "restate", "neon"]
 
 
 def unpacked(name, work):
@@ -68,7 +68,7 @@ def main():
     for name in names:
         manifest = unpacked(name, args.work.resolve())
         cmd += ["--workspace", str(manifest),
-                "--config", str(corpus.CORPUS / name / "archfit.toml")]
+                "--config", f"corpus/{name}/archfit.toml"]
     if args.dry_run:
         print(shlex.join(cmd))
         return
