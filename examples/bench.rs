@@ -844,3 +844,147 @@ fn peak_kib() -> Result<u64, String> {
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         .ok_or_else(|| "no VmHWM in /proc/self/status".to_string())
 }
+
+// `cargo test --release --example bench` (examples' tests are not part of
+// the plain `cargo test`).
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// A scratch folder removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Two workspaces, named as a folder and as a manifest.
+    fn two_workspaces(test: &str) -> (Scratch, String, String) {
+        let dir = std::env::temp_dir().join(format!("bench-test-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        for name in ["orders", "billing"] {
+            fs::create_dir_all(dir.join(name)).unwrap();
+            fs::write(dir.join(name).join("Cargo.toml"), "[workspace]\n").unwrap();
+        }
+        let orders = dir.join("orders").display().to_string();
+        let billing = dir.join("billing/Cargo.toml").display().to_string();
+        (Scratch(dir), orders, billing)
+    }
+
+    #[test]
+    fn a_config_belongs_to_the_workspace_before_it_and_workspaces_alone_skip_the_sizes() {
+        let (_dir, orders, billing) = two_workspaces("config");
+        let args = parse_args(&argv(&[
+            "--workspace",
+            &orders,
+            "--config",
+            "orders.toml",
+            "--workspace",
+            &billing,
+        ]))
+        .unwrap();
+        assert!(args.sizes.is_empty());
+        let given: Vec<_> = args
+            .workspaces
+            .iter()
+            .map(|w| (w.manifest.clone(), w.config.clone()))
+            .collect();
+        assert_eq!(
+            given,
+            [
+                (
+                    PathBuf::from(&orders).join("Cargo.toml"),
+                    Some(PathBuf::from("orders.toml"))
+                ),
+                (PathBuf::from(&billing), None),
+            ]
+        );
+
+        let args = parse_args(&argv(&["--sizes", "50", "--workspace", &orders])).unwrap();
+        assert_eq!(args.sizes, [50]);
+        assert_eq!(parse_args(&[]).unwrap().sizes, [50, 200, 1000]);
+    }
+
+    #[test]
+    fn a_config_without_its_workspace_or_a_missing_manifest_is_refused() {
+        let (dir, orders, _) = two_workspaces("refused");
+        assert!(parse_args(&argv(&["--config", "a.toml", "--workspace", &orders])).is_err());
+        assert!(parse_args(&argv(&[
+            "--workspace",
+            &orders,
+            "--config",
+            "a.toml",
+            "--config",
+            "b.toml"
+        ]))
+        .is_err());
+        let empty = dir.0.join("empty");
+        fs::create_dir(&empty).unwrap();
+        assert!(parse_args(&argv(&["--workspace", &empty.display().to_string()])).is_err());
+    }
+
+    #[test]
+    fn the_child_reads_its_config_and_target_dir() {
+        let child = Child::parse(&argv(&[
+            "warm",
+            "/ws/Cargo.toml",
+            "--target-dir",
+            "/tmp/t",
+            "--config",
+            "/ws/a.toml",
+        ]))
+        .unwrap();
+        assert_eq!(child.kind, "warm");
+        assert_eq!(child.manifest, PathBuf::from("/ws/Cargo.toml"));
+        assert_eq!(child.config, Some(PathBuf::from("/ws/a.toml")));
+        assert_eq!(child.target_dir, Some(PathBuf::from("/tmp/t")));
+        assert!(Child::parse(&argv(&["check", "/ws/Cargo.toml", "--config"])).is_err());
+        assert!(Child::parse(&argv(&["check"])).is_err());
+    }
+
+    #[test]
+    fn a_failed_measurement_and_a_floor_below_the_clock_print_na() {
+        let medians = |pairs: [(&str, f64); 3]| -> Medians {
+            pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        };
+        let floor = medians([("wall_ms", 1000.0), ("cpu_ms", 0.0), ("peak_kib", 2048.0)]);
+        let check = medians([("wall_ms", 2500.0), ("cpu_ms", 40.0), ("peak_kib", 4096.0)]);
+        let measured: Measured = [
+            ("floor", Some(floor)),
+            ("check", Some(check)),
+            ("warm", None),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            against_floor(&measured, "check"),
+            ("2500".into(), "2.50".into())
+        );
+        assert_eq!(
+            against_floor(&measured, "warm"),
+            ("n/a".into(), "n/a".into())
+        );
+        assert_eq!(cpu_ratio(&measured, "check"), "n/a");
+        assert_eq!(peak(&measured, "check"), "4.0");
+        assert_eq!(peak(&measured, "warm"), "n/a");
+    }
+
+    #[test]
+    fn cpu_time_grows_while_this_process_computes() {
+        let before = cpu_ms().unwrap();
+        let started = Instant::now();
+        let mut x = 0u64;
+        while cpu_ms().unwrap() < before + 50 && started.elapsed().as_secs() < 20 {
+            for i in 0..100_000u64 {
+                x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+            }
+        }
+        assert!(cpu_ms().unwrap() >= before + 50, "{x}");
+    }
+}
