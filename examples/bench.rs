@@ -521,17 +521,19 @@ fn table(rows: &[Row]) -> String {
         "\nRules of `archfit-all.toml` (the same plus every rule of `SOURCE_RULES` in \
          examples/generate.rs: sources are read and parsed; warm: the fact cache filled by an \
          earlier run):\n\n\
-         | services | floor ms | check ms | check/floor | warm ms | warm/floor | check peak MiB | warm peak MiB | floor peak MiB |\n\
-         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+         | services | floor ms | check ms | check/floor | warm ms | warm/floor | CPU check/floor, warm/floor | check peak MiB | warm peak MiB | floor peak MiB |\n\
+         | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for row in rows {
         let m = &row.measured;
         let (check, check_ratio) = against_floor(m, "check-all");
         let (warm, warm_ratio) = against_floor(m, "warm-all");
         out.push_str(&format!(
-            "| {} | {:.0} | {check} | {check_ratio} | {warm} | {warm_ratio} | {} | {} | {} |\n",
+            "| {} | {:.0} | {check} | {check_ratio} | {warm} | {warm_ratio} | {}, {} | {} | {} | {} |\n",
             row.services,
             get(m, "floor", "wall_ms"),
+            cpu_ratio(m, "check-all"),
+            cpu_ratio(m, "warm-all"),
             peak(m, "check-all"),
             peak(m, "warm-all"),
             peak(m, "floor"),
