@@ -131,6 +131,10 @@ pub struct Stats {
     /// Source files whose facts came from the fact cache (not parsed).
     pub files_cached: usize,
     pub bytes_read: usize,
+    /// SQL texts and migration scripts analysed (parsed) by this run.
+    pub sql_analysed: usize,
+    /// SQL analyses taken from the SQL memo of an earlier run instead.
+    pub sql_remembered: usize,
 }
 
 impl Outcome {
@@ -396,7 +400,7 @@ pub fn run_keeping_facts(
     } else {
         Vec::new()
     };
-    let memo = checks::Memo::default();
+    let memo = checks::Memo::with_sql(sql::memo::SqlMemo::open(&workspace.root));
     let context = checks::Context {
         workspace,
         architecture,
@@ -450,6 +454,7 @@ pub fn run_keeping_facts(
         });
         findings.extend(produced);
     }
+    memo.sql.store();
     if only.is_empty() {
         findings.extend(unclassified_findings(workspace, architecture));
     }
@@ -480,6 +485,8 @@ pub fn run_keeping_facts(
         files_parsed: facts.as_ref().map_or(0, |f| f.parsed_files),
         files_cached: facts.as_ref().map_or(0, |f| f.cached_files),
         bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
+        sql_analysed: memo.sql.analysed(),
+        sql_remembered: memo.sql.remembered(),
     };
     let outcome = Outcome {
         root: workspace.root.clone(),
