@@ -1362,6 +1362,36 @@ mod tests {
     }
 
     #[test]
+    fn a_script_keeps_the_changes_of_the_statements_that_parse_and_names_the_others() {
+        let script = "CREATE TABLE orders (id int);\n\
+                      CREATE TABLE broken (id int,,);\n\
+                      -- retired: the audit table\n;\n\
+                      DROP TABLE orders;";
+        let analysis = analyse_script(script);
+        let second = script.find("\nCREATE TABLE broken").expect("in the script");
+        let third = script.find("\n-- retired").expect("in the script");
+        let fourth = script.find("\nDROP").expect("in the script");
+        let changes: Vec<(String, usize)> = analysis
+            .changes
+            .iter()
+            .map(|(change, at)| match change {
+                TableChange::Defined(t) => (format!("defined {}", t.name), *at),
+                TableChange::Dropped(t) => (format!("dropped {}", t.name), *at),
+                TableChange::Renamed { to, .. } => (format!("renamed {}", to.name), *at),
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("defined orders".into(), 0),
+                ("dropped orders".into(), fourth)
+            ]
+        );
+        assert_eq!(analysis.failed.len(), 1);
+        assert_eq!(analysis.failed[0].0, second..third);
+    }
+
+    #[test]
     fn statements_split_at_semicolons_outside_bodies_strings_and_comments() {
         let script = "CREATE TABLE a (note text DEFAULT ';');\n\
                       -- a comment; with a semicolon\n\
