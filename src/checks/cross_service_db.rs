@@ -823,7 +823,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                     Owner {
                         service: migration.service,
                         schema: table.schema.clone(),
-                        location: Some(locate(&table, start)),
+                        location: Some(locate(table, start)),
                         source: Claimed::Migration,
                     },
                 ),
@@ -838,7 +838,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                         Owner {
                             service: migration.service,
                             schema: to.schema.clone(),
-                            location: Some(locate(&to, start)),
+                            location: Some(locate(to, start)),
                             source: Claimed::Migration,
                         },
                     );
