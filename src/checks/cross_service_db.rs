@@ -349,13 +349,15 @@ fn table_uses(
         // Who owns what does not depend on `allow_tables` (it only
         // silences collisions).
         let (owners, _) = settle(params, &claims, &names, &databases);
+        // Built once: per crate it cost four strings per service.
+        let variables = database_variables(context);
         let mut all = Vec::new();
         if let Some(facts) = context.facts {
             for (service, declared) in context.architecture.services.iter().enumerate() {
                 for &member in &declared.crates {
-                    for access in
-                        accesses(params, context, facts, member, service, &owners, reporter)
-                    {
+                    for access in accesses(
+                        params, context, facts, member, service, &owners, &variables, reporter,
+                    ) {
                         all.push((service, member, access));
                     }
                 }
@@ -1049,6 +1051,7 @@ struct Candidate {
     test_only: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn accesses(
     params: &Params,
     context: &Context<'_>,
@@ -1056,6 +1059,7 @@ fn accesses(
     member: usize,
     service: usize,
     owners: &BTreeMap<String, Vec<Owner>>,
+    variables: &HashMap<String, usize>,
     reporter: &Reporter<'_>,
 ) -> Vec<Access> {
     let files = &facts.crates[member].files;
@@ -1262,7 +1266,7 @@ fn accesses(
         ));
     }
     if params.enabled(Source::Env) {
-        out.extend(env_accesses(context, files, service));
+        out.extend(env_accesses(context, files, service, variables));
     }
     if params.enabled(Source::Diesel) || params.enabled(Source::SeaOrm) {
         out.extend(orm_declarations(params, context, files, &lines, owners));
@@ -1505,8 +1509,9 @@ fn narrow(
     lines.location(candidate.file, candidate.span.range())
 }
 
-/// Literals naming another service's database URL variable.
-fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> Vec<Access> {
+/// Each service's database URL variables (`ORDERS_DATABASE_URL`, …), to
+/// the service.
+fn database_variables(context: &Context<'_>) -> HashMap<String, usize> {
     let mut variables: HashMap<String, usize> = HashMap::new();
     for (other, declared) in context.architecture.services.iter().enumerate() {
         let stem = declared.name.to_uppercase().replace('-', "_");
@@ -1514,6 +1519,16 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
             variables.insert(format!("{stem}_{suffix}"), other);
         }
     }
+    variables
+}
+
+/// Literals naming another service's database URL variable.
+fn env_accesses(
+    context: &Context<'_>,
+    files: &[FileFacts],
+    service: usize,
+    variables: &HashMap<String, usize>,
+) -> Vec<Access> {
     let lines = FileLines::new(files);
     let mut out = Vec::new();
     for (index, file) in files.iter().enumerate() {
