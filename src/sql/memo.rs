@@ -344,6 +344,32 @@ mod tests {
     }
 
     #[test]
+    fn threads_sharing_a_memo_get_each_text_analysed_as_alone() {
+        use rayon::prelude::*;
+        let texts: Vec<String> = (0..12)
+            .map(|i| format!("SELECT qty FROM stock_{i} WHERE sku = $1"))
+            .chain(["SELECT sku FROM stock GROUP BY DISTINCT sku".to_string()])
+            .collect();
+        let memo = SqlMemo::default();
+        let asked: Vec<&String> = texts.iter().cycle().take(texts.len() * 40).collect();
+        let results: Vec<(&String, Arc<Analysis>)> = asked
+            .par_iter()
+            .map(|text| (*text, memo.analyse(text)))
+            .collect();
+        for (text, analysis) in &results {
+            assert_eq!(**analysis, super::super::analyse(text));
+        }
+        // Two threads may both parse a text they ask for at once; every
+        // later question is answered from the memo.
+        let first = memo.analysed();
+        assert!(first >= texts.len() && first < asked.len(), "{first}");
+        for text in &texts {
+            memo.analyse(text);
+        }
+        assert_eq!(memo.analysed(), first);
+    }
+
+    #[test]
     fn the_file_holds_what_was_encoded_and_nothing_else_decodes() {
         let secret = [7u8; 32];
         let key = key(Some(&secret), Kind::Text, "SELECT 1");

@@ -210,3 +210,18 @@ fn a_symlinked_memo_path_receives_nothing() {
     assert!(err.contains("SQL memo ignored: it is a symlink"), "{err}");
     assert!(err.contains("SQL memo not written"), "{err}");
 }
+
+#[test]
+fn the_memo_goes_to_the_target_dir_asked_for() {
+    let (dir, home) = fresh("sqlmemo-target-dir");
+    let elsewhere = dir.with_extension("target");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+    let elsewhere_text = elsewhere.display().to_string();
+    let cold = check(&dir, &home, &["--target-dir", &elsewhere_text]);
+    assert!(counts(&cold).0 > 0);
+    assert!(elsewhere.join("archfit/sql/memo").is_file());
+    assert!(!dir.join("target").exists(), "wrote into the workspace");
+    let warm = check(&dir, &home, &["--target-dir", &elsewhere_text]);
+    assert_eq!(counts(&warm).0, 0);
+    assert_eq!(crate::stdout(&warm), crate::stdout(&cold));
+}
