@@ -134,6 +134,10 @@ pub struct Stats {
     /// not change is not read).
     pub files_read: usize,
     pub bytes_read: usize,
+    /// SQL texts and migration scripts analysed (parsed) by this run.
+    pub sql_analysed: usize,
+    /// SQL analyses taken from the SQL memo of an earlier run instead.
+    pub sql_remembered: usize,
 }
 
 impl Outcome {
@@ -399,7 +403,7 @@ pub fn run_keeping_facts(
     } else {
         Vec::new()
     };
-    let memo = checks::Memo::default();
+    let memo = checks::Memo::with_sql(sql::memo::SqlMemo::open(&workspace.root));
     let context = checks::Context {
         workspace,
         architecture,
@@ -453,6 +457,7 @@ pub fn run_keeping_facts(
         });
         findings.extend(produced);
     }
+    memo.sql.store();
     if only.is_empty() {
         findings.extend(unclassified_findings(workspace, architecture));
     }
@@ -488,6 +493,8 @@ pub fn run_keeping_facts(
         files_cached: facts.as_ref().map_or(0, |f| f.cached_files),
         files_read: facts.as_ref().map_or(0, |f| f.read_files),
         bytes_read: facts.as_ref().map_or(0, |f| f.bytes),
+        sql_analysed: memo.sql.analysed(),
+        sql_remembered: memo.sql.remembered(),
     };
     let outcome = Outcome {
         root: workspace.root.clone(),

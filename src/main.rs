@@ -346,6 +346,12 @@ fn run_check(
             stats.files_read,
             archfit::facts::reread_count()
         );
+        eprintln!(
+            "archfit: {} SQL text(s) analysed ({} parser call(s)), {} from the SQL memo",
+            stats.sql_analysed,
+            archfit::sql::parse_count(),
+            stats.sql_remembered
+        );
     }
     // A check that could not run is never a pass, nor is a file that
     // could not be analysed: what it hides could be a violation.

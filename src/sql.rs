@@ -7,8 +7,13 @@
 //! conservative reading of the tokens after FROM, JOIN, INTO, UPDATE, TABLE,
 //! COPY and TRUNCATE.
 
+pub mod memo;
+
 use std::collections::BTreeSet;
 use std::ops::{ControlFlow, Range};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
 
 use sqlparser::ast::{
     CopySource, FromTable, ObjectName, ObjectNamePart, Query, Statement, TableFactor, TableObject,
@@ -22,7 +27,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
 use crate::finding::LineIndex;
 
 /// A table named by a statement.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TableRef {
     /// Last part of the name, unquoted and lower-cased.
     pub name: String,
@@ -37,7 +42,7 @@ pub struct TableRef {
 }
 
 /// How a table reference was found, so that a finding can say how sure it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FoundBy {
     /// The SQL parser read the statement.
     Parser,
@@ -46,7 +51,7 @@ pub enum FoundBy {
 }
 
 /// Why a text is not SQL that can be analysed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SqlError {
     /// What the parser expected, never quoting the input: the text may be
     /// any file a migration path leads to, and a report must not carry it.
@@ -64,8 +69,17 @@ fn dialects() -> [&'static dyn Dialect; 4] {
     ]
 }
 
+static PARSES: AtomicUsize = AtomicUsize::new(0);
+
+/// How many texts [`parse`] was given in this process: a run that takes
+/// every analysis from the SQL memo gives it none.
+pub fn parse_count() -> usize {
+    PARSES.load(Ordering::Relaxed)
+}
+
 /// Parses `sql` with the first dialect that accepts it.
 pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
+    PARSES.fetch_add(1, Ordering::Relaxed);
     let mut first_error = None;
     for dialect in dialects() {
         match Parser::parse_sql(dialect, sql) {
@@ -136,6 +150,120 @@ fn sql_error(error: &ParserError) -> SqlError {
         None => message,
     };
     SqlError { message, line }
+}
+
+/// What the checks need from one SQL text, as plain data: it is computed
+/// once per distinct text and kept in the [`memo`] across runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Analysis {
+    /// A dialect parsed it.
+    Parsed {
+        /// [`tables`] of its statements.
+        tables: Vec<TableRef>,
+        /// [`temporary_tables`] of its statements.
+        temporary: BTreeSet<String>,
+    },
+    /// No dialect parses it.
+    Unparsed {
+        error: SqlError,
+        /// [`scan_tables`] of the text: whether it counts as SQL is the
+        /// caller's to say.
+        scanned: Vec<TableRef>,
+    },
+}
+
+impl Analysis {
+    /// The tables the parser found, else those of the token scan.
+    pub fn tables(&self) -> &[TableRef] {
+        match self {
+            Analysis::Parsed { tables, .. } => tables,
+            Analysis::Unparsed { scanned, .. } => scanned,
+        }
+    }
+}
+
+/// Parses `sql` (or scans it when no dialect parses it) for [`Analysis`].
+/// Callers go through [`memo::SqlMemo::analyse`], which does this once
+/// per distinct text.
+pub fn analyse(sql: &str) -> Analysis {
+    match parse(sql) {
+        Ok(statements) => Analysis::Parsed {
+            tables: tables(&statements),
+            temporary: temporary_tables(&statements),
+        },
+        Err(error) => Analysis::Unparsed {
+            scanned: scan_tables(sql),
+            error,
+        },
+    }
+}
+
+/// A migration script split and parsed: its table changes, each with the
+/// byte offset where its statement's text starts (the parser's positions
+/// count from there), and the statements no dialect parses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptAnalysis {
+    pub changes: Vec<(TableChange, usize)>,
+    /// Byte range of each statement that does not parse, and why.
+    pub failed: Vec<(Range<usize>, SqlError)>,
+}
+
+/// A script of more statements is not retried as a whole when one of them
+/// does not parse: sqlparser holds every statement of a text at once, about
+/// 9 KB per `CREATE TABLE`.
+const WHOLE_SCRIPT_RETRY: usize = 1_000;
+
+/// The table changes of a migration script. Statements are parsed one at a
+/// time (split at `;` tokens, so dollar-quoted bodies and `DO $$ … $$`
+/// blocks stay whole) so that memory does not grow with the script and one
+/// bad statement does not hide the others. When some do not parse, the
+/// whole script is tried once more (a body the split cut in two may still
+/// parse as part of the whole); if it parses, nothing failed.
+pub fn analyse_script(text: &str) -> ScriptAnalysis {
+    let ranges = statement_ranges(text).unwrap_or_else(|| {
+        // Does not even tokenize (an unterminated string): plain `;`.
+        let mut start = 0;
+        text.split_inclusive(';')
+            .map(|chunk| {
+                start += chunk.len();
+                start - chunk.len()..start
+            })
+            .collect()
+    });
+    let mut out = ScriptAnalysis::default();
+    for range in &ranges {
+        let chunk = &text[range.clone()];
+        if chunk.trim().trim_end_matches(';').trim().is_empty() || only_comments(chunk) {
+            continue;
+        }
+        match parse(chunk) {
+            Ok(statements) => out.changes.extend(
+                table_changes(&statements)
+                    .into_iter()
+                    .map(|change| (change, range.start)),
+            ),
+            Err(error) => out.failed.push((range.clone(), error)),
+        }
+    }
+    if !out.failed.is_empty() && ranges.len() <= WHOLE_SCRIPT_RETRY {
+        if let Ok(statements) = parse(text) {
+            return ScriptAnalysis {
+                changes: table_changes(&statements)
+                    .into_iter()
+                    .map(|change| (change, 0))
+                    .collect(),
+                failed: Vec::new(),
+            };
+        }
+    }
+    out
+}
+
+fn only_comments(chunk: &str) -> bool {
+    chunk
+        .lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with("--") || l == ";")
 }
 
 /// Whether a text starts the way SQL statements do, to tell "looks like SQL
@@ -253,7 +381,7 @@ pub fn defined_tables(statements: &[Statement]) -> Vec<TableRef> {
 }
 
 /// What a migration statement does to a table's existence, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TableChange {
     /// Created or altered (an ALTER or an index claims the table too).
     Defined(TableRef),
@@ -1231,6 +1359,36 @@ mod tests {
                 line: Some(4)
             }
         );
+    }
+
+    #[test]
+    fn a_script_keeps_the_changes_of_the_statements_that_parse_and_names_the_others() {
+        let script = "CREATE TABLE orders (id int);\n\
+                      CREATE TABLE broken (id int,,);\n\
+                      -- retired: the audit table\n;\n\
+                      DROP TABLE orders;";
+        let analysis = analyse_script(script);
+        let second = script.find("\nCREATE TABLE broken").expect("in the script");
+        let third = script.find("\n-- retired").expect("in the script");
+        let fourth = script.find("\nDROP").expect("in the script");
+        let changes: Vec<(String, usize)> = analysis
+            .changes
+            .iter()
+            .map(|(change, at)| match change {
+                TableChange::Defined(t) => (format!("defined {}", t.name), *at),
+                TableChange::Dropped(t) => (format!("dropped {}", t.name), *at),
+                TableChange::Renamed { to, .. } => (format!("renamed {}", to.name), *at),
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("defined orders".into(), 0),
+                ("dropped orders".into(), fourth)
+            ]
+        );
+        assert_eq!(analysis.failed.len(), 1);
+        assert_eq!(analysis.failed[0].0, second..third);
     }
 
     #[test]

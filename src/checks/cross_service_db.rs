@@ -11,6 +11,7 @@ use super::{Context, Needs, Reporter, Starter, Violation};
 use crate::facts::{self, Arg, FileFacts, Span};
 use crate::finding::{Diagnostic, Finding, LineIndex, Location, Related};
 use crate::pattern::{any_call, CallName, GlobPattern};
+use crate::sql::memo::SqlMemo;
 use crate::sql::{self, FoundBy, TableRef};
 use crate::workspace::Role;
 use crate::Severity;
@@ -352,13 +353,15 @@ fn table_uses(
         // Who owns what does not depend on `allow_tables` (it only
         // silences collisions).
         let (owners, _) = settle(params, &claims, &names, &databases);
+        // Built once: per crate it cost four strings per service.
+        let variables = database_variables(context);
         let mut all = Vec::new();
         if let Some(facts) = context.facts {
             for (service, declared) in context.architecture.services.iter().enumerate() {
                 for &member in &declared.crates {
-                    for access in
-                        accesses(params, context, facts, member, service, &owners, reporter)
-                    {
+                    for access in accesses(
+                        params, context, facts, member, service, &owners, &variables, reporter,
+                    ) {
                         all.push((service, member, access));
                     }
                 }
@@ -816,7 +819,9 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
             let offset = lines.offset(start_line + table.line - 1, column);
             Location::from_index(&migration.path, &lines, name_span(&migration.text, offset))
         };
-        for (change, start) in parse_script(&lines, &migration.path, reporter) {
+        let script = parse_script(&lines, &migration.path, reporter, &context.memo.sql);
+        for (change, start) in &script.changes {
+            let start = *start;
             match change {
                 sql::TableChange::Defined(table) => claim(
                     &mut owners,
@@ -824,7 +829,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                     Owner {
                         service: migration.service,
                         schema: table.schema.clone(),
-                        location: Some(locate(&table, start)),
+                        location: Some(locate(table, start)),
                         source: Claimed::Migration,
                     },
                 ),
@@ -839,7 +844,7 @@ fn ownership(context: &Context<'_>, reporter: &Reporter<'_>) -> BTreeMap<String,
                         Owner {
                             service: migration.service,
                             schema: to.schema.clone(),
-                            location: Some(locate(&to, start)),
+                            location: Some(locate(to, start)),
                             source: Claimed::Migration,
                         },
                     );
@@ -949,59 +954,19 @@ fn split_schema(name: &str) -> (Option<String>, String) {
     }
 }
 
-/// A script of more statements is not retried as a whole when one of them
-/// does not parse: sqlparser holds every statement of a text at once, about
-/// 9 KB per `CREATE TABLE`.
-const WHOLE_SCRIPT_RETRY: usize = 1_000;
-
 /// Tables a migration script defines, each with the byte offset where its
-/// statement's text starts (the parser's positions count from there).
-/// Statements are parsed one at a time (split at `;` tokens, so
-/// dollar-quoted bodies and `DO $$ … $$` blocks stay whole) so that memory
-/// does not grow with the script and one bad statement does not hide the
-/// others; a bad one becomes a diagnostic with its line.
+/// statement's text starts (the parser's positions count from there), from
+/// [`sql::analyse_script`] through the SQL memo; a statement that does not
+/// parse becomes a diagnostic with its line.
 fn parse_script(
     lines: &LineIndex<&str>,
     path: &str,
     reporter: &Reporter<'_>,
-) -> Vec<(sql::TableChange, usize)> {
+    memo: &SqlMemo,
+) -> std::sync::Arc<sql::ScriptAnalysis> {
     let text = lines.text();
-    let ranges = sql::statement_ranges(text).unwrap_or_else(|| {
-        // Does not even tokenize (an unterminated string): plain `;`.
-        let mut start = 0;
-        text.split_inclusive(';')
-            .map(|chunk| {
-                start += chunk.len();
-                start - chunk.len()..start
-            })
-            .collect()
-    });
-    let mut out = Vec::new();
-    let mut failed = Vec::new();
-    for range in &ranges {
-        let chunk = &text[range.clone()];
-        if chunk.trim().trim_end_matches(';').trim().is_empty() || only_comments(chunk) {
-            continue;
-        }
-        match sql::parse(chunk) {
-            Ok(statements) => out.extend(
-                sql::table_changes(&statements)
-                    .into_iter()
-                    .map(|change| (change, range.start)),
-            ),
-            Err(error) => failed.push((range.clone(), error)),
-        }
-    }
-    // A body the split cut in two may still parse as part of the whole.
-    if !failed.is_empty() && ranges.len() <= WHOLE_SCRIPT_RETRY {
-        if let Ok(statements) = sql::parse(text) {
-            return sql::table_changes(&statements)
-                .into_iter()
-                .map(|change| (change, 0))
-                .collect();
-        }
-    }
-    for (range, error) in failed {
+    let analysis = memo.analyse_script(text);
+    for (range, error) in &analysis.failed {
         let chunk = &text[range.clone()];
         let leading = chunk.len() - chunk.trim_start().len();
         let (chunk_line, _) = lines.line_column(range.start);
@@ -1048,14 +1013,7 @@ fn parse_script(
             location: Some(Location::from_index(path, lines, start..start)),
         });
     }
-    out
-}
-
-fn only_comments(chunk: &str) -> bool {
-    chunk
-        .lines()
-        .map(str::trim)
-        .all(|l| l.is_empty() || l.starts_with("--") || l == ";")
+    analysis
 }
 
 /// The span of the table name that starts at `start`: a quoted identifier
@@ -1097,6 +1055,7 @@ struct Candidate {
     test_only: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn accesses(
     params: &Params,
     context: &Context<'_>,
@@ -1104,6 +1063,7 @@ fn accesses(
     member: usize,
     service: usize,
     owners: &BTreeMap<String, Vec<Owner>>,
+    variables: &HashMap<String, usize>,
     reporter: &Reporter<'_>,
 ) -> Vec<Access> {
     let files = &facts.crates[member].files;
@@ -1237,16 +1197,20 @@ fn accesses(
         if !sql::looks_like_sql(&candidate.text) {
             continue;
         }
-        match sql::parse(&candidate.text) {
-            Ok(statements) => {
-                temporary.extend(sql::temporary_tables(&statements));
-                parsed.push((candidate, sql::tables(&statements)));
+        let analysis = context.memo.sql.analyse(&candidate.text);
+        match &*analysis {
+            sql::Analysis::Parsed {
+                tables,
+                temporary: temporary_here,
+            } => {
+                temporary.extend(temporary_here.iter().cloned());
+                parsed.push((candidate, tables.clone()));
             }
             // Text that reaches a database call is SQL even when no dialect
             // parses it (PostgreSQL accepts more): read its tokens instead.
             // A `const` counts as SQL only when it parses, so it gets no scan.
-            Err(error) if !candidate.owned_only => {
-                let scanned = sql::scan_tables(&candidate.text);
+            sql::Analysis::Unparsed { error, scanned } if !candidate.owned_only => {
+                let scanned = scanned.clone();
                 // `ALTER SYSTEM SET …`, `CREATE USER …`: nothing to check.
                 if scanned.is_empty() && !names_a_relation(&candidate.text) {
                     continue;
@@ -1268,7 +1232,7 @@ fn accesses(
                 });
                 parsed.push((candidate, scanned));
             }
-            Err(_) => {}
+            sql::Analysis::Unparsed { .. } => {}
         }
     }
     let owned = owners;
@@ -1298,10 +1262,15 @@ fn accesses(
         }
     }
     if params.enabled(Source::Sql) {
-        out.extend(generated_query_accesses(facts, member, reporter));
+        out.extend(generated_query_accesses(
+            facts,
+            member,
+            reporter,
+            &context.memo.sql,
+        ));
     }
     if params.enabled(Source::Env) {
-        out.extend(env_accesses(context, files, service));
+        out.extend(env_accesses(context, files, service, variables));
     }
     if params.enabled(Source::Diesel) || params.enabled(Source::SeaOrm) {
         out.extend(orm_declarations(params, context, files, &lines, owners));
@@ -1339,6 +1308,7 @@ fn generated_query_accesses(
     facts: &facts::Facts,
     member: usize,
     reporter: &Reporter<'_>,
+    memo: &SqlMemo,
 ) -> Vec<Access> {
     let mut out = Vec::new();
     for path in &facts.crates[member].query_files {
@@ -1349,10 +1319,11 @@ fn generated_query_accesses(
         for block in query_blocks(text) {
             let query = &text[block.clone()];
             let sql = positional_placeholders(query);
-            let (tables, scanned) = match sql::parse(&sql) {
-                Ok(statements) => (sql::tables(&statements), false),
-                Err(error) => {
-                    let scanned = sql::scan_tables(&sql);
+            let analysis = memo.analyse(&sql);
+            let (tables, scanned) = match &*analysis {
+                sql::Analysis::Parsed { tables, .. } => (tables.clone(), false),
+                sql::Analysis::Unparsed { error, scanned } => {
+                    let scanned = scanned.clone();
                     if !scanned.is_empty() {
                         reporter.diagnostic(Diagnostic {
                             severity: Severity::Info,
@@ -1542,8 +1513,9 @@ fn narrow(
     lines.location(candidate.file, candidate.span.range())
 }
 
-/// Literals naming another service's database URL variable.
-fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> Vec<Access> {
+/// Each service's database URL variables (`ORDERS_DATABASE_URL`, …), to
+/// the service.
+fn database_variables(context: &Context<'_>) -> HashMap<String, usize> {
     let mut variables: HashMap<String, usize> = HashMap::new();
     for (other, declared) in context.architecture.services.iter().enumerate() {
         let stem = declared.name.to_uppercase().replace('-', "_");
@@ -1551,6 +1523,16 @@ fn env_accesses(context: &Context<'_>, files: &[FileFacts], service: usize) -> V
             variables.insert(format!("{stem}_{suffix}"), other);
         }
     }
+    variables
+}
+
+/// Literals naming another service's database URL variable.
+fn env_accesses(
+    context: &Context<'_>,
+    files: &[FileFacts],
+    service: usize,
+    variables: &HashMap<String, usize>,
+) -> Vec<Access> {
     let lines = FileLines::new(files);
     let mut out = Vec::new();
     for (index, file) in files.iter().enumerate() {

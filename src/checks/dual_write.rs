@@ -11,7 +11,7 @@ use crate::facts::{self, Arg, CallFact, FileFacts, FnFact, Span};
 use crate::finding::{Finding, Related};
 use crate::graph::services::MessagingMethods;
 use crate::pattern::{any_call, CallName, GlobPattern};
-use crate::sql;
+use crate::sql::{self, memo::SqlMemo};
 
 /// Name used in `check = "…"`.
 pub const NAME: &str = "dual-write";
@@ -87,15 +87,16 @@ pub fn service_filters(_params: &Params) -> &[GlobPattern] {
     &[]
 }
 
-/// Compiled parameters, built once per run.
-struct Recognisers {
+/// Compiled parameters, built once per run, and the run's SQL memo.
+struct Recognisers<'m> {
     publish: Vec<CallName>,
     db: Vec<CallName>,
     outbox: Vec<GlobPattern>,
+    sql: &'m SqlMemo,
 }
 
-impl Recognisers {
-    fn new(params: &Params) -> Recognisers {
+impl<'m> Recognisers<'m> {
+    fn new(params: &Params, sql: &'m SqlMemo) -> Recognisers<'m> {
         let names = |list: &[String]| list.iter().map(|n| CallName::new(n)).collect();
         let publish = params
             .publish_methods
@@ -116,6 +117,7 @@ impl Recognisers {
             publish: names(&publish),
             db: names(&db),
             outbox,
+            sql,
         }
     }
 
@@ -168,7 +170,7 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
     let Some(facts) = context.facts else {
         return Vec::new();
     };
-    let recognisers = Recognisers::new(params);
+    let recognisers = Recognisers::new(params, &context.memo.sql);
     let mut findings = Vec::new();
     for declared in &context.architecture.services {
         for &member in &declared.crates {
@@ -312,7 +314,7 @@ fn crate_findings(
             let string = &file.strings[index];
             let tables = parsed
                 .entry(string.value.as_str())
-                .or_insert_with(|| written_tables(&string.value));
+                .or_insert_with(|| written_tables(r.sql, &string.value));
             if let Some(tables) = tables {
                 unit.writes.push(Write {
                     file: fi,
@@ -651,18 +653,16 @@ fn changes_rows(sql: &str) -> bool {
 }
 
 /// The tables an INSERT/UPDATE/DELETE writes (`None`: it writes none).
-fn written_tables(text: &str) -> Option<Vec<String>> {
+fn written_tables(memo: &SqlMemo, text: &str) -> Option<Vec<String>> {
     if !changes_rows(text) || !sql::looks_like_sql(text) {
         return None;
     }
-    let tables = match sql::parse(text) {
-        Ok(statements) => sql::tables(&statements),
-        Err(_) => sql::scan_tables(text),
-    };
-    let mut written: Vec<String> = tables
-        .into_iter()
+    let mut written: Vec<String> = memo
+        .analyse(text)
+        .tables()
+        .iter()
         .filter(|t| t.write)
-        .map(|t| t.name)
+        .map(|t| t.name.clone())
         .collect();
     written.sort();
     written.dedup();
@@ -699,7 +699,7 @@ fn db_write(
                 }
                 _ => continue,
             };
-            if let Some(tables) = written_tables(text) {
+            if let Some(tables) = written_tables(r.sql, text) {
                 return Some(Write {
                     file: fi,
                     span,
@@ -845,12 +845,16 @@ fn diesel_table(call_text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn recognisers() -> Recognisers {
-        Recognisers::new(&Params {
-            outbox_tables: None,
-            publish_methods: None,
-            db_methods: None,
-        })
+    fn recognisers() -> Recognisers<'static> {
+        static MEMO: std::sync::LazyLock<SqlMemo> = std::sync::LazyLock::new(SqlMemo::default);
+        Recognisers::new(
+            &Params {
+                outbox_tables: None,
+                publish_methods: None,
+                db_methods: None,
+            },
+            &MEMO,
+        )
     }
 
     /// Per function of `text`: (name, publishes, tables written).

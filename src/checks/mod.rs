@@ -50,6 +50,9 @@ pub struct Context<'a> {
 pub struct Memo {
     services: std::sync::Mutex<MemoMap<Vec<crate::graph::services::ServiceEdge>>>,
     tables: std::sync::Mutex<MemoMap<cross_service_db::TableUses>>,
+    /// SQL analysed once per distinct text (and kept across runs when the
+    /// run opened a persistent memo).
+    pub sql: crate::sql::memo::SqlMemo,
 }
 
 type MemoMap<T> = std::collections::HashMap<String, std::sync::Arc<T>>;
@@ -70,6 +73,14 @@ fn remember<T>(
 }
 
 impl Memo {
+    /// A memo whose SQL analyses come from, and go to, `sql`.
+    pub fn with_sql(sql: crate::sql::memo::SqlMemo) -> Memo {
+        Memo {
+            sql,
+            ..Memo::default()
+        }
+    }
+
     /// The service graph for these messaging methods.
     pub fn service_edges(
         &self,

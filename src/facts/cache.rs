@@ -43,11 +43,11 @@ pub fn enable(setting: Setting, verbose: bool) {
     let _ = SETTING.set((setting, verbose));
 }
 
-fn setting() -> &'static Setting {
+pub(crate) fn setting() -> &'static Setting {
     SETTING.get().map_or(&Setting::Off, |(setting, _)| setting)
 }
 
-fn note(message: &str) {
+pub(crate) fn note(message: &str) {
     if SETTING.get().is_some_and(|(_, verbose)| *verbose) {
         eprintln!("archfit: {}", crate::text::neutralise(message));
     }
@@ -371,7 +371,7 @@ impl<'a> Reader<'a> {
 
 /// A target directory the user named (not the workspace): created if
 /// missing, as cargo would, then the root cache writes stay in.
-fn user_dir(dir: &Path) -> Option<Root> {
+pub(crate) fn user_dir(dir: &Path) -> Option<Root> {
     let dir = std::path::absolute(dir).ok()?;
     std::fs::create_dir_all(&dir).ok()?;
     Some(Root::new(&dir))
@@ -387,7 +387,7 @@ fn shard_name(member: &str) -> String {
 /// This user's secret for cache keys, created on first use in the user's
 /// cache folder (`$XDG_CACHE_HOME` or `~/.cache`, `cargo-archfit/secret`).
 /// `None` (no cache) where there is none and none can be made.
-fn secret() -> Option<[u8; 32]> {
+pub(crate) fn secret() -> Option<[u8; 32]> {
     static SECRET: OnceLock<Option<[u8; 32]>> = OnceLock::new();
     *SECRET.get_or_init(|| {
         let base = std::env::var_os("XDG_CACHE_HOME")

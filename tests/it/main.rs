@@ -26,6 +26,7 @@ mod package;
 mod robustness;
 mod security;
 mod silent_passes;
+mod sql_memo;
 mod text_output;
 mod traces;
 
