@@ -155,6 +155,44 @@ struct Access {
     scanned: bool,
     /// Only test code makes it (the rule includes tests).
     test_only: bool,
+    /// How to narrow `location` (the whole literal) to the table's name,
+    /// done only for accesses that are reported: it reads the file's text.
+    narrow: Option<std::sync::Arc<Narrowing>>,
+}
+
+/// A table named inside a string literal: where, in the literal's value.
+#[derive(Debug)]
+struct Narrowing {
+    member: usize,
+    file: usize,
+    literal: Span,
+    value: std::sync::Arc<str>,
+    /// Byte offset of the table's name in `value`.
+    at: usize,
+}
+
+impl Access {
+    /// The access with its location narrowed to the table's name when its
+    /// literal sits in the source as written.
+    fn settled(mut self, all: Option<&facts::Facts>) -> Access {
+        let narrowed = self.narrow.take().and_then(|n| {
+            let file = all?.crates.get(n.member)?.files.get(n.file)?;
+            let text = file.text.get();
+            let prefix = literal_prefix(text, n.literal, &n.value)?;
+            let name = name_span(text, n.literal.start as usize + prefix + n.at);
+            (!name.is_empty()).then(|| {
+                let span = Span {
+                    start: name.start as u32,
+                    end: name.end as u32,
+                };
+                facts::location(file, span)
+            })
+        });
+        if let Some(location) = narrowed {
+            self.location = location;
+        }
+        self
+    }
 }
 
 /// Said with every access the token scan found.
@@ -400,7 +438,7 @@ fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> A
         }
         if let Some(owner) = access.owner {
             analysis.foreign.push(Foreign {
-                access,
+                access: access.settled(context.facts),
                 service,
                 owner,
                 member,
@@ -420,7 +458,7 @@ fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> A
                 .entry(access.table.clone())
                 .or_default()
                 .entry(service)
-                .or_insert(access);
+                .or_insert_with(|| access.settled(context.facts));
             continue;
         }
         // Its own table, even when other services keep a table of
@@ -437,7 +475,7 @@ fn analyse(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> A
             .or_else(|| owning.iter().next().copied())
             .unwrap_or(service);
         analysis.foreign.push(Foreign {
-            access,
+            access: access.settled(context.facts),
             service,
             owner,
             member,
@@ -1242,15 +1280,24 @@ fn accesses(
             continue;
         }
         let value_lines = LineIndex::new(&*candidate.text);
-        let prefix = literal_prefix(&files[candidate.file], candidate);
         for table in tables {
             if temporary.contains(&table.name)
                 || (candidate.owned_only && !owned.contains_key(&table.name))
             {
                 continue;
             }
+            let narrow = (candidate.inline && !candidate.text.is_empty()).then(|| {
+                std::sync::Arc::new(Narrowing {
+                    member,
+                    file: candidate.file,
+                    literal: candidate.span,
+                    value: candidate.text.clone(),
+                    at: value_lines.offset(table.line, table.column),
+                })
+            });
             out.push(Access {
-                location: narrow(&lines, candidate, prefix, &value_lines, &table),
+                location: lines.location(candidate.file, candidate.span.range()),
+                narrow,
                 table: table.name,
                 schema: table.schema,
                 write: Some(table.write),
@@ -1341,6 +1388,7 @@ fn generated_query_accesses(
             for table in tables {
                 let at = block.start + name_offset(query, &table);
                 out.push(Access {
+                    narrow: None,
                     location: Location::from_index(path, &lines, at..at + table.name.len()),
                     table: table.name,
                     schema: table.schema,
@@ -1468,6 +1516,7 @@ fn orm_declarations(
                 continue;
             }
             out.push(Access {
+                narrow: None,
                 table,
                 schema,
                 write: None,
@@ -1484,33 +1533,8 @@ fn orm_declarations(
 
 /// Where the value starts inside the literal's source text, when that text
 /// holds the value as written (no escapes), so positions can be narrowed.
-fn literal_prefix(file: &FileFacts, candidate: &Candidate) -> Option<usize> {
-    let value: &str = &candidate.text;
-    if !candidate.inline || value.is_empty() {
-        return None;
-    }
-    candidate.span.text(file.text.get()).find(value)
-}
-
-/// The table name inside the literal when its value sits in the source as
-/// written, else the whole literal.
-fn narrow(
-    lines: &FileLines<'_>,
-    candidate: &Candidate,
-    prefix: Option<usize>,
-    value_lines: &LineIndex<&str>,
-    table: &TableRef,
-) -> Location {
-    if let Some(prefix) = prefix {
-        let file = &lines.files[candidate.file];
-        let start =
-            candidate.span.start as usize + prefix + value_lines.offset(table.line, table.column);
-        let name = name_span(file.text.get(), start);
-        if !name.is_empty() {
-            return lines.location(candidate.file, name);
-        }
-    }
-    lines.location(candidate.file, candidate.span.range())
+fn literal_prefix(text: &str, literal: Span, value: &str) -> Option<usize> {
+    literal.text(text).find(value)
 }
 
 /// Each service's database URL variables (`ORDERS_DATABASE_URL`, …), to
@@ -1548,6 +1572,7 @@ fn env_accesses(
                 continue;
             }
             out.push(Access {
+                narrow: None,
                 table: format!("database URL `{}`", string.value.trim()),
                 schema: None,
                 write: None,
@@ -1647,6 +1672,7 @@ fn orm_accesses(
                 continue;
             }
             out.push(Access {
+                narrow: None,
                 table: table.clone(),
                 schema: None,
                 write: None,
