@@ -9,7 +9,7 @@ use crate::scratch_copy;
 
 /// Runs `check --format json -v` on `dir` with the user cache folder
 /// `secret_home` (where the cache's secret lives) and `extra` arguments.
-fn check(dir: &Path, secret_home: &Path, extra: &[&str]) -> Output {
+pub(crate) fn check(dir: &Path, secret_home: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
         .args(["check", "--format", "json", "-v"])
         .args(extra)
@@ -21,17 +21,21 @@ fn check(dir: &Path, secret_home: &Path, extra: &[&str]) -> Output {
         .expect("cargo-archfit runs")
 }
 
-/// `(files read, files read again for the report)` as `-v` reports them.
-fn reads(output: &Output) -> (usize, usize) {
+/// The numbers on the line of `-v` output that says `marker`.
+pub(crate) fn verbose_numbers(output: &Output, marker: &str) -> Vec<usize> {
     let err = crate::stderr(output);
     let line = err
         .lines()
-        .find(|l| l.contains("file(s) read,"))
-        .unwrap_or_else(|| panic!("no read counts in:\n{err}"));
-    let numbers: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no `{marker}` in:\n{err}"));
+    line.split(|c: char| !c.is_ascii_digit())
         .filter_map(|n| n.parse().ok())
-        .collect();
+        .collect()
+}
+
+/// `(files read, files read again for the report)` as `-v` reports them.
+fn reads(output: &Output) -> (usize, usize) {
+    let numbers = verbose_numbers(output, "file(s) read,");
     (numbers[3], numbers[4])
 }
 
@@ -79,19 +83,12 @@ fn sources_containing(dir: &Path, needles: &[&str]) -> std::collections::BTreeSe
 
 /// `(parsed, from the cache)` as `-v` reports them.
 fn counts(output: &Output) -> (usize, usize) {
-    let err = crate::stderr(output);
-    let line = err
-        .lines()
-        .find(|l| l.contains("source file(s) parsed"))
-        .unwrap_or_else(|| panic!("no parse counts in:\n{err}"));
-    let numbers: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect();
+    let numbers = verbose_numbers(output, "source file(s) parsed");
     (numbers[0], numbers[1])
 }
 
-fn fresh(tag: &str) -> (PathBuf, PathBuf) {
+/// A scratch copy of the shop and an empty user cache folder beside it.
+pub(crate) fn fresh(tag: &str) -> (PathBuf, PathBuf) {
     let dir = scratch_copy("shop", tag);
     let home = dir.with_extension("home");
     let _ = std::fs::remove_dir_all(&home);

@@ -2,39 +2,17 @@
 //! run without the cache report, and never trusts or writes through a memo
 //! file it did not write.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-use crate::scratch_copy;
+use crate::cache::{check, fresh, verbose_numbers};
 
 /// Where the memo of a workspace without `--target-dir` lives.
 const MEMO: &str = "target/archfit/sql/memo";
 
-/// Runs `check --format json -v` on `dir` with the user cache folder
-/// `secret_home` (where the cache's secret lives) and `extra` arguments.
-fn check(dir: &Path, secret_home: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
-        .args(["check", "--format", "json", "-v"])
-        .args(extra)
-        .current_dir(dir)
-        .env("XDG_CACHE_HOME", secret_home)
-        .env_remove("CARGO_TARGET_DIR")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("cargo-archfit runs")
-}
-
 /// `(texts analysed, parser calls, from the memo)` as `-v` reports them.
 fn counts(output: &Output) -> (usize, usize, usize) {
-    let err = crate::stderr(output);
-    let line = err
-        .lines()
-        .find(|l| l.contains("SQL text(s) analysed"))
-        .unwrap_or_else(|| panic!("no SQL counts in:\n{err}"));
-    let numbers: Vec<usize> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse().ok())
-        .collect();
+    let numbers = verbose_numbers(output, "SQL text(s) analysed");
     (numbers[0], numbers[1], numbers[2])
 }
 
@@ -42,14 +20,6 @@ fn counts(output: &Output) -> (usize, usize, usize) {
 fn entries(memo: &Path) -> u64 {
     let bytes = std::fs::read(memo).expect("memo written");
     u64::from_le_bytes(bytes[12..20].try_into().expect("header"))
-}
-
-fn fresh(tag: &str) -> (PathBuf, PathBuf) {
-    let dir = scratch_copy("shop", tag);
-    let home = dir.with_extension("home");
-    let _ = std::fs::remove_dir_all(&home);
-    std::fs::create_dir_all(&home).expect("mkdir");
-    (dir, home)
 }
 
 #[test]
