@@ -1,12 +1,12 @@
 #![doc = include_str!("../../docs/checks/layers.md")]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Context, Needs, Reporter, Starter, Violation};
-use crate::facts::location;
+use crate::facts::{location, Name};
 use crate::finding::Finding;
 use crate::graph::modules::{display, ModuleGraph};
 use crate::pattern::{any_or_all, GlobPattern};
@@ -115,6 +115,9 @@ pub fn service_filters(params: &Params) -> &[GlobPattern] {
 pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut examined = Vec::new();
+    // Each module path's layer once: crates share their module names
+    // (`handlers`, `db::queries`), and a crate has thousands of edges.
+    let mut layers = HashMap::new();
     for graph in context.modules {
         let Some(service) = context.architecture.service_of(graph.member) else {
             continue;
@@ -123,7 +126,14 @@ pub fn run(params: &Params, context: &Context<'_>, reporter: &Reporter<'_>) -> V
             continue;
         }
         examined.push(graph);
-        findings.extend(check_graph(params, graph, &service.name, context, reporter));
+        findings.extend(check_graph(
+            params,
+            graph,
+            &service.name,
+            context,
+            reporter,
+            &mut layers,
+        ));
     }
     warn_on_empty_layers(params, &examined, reporter);
     findings
@@ -141,10 +151,12 @@ fn warn_on_empty_layers(params: &Params, examined: &[&ModuleGraph], reporter: &R
         );
         return;
     }
-    let mut modules: BTreeSet<String> = BTreeSet::new();
-    for graph in examined {
-        modules.extend(graph.modules.iter().map(|m| display(m)));
-    }
+    // Crates share module names: spell out each distinct path once.
+    let distinct: std::collections::HashSet<&[Name]> = examined
+        .iter()
+        .flat_map(|graph| graph.modules.iter().map(Vec::as_slice))
+        .collect();
+    let modules: BTreeSet<String> = distinct.into_iter().map(display).collect();
     for layer in &params.layers {
         let matched = modules
             .iter()
@@ -182,6 +194,7 @@ fn check_graph(
     service: &str,
     context: &Context<'_>,
     reporter: &Reporter<'_>,
+    layers: &mut HashMap<Vec<Name>, Option<usize>>,
 ) -> Vec<Finding> {
     let Some(facts) = context.facts else {
         return Vec::new();
@@ -205,12 +218,23 @@ fn check_graph(
             &b.evidence,
         ))
     });
+    let mut layer_of = |path: &[Name]| -> Option<usize> {
+        if let Some(&layer) = layers.get(path) {
+            return layer;
+        }
+        let layer = params.layer_of(&display(path));
+        layers.insert(path.to_vec(), layer);
+        layer
+    };
     for edge in edges {
-        let (user, used) = (display(&edge.user), display(&edge.used));
-        let (Some(from), Some(to)) = (params.layer_of(&user), params.layer_of(&used)) else {
+        let (Some(from), Some(to)) = (layer_of(&edge.user), layer_of(&edge.used)) else {
             continue;
         };
-        if to >= from || !seen.insert((user.clone(), used.clone())) {
+        if to >= from {
+            continue;
+        }
+        let (user, used) = (display(&edge.user), display(&edge.used));
+        if !seen.insert((user.clone(), used.clone())) {
             continue;
         }
         let (inner, outer) = (&params.layers[from].name, &params.layers[to].name);

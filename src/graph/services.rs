@@ -503,10 +503,29 @@ pub fn build(
         );
         let split = |names: &[String]| names.iter().map(|n| CallName::new(n)).collect::<Vec<_>>();
         let (publish_calls, subscribe_calls) = (split(&methods.publish), split(&methods.subscribe));
+        // Each distinct topic text once: every service's patterns are tried
+        // in turn, and the same topics are published to from many places.
+        let topic_owners: std::cell::RefCell<HashMap<String, Option<usize>>> = Default::default();
         let owner_of_topic = |topic: &str| {
-            topics
+            if let Some(&owner) = topic_owners.borrow().get(topic) {
+                return owner;
+            }
+            let owner = topics
                 .iter()
-                .position(|patterns| patterns.iter().any(|p| p.is_match(topic)))
+                .position(|patterns| patterns.iter().any(|p| p.is_match(topic)));
+            topic_owners.borrow_mut().insert(topic.to_string(), owner);
+            owner
+        };
+        let host_owners: std::cell::RefCell<HashMap<String, Option<usize>>> = Default::default();
+        let owner_of_host = |host: String| {
+            if let Some(&owner) = host_owners.borrow().get(&host) {
+                return owner;
+            }
+            let owner = hosts
+                .iter()
+                .position(|list| list.iter().any(|h| host_matches(&host, h)));
+            host_owners.borrow_mut().insert(host, owner);
+            owner
         };
         let helpers = client_helpers(architecture, facts, &grpc);
         let address_names = AddressNames::new(architecture);
@@ -600,9 +619,7 @@ pub fn build(
                         let Some(host) = url_host(value) else {
                             continue;
                         };
-                        let to = hosts
-                            .iter()
-                            .position(|list| list.iter().any(|h| host_matches(&host, h)));
+                        let to = owner_of_host(host);
                         if let Some(to) = to.filter(|&to| to != s) {
                             edges.push(ServiceEdge {
                                 from: s,
