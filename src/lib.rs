@@ -58,6 +58,9 @@ pub struct Options {
     pub new_since: Option<String>,
     /// OpenTelemetry trace exports (OTLP JSON) to read runtime edges from.
     pub traces: Vec<PathBuf>,
+    /// The report will draw no snippet (JSON, SARIF, …): leave
+    /// `Outcome::sources` empty rather than read the quoted files again.
+    pub without_snippets: bool,
 }
 
 /// Texts of the files findings point into, keyed by their workspace-relative
@@ -160,6 +163,7 @@ use crate::workspace::{Architecture, Role, Workspace};
 pub fn load(options: &Options) -> Result<Loaded, Error> {
     let workspace = workspace::load(options.manifest_path.as_deref())?;
     let mut loaded = model::build(workspace, options.config.as_deref())?;
+    loaded.quote_sources = !options.without_snippets;
     if !options.traces.is_empty() {
         read_traces(&mut loaded, &options.traces)?;
     }
@@ -358,6 +362,7 @@ pub fn run_keeping_facts(
         migration_dirs,
         diagnostics: model_diagnostics,
         runtime,
+        quote_sources,
     } = loaded;
     let selected = select_rules(config, only)?;
     let mut diagnostics = model_diagnostics.clone();
@@ -485,7 +490,11 @@ pub fn run_keeping_facts(
     sagas.dedup();
     quanta.sort();
     quanta.dedup();
-    let sources = collect_sources(workspace, config, facts.as_ref(), &migrations, &findings);
+    let sources = if *quote_sources {
+        collect_sources(workspace, config, facts.as_ref(), &migrations, &findings)
+    } else {
+        Sources::new()
+    };
     diagnostics.extend(changed_during_run(facts.as_ref()));
     diagnostics.sort();
     let stats = Stats {

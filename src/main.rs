@@ -52,6 +52,7 @@ fn options(global: &GlobalArgs, rules: &[String]) -> Options {
         allow_incomplete: false,
         new_since: None,
         traces: Vec::new(),
+        without_snippets: false,
     }
 }
 
@@ -322,6 +323,8 @@ fn run_check(
         allow_incomplete: check.allow_incomplete,
         new_since: check.new_since.clone(),
         traces: check.traces.clone(),
+        // Only the human report quotes source lines.
+        without_snippets: check.format != report::Format::Human,
         ..options(global, &check.rules)
     };
     let outcome = archfit::check(&options)?;

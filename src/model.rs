@@ -30,6 +30,8 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// Calls seen in trace exports; `None` when no `--traces` was given.
     pub runtime: Option<crate::graph::services::Runtime>,
+    /// Keep the texts of the files findings point into, for snippets.
+    pub quote_sources: bool,
 }
 
 impl Loaded {
@@ -140,6 +142,7 @@ fn build_from(
         migration_dirs,
         diagnostics,
         runtime: None,
+        quote_sources: true,
     })
 }
 

@@ -219,13 +219,29 @@ fn a_warm_run_reads_only_the_files_that_changed_and_those_its_report_quotes() {
     assert_eq!(crate::stdout(&warm), crate::stdout(&cold));
     let (read, read_again) = reads(&warm);
     assert_eq!(read, 0, "an unchanged file was read");
-    // Files are read again only for what the report quotes, and where a
-    // check needs the text itself: dual-write reads the receiver and
-    // arguments of a `.send(…)` to tell a broker from a mailer.
+    // A JSON report quotes no source line: files are read again only where
+    // a check needs the text itself (dual-write reads the receiver and
+    // arguments of a `.send(…)` to tell a broker from a mailer).
+    let sends = sources_containing(&dir, &[".send(", "send_to("]);
+    assert!(
+        read_again <= sends.len(),
+        "read {read_again} files again for a report without snippets"
+    );
+    // The human report quotes the lines of its findings: those files too.
+    let human = Command::new(env!("CARGO_BIN_EXE_cargo-archfit"))
+        .args(["check", "-v"])
+        .current_dir(&dir)
+        .env("XDG_CACHE_HOME", &home)
+        .env_remove("CARGO_TARGET_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cargo-archfit runs");
+    let (read, read_again) = reads(&human);
+    assert_eq!(read, 0, "an unchanged file was read");
     let quoted = quoted_sources(&warm);
     assert!(!quoted.is_empty());
     let mut may_read = quoted.clone();
-    may_read.extend(sources_containing(&dir, &[".send(", "send_to("]));
+    may_read.extend(sends);
     assert!(
         quoted.len() <= read_again && read_again <= may_read.len() && may_read.len() < parsed,
         "read {read_again} of {parsed} files again; the report quotes {}, and {} may be read",
