@@ -22,9 +22,36 @@ pub struct Name(&'static str);
 /// Shards of the table, so that parallel extraction rarely waits on a lock.
 const SHARDS: usize = 64;
 
-fn table() -> &'static [Mutex<HashSet<&'static str>>; SHARDS] {
-    static TABLE: OnceLock<[Mutex<HashSet<&'static str>>; SHARDS]> = OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|_| Mutex::new(HashSet::new())))
+type Set = HashSet<&'static str, std::hash::BuildHasherDefault<WordHasher>>;
+
+fn table() -> &'static [Mutex<Set>; SHARDS] {
+    static TABLE: OnceLock<[Mutex<Set>; SHARDS]> = OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|_| Mutex::new(Set::default())))
+}
+
+/// A word-at-a-time multiplicative hash (the scheme of rustc's FxHasher):
+/// names are short, and a table that lives for one run has nothing to fear
+/// from chosen collisions, so SipHash's strength buys nothing here.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Name {
