@@ -258,55 +258,33 @@ impl FactCache {
     }
 
     fn encode_shard(&self, shard: &Shard) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT.to_le_bytes());
-        out.extend_from_slice(&(shard.entries.len() as u64).to_le_bytes());
-        for (key, bytes) in &shard.entries {
-            out.extend_from_slice(key);
-            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            out.extend_from_slice(bytes);
-        }
-        out.extend_from_slice(&(shard.stamps.len() as u64).to_le_bytes());
-        for stamped in &shard.stamps {
-            out.extend_from_slice(&(stamped.path.len() as u64).to_le_bytes());
-            out.extend_from_slice(stamped.path.as_bytes());
-            let stamp = &stamped.stamp;
-            for field in [stamp.device, stamp.inode, stamp.size] {
-                out.extend_from_slice(&field.to_le_bytes());
+        seal(&self.secret, MAGIC, FORMAT, |out| {
+            write_entries(
+                out,
+                shard
+                    .entries
+                    .iter()
+                    .map(|(key, bytes)| (key, bytes.as_slice())),
+            );
+            out.extend_from_slice(&(shard.stamps.len() as u64).to_le_bytes());
+            for stamped in &shard.stamps {
+                out.extend_from_slice(&(stamped.path.len() as u64).to_le_bytes());
+                out.extend_from_slice(stamped.path.as_bytes());
+                let stamp = &stamped.stamp;
+                for field in [stamp.device, stamp.inode, stamp.size] {
+                    out.extend_from_slice(&field.to_le_bytes());
+                }
+                for time in [stamp.modified, stamp.changed] {
+                    out.extend_from_slice(&time.to_le_bytes());
+                }
+                out.extend_from_slice(&stamped.hash);
             }
-            for time in [stamp.modified, stamp.changed] {
-                out.extend_from_slice(&time.to_le_bytes());
-            }
-            out.extend_from_slice(&stamped.hash);
-        }
-        let tag = blake3::keyed_hash(&self.secret, &out);
-        out.extend_from_slice(tag.as_bytes());
-        out
+        })
     }
 
     fn decode_shard(&self, bytes: &[u8]) -> Result<Shard, String> {
-        let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
-            return Err("too short".into());
-        };
-        // Constant-time comparison through blake3's Hash equality.
-        if blake3::keyed_hash(&self.secret, body) != blake3::Hash::from_bytes(*tag) {
-            return Err("written by another user, machine or tool (tag does not match)".into());
-        }
-        let mut reader = Reader(body);
-        if reader.take(MAGIC.len())? != MAGIC || reader.u32()? != FORMAT {
-            return Err("another format".into());
-        }
-        let count = reader.u64()?;
-        let mut entries = Vec::new();
-        for _ in 0..count {
-            let key: Key = reader
-                .take(32)?
-                .try_into()
-                .map_err(|_| "truncated key".to_string())?;
-            let len = usize::try_from(reader.u64()?).map_err(|_| "entry too long".to_string())?;
-            entries.push((key, reader.take(len)?.to_vec()));
-        }
+        let mut reader = unseal(&self.secret, MAGIC, FORMAT, bytes)?;
+        let entries = reader.entries()?;
         let count = reader.u64()?;
         let mut stamps = Vec::new();
         for _ in 0..count {
@@ -334,10 +312,78 @@ impl FactCache {
     }
 }
 
-/// Reads a shard's fields, failing on truncation.
-struct Reader<'a>(&'a [u8]);
+/// A cache file: `magic`, `format`, what `body` writes, then a tag (keyed
+/// blake3) under the user's secret, so that a file nobody here wrote never
+/// decodes.
+pub(crate) fn seal(
+    secret: &[u8; 32],
+    magic: &[u8; 8],
+    format: u32,
+    body: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&format.to_le_bytes());
+    body(&mut out);
+    let tag = blake3::keyed_hash(secret, &out);
+    out.extend_from_slice(tag.as_bytes());
+    out
+}
+
+/// The body of a file [`seal`] wrote with this secret, magic and format.
+pub(crate) fn unseal<'a>(
+    secret: &[u8; 32],
+    magic: &[u8; 8],
+    format: u32,
+    bytes: &'a [u8],
+) -> Result<Reader<'a>, String> {
+    let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
+        return Err("too short".into());
+    };
+    // Constant-time comparison through blake3's Hash equality.
+    if blake3::keyed_hash(secret, body) != blake3::Hash::from_bytes(*tag) {
+        return Err("written by another user, machine or tool (tag does not match)".into());
+    }
+    let mut reader = Reader(body);
+    if reader.take(magic.len())? != magic || reader.u32()? != format {
+        return Err("another format".into());
+    }
+    Ok(reader)
+}
+
+/// Entries as [`Reader::entries`] reads them: a count, then each key and
+/// its length-prefixed bytes.
+pub(crate) fn write_entries<'a>(
+    out: &mut Vec<u8>,
+    entries: impl ExactSizeIterator<Item = (&'a Key, &'a [u8])>,
+) {
+    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for (key, bytes) in entries {
+        out.extend_from_slice(key);
+        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// Reads a cache file's fields, failing on truncation.
+pub(crate) struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
+    /// What [`write_entries`] wrote.
+    pub(crate) fn entries(&mut self) -> Result<Entries, String> {
+        let count = self.u64()?;
+        let mut entries = Vec::new();
+        for _ in 0..count {
+            let key: Key = self
+                .take(32)?
+                .try_into()
+                .map_err(|_| "truncated key".to_string())?;
+            let len = usize::try_from(self.u64()?).map_err(|_| "entry too long".to_string())?;
+            entries.push((key, self.take(len)?.to_vec()));
+        }
+        Ok(entries)
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         if n > self.0.len() {
             return Err("truncated".into());

@@ -265,61 +265,14 @@ impl MemoFile {
 }
 
 fn encode(secret: &[u8; 32], entries: &[(Key, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for (key, bytes) in entries {
-        out.extend_from_slice(key);
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(bytes);
-    }
-    let tag = blake3::keyed_hash(secret, &out);
-    out.extend_from_slice(tag.as_bytes());
-    out
+    cache::seal(secret, MAGIC, FORMAT, |out| {
+        cache::write_entries(out, entries.iter().map(|(key, bytes)| (key, *bytes)));
+    })
 }
 
 fn decode(secret: &[u8; 32], bytes: &[u8]) -> Result<HashMap<Key, Vec<u8>>, String> {
-    let Some((body, tag)) = bytes.split_last_chunk::<32>() else {
-        return Err("too short".into());
-    };
-    // Constant-time comparison through blake3's Hash equality.
-    if blake3::keyed_hash(secret, body) != blake3::Hash::from_bytes(*tag) {
-        return Err("written by another user, machine or tool (tag does not match)".into());
-    }
-    let mut rest = body;
-    if take(&mut rest, MAGIC.len())? != MAGIC || u32_at(&mut rest)? != FORMAT {
-        return Err("another format".into());
-    }
-    let count = u64_at(&mut rest)?;
-    let mut entries = HashMap::new();
-    for _ in 0..count {
-        let key: Key = take(&mut rest, 32)?
-            .try_into()
-            .map_err(|_| "truncated key".to_string())?;
-        let len = usize::try_from(u64_at(&mut rest)?).map_err(|_| "entry too long".to_string())?;
-        entries.insert(key, take(&mut rest, len)?.to_vec());
-    }
-    Ok(entries)
-}
-
-fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], String> {
-    if n > rest.len() {
-        return Err("truncated".into());
-    }
-    let (head, tail) = rest.split_at(n);
-    *rest = tail;
-    Ok(head)
-}
-
-fn u32_at(rest: &mut &[u8]) -> Result<u32, String> {
-    let bytes = take(rest, 4)?.try_into().map_err(|_| "truncated")?;
-    Ok(u32::from_le_bytes(bytes))
-}
-
-fn u64_at(rest: &mut &[u8]) -> Result<u64, String> {
-    let bytes = take(rest, 8)?.try_into().map_err(|_| "truncated")?;
-    Ok(u64::from_le_bytes(bytes))
+    let mut reader = cache::unseal(secret, MAGIC, FORMAT, bytes)?;
+    Ok(reader.entries()?.into_iter().collect())
 }
 
 #[cfg(test)]
