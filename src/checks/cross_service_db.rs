@@ -1,6 +1,5 @@
 #![doc = include_str!("../../docs/checks/cross-service-db.md")]
 
-use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
@@ -226,29 +225,24 @@ impl Access {
     }
 }
 
-/// Line indexes of a crate's files, each built on first use: one file may
-/// hold thousands of table uses, and no position may rescan the file.
+/// A crate's files, to locate byte ranges in them through
+/// [`facts::location`] (which keeps each file's line index).
 struct FileLines<'f> {
     files: &'f [FileFacts],
-    indexes: Vec<OnceCell<LineIndex<&'f str>>>,
 }
 
 impl<'f> FileLines<'f> {
     fn new(files: &'f [FileFacts]) -> FileLines<'f> {
-        FileLines {
-            files,
-            indexes: files.iter().map(|_| OnceCell::new()).collect(),
-        }
+        FileLines { files }
     }
 
     fn location(&self, file: usize, span: Range<usize>) -> Location {
-        let facts = &self.files[file];
-        // Known without reading the file again, unless it is not ASCII.
-        if let Some(location) = facts.positions.location(&facts.path, span.clone()) {
-            return location;
-        }
-        let index = self.indexes[file].get_or_init(|| LineIndex::new(&**facts.text.get()));
-        Location::from_index(&facts.path, index, span)
+        // Ranges here are inside a file, which is at most `u32::MAX` bytes.
+        let span = Span {
+            start: span.start as u32,
+            end: span.end as u32,
+        };
+        facts::location(&self.files[file], span)
     }
 }
 
