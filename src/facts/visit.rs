@@ -526,14 +526,11 @@ impl Visitor {
         self.scope = outer;
     }
 
-    fn note_call(&mut self, name: &dyn std::fmt::Display) {
+    fn note_call(&mut self, name: Name) {
         if let Some(index) = self.scope.function {
             let calls = &mut self.out.functions[index].calls;
-            if calls.len() < 64 {
-                let name = Name::new(&name.to_string());
-                if !calls.contains(&name) {
-                    calls.push(name);
-                }
+            if calls.len() < 64 && !calls.contains(&name) {
+                calls.push(name);
             }
         }
     }
@@ -1345,13 +1342,14 @@ impl<'ast> Visit<'ast> for Visitor {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        self.note_call(&call.method);
+        let method = ident_name(&call.method);
+        self.note_call(method);
         self.chain(call);
         let args = call.args.iter().map(|a| self.arg(a)).collect();
         let span = self.join(call.method.span(), call.paren_token.span.close());
         self.out.calls.push(CallFact {
             module: self.module,
-            callee: vec![ident_name(&call.method)],
+            callee: vec![method],
             method: true,
             args,
             span,
@@ -1364,11 +1362,15 @@ impl<'ast> Visit<'ast> for Visitor {
             // `FutureRecord::to`, not just `to`: the type says what is called.
             let segments = &path.path.segments;
             let name = match segments.len() {
-                0 => String::new(),
-                1 => segments[0].ident.to_string(),
-                n => format!("{}::{}", segments[n - 2].ident, segments[n - 1].ident),
+                0 => Name::default(),
+                1 => ident_name(&segments[0].ident),
+                n => Name::new(&format!(
+                    "{}::{}",
+                    segments[n - 2].ident,
+                    segments[n - 1].ident
+                )),
             };
-            self.note_call(&name as &dyn std::fmt::Display);
+            self.note_call(name);
             let callee: Vec<Name> = path
                 .path
                 .segments
