@@ -1459,10 +1459,10 @@ fn publishes<'a>(
     functions: impl Iterator<Item = &'a FnFact> + Clone,
     func: &FnFact,
 ) -> bool {
-    let direct = |f: &FnFact| f.calls.iter().any(|c| publish.iter().any(|p| p == c));
+    let direct = |f: &FnFact| f.called().any(|c| publish.iter().any(|p| p == c));
     direct(func)
         || functions
-            .filter(|f| func.calls.contains(&f.name))
+            .filter(|f| func.called().any(|c| c == f.name.as_str()))
             .any(direct)
 }
 
@@ -1491,7 +1491,7 @@ fn classify(
             // `handle_process_payment`, then `send_reply`).
             asynchronous |= functions
                 .clone()
-                .filter(|f| f.calls.contains(&func.name))
+                .filter(|f| f.called().any(|c| c == func.name.as_str()))
                 .any(|caller| publishes(&publish, functions.clone(), caller));
         }
     }

@@ -54,7 +54,7 @@ pub(crate) fn note(message: &str) {
 }
 
 /// Shard file layout version; bump when the bytes change meaning.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 const MAGIC: &[u8; 8] = b"ARCHFIT\x01";
 /// Largest shard read back: a member's facts are a few MiB at most.
 const MAX_SHARD_BYTES: u64 = 512 * 1024 * 1024;

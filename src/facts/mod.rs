@@ -257,6 +257,9 @@ pub struct FileFacts {
     /// Items (a fn, an impl, a method, a `use`) compiled only for tests
     /// (`#[cfg(test)] pub fn mock()`), outside any test module.
     pub test_items: Vec<Span>,
+    /// Types of parameters named to be unused (`_client: Arc<dyn Routing>`):
+    /// a value received only to be dropped.
+    pub unused_parameter_types: Vec<Span>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -843,12 +846,17 @@ pub struct FnFact {
     pub body: Body,
     /// The body's value when it is only `true` or `false`.
     pub constant: Option<bool>,
-    /// Type names its return type mentions (generic arguments included).
+    /// Type paths its return type mentions, as written (generic arguments
+    /// included).
     pub returns: Vec<Name>,
     /// Whether the body awaits anything (a synchronous call to another party).
     pub awaits: bool,
-    /// Method names and function paths (last two segments, `FutureRecord::to`) called in the body.
+    /// Methods (`.send`) and function paths (last two segments,
+    /// `FutureRecord::to`; `connect`) called in the body.
     pub calls: Vec<Name>,
+    /// Callable from outside its crate: `pub`, or a method of a trait
+    /// implementation (`pub(crate)` is not).
+    pub public: bool,
     /// Span of the function's name.
     pub span: Span,
     /// Span of the body's braces: the calls, strings and closures inside
@@ -856,13 +864,25 @@ pub struct FnFact {
     pub block: Span,
 }
 
-/// `type WorkerClient = WorkerGrpcClient<…>;`, or a struct by the types its
-/// fields hold: a name for what a type is made of.
+impl FnFact {
+    /// Names of what the body calls, methods without their `.`
+    /// (`send`, `FutureRecord::to`, `connect`).
+    pub fn called(&self) -> impl Iterator<Item = &str> + '_ {
+        self.calls
+            .iter()
+            .map(|c| c.as_str().trim_start_matches('.'))
+    }
+}
+
+/// `type WorkerClient = WorkerGrpcClient<…>;`, a struct or an enum by the
+/// types its fields hold, or a trait by its supertraits: a name for what a
+/// type is made of.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AliasFact {
     pub module: usize,
     pub name: Name,
-    /// Type names the aliased type (or the struct's fields) mention.
+    /// Type paths the aliased type (the fields, the supertraits) mention,
+    /// as written.
     pub targets: Vec<Name>,
 }
 
@@ -970,6 +990,7 @@ pub(crate) fn test_file(path: &str, text: &str) -> FileFacts {
         address_names: x.address_names,
         template_bindings: x.template_bindings,
         test_items: x.test_items,
+        unused_parameter_types: x.unused_parameter_types,
         tables: x.tables,
         functions: x.functions,
         impls: x.impls,

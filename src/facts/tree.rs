@@ -329,6 +329,7 @@ fn file_facts(job: &Job, text: SourceText, extracted: visit::Extracted) -> FileF
         address_names: extracted.address_names,
         template_bindings: extracted.template_bindings,
         test_items: extracted.test_items,
+        unused_parameter_types: extracted.unused_parameter_types,
         tables: extracted.tables,
         functions: extracted.functions,
         impls: extracted.impls,

@@ -30,6 +30,7 @@ pub(super) struct Extracted {
     pub address_names: Vec<AddressNameFact>,
     pub template_bindings: Vec<TemplateBindingFact>,
     pub test_items: Vec<Span>,
+    pub unused_parameter_types: Vec<Span>,
     pub tables: Vec<TableMacroFact>,
     pub functions: Vec<FnFact>,
     pub impls: Vec<ImplFact>,
@@ -492,6 +493,7 @@ impl Visitor {
     fn function(
         &mut self,
         name: &syn::Ident,
+        visibility: &syn::Visibility,
         output: &syn::ReturnType,
         block: &syn::Block,
         walk: impl FnOnce(&mut Self),
@@ -513,6 +515,7 @@ impl Visitor {
             },
             awaits: false,
             calls: Vec::new(),
+            public: trait_name.is_some() || matches!(visibility, syn::Visibility::Public(_)),
             span,
             block: self.span(block.brace_token.span.join()),
         });
@@ -747,17 +750,26 @@ fn declared_modules(tokens: TokenStream, out: &mut Vec<String>) {
     }
 }
 
-/// Every type name a type mentions, generic arguments included
-/// (`Result<ControllerGrpcClient<Channel>>` gives `Result`,
-/// `ControllerGrpcClient`, `Channel`), capped: what a helper hands out.
+/// Every type path a type mentions, generic arguments included, as
+/// written (`Result<tonic::Response<ControllerGrpcClient<Channel>>>` gives
+/// `Result`, `tonic::Response`, `ControllerGrpcClient`, `Channel`), capped:
+/// what a helper hands out. The path's first segment says whose type it is
+/// (`reqwest::Client` is no workspace `Client`).
 fn type_names(ty: &syn::Type) -> Vec<Name> {
     struct Names(Vec<Name>);
     impl<'ast> Visit<'ast> for Names {
-        fn visit_path_segment(&mut self, segment: &'ast syn::PathSegment) {
+        fn visit_path(&mut self, path: &'ast syn::Path) {
             if self.0.len() < 16 {
-                self.0.push(ident_name(&segment.ident));
+                let mut written = String::new();
+                for (i, segment) in path.segments.iter().enumerate() {
+                    if i > 0 {
+                        written.push_str("::");
+                    }
+                    written.push_str(&segment.ident.to_string());
+                }
+                self.0.push(Name::new(&written));
             }
-            visit::visit_path_segment(self, segment);
+            visit::visit_path(self, path);
         }
     }
     let mut names = Names(Vec::new());
@@ -1190,6 +1202,57 @@ impl<'ast> Visit<'ast> for Visitor {
         visit::visit_item_struct(self, item);
     }
 
+    fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
+        // An enum, like a struct, is known by what its variants hold.
+        let mut targets = Vec::new();
+        for field in item.variants.iter().flat_map(|v| &v.fields) {
+            for name in type_names(&field.ty) {
+                if targets.len() < 32 && !targets.contains(&name) {
+                    targets.push(name);
+                }
+            }
+        }
+        self.out.aliases.push(AliasFact {
+            module: self.module,
+            name: ident_name(&item.ident),
+            targets,
+        });
+        visit::visit_item_enum(self, item);
+    }
+
+    fn visit_fn_arg(&mut self, arg: &'ast syn::FnArg) {
+        if let syn::FnArg::Typed(typed) = arg {
+            if let syn::Pat::Ident(pat) = &*typed.pat {
+                if pat.ident.to_string().starts_with('_') {
+                    let span = self.span(syn::spanned::Spanned::span(&*typed.ty));
+                    self.out.unused_parameter_types.push(span);
+                }
+            }
+        }
+        visit::visit_fn_arg(self, arg);
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        // `trait NodeManager: DatanodeManager + FlownodeManager {}`: a
+        // `dyn NodeManager` is also each of its supertraits.
+        let mut targets = Vec::new();
+        for bound in &item.supertraits {
+            if let syn::TypeParamBound::Trait(bound) = bound {
+                if let Some(last) = bound.path.segments.last() {
+                    if targets.len() < 16 {
+                        targets.push(ident_name(&last.ident));
+                    }
+                }
+            }
+        }
+        self.out.aliases.push(AliasFact {
+            module: self.module,
+            name: ident_name(&item.ident),
+            targets,
+        });
+        visit::visit_item_trait(self, item);
+    }
+
     fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
         self.out.aliases.push(AliasFact {
             module: self.module,
@@ -1201,16 +1264,24 @@ impl<'ast> Visit<'ast> for Visitor {
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         let outer_impl = self.impl_context.take();
-        self.function(&item.sig.ident, &item.sig.output, &item.block, |v| {
-            visit::visit_item_fn(v, item)
-        });
+        self.function(
+            &item.sig.ident,
+            &item.vis,
+            &item.sig.output,
+            &item.block,
+            |v| visit::visit_item_fn(v, item),
+        );
         self.impl_context = outer_impl;
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
-        self.function(&item.sig.ident, &item.sig.output, &item.block, |v| {
-            visit::visit_impl_item_fn(v, item)
-        });
+        self.function(
+            &item.sig.ident,
+            &item.vis,
+            &item.sig.output,
+            &item.block,
+            |v| visit::visit_impl_item_fn(v, item),
+        );
     }
 
     fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
@@ -1343,7 +1414,7 @@ impl<'ast> Visit<'ast> for Visitor {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let method = ident_name(&call.method);
-        self.note_call(method);
+        self.note_call(Name::new(&format!(".{method}")));
         self.chain(call);
         let args = call.args.iter().map(|a| self.arg(a)).collect();
         let span = self.join(call.method.span(), call.paren_token.span.close());
