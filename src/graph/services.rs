@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 mod client_crates;
+mod client_types;
 
 use super::{CrateGraph, SHIPPED};
 use crate::facts::{self, Arg, Facts};
@@ -527,8 +528,24 @@ pub fn build(
             host_owners.borrow_mut().insert(host, owner);
             owner
         };
-        let helpers = client_helpers(architecture, facts, &grpc);
+        let member_dependencies: Vec<HashMap<String, usize>> = workspace
+            .members
+            .iter()
+            .map(|m| {
+                m.dependencies
+                    .iter()
+                    .filter_map(|d| Some((d.key.replace('-', "_"), d.member?)))
+                    .collect()
+            })
+            .collect();
         let address_names = AddressNames::new(architecture);
+        let helpers = client_types::ClientTypes::find(
+            architecture,
+            facts,
+            &grpc,
+            &member_dependencies,
+            |name| address_names.type_owner(name),
+        );
         // Names of struct fields that hold an address: configuration a
         // program is given. A parameter or local of that shape alone (an
         // address advertised to clients in an OpenAPI document) is no call.
@@ -663,16 +680,10 @@ pub fn build(
                             continue;
                         };
                         if to != s && !handed_on.contains(&span) {
-                            let served = &architecture.services[to];
-                            let grpc_only = served.hosts.is_empty() && !served.grpc.is_empty();
                             from_environment.push(ServiceEdge {
                                 from: s,
                                 to,
-                                kind: if grpc_only {
-                                    EdgeKind::Grpc
-                                } else {
-                                    EdgeKind::Http
-                                },
+                                kind: address_kind(&architecture.services[to]),
                                 location: Some(facts::location(file, span)),
                                 detail: if variable {
                                     format!("${value}")
@@ -691,43 +702,59 @@ pub fn build(
                         let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
                             continue;
                         };
+                        // A client received only to be dropped calls nobody.
+                        let unused = |u: &facts::Span| u.start <= span.start && span.end <= u.end;
+                        if file.unused_parameter_types.iter().any(unused) {
+                            continue;
+                        }
                         // A function or type alias of another workspace crate
                         // that hands out a declared service's client
                         // (`arroyo_rpc::controller_client`).
                         // Named anywhere along the path: `krate::clients::GrpcShardManager::new`.
-                        let helper = dependencies.get(first.as_str()).and_then(|krate| {
-                            let names = helpers.get(krate)?;
-                            segments[1..]
-                                .iter()
-                                .rev()
-                                .find_map(|s| names.get(s.as_str()))
-                        });
-                        let (kind, to) = match grpc.named(segments, s) {
-                            ClientOf::Nothing if helper.is_some() => match helper {
-                                Some(&to) => (EdgeKind::Grpc, to),
-                                None => continue,
-                            },
-                            ClientOf::Service(to) => (EdgeKind::Grpc, to),
+                        let helper = dependencies
+                            .get(first.as_str())
+                            .map(|&krate| {
+                                let mut services = helpers.in_path(krate, &segments[1..]);
+                                // Another service's crate is a client library of
+                                // that service only: the clients of third services
+                                // its types hold are its own calls (golem's
+                                // debugging service runs the executor's `All` with
+                                // a local shard manager).
+                                if let Role::Service(owner) = architecture.roles[krate] {
+                                    if owner != s {
+                                        services.retain(|&to| to == owner);
+                                    }
+                                }
+                                services
+                            })
+                            .unwrap_or_default();
+                        let (kind, targets) = match grpc.named(segments, s) {
+                            ClientOf::Nothing if !helper.is_empty() => {
+                                (EdgeKind::Grpc, helper.into_iter().collect())
+                            }
+                            ClientOf::Service(to) => (EdgeKind::Grpc, vec![to]),
                             // Its own client (an admin CLI), or a name two
                             // services' protos share: no edge rather than
                             // one to a wrong service.
                             ClientOf::NoEdge => continue,
                             ClientOf::Nothing => match foreign.get(first.as_str()) {
                                 Some(&to) if last.ends_with("Client") => {
-                                    (EdgeKind::ClientCrate, to)
+                                    (EdgeKind::ClientCrate, vec![to])
                                 }
                                 _ => continue,
                             },
                         };
-                        if to != s {
-                            edges.push(ServiceEdge {
-                                from: s,
-                                to,
-                                kind,
-                                location: Some(facts::location(file, span)),
-                                detail: segments.join("::"),
-                                test_only: test_only(module, span),
-                            });
+                        for to in targets {
+                            if to != s {
+                                edges.push(ServiceEdge {
+                                    from: s,
+                                    to,
+                                    kind: kind.clone(),
+                                    location: Some(facts::location(file, span)),
+                                    detail: segments.join("::"),
+                                    test_only: test_only(module, span),
+                                });
+                            }
                         }
                     }
                     // (d) messaging.
@@ -933,76 +960,6 @@ fn tonic_snake_case(name: &str) -> String {
         }
     }
     snake
-}
-
-/// Functions and type aliases of workspace crates whose type names a
-/// declared gRPC service's client: (member, item name) → the service.
-/// Production code only; a name two services' clients share is left out.
-fn client_helpers(
-    architecture: &Architecture,
-    facts: &Facts,
-    grpc: &GrpcClients<'_>,
-) -> HashMap<usize, HashMap<facts::Name, usize>> {
-    let mut found: HashMap<usize, HashMap<facts::Name, Option<usize>>> = HashMap::new();
-    // Twice: a helper may hand out an alias of the crate
-    // (`fn connect() -> Result<BrokerClientChannel>`, `type BrokerClientChannel
-    // = BrokerServiceClient<Channel>`).
-    for _ in 0..2 {
-        for (member, krate) in facts.crates.iter().enumerate() {
-            if architecture.roles.get(member) == Some(&Role::Excluded) {
-                continue;
-            }
-            for file in &krate.files {
-                let functions = file
-                    .functions
-                    .iter()
-                    .filter(|f| f.owner.is_none() && !file.is_test_code(f.module))
-                    .map(|f| (&f.name, &f.returns));
-                let aliases = file
-                    .aliases
-                    .iter()
-                    .filter(|a| !file.is_test_code(a.module))
-                    .map(|a| (&a.name, &a.targets));
-                for (name, types) in functions.chain(aliases) {
-                    // Served by nobody in particular (`usize::MAX`): the
-                    // helper's own crate does not decide.
-                    // Each type name on its own: a struct holding the clients
-                    // of two services hands out neither for sure.
-                    let known = found.get(&member);
-                    let mut services: Vec<usize> = types
-                        .iter()
-                        .filter_map(|t| match grpc.named(std::slice::from_ref(t), usize::MAX) {
-                            ClientOf::Service(to) => Some(to),
-                            _ => known.and_then(|k| k.get(t).copied().flatten()),
-                        })
-                        .collect();
-                    services.sort_unstable();
-                    services.dedup();
-                    let [to] = services[..] else { continue };
-                    found
-                        .entry(member)
-                        .or_default()
-                        .entry(*name)
-                        .and_modify(|known| {
-                            if *known != Some(to) {
-                                *known = None;
-                            }
-                        })
-                        .or_insert(Some(to));
-                }
-            }
-        }
-    }
-    found
-        .into_iter()
-        .map(|(member, names)| {
-            let names = names
-                .into_iter()
-                .filter_map(|(name, to)| Some((name, to?)))
-                .collect();
-            (member, names)
-        })
-        .collect()
 }
 
 /// Calls that hand a value to another program rather than call a service:
@@ -1233,6 +1190,22 @@ impl AddressNames {
         AddressNames { stems }
     }
 
+    /// The service a type is named for: its name in snake case begins with
+    /// a service's name or host at a word boundary (`DatanodeManager`,
+    /// `StorageControllerUpcallClient`); the longest such beginning decides.
+    fn type_owner(&self, type_name: &str) -> Option<usize> {
+        let name = tonic_snake_case(type_name);
+        let heads = std::iter::once(name.as_str())
+            .chain(name.rmatch_indices('_').map(|(at, _)| &name[..at]))
+            .filter(|head| !head.is_empty());
+        for head in heads {
+            if let Some(owner) = self.stems.get(head) {
+                return *owner;
+            }
+        }
+        None
+    }
+
     /// The service `name` holds the address of.
     fn owner(&self, name: &str) -> Option<usize> {
         let name = normalise_name(name);
@@ -1248,6 +1221,16 @@ impl AddressNames {
             }
         }
         None
+    }
+}
+
+/// The kind of a call whose address deployment gives: gRPC to a service
+/// that serves only gRPC, else HTTP.
+fn address_kind(served: &crate::workspace::Service) -> EdgeKind {
+    if served.hosts.is_empty() && !served.grpc.is_empty() {
+        EdgeKind::Grpc
+    } else {
+        EdgeKind::Http
     }
 }
 
@@ -1416,55 +1399,6 @@ mod tests {
         // payments -> shipping, a message no code shows, points from the
         // consumer to the producer, as a subscription would.
         assert_eq!(added, [(2, 1, EdgeKind::Runtime { asynchronous: true })]);
-    }
-
-    #[test]
-    fn a_helper_handing_out_an_alias_of_a_client_is_a_client_helper() {
-        // Member 0 is the broker's client library: a `connect` that returns
-        // a type alias of the generated client, declared after it.
-        let lib = crate::facts::test_file(
-            "broker/src/lib.rs",
-            "pub async fn connect(endpoint: String) -> anyhow::Result<BrokerClientChannel> { Ok(BrokerServiceClient::connect(endpoint).await?) }\n\
-             pub type BrokerClientChannel = proto::broker_service_client::BrokerServiceClient<Channel>;\n\
-             pub fn default_endpoint() -> String { String::new() }\n\
-             pub struct GrpcBroker { client: GrpcClient<BrokerServiceClient<Channel>>, retries: u32 }\n\
-             pub struct Clients { broker: BrokerServiceClient<Channel>, routing: RoutingClient<Channel> }\n",
-        );
-        let facts = Facts {
-            crates: vec![crate::facts::CrateFacts {
-                files: vec![lib],
-                query_files: Vec::new(),
-            }],
-            ..Facts::default()
-        };
-        let service = |name: &str, grpc: &[&str]| crate::workspace::Service {
-            grpc: grpc.iter().map(|g| g.to_string()).collect(),
-            ..crate::workspace::Service::named(name)
-        };
-        let architecture = Architecture {
-            services: vec![
-                service("broker", &["storage_broker.BrokerService"]),
-                service("routing", &["fleet.Routing"]),
-            ],
-            roles: vec![Role::Service(0)],
-        };
-        let grpc = GrpcClients::new(
-            [(0, "storage_broker.BrokerService"), (1, "fleet.Routing")].into_iter(),
-        );
-        let helpers = client_helpers(&architecture, &facts, &grpc);
-        let mut found: Vec<(&str, usize)> =
-            helpers[&0].iter().map(|(n, s)| (n.as_str(), *s)).collect();
-        found.sort();
-        // A struct wrapping one service's client hands it out; one holding
-        // two services' clients hands out neither for sure.
-        assert_eq!(
-            found,
-            [
-                ("BrokerClientChannel", 0),
-                ("GrpcBroker", 0),
-                ("connect", 0)
-            ]
-        );
     }
 
     #[test]
