@@ -594,6 +594,14 @@ pub fn build(
                         _ => None,
                     })
                     .collect();
+                // Types this member defines, each named client type once.
+                let member_types: std::collections::HashSet<&str> = facts.crates[member]
+                    .files
+                    .iter()
+                    .flat_map(|f| &f.aliases)
+                    .map(|a| a.name.as_str())
+                    .collect();
+                let mut named_clients_seen = std::collections::HashSet::new();
                 for file in &facts.crates[member].files {
                     let test_only =
                         |module: usize, span: facts::Span| file.is_test_code_at(module, span);
@@ -691,6 +699,36 @@ pub fn build(
                                     value.to_string()
                                 },
                                 test_only: test_only(module, span),
+                            });
+                        }
+                    }
+                    // (b''') a client type of this crate named for another
+                    // service (`StorageControllerUpcallClient`, `ComputeCtlApi`):
+                    // the name says whose API its methods call.
+                    for block in &file.impls {
+                        let name = block.self_type.as_str();
+                        if block.trait_name.is_some()
+                            || !member_types.contains(name)
+                            || !named_clients_seen.insert(name)
+                        {
+                            continue;
+                        }
+                        let Some(to) =
+                            client_type_stem(name).and_then(|stem| address_names.type_owner(stem))
+                        else {
+                            continue;
+                        };
+                        if to != s {
+                            from_environment.push(ServiceEdge {
+                                from: s,
+                                to,
+                                kind: address_kind(&architecture.services[to]),
+                                location: Some(facts::location(file, block.span)),
+                                detail: format!(
+                                    "{name}, a client named for {}",
+                                    architecture.services[to].name
+                                ),
+                                test_only: test_only(block.module, block.span),
                             });
                         }
                     }
@@ -1232,6 +1270,15 @@ fn address_kind(served: &crate::workspace::Service) -> EdgeKind {
     } else {
         EdgeKind::Http
     }
+}
+
+/// `StorageControllerUpcall` of `StorageControllerUpcallClient`: the name
+/// of a client type less its ending (`Client`, `Api`), if it has one.
+fn client_type_stem(name: &str) -> Option<&str> {
+    ["ApiClient", "HttpClient", "Client", "Api"]
+        .iter()
+        .find_map(|ending| name.strip_suffix(ending))
+        .filter(|stem| !stem.is_empty())
 }
 
 /// Lower case with `-` and `.` as `_`: how a service name appears in code.
