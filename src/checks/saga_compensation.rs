@@ -1047,6 +1047,9 @@ fn trait_sagas<'a>(
                 .filter(|i| i.trait_name.as_deref() == Some(step_trait.name.as_str()))
                 .filter(|i| !context.skips(file, i.module, i.span))
                 .filter(|i| !builder_steps.contains(i.self_type.as_str()))
+                // `impl<T: Procedure> Procedure for Box<T>` forwards to
+                // whatever step it holds: no step of its own.
+                .filter(|i| !matches!(i.self_type.as_str(), "" | "Box" | "Arc" | "Rc"))
             {
                 let location = facts::location(file, implementation.span);
                 if saga.location.is_none() {
