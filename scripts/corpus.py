@@ -191,6 +191,7 @@ def run_one(name, args, work):
             ],
         }
     result["edges"] = score_edges(args, manifest, folder, truth)
+    result["sagas"] = score_sagas(report, truth)
     if not args.keep:
         shutil.rmtree(dest, ignore_errors=True)
     return result
@@ -205,6 +206,46 @@ def edge_matches(graph_edge, entry):
 def where(edge):
     loc = edge.get("location")
     return f"{loc['file']}:{loc['line']}" if loc else "(no location)"
+
+
+def score_sagas(report, truth):
+    """Saga recognition: the steps of each reviewed `[[saga]]` (read in the
+    code) against the steps the report's `sagas` gives under that name."""
+    reported = {s["name"]: s["steps"] for s in report.get("sagas", [])}
+    wanted = truth.get("saga", [])
+    names = {t["name"] for t in wanted}
+    found = sum(min(reported.get(t["name"], 0), t["steps"]) for t in wanted)
+    return {
+        "wanted": sum(t["steps"] for t in wanted),
+        "found": found,
+        "missed": [f"{t['name']}: {reported.get(t['name'], 0)} of {t['steps']} steps"
+                   for t in wanted if reported.get(t["name"], 0) < t["steps"]],
+        "extra": [f"{t['name']}: {reported[t['name']]} steps, {t['steps']} reviewed"
+                  for t in wanted if reported.get(t["name"], 0) > t["steps"]]
+                 + [f"{n}: {k} steps, not reviewed" for n, k in reported.items()
+                    if n not in names],
+    }
+
+
+def print_sagas(results):
+    print(f"{'saga steps':<22} {'truth':>6} {'found':>6} {'recall':>7} {'extra':>6}")
+    wanted = found = extra = 0
+    for r in results:
+        sagas = r.get("sagas")
+        if not sagas or (not sagas["wanted"] and not sagas["extra"]):
+            continue
+        wanted += sagas["wanted"]
+        found += sagas["found"]
+        extra += len(sagas["extra"])
+        rec = f"{sagas['found'] / sagas['wanted']:.0%}" if sagas["wanted"] else "-"
+        print(f"{r['name']:<22} {sagas['wanted']:>6} {sagas['found']:>6} {rec:>7} "
+              f"{len(sagas['extra']):>6}")
+        for m in sagas["missed"]:
+            print(f"{'':<24}missed   {m}")
+        for x in sagas["extra"]:
+            print(f"{'':<24}extra    {x}")
+    rec = f"{found / wanted:.1%}" if wanted else "-"
+    print(f"{'corpus total':<22} {wanted:>6} {found:>6} {rec:>7} {extra:>6}")
 
 
 def score_edges(args, manifest, folder, truth):
@@ -288,6 +329,8 @@ def print_table(results):
               f"{t['found']:>6} {rec:>7}")
     print()
     print_edges(results)
+    print()
+    print_sagas(results)
 
 
 def print_edges(results):
