@@ -18,7 +18,7 @@ mod visit;
 use std::ops::Range;
 use std::sync::Arc;
 
-pub use name::{names, Name};
+pub use name::{names, Name, NameMap, NameSet};
 pub use sqlfiles::{read_migrations, MigrationFile};
 pub use visit::parse_count;
 

@@ -9,7 +9,7 @@
 //! a command-line run, whose names are bounded by the source it reads.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Mutex, OnceLock};
@@ -33,7 +33,13 @@ fn table() -> &'static [Mutex<Set>; SHARDS] {
 /// names are short, and a table that lives for one run has nothing to fear
 /// from chosen collisions, so SipHash's strength buys nothing here.
 #[derive(Default)]
-struct WordHasher(u64);
+pub struct WordHasher(u64);
+
+/// A map keyed by names (or small keys holding them) with [`WordHasher`].
+pub type NameMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// A set of names (or small keys holding them) with [`WordHasher`].
+pub type NameSet<K> = HashSet<K, std::hash::BuildHasherDefault<WordHasher>>;
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {

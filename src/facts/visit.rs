@@ -871,6 +871,20 @@ fn segments(path: &syn::Path) -> Vec<Name> {
 
 /// An identifier's name, formatted into a reused buffer: most names are
 /// already interned, so most cost no allocation.
+/// `.send` for method `send`: how a function's calls tell methods apart.
+fn dotted(method: Name) -> Name {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        buffer.clear();
+        buffer.push('.');
+        buffer.push_str(method.as_str());
+        Name::new(&buffer)
+    })
+}
+
 fn ident_name(ident: &syn::Ident) -> Name {
     use std::fmt::Write;
     thread_local! {
@@ -1414,7 +1428,7 @@ impl<'ast> Visit<'ast> for Visitor {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let method = ident_name(&call.method);
-        self.note_call(Name::new(&format!(".{method}")));
+        self.note_call(dotted(method));
         self.chain(call);
         let args = call.args.iter().map(|a| self.arg(a)).collect();
         let span = self.join(call.method.span(), call.paren_token.span.close());

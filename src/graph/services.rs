@@ -950,12 +950,12 @@ impl<'a> GrpcClients<'a> {
     /// Whose client `segments` (a `use` or a path in service `from`) names:
     /// a segment that is a client type (`RoutingClient::connect`), or a
     /// last segment that is a client module (`use proto::routing_client`).
-    fn named(&self, segments: &[facts::Name], from: usize) -> ClientOf {
+    fn named<S: AsRef<str>>(&self, segments: &[S], from: usize) -> ClientOf {
         let last = segments.len().saturating_sub(1);
         let candidates = segments.iter().enumerate().find_map(|(i, segment)| {
             self.types
-                .get(segment.as_str())
-                .or_else(|| self.modules.get(segment.as_str()).filter(|_| i == last))
+                .get(segment.as_ref())
+                .or_else(|| self.modules.get(segment.as_ref()).filter(|_| i == last))
         });
         let Some(candidates) = candidates else {
             return ClientOf::Nothing;
@@ -965,7 +965,7 @@ impl<'a> GrpcClients<'a> {
         let in_path = |package: &[&str]| {
             package
                 .iter()
-                .all(|part| segments.iter().any(|s| s == part))
+                .all(|part| segments.iter().any(|s| s.as_ref() == *part))
         };
         let by_package: Vec<usize> = candidates
             .iter()

@@ -17,23 +17,23 @@
 //! a value the call does not name counts only when every method of that
 //! name in the crate hands out a client of the same services.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+
+use rayon::prelude::*;
 
 use super::{ClientOf, GrpcClients};
-use crate::facts::{self, Facts, Name};
+use crate::facts::{self, Facts, Name, NameMap, NameSet};
 use crate::workspace::{Architecture, Role};
 
-/// Rounds of propagation: each round lets evidence climb one more layer
-/// (field → struct → method → type → alias …). Real wrappers are a handful
-/// deep; the cap only bounds pathological inputs.
-const MAX_ROUNDS: usize = 12;
+/// An item of a member: (member, `module::Item`, `module::Type.method` or
+/// `module::Type>method`).
+type Key = (usize, Name);
 
 /// The client items of every non-excluded member (production code only).
 #[derive(Default)]
 pub(super) struct ClientTypes {
-    /// Per member: item key (`module::Item`, `module::Type.method`,
-    /// `module::Type>method`) → the services it calls.
-    known: HashMap<usize, HashMap<Name, BTreeSet<usize>>>,
+    /// Item → the services it calls.
+    known: NameMap<Key, BTreeSet<usize>>,
     /// Per member: what it defines.
     defined: HashMap<usize, Defined>,
 }
@@ -41,16 +41,53 @@ pub(super) struct ClientTypes {
 /// What one member defines, for resolving names against it.
 #[derive(Default)]
 struct Defined {
-    /// Item name (struct, enum, alias, trait, free function) → the modules
-    /// defining one.
-    items: HashMap<Name, Vec<Vec<Name>>>,
+    /// Item name (struct, enum, alias, trait, free function) → where each
+    /// one of that name is defined.
+    items: NameMap<Name, Vec<Place>>,
     /// Structs, enums, aliases and traits: what a public method makes a
     /// client.
-    types: HashSet<Name>,
-    /// Method name → the keys of the types defining one.
-    methods: HashMap<Name, BTreeSet<Name>>,
+    types: NameSet<Name>,
+    /// Method name → the types defining one, with the method's keys.
+    methods: NameMap<Name, Vec<Method>>,
     /// Module names: `clients::GrpcBroker` in the crate that has `mod clients`.
-    modules: HashSet<Name>,
+    modules: NameSet<Name>,
+}
+
+/// Where an item is defined: its module path and its key there.
+struct Place {
+    modules: Vec<Name>,
+    key: Name,
+}
+
+/// A method of a type, with its keys computed once.
+#[derive(Clone, Copy)]
+struct Method {
+    /// The type's key.
+    owner: Name,
+    /// `Type.method`: what it calls.
+    own: Name,
+    /// `Type>method`: what it hands out.
+    hands_out: Name,
+}
+
+/// Where an item's services come from, resolved once: reading it is a few
+/// map look-ups per round.
+enum Ref {
+    /// The generated client of this service.
+    Service(usize),
+    /// One of same-named items: all must agree (one alone decides).
+    Agreeing(Vec<Key>),
+    /// A method called on a value the call does not name: every method of
+    /// that name must hand out a client of the same services.
+    HandsOut(Vec<Key>),
+}
+
+/// `targets` call what `refs` call, when `unless` (a reference and a
+/// service it must reach) holds.
+struct Rule {
+    targets: Vec<Key>,
+    refs: Vec<Ref>,
+    condition: Option<(Ref, usize)>,
 }
 
 impl ClientTypes {
@@ -62,51 +99,84 @@ impl ClientTypes {
         facts: &Facts,
         grpc: &GrpcClients<'_>,
         dependencies: &[HashMap<String, usize>],
-        named_for: impl Fn(&str) -> Option<usize>,
+        named_for: impl Fn(&str) -> Option<usize> + Sync,
     ) -> ClientTypes {
         let members: Vec<usize> = (0..facts.crates.len())
             .filter(|&m| architecture.roles.get(m) != Some(&Role::Excluded))
             .collect();
         let mut clients = ClientTypes {
-            known: HashMap::new(),
+            known: NameMap::default(),
             defined: members
                 .iter()
                 .map(|&m| (m, Defined::of(&facts.crates[m].files)))
                 .collect(),
         };
         let no_dependencies = HashMap::new();
-        for _ in 0..MAX_ROUNDS {
-            let mut found: Vec<(usize, Name, BTreeSet<usize>)> = Vec::new();
-            for &member in &members {
-                for file in &facts.crates[member].files {
-                    let lookup = Lookup {
-                        clients: &clients,
-                        grpc,
-                        member,
-                        file,
-                        dependencies: dependencies.get(member).unwrap_or(&no_dependencies),
-                        bindings: bindings(file),
-                    };
-                    lookup.collect(&members, &named_for, &mut found);
+        let files: Vec<(usize, &facts::FileFacts)> = members
+            .iter()
+            .flat_map(|&m| facts.crates[m].files.iter().map(move |f| (m, f)))
+            .collect();
+        // Resolving names is most of the work, and each file's on its own.
+        let rules: Vec<Rule> = files
+            .par_iter()
+            .flat_map_iter(|&(member, file)| {
+                let lookup = Lookup {
+                    defined: &clients.defined,
+                    grpc,
+                    member,
+                    dependencies: dependencies.get(member).unwrap_or(&no_dependencies),
+                    bindings: bindings(file),
+                };
+                let mut rules = Vec::new();
+                lookup.rules(file, &members, &named_for, &mut rules);
+                rules
+            })
+            .collect();
+        // Which rules read each item: after the first pass, only those whose
+        // inputs changed run again.
+        let mut readers: NameMap<Key, Vec<usize>> = NameMap::default();
+        for (index, rule) in rules.iter().enumerate() {
+            let condition = rule.condition.iter().map(|(reference, _)| reference);
+            for reference in rule.refs.iter().chain(condition) {
+                if let Ref::Agreeing(keys) | Ref::HandsOut(keys) = reference {
+                    for key in keys {
+                        readers.entry(*key).or_default().push(index);
+                    }
                 }
             }
-            let mut changed = false;
-            for (member, key, services) in found {
-                if services.is_empty() {
+        }
+        // A queue of rules to run, each once until an input changes: sets
+        // only grow and are bounded by the services, so it runs dry.
+        let mut queued = vec![true; rules.len()];
+        let mut queue: std::collections::VecDeque<usize> = (0..rules.len()).collect();
+        while let Some(index) = queue.pop_front() {
+            queued[index] = false;
+            let rule = &rules[index];
+            if let Some((reference, to)) = &rule.condition {
+                if !clients.read(reference).contains(to) {
                     continue;
                 }
-                let entry = clients
-                    .known
-                    .entry(member)
-                    .or_default()
-                    .entry(key)
-                    .or_default();
-                let before = entry.len();
-                entry.extend(services);
-                changed |= entry.len() != before;
             }
-            if !changed {
-                break;
+            let mut services = BTreeSet::new();
+            for reference in &rule.refs {
+                services.extend(clients.read(reference));
+            }
+            if services.is_empty() {
+                continue;
+            }
+            for target in &rule.targets {
+                let entry = clients.known.entry(*target).or_default();
+                let before = entry.len();
+                entry.extend(services.iter().copied());
+                if entry.len() == before {
+                    continue;
+                }
+                for &reader in readers.get(target).into_iter().flatten() {
+                    if !queued[reader] {
+                        queued[reader] = true;
+                        queue.push_back(reader);
+                    }
+                }
             }
         }
         clients
@@ -122,66 +192,75 @@ impl ClientTypes {
         (0..segments.len())
             .rev()
             .find(|&i| defined.items.contains_key(&segments[i]))
-            .map(|i| self.services(member, segments[i].as_str(), &segments[..i], None))
+            .and_then(|i| candidates(defined, member, &segments[i], &segments[..i], None))
+            .map(|keys| self.read(&Ref::Agreeing(keys)))
             .unwrap_or_default()
     }
 
-    /// Services of item `name` of `member`, written behind the modules
-    /// `hint` (`cache_invalidator` of `cache_invalidator::Context`), or met
-    /// unqualified in module `from`. Among same-named items, the one the
-    /// modules or the place pick; else they must all agree.
-    fn services(
-        &self,
-        member: usize,
-        name: &str,
-        hint: &[Name],
-        from: Option<&[Name]>,
-    ) -> BTreeSet<usize> {
-        let Some(places) = self.defined.get(&member).and_then(|d| d.items.get(name)) else {
-            return BTreeSet::new();
-        };
-        let hint: Vec<&str> = hint
-            .iter()
-            .map(Name::as_str)
-            .skip_while(|s| matches!(*s, "crate" | "self" | "super"))
-            .collect();
-        let picked: Vec<&Vec<Name>> = places
-            .iter()
-            .filter(|place| {
-                if hint.is_empty() {
-                    from.is_some_and(|from| place.as_slice() == from)
+    fn read(&self, reference: &Ref) -> BTreeSet<usize> {
+        let get = |key: &Key| self.known.get(key);
+        match reference {
+            Ref::Service(to) => BTreeSet::from([*to]),
+            Ref::Agreeing(keys) => {
+                let mut sets = keys.iter().map(get);
+                let first = sets.next().flatten();
+                if sets.all(|set| set == first) {
+                    first.cloned().unwrap_or_default()
                 } else {
-                    place.len() >= hint.len()
-                        && place[place.len() - hint.len()..]
-                            .iter()
-                            .zip(&hint)
-                            .all(|(a, b)| a.as_str() == *b)
+                    BTreeSet::new()
                 }
-            })
-            .collect();
-        let candidates: Vec<&Vec<Name>> = if picked.len() == 1 {
-            picked
-        } else {
-            places.iter().collect()
-        };
-        let mut agreed: Option<BTreeSet<usize>> = None;
-        for place in candidates {
-            let services = self.get(member, &qualified(place, name));
-            if agreed.as_ref().is_some_and(|a| *a != services) {
-                return BTreeSet::new();
             }
-            agreed = Some(services);
+            Ref::HandsOut(keys) => {
+                let mut sets = keys.iter().map(get);
+                match sets.next().flatten() {
+                    Some(first) if sets.all(|set| set == Some(first)) => first.clone(),
+                    _ => BTreeSet::new(),
+                }
+            }
         }
-        agreed.unwrap_or_default()
     }
+}
 
-    fn get(&self, member: usize, key: &Name) -> BTreeSet<usize> {
-        self.known
-            .get(&member)
-            .and_then(|k| k.get(key))
-            .cloned()
-            .unwrap_or_default()
-    }
+/// The keys of item `name` of `member`, written behind the modules `hint`
+/// (`cache_invalidator` of `cache_invalidator::Context`) or met unqualified
+/// in module `from`: the one the modules or the place pick, else every
+/// same-named one (which must then agree).
+fn candidates<S: AsRef<str>>(
+    defined: &Defined,
+    member: usize,
+    name: &str,
+    hint: &[S],
+    from: Option<&[Name]>,
+) -> Option<Vec<Key>> {
+    let places = defined.items.get(name)?;
+    let hint: Vec<&str> = hint
+        .iter()
+        .map(AsRef::as_ref)
+        .skip_while(|s| matches!(*s, "crate" | "self" | "super"))
+        .collect();
+    let picks = |place: &&Place| {
+        if hint.is_empty() {
+            from.is_some_and(|from| place.modules == from)
+        } else {
+            place.modules.len() >= hint.len()
+                && place.modules[place.modules.len() - hint.len()..]
+                    .iter()
+                    .zip(&hint)
+                    .all(|(a, b)| a.as_str() == *b)
+        }
+    };
+    let picked: Vec<&Place> = places.iter().filter(picks).collect();
+    let chosen: Vec<&Place> = if picked.len() == 1 {
+        picked
+    } else {
+        places.iter().collect()
+    };
+    Some(
+        chosen
+            .into_iter()
+            .map(|place| (member, place.key))
+            .collect(),
+    )
 }
 
 impl Defined {
@@ -193,22 +272,17 @@ impl Defined {
                 .iter()
                 .filter(|alias| !file.is_test_code(alias.module))
                 .map(|alias| (alias.name, alias.module));
+            let functions = file
+                .functions
+                .iter()
+                .filter(|f| f.owner.is_none() && !file.is_test_code(f.module))
+                .map(|f| (f.name, f.module));
             for (name, module) in items {
                 defined.types.insert(name);
-                defined
-                    .items
-                    .entry(name)
-                    .or_default()
-                    .push(module_path(file, module));
+                defined.define(name, module_path(file, module));
             }
-            for function in &file.functions {
-                if function.owner.is_none() && !file.is_test_code(function.module) {
-                    defined
-                        .items
-                        .entry(function.name)
-                        .or_default()
-                        .push(module_path(file, function.module));
-                }
+            for (name, module) in functions {
+                defined.define(name, module_path(file, module));
             }
             defined
                 .modules
@@ -222,16 +296,38 @@ impl Defined {
                 if file.is_test_code(function.module) {
                     continue;
                 }
-                if let Some(key) = defined.type_key(owner, &module_path(file, function.module)) {
-                    defined
-                        .methods
-                        .entry(function.name)
-                        .or_default()
-                        .insert(key);
+                let Some(owner) = defined.type_key(owner, &module_path(file, function.module))
+                else {
+                    continue;
+                };
+                let methods = defined.methods.entry(function.name).or_default();
+                if methods.iter().all(|m| m.owner != owner) {
+                    methods.push(Method {
+                        owner,
+                        own: Name::new(&format!("{owner}.{}", function.name)),
+                        hands_out: Name::new(&format!("{owner}>{}", function.name)),
+                    });
                 }
             }
         }
         defined
+    }
+
+    fn define(&mut self, name: Name, modules: Vec<Name>) {
+        let key = qualified(&modules, name.as_str());
+        self.items
+            .entry(name)
+            .or_default()
+            .push(Place { modules, key });
+    }
+
+    /// Type `owner`'s method `name`.
+    fn method(&self, owner: Name, name: Name) -> Option<Method> {
+        self.methods
+            .get(&name)?
+            .iter()
+            .find(|m| m.owner == owner)
+            .copied()
     }
 
     /// The key of type `name` as an `impl` in module `from` means it: the
@@ -244,9 +340,9 @@ impl Defined {
         let places = self.items.get(&name)?;
         let place = match places.as_slice() {
             [only] => only,
-            several => several.iter().find(|p| p.as_slice() == from)?,
+            several => several.iter().find(|p| p.modules == from)?,
         };
-        Some(qualified(place, name.as_str()))
+        Some(place.key)
     }
 }
 
@@ -273,55 +369,56 @@ fn qualified(module: &[Name], name: &str) -> Name {
 }
 
 /// The names a file's `use`s bring into scope, with the paths they name.
-fn bindings(file: &facts::FileFacts) -> HashMap<&str, &[Name]> {
+fn bindings(file: &facts::FileFacts) -> NameMap<&str, &[Name]> {
     file.uses
         .iter()
         .filter_map(|u| Some((u.binding()?, &u.segments[..])))
         .collect()
 }
 
-/// A method's own entry: `Type.method`.
-fn method_key(owner: Name, method: Name) -> Name {
-    Name::new(&format!("{owner}.{method}"))
-}
+// A method's keys: `Type.method` for what it calls, and `Type>method`
+// for what it hands out (its return type names a client). Only the latter
+// answer for a method called on a value the call does not name
+// (`self.client.raw_region_client()`): a method that merely uses a client
+// shares its name with too many methods of other crates (`handle`).
 
-/// A method whose return type names a client: `Type>method`. Only these
-/// answer for a method called on a value the call does not name
-/// (`self.client.raw_region_client()`): a method that merely uses a client
-/// shares its name with too many methods of other crates (`handle`).
-fn hands_out_key(owner: Name, method: Name) -> Name {
-    Name::new(&format!("{owner}>{method}"))
-}
-
-/// Resolves names met in one file of one member.
+/// Resolves the names met in one file of one member.
 struct Lookup<'a> {
-    clients: &'a ClientTypes,
+    defined: &'a HashMap<usize, Defined>,
     grpc: &'a GrpcClients<'a>,
     member: usize,
-    file: &'a facts::FileFacts,
     dependencies: &'a HashMap<String, usize>,
-    bindings: HashMap<&'a str, &'a [Name]>,
+    bindings: NameMap<&'a str, &'a [Name]>,
 }
 
 impl Lookup<'_> {
-    fn defined(&self) -> &Defined {
-        &self.clients.defined[&self.member]
+    fn own(&self) -> &Defined {
+        &self.defined[&self.member]
     }
 
-    /// What this file's production items say, as (member, key, services).
-    fn collect(
+    /// The rules of this file's production items.
+    fn rules(
         &self,
+        file: &facts::FileFacts,
         members: &[usize],
         named_for: &impl Fn(&str) -> Option<usize>,
-        found: &mut Vec<(usize, Name, BTreeSet<usize>)>,
+        rules: &mut Vec<Rule>,
     ) {
-        let file = self.file;
         let member = self.member;
+        let mut add = |targets: Vec<Key>, refs: Vec<Ref>, condition| {
+            if !refs.is_empty() {
+                rules.push(Rule {
+                    targets,
+                    refs,
+                    condition,
+                });
+            }
+        };
         for alias in &file.aliases {
             if !file.is_test_code(alias.module) {
                 let from = module_path(file, alias.module);
-                let key = qualified(&from, alias.name.as_str());
-                found.push((member, key, self.types(&alias.targets, &from)));
+                let key = (member, qualified(&from, alias.name.as_str()));
+                add(vec![key], self.types(&alias.targets, &from), None);
             }
         }
         for function in &file.functions {
@@ -329,28 +426,41 @@ impl Lookup<'_> {
                 continue;
             }
             let from = module_path(file, function.module);
-            let handed_out = self.types(&function.returns, &from);
             let Some(owner) = function.owner else {
                 // A free function is a client helper by what it hands out
                 // (`fn connect() -> BrokerClientChannel`).
-                found.push((member, qualified(&from, function.name.as_str()), handed_out));
+                let key = (member, qualified(&from, function.name.as_str()));
+                add(vec![key], self.types(&function.returns, &from), None);
                 continue;
             };
-            let Some(owner) = self.defined().type_key(owner, &from) else {
+            let Some(method) = self
+                .own()
+                .type_key(owner, &from)
+                .and_then(|owner| self.own().method(owner, function.name))
+            else {
                 continue;
             };
-            let mut services = handed_out.clone();
-            for call in &function.calls {
-                services.extend(self.call(call, owner, &from));
-            }
-            found.push((member, hands_out_key(owner, function.name), handed_out));
+            let owner = method.owner;
+            add(
+                vec![(member, method.hands_out)],
+                self.types(&function.returns, &from),
+                None,
+            );
+            let mut refs = self.types(&function.returns, &from);
+            refs.extend(
+                function
+                    .calls
+                    .iter()
+                    .filter_map(|call| self.call(*call, owner, &from)),
+            );
+            let mut targets = vec![(member, method.own)];
             // Its type is a client when callers outside the crate reach the
             // call (a `pub(crate)` helper of a channel pool is not the
             // pool's purpose).
             if function.public {
-                found.push((member, owner, services.clone()));
+                targets.push((member, owner));
             }
-            found.push((member, method_key(owner, function.name), services));
+            add(targets, refs, None);
         }
         // A trait named for a service (`DatanodeManager`) that a client of
         // that service implements stands for that client: code holding a
@@ -363,108 +473,108 @@ impl Lookup<'_> {
                 continue;
             };
             let from = module_path(file, block.module);
-            if file.is_test_code(block.module)
-                || !self.item(block.self_type.as_str(), &from).contains(&to)
-            {
+            let Some(implementer) = self.item(block.self_type.as_str(), &from) else {
+                continue;
+            };
+            if file.is_test_code(block.module) {
                 continue;
             }
-            for &declaring in members {
-                let places = self.clients.defined[&declaring].items.get(&trait_name);
-                for place in places.into_iter().flatten() {
-                    let key = qualified(place, trait_name.as_str());
-                    found.push((declaring, key, BTreeSet::from([to])));
-                }
+            let targets: Vec<Key> = members
+                .iter()
+                .filter_map(|&m| {
+                    let places = self.defined[&m].items.get(&trait_name)?;
+                    Some(places.iter().map(move |p| (m, p.key)))
+                })
+                .flatten()
+                .collect();
+            if !targets.is_empty() {
+                add(targets, vec![Ref::Service(to)], Some((implementer, to)));
             }
         }
     }
 
-    /// Services of the types written (each on its own: `Result<(String,
-    /// PbRegionClient<Channel>)>` is a region client), in module `from`.
-    fn types(&self, written: &[Name], from: &[Name]) -> BTreeSet<usize> {
+    /// References of the types written in module `from` (each on its own:
+    /// `Result<(String, PbRegionClient<Channel>)>` is a region client).
+    fn types(&self, written: &[Name], from: &[Name]) -> Vec<Ref> {
         written
             .iter()
-            .flat_map(|w| self.item(w.as_str(), from))
+            .filter_map(|w| self.item(w.as_str(), from))
             .collect()
     }
 
-    /// Services of one item as written in module `from`: a path
-    /// (`client::Database`) or a name, through the `use` that brought it
-    /// in, else this member's item, else a generated client.
-    fn item(&self, written: &str, from: &[Name]) -> BTreeSet<usize> {
+    /// One item as written in module `from`: a path (`client::Database`)
+    /// or a name, through the `use` that brought it in, else this member's
+    /// item, else a generated client.
+    fn item(&self, written: &str, from: &[Name]) -> Option<Ref> {
         if written.contains("::") {
-            let segments: Vec<Name> = written.split("::").map(Name::new).collect();
+            let segments: Vec<&str> = written.split("::").collect();
             return self.path(&segments);
         }
         if let Some(used) = self.bindings.get(written) {
             return self.path(used);
         }
-        if self.defined().items.contains_key(written) {
-            return self.clients.services(self.member, written, &[], Some(from));
+        if self.own().items.contains_key(written) {
+            let none: &[&str] = &[];
+            return candidates(self.own(), self.member, written, none, Some(from))
+                .map(Ref::Agreeing);
         }
-        match self.grpc.named(&[Name::new(written)], usize::MAX) {
-            ClientOf::Service(to) => BTreeSet::from([to]),
-            _ => BTreeSet::new(),
+        match self.grpc.named(&[written], usize::MAX) {
+            ClientOf::Service(to) => Some(Ref::Service(to)),
+            _ => None,
         }
     }
 
-    /// Services of a path: a generated client named anywhere in it, else
-    /// the item of the crate its first segment names.
-    fn path(&self, segments: &[Name]) -> BTreeSet<usize> {
+    /// A path: a generated client named anywhere in it, else the item of
+    /// the crate its first segment names.
+    fn path<S: AsRef<str>>(&self, segments: &[S]) -> Option<Ref> {
         match self.grpc.named(segments, usize::MAX) {
-            ClientOf::Service(to) => return BTreeSet::from([to]),
-            ClientOf::NoEdge => return BTreeSet::new(),
+            ClientOf::Service(to) => return Some(Ref::Service(to)),
+            ClientOf::NoEdge => return None,
             ClientOf::Nothing => {}
         }
-        let Some(first) = segments.first() else {
-            return BTreeSet::new();
-        };
-        let (member, rest) = match first.as_str() {
+        let first = segments.first()?.as_ref();
+        let (member, rest) = match first {
             "crate" | "self" | "super" => (self.member, segments),
             name => match self.dependencies.get(name) {
                 Some(&dependency) => (dependency, &segments[1..]),
                 // A module of this crate (`clients::GrpcBroker`); anything
                 // else is an outside crate's (`reqwest::Client`).
-                None if self.defined().modules.contains(first) => (self.member, segments),
-                None => return BTreeSet::new(),
+                None if self.own().modules.contains(first) => (self.member, segments),
+                None => return None,
             },
         };
-        let Some((last, modules)) = rest.split_last() else {
-            return BTreeSet::new();
-        };
-        self.clients.services(member, last.as_str(), modules, None)
+        let (last, modules) = rest.split_last()?;
+        let defined = self.defined.get(&member)?;
+        candidates(defined, member, last.as_ref(), modules, None).map(Ref::Agreeing)
     }
 
-    /// Services a call in a method of `owner` (a type key) reaches:
+    /// What a call in a method of `owner` (a type key) reaches:
     /// `Type::function` of a client type (`RegionRequester::new`), a client
     /// helper function, the owner's own method (`self.handle_inner()`), or
     /// a method every definition of which in the crate hands out a client
     /// of the same services (`self.client.raw_region_client()`).
-    fn call(&self, call: &Name, owner: Name, from: &[Name]) -> BTreeSet<usize> {
+    fn call(&self, call: Name, owner: Name, from: &[Name]) -> Option<Ref> {
         let Some(method) = call.as_str().strip_prefix('.') else {
             return match call.as_str().split_once("::") {
-                Some(("Self", _)) => self.clients.get(self.member, &owner),
+                Some(("Self", _)) => Some(Ref::Agreeing(vec![(self.member, owner)])),
                 // `module::function`: the function; `Type::function`: the type.
                 Some((prefix, function)) if prefix.starts_with(char::is_lowercase) => {
-                    self.path(&[Name::new(prefix), Name::new(function)])
+                    self.path(&[prefix, function])
                 }
                 Some((prefix, _)) => self.item(prefix, from),
                 None => self.item(call.as_str(), from),
             };
         };
-        let method = Name::new(method);
-        let defining = self.defined().methods.get(&method);
-        if defining.is_some_and(|d| d.contains(&owner)) {
-            return self.clients.get(self.member, &method_key(owner, method));
+        let defining = self.own().methods.get(method)?;
+        if let Some(own) = defining.iter().find(|m| m.owner == owner) {
+            return Some(Ref::Agreeing(vec![(self.member, own.own)]));
         }
-        let mut agreed: Option<BTreeSet<usize>> = None;
-        for &owner in defining.into_iter().flatten() {
-            let services = self.clients.get(self.member, &hands_out_key(owner, method));
-            if services.is_empty() || agreed.as_ref().is_some_and(|a| *a != services) {
-                return BTreeSet::new();
-            }
-            agreed = Some(services);
-        }
-        agreed.unwrap_or_default()
+        Some(Ref::HandsOut(
+            defining
+                .iter()
+                .map(|m| (self.member, m.hands_out))
+                .collect(),
+        ))
     }
 }
 
