@@ -440,9 +440,11 @@ fn warn_on_empty_service_graph(context: &Context<'_>, reporter: &Reporter<'_>) {
             "the service graph has no edge although {who} hosts, topics or gRPC services: no call, \
              client, publish or subscribe between services was recognised, so no cycle could be found. \
              Edges come from URL literals and CLI-argument defaults naming a service's `hosts`, generated clients \
-             (`…Client`) of a service's `grpc` names, `…Client` types of another service's \
+             (`…Client`) of a service's `grpc` names and the types, functions and traits of any \
+             crate that hold, return or use them, `…Client` types of another service's \
              crates, another service's client crates (`<service>_client`), fields and environment \
-             variables named for a service's address (`auth_uri`, `ACCOUNTS_URL`), and publish or subscribe calls (`publish_methods`, \
+             variables named for a service's address (`auth_uri`, `ACCOUNTS_URL`), client types named \
+             for a service (`PricingClient`), and publish or subscribe calls (`publish_methods`, \
              `subscribe_methods`) naming a topic another service declares; URLs and topics that \
              are only known at run time (configuration, environment) cannot be seen"
         ),
