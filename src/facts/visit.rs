@@ -777,6 +777,19 @@ fn type_names(ty: &syn::Type) -> Vec<Name> {
     names.0
 }
 
+/// The type paths `fields` hold, each once, capped.
+fn held_types<'a>(fields: impl IntoIterator<Item = &'a syn::Field>) -> Vec<Name> {
+    let mut targets = Vec::new();
+    for field in fields {
+        for name in type_names(&field.ty) {
+            if targets.len() < 32 && !targets.contains(&name) {
+                targets.push(name);
+            }
+        }
+    }
+    targets
+}
+
 /// The value of a body that is only `true` or `false` (`fn
 /// rollback_supported(&self) -> bool { false }`).
 fn constant_bool(block: &syn::Block) -> Option<bool> {
@@ -1200,36 +1213,20 @@ impl<'ast> Visit<'ast> for Visitor {
         // A struct is known by what it holds: one that wraps a generated
         // client (`struct GrpcRegistryService { client: GrpcClient<RegistryServiceClient<Channel>> }`)
         // hands that client out.
-        let mut targets = Vec::new();
-        for field in &item.fields {
-            for name in type_names(&field.ty) {
-                if targets.len() < 32 && !targets.contains(&name) {
-                    targets.push(name);
-                }
-            }
-        }
         self.out.aliases.push(AliasFact {
             module: self.module,
             name: ident_name(&item.ident),
-            targets,
+            targets: held_types(&item.fields),
         });
         visit::visit_item_struct(self, item);
     }
 
     fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
         // An enum, like a struct, is known by what its variants hold.
-        let mut targets = Vec::new();
-        for field in item.variants.iter().flat_map(|v| &v.fields) {
-            for name in type_names(&field.ty) {
-                if targets.len() < 32 && !targets.contains(&name) {
-                    targets.push(name);
-                }
-            }
-        }
         self.out.aliases.push(AliasFact {
             module: self.module,
             name: ident_name(&item.ident),
-            targets,
+            targets: held_types(item.variants.iter().flat_map(|v| &v.fields)),
         });
         visit::visit_item_enum(self, item);
     }

@@ -495,13 +495,7 @@ pub fn build(
             .iter()
             .map(|s| &s.topics[..])
             .collect();
-        let grpc = GrpcClients::new(
-            architecture
-                .services
-                .iter()
-                .enumerate()
-                .flat_map(|(s, service)| service.grpc.iter().map(move |g| (s, g.as_str()))),
-        );
+        let grpc = GrpcClients::of(architecture);
         let split = |names: &[String]| names.iter().map(|n| CallName::new(n)).collect::<Vec<_>>();
         let (publish_calls, subscribe_calls) = (split(&methods.publish), split(&methods.subscribe));
         // Each distinct topic text once: every service's patterns are tried
@@ -922,6 +916,17 @@ enum ClientOf {
 }
 
 impl<'a> GrpcClients<'a> {
+    /// The clients of every service's declared `grpc` names.
+    fn of(architecture: &'a Architecture) -> GrpcClients<'a> {
+        GrpcClients::new(
+            architecture
+                .services
+                .iter()
+                .enumerate()
+                .flat_map(|(s, service)| service.grpc.iter().map(move |g| (s, g.as_str()))),
+        )
+    }
+
     /// From (serving service, declared name) pairs.
     fn new(declared: impl Iterator<Item = (usize, &'a str)>) -> GrpcClients<'a> {
         let mut clients = GrpcClients {

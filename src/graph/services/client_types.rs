@@ -611,13 +611,7 @@ mod tests {
                 .collect(),
             roles,
         };
-        let grpc = GrpcClients::new(
-            architecture
-                .services
-                .iter()
-                .enumerate()
-                .flat_map(|(s, service)| service.grpc.iter().map(move |g| (s, g.as_str()))),
-        );
+        let grpc = GrpcClients::of(&architecture);
         let mut deps = vec![HashMap::new(); facts.crates.len()];
         for &(member, name, to) in dependencies {
             deps[member].insert(name.to_string(), to);
