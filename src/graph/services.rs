@@ -916,6 +916,11 @@ enum ClientOf {
 }
 
 impl<'a> GrpcClients<'a> {
+    /// Whether no service declares a `grpc` name.
+    fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
     /// The clients of every service's declared `grpc` names.
     fn of(architecture: &'a Architecture) -> GrpcClients<'a> {
         GrpcClients::new(

@@ -101,6 +101,11 @@ impl ClientTypes {
         dependencies: &[HashMap<String, usize>],
         named_for: impl Fn(&str) -> Option<usize> + Sync,
     ) -> ClientTypes {
+        // Every client starts at a generated one: without `grpc` names
+        // there is nothing to follow.
+        if grpc.is_empty() {
+            return ClientTypes::default();
+        }
         let members: Vec<usize> = (0..facts.crates.len())
             .filter(|&m| architecture.roles.get(m) != Some(&Role::Excluded))
             .collect();
@@ -279,10 +284,10 @@ impl Defined {
                 .map(|f| (f.name, f.module));
             for (name, module) in items {
                 defined.types.insert(name);
-                defined.define(name, module_path(file, module));
+                defined.define(name, module_path(file, module).to_vec());
             }
             for (name, module) in functions {
-                defined.define(name, module_path(file, module));
+                defined.define(name, module_path(file, module).to_vec());
             }
             defined
                 .modules
@@ -296,7 +301,7 @@ impl Defined {
                 if file.is_test_code(function.module) {
                     continue;
                 }
-                let Some(owner) = defined.type_key(owner, &module_path(file, function.module))
+                let Some(owner) = defined.type_key(owner, module_path(file, function.module))
                 else {
                     continue;
                 };
@@ -347,11 +352,8 @@ impl Defined {
 }
 
 /// The path of `module` of `file` from its crate's root.
-fn module_path(file: &facts::FileFacts, module: usize) -> Vec<Name> {
-    file.modules
-        .get(module)
-        .map(|m| m.path.clone())
-        .unwrap_or_default()
+fn module_path(file: &facts::FileFacts, module: usize) -> &[Name] {
+    file.modules.get(module).map_or(&[], |m| &m.path[..])
 }
 
 /// `module::path::Item`; `Item` at the crate's root.
@@ -417,8 +419,8 @@ impl Lookup<'_> {
         for alias in &file.aliases {
             if !file.is_test_code(alias.module) {
                 let from = module_path(file, alias.module);
-                let key = (member, qualified(&from, alias.name.as_str()));
-                add(vec![key], self.types(&alias.targets, &from), None);
+                let key = (member, qualified(from, alias.name.as_str()));
+                add(vec![key], self.types(&alias.targets, from), None);
             }
         }
         for function in &file.functions {
@@ -429,13 +431,13 @@ impl Lookup<'_> {
             let Some(owner) = function.owner else {
                 // A free function is a client helper by what it hands out
                 // (`fn connect() -> BrokerClientChannel`).
-                let key = (member, qualified(&from, function.name.as_str()));
-                add(vec![key], self.types(&function.returns, &from), None);
+                let key = (member, qualified(from, function.name.as_str()));
+                add(vec![key], self.types(&function.returns, from), None);
                 continue;
             };
             let Some(method) = self
                 .own()
-                .type_key(owner, &from)
+                .type_key(owner, from)
                 .and_then(|owner| self.own().method(owner, function.name))
             else {
                 continue;
@@ -443,15 +445,15 @@ impl Lookup<'_> {
             let owner = method.owner;
             add(
                 vec![(member, method.hands_out)],
-                self.types(&function.returns, &from),
+                self.types(&function.returns, from),
                 None,
             );
-            let mut refs = self.types(&function.returns, &from);
+            let mut refs = self.types(&function.returns, from);
             refs.extend(
                 function
                     .calls
                     .iter()
-                    .filter_map(|call| self.call(*call, owner, &from)),
+                    .filter_map(|call| self.call(*call, owner, from)),
             );
             let mut targets = vec![(member, method.own)];
             // Its type is a client when callers outside the crate reach the
@@ -473,7 +475,7 @@ impl Lookup<'_> {
                 continue;
             };
             let from = module_path(file, block.module);
-            let Some(implementer) = self.item(block.self_type.as_str(), &from) else {
+            let Some(implementer) = self.item(block.self_type.as_str(), from) else {
                 continue;
             };
             if file.is_test_code(block.module) {
