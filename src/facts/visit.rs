@@ -1234,7 +1234,7 @@ impl<'ast> Visit<'ast> for Visitor {
     fn visit_fn_arg(&mut self, arg: &'ast syn::FnArg) {
         if let syn::FnArg::Typed(typed) = arg {
             if let syn::Pat::Ident(pat) = &*typed.pat {
-                if pat.ident.to_string().starts_with('_') {
+                if ident_name(&pat.ident).as_str().starts_with('_') {
                     let span = self.span(syn::spanned::Spanned::span(&*typed.ty));
                     self.out.unused_parameter_types.push(span);
                 }
