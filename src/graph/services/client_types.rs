@@ -25,8 +25,9 @@ use super::{ClientOf, GrpcClients};
 use crate::facts::{self, Facts, Name, NameMap, NameSet};
 use crate::workspace::{Architecture, Role};
 
-/// An item of a member: (member, `module::Item`, `module::Type.method` or
-/// `module::Type>method`).
+/// An item of a member: the member, and `module::Item`, or for a method
+/// `module::Type.method` (what it calls) and `module::Type>method` (what
+/// it hands out).
 type Key = (usize, Name);
 
 /// The client items of every non-excluded member (production code only).
@@ -71,7 +72,7 @@ struct Method {
 }
 
 /// Where an item's services come from, resolved once: reading it is a few
-/// map look-ups per round.
+/// map look-ups.
 enum Ref {
     /// The generated client of this service.
     Service(usize),
@@ -82,7 +83,7 @@ enum Ref {
     HandsOut(Vec<Key>),
 }
 
-/// `targets` call what `refs` call, when `unless` (a reference and a
+/// `targets` call what `refs` call, when `condition` (a reference and a
 /// service it must reach) holds.
 struct Rule {
     targets: Vec<Key>,
@@ -137,8 +138,8 @@ impl ClientTypes {
                 rules
             })
             .collect();
-        // Which rules read each item: after the first pass, only those whose
-        // inputs changed run again.
+        // Which rules read each item: once every rule has run, only those
+        // whose inputs changed run again.
         let mut readers: NameMap<Key, Vec<usize>> = NameMap::default();
         for (index, rule) in rules.iter().enumerate() {
             let condition = rule.condition.iter().map(|(reference, _)| reference);
