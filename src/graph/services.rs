@@ -739,10 +739,12 @@ pub fn build(
                         if file.unused_parameter_types.iter().any(unused) {
                             continue;
                         }
-                        // A function or type alias of another workspace crate
-                        // that hands out a declared service's client
-                        // (`arroyo_rpc::controller_client`).
-                        // Named anywhere along the path: `krate::clients::GrpcShardManager::new`.
+                        // An item of another workspace crate that is a
+                        // declared service's client, however many layers
+                        // deep (`arroyo_rpc::controller_client`,
+                        // `operator::insert::Inserter`; see client_types),
+                        // named anywhere along the path:
+                        // `krate::clients::GrpcShardManager::new`.
                         let helper = dependencies
                             .get(first.as_str())
                             .map(|&krate| {
