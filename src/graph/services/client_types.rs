@@ -190,16 +190,18 @@ impl ClientTypes {
 
     /// Services of the item of `member` a path names after its crate
     /// (`client_manager::NodeClients::new` in `client`): the last segment
-    /// that is an item of the crate, through the modules before it.
+    /// that is a client item of the crate, through the modules before it.
     pub(super) fn in_path(&self, member: usize, segments: &[Name]) -> BTreeSet<usize> {
         let Some(defined) = self.defined.get(&member) else {
             return BTreeSet::new();
         };
+        // The last that is a client: `Database::new` names `Database`, even
+        // when the crate also has a free function `new`.
         (0..segments.len())
             .rev()
-            .find(|&i| defined.items.contains_key(&segments[i]))
-            .and_then(|i| candidates(defined, member, &segments[i], &segments[..i], None))
+            .filter_map(|i| candidates(defined, member, &segments[i], &segments[..i], None))
             .map(|keys| self.read(&Ref::Agreeing(keys)))
+            .find(|services| !services.is_empty())
             .unwrap_or_default()
     }
 
@@ -650,6 +652,7 @@ mod tests {
             "pub async fn connect(endpoint: String) -> anyhow::Result<BrokerClientChannel> { Ok(BrokerServiceClient::connect(endpoint).await?) }\n\
              pub type BrokerClientChannel = proto::broker_service_client::BrokerServiceClient<Channel>;\n\
              pub fn default_endpoint() -> String { String::new() }\n\
+             pub fn new() -> u32 { 0 }\n\
              pub struct GrpcBroker { client: GrpcClient<BrokerServiceClient<Channel>>, retries: u32 }\n\
              pub struct Clients { broker: BrokerServiceClient<Channel>, routing: RoutingClient<Channel> }\n",
         );
@@ -665,6 +668,8 @@ mod tests {
         assert_eq!(of(&clients, &names, 0, "connect"), ["broker"]);
         assert_eq!(of(&clients, &names, 0, "BrokerClientChannel"), ["broker"]);
         assert_eq!(of(&clients, &names, 0, "GrpcBroker"), ["broker"]);
+        // The type a path names, though the crate has a free `new` too.
+        assert_eq!(of(&clients, &names, 0, "GrpcBroker::new"), ["broker"]);
         // A struct holding two services' clients calls both.
         assert_eq!(of(&clients, &names, 0, "Clients"), ["broker", "routing"]);
         assert!(of(&clients, &names, 0, "default_endpoint").is_empty());
