@@ -882,32 +882,33 @@ fn segments(path: &syn::Path) -> Vec<Name> {
     path.segments.iter().map(|s| ident_name(&s.ident)).collect()
 }
 
-/// An identifier's name, formatted into a reused buffer: most names are
-/// already interned, so most cost no allocation.
 /// `.send` for method `send`: how a function's calls tell methods apart.
 fn dotted(method: Name) -> Name {
+    interned(|buffer| {
+        buffer.push('.');
+        buffer.push_str(method.as_str());
+    })
+}
+
+/// The name `write` puts in a reused buffer: no allocation per name.
+fn interned(write: impl FnOnce(&mut String)) -> Name {
     thread_local! {
         static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     BUFFER.with(|buffer| {
         let mut buffer = buffer.borrow_mut();
         buffer.clear();
-        buffer.push('.');
-        buffer.push_str(method.as_str());
+        write(&mut buffer);
         Name::new(&buffer)
     })
 }
 
+/// An identifier's name, formatted into a reused buffer: most names are
+/// already interned, so most cost no allocation.
 fn ident_name(ident: &syn::Ident) -> Name {
     use std::fmt::Write;
-    thread_local! {
-        static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    }
-    BUFFER.with(|buffer| {
-        let mut buffer = buffer.borrow_mut();
-        buffer.clear();
+    interned(|buffer| {
         let _ = write!(buffer, "{ident}");
-        Name::new(&buffer)
     })
 }
 

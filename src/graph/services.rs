@@ -522,6 +522,7 @@ pub fn build(
             host_owners.borrow_mut().insert(host, owner);
             owner
         };
+        // Dependency code names of each member → the member they name.
         let member_dependencies: Vec<HashMap<String, usize>> = workspace
             .members
             .iter()
@@ -573,12 +574,7 @@ pub fn build(
                         .flat_map(|f| &f.field_defaults)
                         .map(|d| (d.field.as_str(), d.value.as_str())),
                 );
-                // Dependency code names of this member → the member they name.
-                let dependencies: HashMap<String, usize> = workspace.members[member]
-                    .dependencies
-                    .iter()
-                    .filter_map(|d| Some((d.key.replace('-', "_"), d.member?)))
-                    .collect();
+                let dependencies = &member_dependencies[member];
                 // Dependency code names of this member that belong to other services.
                 let foreign: HashMap<String, usize> = workspace.members[member]
                     .dependencies
