@@ -91,3 +91,56 @@ fn a_large_component_lists_ten_members_and_counts_the_rest() {
     let suggestion = findings[0]["suggestion"].as_str().unwrap_or_default();
     assert_eq!(suggestion.matches('→').count(), 1, "{suggestion}");
 }
+
+/// The service edges of a fixture, as (from, to, kind), sorted and deduplicated.
+fn service_edges(fixture: &str) -> Vec<(String, String, String)> {
+    let output = archfit(
+        fixture,
+        &["graph", "--level", "service", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let graph: Value = serde_json::from_str(&stdout(&output)).expect("graph JSON parses");
+    let mut edges: Vec<(String, String, String)> = graph["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+            (s("from"), s("to"), s("kind"))
+        })
+        .collect();
+    edges.sort();
+    edges.dedup();
+    edges
+}
+
+fn edge(from: &str, to: &str, kind: &str) -> (String, String, String) {
+    (from.into(), to.into(), kind.into())
+}
+
+#[test]
+fn client_layers_make_the_planted_edges_and_billings_traps_none() {
+    // billing names the pool's own Context, reqwest::Client, a recorder of a
+    // trait named for no service, and a routing requester only as an unused
+    // `_routing` parameter: none of them is a call.
+    assert_eq!(
+        service_edges("cycles/fail-service-layered-client-wrappers"),
+        [
+            edge("dispatch", "routing", "grpc"),
+            edge("routing", "dispatch", "grpc")
+        ]
+    );
+}
+
+#[test]
+fn client_types_named_for_a_service_make_edges_and_own_apis_none() {
+    // InventoryApi and ShippingApi are each service's own; CarrierLabelApi
+    // names no service of ours.
+    assert_eq!(
+        service_edges("cycles/fail-service-named-client-types"),
+        [
+            edge("inventory", "pricing", "http"),
+            edge("pricing", "inventory", "http")
+        ]
+    );
+}
